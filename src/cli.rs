@@ -1,0 +1,663 @@
+//! Command-line interface: clap definitions and dispatch. Every command calls the same library
+//! functions the daemon will.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Campaign, Config, ConfigError, Language};
+use crate::exports::{self, ImportError, ImportOptions};
+use crate::model::{day_of, Kind};
+use crate::render::{self, locale::Locale, ReportOptions, Status};
+use crate::store::{self, Query, Store};
+use crate::timeline::{self, Timeline, TimelineOptions};
+
+/// Count a campaign video's views across YouTube, Facebook and LinkedIn, and chart them.
+#[derive(Debug, Parser)]
+#[command(name = "viewtally", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file [default: $VIEWTALLY_CONFIG, else config/viewtally.toml]
+    #[arg(long, global = true, value_name = "PATH", env = "VIEWTALLY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Read secrets from this file instead of ./.env
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Pretend it is this time (RFC 3339), for reproducible runs and tests
+    #[arg(long, global = true, hide = true, env = "VIEWTALLY_NOW")]
+    pub now: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bundled sample data → scratch SQLite store (data/demo.db) → report in reports/demo/
+    Demo,
+    /// Write config/viewtally.toml and .env.example to start from
+    Init {
+        /// Overwrite existing files
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate the config and the environment it names
+    Check,
+    /// Import export files (or folders of them); the format is detected from the content
+    Import(ImportArgs),
+    /// Compute the timeline and write charts and reports
+    Report(ReportArgs),
+    /// Totals per platform and video, milestones, last reading
+    Status {
+        #[command(flatten)]
+        campaign: CampaignArg,
+        /// Print one JSON object (shape in DESIGN.md)
+        #[arg(long)]
+        json: bool,
+        /// The state as it was at this time (RFC 3339)
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+    },
+    /// Export observations or the timeline for BI tools
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignArg {
+    /// The campaign (needed when the config holds several)
+    #[arg(long, value_name = "SLUG")]
+    pub campaign: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or folders to import
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub campaign: CampaignArg,
+    /// Force a format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Store the good rows of a file that has bad ones (and say how many were skipped)
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Keep rows of videos the campaign does not list
+    #[arg(long)]
+    pub all_videos: bool,
+    /// Show what would be stored; store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub campaign: CampaignArg,
+    /// Write to DIR/<campaign slug>/ instead of [report] dir
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Report language (default: the campaign's)
+    #[arg(long, value_enum)]
+    pub lang: Option<Language>,
+    /// Render the state as it was at this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    /// Every stored observation (tidy CSV, re-importable)
+    Observations,
+    /// The daily timeline (cumulative and new views per platform)
+    Timeline,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub campaign: CampaignArg,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// What to export
+    #[arg(long, value_enum, default_value_t = ExportWhat::Observations)]
+    pub what: ExportWhat,
+    /// Write to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// A mistake in how viewtally was called; exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Exit code for an error: 2 for usage, config and input-file errors, 1 for the rest.
+pub fn exit_code(e: &anyhow::Error) -> ExitCode {
+    let usage = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<ConfigError>()
+            || matches!(
+                c.downcast_ref::<ImportError>(),
+                Some(
+                    ImportError::BadRow { .. }
+                        | ImportError::Format { .. }
+                        | ImportError::Read { .. }
+                )
+            )
+    });
+    ExitCode::from(if usage { 2 } else { 1 })
+}
+
+/// Parse the command line and run it.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    load_env(cli.env_file.as_deref())?;
+    let now = match &cli.now {
+        Some(s) => parse_time(s, "--now")?,
+        None => Utc::now(),
+    };
+    match &cli.command {
+        Command::Demo => demo(now),
+        Command::Init { force } => init(*force),
+        Command::Check => check(&load_config(&cli)?),
+        Command::Import(args) => import(&load_config(&cli)?, args, now),
+        Command::Report(args) => report(&load_config(&cli)?, args, now),
+        Command::Status {
+            campaign,
+            json,
+            until,
+        } => status(
+            &load_config(&cli)?,
+            campaign.campaign.as_deref(),
+            *json,
+            until.as_deref(),
+            now,
+        ),
+        Command::Export(args) => export(&load_config(&cli)?, args),
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn,viewtally=info",
+            1 => "info,viewtally=debug",
+            _ => "debug,viewtally=trace",
+        }
+    };
+    let filter = EnvFilter::try_from_env("VIEWTALLY_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match cli.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .without_time()
+            .try_init(),
+    };
+}
+
+fn load_env(path: Option<&Path>) -> Result<()> {
+    match path {
+        Some(p) => {
+            dotenvy::from_path(p)
+                .map_err(|e| UsageError(format!("--env-file {}: {e}", p.display())))?;
+        }
+        None => match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => bail!(UsageError(format!(
+                ".env: {e}; fix the line or pass --env-file PATH"
+            ))),
+        },
+    }
+    Ok(())
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_CONFIG_PATH));
+    let mut config = Config::load(&path)?;
+    if let Ok(url) = std::env::var("VIEWTALLY_STORE") {
+        if !url.trim().is_empty() {
+            config.store.url = url;
+        }
+    }
+    Ok(config)
+}
+
+fn parse_time(s: &str, what: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(23, 59, 59).expect("valid").and_utc());
+    }
+    Err(UsageError(format!(
+        "{what} `{s}` is not a time; write RFC 3339 like 2020-07-27T12:00:00+02:00 (or a date, YYYY-MM-DD, meaning its end in UTC)"
+    ))
+    .into())
+}
+
+fn open_store(config: &Config) -> Result<Box<dyn Store>> {
+    Ok(store::open(&config.store.url)?)
+}
+
+/// Compute a campaign's timeline from the store.
+pub fn campaign_timeline(
+    store: &dyn Store,
+    campaign: &Campaign,
+    until: Option<DateTime<Utc>>,
+) -> Result<Timeline> {
+    let observations = store.observations(&Query {
+        campaign: campaign.slug().to_string(),
+        until,
+        metric: None,
+    })?;
+    let titles: HashMap<_, _> = campaign
+        .videos
+        .iter()
+        .map(|v| {
+            (
+                (v.platform, v.id.clone()),
+                (v.title.clone(), v.account.clone()),
+            )
+        })
+        .collect();
+    let options = TimelineOptions {
+        campaign: campaign.slug().to_string(),
+        tz: campaign.tz(),
+        launched: campaign.launched_at,
+        milestones: campaign.milestones().to_vec(),
+        velocity_window_days: 7,
+        titles,
+    };
+    Ok(timeline::build(&observations, &options)?)
+}
+
+fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
+    const SAMPLES: &[(&str, &str)] = &[
+        ("exports.csv", include_str!("../config/demo/exports.csv")),
+        (
+            "facebook-api-readings.csv",
+            include_str!("../config/demo/facebook-api-readings.csv"),
+        ),
+    ];
+    let config = Config::parse(config::DEMO_CONFIG, "config/demo.toml (built in)")?;
+    let db = PathBuf::from("data/demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot reset the demo store {}", p.display()))
+            }
+        }
+    }
+    let mut store = store::open(&config.store.url)?;
+    let samples =
+        tempfile::tempdir().context("cannot create a temporary folder for the samples")?;
+    println!("viewtally demo — synthetic sample data, no network, no credentials");
+    for (name, content) in SAMPLES {
+        let path = samples.path().join(name);
+        std::fs::write(&path, content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let report = exports::import_file(
+            &path,
+            &config,
+            store.as_mut(),
+            &ImportOptions::default(),
+            now,
+        )?;
+        println!(
+            "  imported config/demo/{name}: {} rows ({}), {} stored",
+            report.rows, report.format, report.written.inserted
+        );
+    }
+    let campaign = &config.campaigns[0];
+    let tl = campaign_timeline(store.as_ref(), campaign, None)?;
+    let options = ReportOptions {
+        dir: PathBuf::from("reports/demo"),
+        size: (config.report.width, config.report.height),
+        formats: config.report.formats.clone(),
+        language: campaign.language,
+        generated_at: now,
+    };
+    let written = render::write_report(campaign, &tl, &options)?;
+    print!("\n{}", Status::text(&tl, &Locale::new(campaign.language)));
+    println!(
+        "\nstore: {} ({} observations)",
+        store.location(),
+        store.count(None)?
+    );
+    println!("report:");
+    for p in written {
+        println!("  {}", p.display());
+    }
+    println!("\nnext: viewtally --config config/demo.toml status --json");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(force: bool) -> Result<ExitCode> {
+    let files = [
+        (
+            PathBuf::from(config::DEFAULT_CONFIG_PATH),
+            config::EXAMPLE_CONFIG,
+        ),
+        (PathBuf::from(".env.example"), ENV_EXAMPLE),
+    ];
+    for (path, _) in &files {
+        if path.exists() && !force {
+            bail!(UsageError(format!(
+                "{} already exists; edit it, or pass --force to overwrite it",
+                path.display()
+            )));
+        }
+    }
+    for (path, content) in &files {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(path, content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "next: edit {}, copy .env.example to .env and fill in the tokens you have, then `viewtally check`",
+        config::DEFAULT_CONFIG_PATH
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+const ENV_EXAMPLE: &str =
+    "# Secrets for viewtally. Copy to .env (never commit .env) and fill in what you have.\n\
+# YouTube Data API key (Google Cloud console → APIs & Services → Credentials)\n\
+YOUTUBE_API_KEY=\n\
+# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
+FACEBOOK_ACCESS_TOKEN=\n\
+# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
+LINKEDIN_ACCESS_TOKEN=\n";
+
+fn check(config: &Config) -> Result<ExitCode> {
+    println!("{}: valid", config.origin);
+    println!("store: {}", store::redact_url(&config.store.url));
+    for c in &config.campaigns {
+        println!(
+            "campaign {} — {} ({}, {} video{}, milestones {:?})",
+            c.slug(),
+            c.name,
+            c.tz().name(),
+            c.videos.len(),
+            if c.videos.len() == 1 { "" } else { "s" },
+            c.milestones()
+        );
+        for v in &c.videos {
+            println!("  {:<9} {}", v.platform.as_str(), v.id);
+        }
+    }
+    let p = &config.platforms;
+    let vars = [
+        p.youtube
+            .as_ref()
+            .map(|y| ("YouTube", y.api_key_env.as_str())),
+        p.facebook
+            .as_ref()
+            .map(|f| ("Facebook", f.access_token_env.as_str())),
+        p.linkedin
+            .as_ref()
+            .map(|l| ("LinkedIn", l.access_token_env.as_str())),
+    ];
+    for (name, var) in vars.into_iter().flatten() {
+        match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => println!("{name}: {var} is set"),
+            _ => println!("{name}: {var} is not set (needed only for `collect`)"),
+        }
+    }
+    warn_env_permissions(Path::new(".env"));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Warn when a .env file can be read by other users of the machine.
+fn warn_env_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(
+                    file = %path.display(),
+                    "{} can be read by other users; run `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<ExitCode> {
+    let files = exports::expand_paths(&args.files)?;
+    if files.is_empty() {
+        bail!(UsageError("no files to import in the folders given".into()));
+    }
+    let mut store = open_store(config)?;
+    let options = ImportOptions {
+        format: args.format.clone(),
+        skip_bad_rows: args.skip_bad_rows,
+        all_videos: args.all_videos,
+        campaign: args.campaign.campaign.clone(),
+        dry_run: args.dry_run,
+    };
+    let mut failures: Vec<ImportError> = Vec::new();
+    for file in &files {
+        match exports::import_file(file, config, store.as_mut(), &options, now) {
+            Ok(r) => {
+                let w = r.written;
+                if args.dry_run {
+                    println!(
+                        "{} ({}): {} rows read; would store:",
+                        r.path, r.format, r.rows
+                    );
+                    for l in &r.preview {
+                        println!(
+                            "  {:<12} {:<9} {:<36} {:<8} {:<6} {} … {}  {:>5} rows  sum {}",
+                            l.campaign,
+                            l.platform.as_str(),
+                            l.video,
+                            l.metric.as_str(),
+                            l.kind.as_str(),
+                            l.first.format("%Y-%m-%d %H:%M"),
+                            l.last.format("%Y-%m-%d %H:%M"),
+                            l.count,
+                            l.sum
+                        );
+                    }
+                } else {
+                    println!(
+                        "{} ({}): {} rows → {} new, {} updated, {} unchanged",
+                        r.path, r.format, r.rows, w.inserted, w.updated, w.unchanged
+                    );
+                }
+                if r.other_videos_skipped > 0 {
+                    println!(
+                        "  skipped {} rows of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos)",
+                        r.other_videos_skipped
+                    );
+                }
+                if r.bad_rows_skipped > 0 {
+                    println!(
+                        "  skipped {} bad rows (see the warnings above)",
+                        r.bad_rows_skipped
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failures.push(e);
+            }
+        }
+    }
+    match failures.len() {
+        0 => Ok(ExitCode::SUCCESS),
+        n => {
+            let first = failures.remove(0);
+            if n == 1 && files.len() == 1 {
+                return Err(first.into());
+            }
+            Err(anyhow::Error::new(first).context(format!(
+                "{n} of {} files were not imported (nothing from them was stored)",
+                files.len()
+            )))
+        }
+    }
+}
+
+fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<ExitCode> {
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_time(s, "--until"))
+        .transpose()?;
+    let store = open_store(config)?;
+    let base = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.report.dir.clone());
+    for campaign in config.selected(args.campaign.campaign.as_deref())? {
+        let tl = campaign_timeline(store.as_ref(), campaign, until)?;
+        let options = ReportOptions {
+            dir: base.join(campaign.slug()),
+            size: (config.report.width, config.report.height),
+            formats: config.report.formats.clone(),
+            language: args.lang.unwrap_or(campaign.language),
+            generated_at: until.unwrap_or(now),
+        };
+        if tl.points.is_empty() {
+            tracing::warn!(
+                campaign = campaign.slug(),
+                "no observations yet; the report is empty (import an export file first)"
+            );
+        }
+        for p in render::write_report(campaign, &tl, &options)? {
+            println!("{}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(
+    config: &Config,
+    slug: Option<&str>,
+    json: bool,
+    until: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode> {
+    let until = until.map(|s| parse_time(s, "--until")).transpose()?;
+    let store = open_store(config)?;
+    if json {
+        let campaign = config.campaign(slug)?;
+        let tl = campaign_timeline(store.as_ref(), campaign, until)?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Status::new(&tl, until.unwrap_or(now)))?
+        );
+    } else {
+        for campaign in config.selected(slug)? {
+            let tl = campaign_timeline(store.as_ref(), campaign, until)?;
+            print!("{}", Status::text(&tl, &Locale::new(campaign.language)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
+    let campaign = config.campaign(args.campaign.campaign.as_deref())?;
+    let store = open_store(config)?;
+    let text = match args.what {
+        ExportWhat::Observations => {
+            let obs = store.observations(&Query {
+                campaign: campaign.slug().to_string(),
+                ..Default::default()
+            })?;
+            match args.format {
+                ExportFormat::Csv => {
+                    let mut out = format!("{}\n", exports::tidy::HEADER.join(","));
+                    let mut w = csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(Vec::new());
+                    for o in &obs {
+                        let at = match o.kind {
+                            Kind::Total => render::rfc3339(o.at),
+                            Kind::Daily => day_of(o.at, campaign.tz()).to_string(),
+                        };
+                        w.write_record([
+                            o.platform.as_str(),
+                            &o.video,
+                            o.account.as_deref().unwrap_or(""),
+                            o.metric.as_str(),
+                            o.kind.as_str(),
+                            &at,
+                            &o.value.to_string(),
+                        ])?;
+                    }
+                    out.push_str(&String::from_utf8(
+                        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+                    )?);
+                    out
+                }
+                ExportFormat::Json => serde_json::to_string_pretty(&obs)? + "\n",
+            }
+        }
+        ExportWhat::Timeline => {
+            let tl = campaign_timeline(store.as_ref(), campaign, None)?;
+            match args.format {
+                ExportFormat::Csv => render::timeline_csv(&tl),
+                ExportFormat::Json => serde_json::to_string_pretty(&tl)? + "\n",
+            }
+        }
+    };
+    match &args.out {
+        Some(path) => {
+            render::write_atomic(path, text.as_bytes())?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

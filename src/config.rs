@@ -1,0 +1,698 @@
+//! The TOML configuration: schema, validation with file:line:column errors, secrets from the
+//! environment.
+//!
+//! Secrets never live in the config file: it names environment variables (for example
+//! `api_key_env = "YOUTUBE_API_KEY"`), filled from the process environment or a `.env` file.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::Platform;
+
+/// The commented example config that `viewtally init` writes.
+pub const EXAMPLE_CONFIG: &str = include_str!("../config/viewtally.example.toml");
+/// The embedded demo config (`viewtally demo`).
+pub const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
+/// Where the config is looked for when neither `--config` nor `$VIEWTALLY_CONFIG` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/viewtally.toml";
+/// The store used when the config does not name one.
+pub const DEFAULT_STORE_URL: &str = "sqlite://data/viewtally.db";
+
+/// An error in the configuration: the user fixes it by editing the file or the environment.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "config file {path} not found; write a starting one with `viewtally init`, \
+         or point to yours with --config PATH or $VIEWTALLY_CONFIG"
+    )]
+    NotFound { path: PathBuf },
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// A secret read from the environment. Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("**REDACTED**")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("**REDACTED**")
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where observations are kept.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Where and how reports are written.
+    #[serde(default)]
+    pub report: ReportConfig,
+    /// API access per platform.
+    #[serde(default)]
+    pub platforms: PlatformsConfig,
+    /// The campaigns; at least one.
+    #[serde(default, rename = "campaign")]
+    pub campaigns: Vec<Campaign>,
+    /// The file this config came from (for messages).
+    #[serde(skip)]
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (default `sqlite://data/viewtally.db`) or `postgres://…`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: default_store_url(),
+        }
+    }
+}
+
+fn default_store_url() -> String {
+    DEFAULT_STORE_URL.to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Reports go to `<dir>/<campaign slug>/`.
+    #[serde(default = "default_report_dir")]
+    pub dir: PathBuf,
+    /// Chart width in pixels.
+    #[serde(default = "default_width")]
+    pub width: u32,
+    /// Chart height in pixels.
+    #[serde(default = "default_height")]
+    pub height: u32,
+    /// Chart formats to write: `png`, `svg`.
+    #[serde(default = "default_formats")]
+    pub formats: Vec<ChartFormat>,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            dir: default_report_dir(),
+            width: default_width(),
+            height: default_height(),
+            formats: default_formats(),
+        }
+    }
+}
+
+fn default_report_dir() -> PathBuf {
+    PathBuf::from("reports")
+}
+fn default_width() -> u32 {
+    1600
+}
+fn default_height() -> u32 {
+    900
+}
+fn default_formats() -> Vec<ChartFormat> {
+    vec![ChartFormat::Png, ChartFormat::Svg]
+}
+
+/// An image format for charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartFormat {
+    Png,
+    Svg,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformsConfig {
+    pub youtube: Option<YoutubeConfig>,
+    pub facebook: Option<FacebookConfig>,
+    pub linkedin: Option<LinkedinConfig>,
+}
+
+/// YouTube Data API v3.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YoutubeConfig {
+    /// The environment variable that holds the API key.
+    #[serde(default = "default_youtube_key_env")]
+    pub api_key_env: String,
+    /// Scheme + host (+ port); the documented path follows it.
+    #[serde(default = "default_youtube_base")]
+    pub api_base: String,
+    /// Units per day this project may spend (YouTube's default quota is 10 000).
+    #[serde(default = "default_youtube_quota")]
+    pub daily_quota: u32,
+}
+
+fn default_youtube_key_env() -> String {
+    "YOUTUBE_API_KEY".into()
+}
+fn default_youtube_base() -> String {
+    "https://www.googleapis.com".into()
+}
+fn default_youtube_quota() -> u32 {
+    10_000
+}
+
+/// Facebook Graph API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookConfig {
+    /// The environment variable that holds the Page access token.
+    #[serde(default = "default_facebook_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_facebook_base")]
+    pub api_base: String,
+    /// Graph API version, e.g. `v25.0`.
+    #[serde(default = "default_facebook_version")]
+    pub api_version: String,
+}
+
+fn default_facebook_token_env() -> String {
+    "FACEBOOK_ACCESS_TOKEN".into()
+}
+fn default_facebook_base() -> String {
+    "https://graph.facebook.com".into()
+}
+fn default_facebook_version() -> String {
+    "v25.0".into()
+}
+
+/// LinkedIn Marketing API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedinConfig {
+    /// The environment variable that holds the access token.
+    #[serde(default = "default_linkedin_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_linkedin_base")]
+    pub api_base: String,
+    /// `LinkedIn-Version` header, `YYYYMM`.
+    #[serde(default = "default_linkedin_version")]
+    pub api_version: String,
+    /// Optional: env vars for refreshing the access token (approved partners only).
+    pub client_id_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub refresh_token_env: Option<String>,
+}
+
+fn default_linkedin_token_env() -> String {
+    "LINKEDIN_ACCESS_TOKEN".into()
+}
+fn default_linkedin_base() -> String {
+    "https://api.linkedin.com".into()
+}
+fn default_linkedin_version() -> String {
+    "202411".into()
+}
+
+/// One campaign: a video (or several re-posts of it) tracked towards milestones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// Short id used in paths and commands, e.g. `mdcc-2020`.
+    pub slug: Spanned<String>,
+    /// Human name shown in reports.
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/Prague`; days are counted in it.
+    #[serde(default = "default_timezone")]
+    pub timezone: Spanned<String>,
+    /// When the video went out, RFC 3339.
+    pub launched: Option<Spanned<String>>,
+    /// View counts worth announcing.
+    #[serde(default = "default_milestones")]
+    pub milestones: Spanned<Vec<i64>>,
+    /// Report language: `cs` or `en`.
+    #[serde(default)]
+    pub language: Language,
+    /// Daemon jobs as cron expressions.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Texts (and later colours) of the charts and reports.
+    #[serde(default)]
+    pub style: Style,
+    /// The videos of the campaign (empty: every video imported into it).
+    #[serde(default, rename = "video")]
+    pub videos: Vec<VideoConfig>,
+
+    #[serde(skip)]
+    pub tz: Option<Tz>,
+    #[serde(skip)]
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+fn default_timezone() -> Spanned<String> {
+    Spanned::new(0..0, "UTC".to_string())
+}
+fn default_milestones() -> Spanned<Vec<i64>> {
+    Spanned::new(0..0, vec![8000, 10000])
+}
+
+impl Campaign {
+    pub fn slug(&self) -> &str {
+        self.slug.get_ref()
+    }
+    /// The campaign's time zone (validated when the config was loaded).
+    pub fn tz(&self) -> Tz {
+        self.tz.unwrap_or(chrono_tz::UTC)
+    }
+    pub fn milestones(&self) -> &[i64] {
+        self.milestones.get_ref()
+    }
+    /// The configured video with this platform and id, if any.
+    pub fn video(&self, platform: Platform, id: &str) -> Option<&VideoConfig> {
+        self.videos
+            .iter()
+            .find(|v| v.platform == platform && v.id == id)
+    }
+    /// Whether a row for this video belongs to the campaign (DESIGN: listed videos, or all
+    /// when the campaign lists none).
+    pub fn takes(&self, platform: Platform, id: &str) -> bool {
+        self.videos.is_empty() || self.video(platform, id).is_some()
+    }
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Cs,
+    #[default]
+    En,
+}
+
+impl FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cs" => Ok(Language::Cs),
+            "en" => Ok(Language::En),
+            other => Err(format!("unknown language `{other}`; expected `cs` or `en`")),
+        }
+    }
+}
+
+/// Cron expressions for the daemon's jobs (5-field crontab or 6/7-field with seconds).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    pub collect: Option<Spanned<String>>,
+    pub report: Option<Spanned<String>>,
+    pub import_dir: Option<Spanned<String>>,
+    /// Folder watched by the `import_dir` job.
+    pub watch_dir: Option<PathBuf>,
+}
+
+/// Texts around a campaign's charts and reports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    /// Chart title (default: the campaign name).
+    pub title: Option<String>,
+    /// Chart subtitle (default: what the chart shows).
+    pub subtitle: Option<String>,
+    /// Source line under the chart (default: "Source: viewtally").
+    pub source: Option<String>,
+    /// A note printed at the top of the reports (e.g. "synthetic sample data").
+    pub note: Option<String>,
+}
+
+/// One video of a campaign on one platform.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoConfig {
+    pub platform: Platform,
+    /// The platform's own id: YouTube video id, Facebook video id, LinkedIn post URN.
+    pub id: String,
+    /// Channel, page or organisation that posted it.
+    pub account: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Parse a cron expression in the crontab (5 fields) or `cron` crate (6 or 7 fields) form.
+pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
+    let fields = expr.split_whitespace().count();
+    let full = match fields {
+        5 => format!("0 {expr}"),
+        6 | 7 => expr.to_string(),
+        n => {
+            return Err(format!(
+                "a cron expression has 5 fields (min hour day month weekday) or 6/7 with seconds \
+                 (sec min hour day month weekday [year]); `{expr}` has {n}"
+            ))
+        }
+    };
+    cron::Schedule::from_str(&full).map_err(|e| format!("invalid cron expression `{expr}`: {e}"))
+}
+
+impl Config {
+    /// Parse and validate a config from text; `origin` names the file in messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let at = |span: Option<Range<usize>>, message: String| {
+            let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
+            ConfigError::Invalid {
+                path: origin.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+        config.origin = origin.to_string();
+
+        if !(config.store.url.starts_with("sqlite:") || config.store.url.starts_with("postgres")) {
+            return Err(at(
+                find(text, "url"),
+                format!(
+                    "[store] url `{}` is not supported; use `sqlite://PATH` (e.g. {DEFAULT_STORE_URL})",
+                    config.store.url
+                ),
+            ));
+        }
+        if !(200..=20_000).contains(&config.report.width)
+            || !(200..=20_000).contains(&config.report.height)
+        {
+            return Err(at(
+                find(text, "width"),
+                "[report] width and height must be between 200 and 20000 pixels".into(),
+            ));
+        }
+        if config.campaigns.is_empty() {
+            return Err(at(
+                None,
+                "no campaign defined; add a [[campaign]] table with slug, name and timezone \
+                 (see config/viewtally.example.toml)"
+                    .into(),
+            ));
+        }
+        let mut slugs = HashSet::new();
+        for c in &mut config.campaigns {
+            let slug = c.slug.get_ref();
+            if slug.is_empty()
+                || !slug
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                return Err(at(
+                    Some(c.slug.span()),
+                    format!(
+                        "campaign slug `{slug}` must be letters, digits, `-` or `_` (it names a folder)"
+                    ),
+                ));
+            }
+            if !slugs.insert(slug.clone()) {
+                return Err(at(
+                    Some(c.slug.span()),
+                    format!(
+                        "duplicate campaign slug `{slug}`; each [[campaign]] needs its own slug"
+                    ),
+                ));
+            }
+            let tz: Tz = c.timezone.get_ref().parse().map_err(|_| {
+                at(
+                    Some(c.timezone.span()),
+                    format!(
+                        "unknown time zone `{}`; use an IANA name such as `Europe/Prague` or `UTC`",
+                        c.timezone.get_ref()
+                    ),
+                )
+            })?;
+            c.tz = Some(tz);
+            if let Some(l) = &c.launched {
+                let t = DateTime::parse_from_rfc3339(l.get_ref()).map_err(|e| {
+                    at(
+                        Some(l.span()),
+                        format!(
+                            "launched `{}` is not an RFC 3339 time ({e}); write e.g. \"2020-07-24T09:00:00+02:00\"",
+                            l.get_ref()
+                        ),
+                    )
+                })?;
+                c.launched_at = Some(t.with_timezone(&Utc));
+            }
+            let ms = c.milestones.get_ref();
+            if ms.iter().any(|&m| m <= 0) || ms.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(at(
+                    Some(c.milestones.span()),
+                    "milestones must be positive and increasing, e.g. [8000, 10000]".into(),
+                ));
+            }
+            for expr in [
+                &c.schedule.collect,
+                &c.schedule.report,
+                &c.schedule.import_dir,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                parse_cron(expr.get_ref()).map_err(|e| at(Some(expr.span()), e))?;
+            }
+            let mut seen = HashSet::new();
+            for v in &c.videos {
+                if v.id.trim().is_empty() {
+                    return Err(at(
+                        find_after(text, c.slug.span().start, "id"),
+                        format!("campaign `{slug}`: a [[campaign.video]] has an empty id"),
+                    ));
+                }
+                if !seen.insert((v.platform, v.id.clone())) {
+                    return Err(at(
+                        find_after(text, c.slug.span().start, &v.id),
+                        format!(
+                            "campaign `{slug}` lists {} video `{}` twice",
+                            v.platform, v.id
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::NotFound {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// The campaign a command works on: `--campaign SLUG`, or the only one.
+    pub fn campaign(&self, slug: Option<&str>) -> Result<&Campaign, ConfigError> {
+        match slug {
+            Some(s) => self
+                .campaigns
+                .iter()
+                .find(|c| c.slug() == s)
+                .ok_or_else(|| {
+                    ConfigError::Usage(format!(
+                        "no campaign `{s}` in {}; it has: {}",
+                        self.origin,
+                        self.slugs().join(", ")
+                    ))
+                }),
+            None if self.campaigns.len() == 1 => Ok(&self.campaigns[0]),
+            None => Err(ConfigError::Usage(format!(
+                "{} holds {} campaigns ({}); choose one with --campaign SLUG",
+                self.origin,
+                self.campaigns.len(),
+                self.slugs().join(", ")
+            ))),
+        }
+    }
+
+    /// The campaigns a command works on: `--campaign SLUG`, or all of them.
+    pub fn selected(&self, slug: Option<&str>) -> Result<Vec<&Campaign>, ConfigError> {
+        match slug {
+            Some(_) => Ok(vec![self.campaign(slug)?]),
+            None => Ok(self.campaigns.iter().collect()),
+        }
+    }
+
+    pub fn slugs(&self) -> Vec<String> {
+        self.campaigns
+            .iter()
+            .map(|c| c.slug().to_string())
+            .collect()
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+fn find(text: &str, needle: &str) -> Option<Range<usize>> {
+    text.find(needle).map(|s| s..s + needle.len())
+}
+
+fn find_after(text: &str, from: usize, needle: &str) -> Option<Range<usize>> {
+    text[from..]
+        .find(needle)
+        .map(|s| from + s..from + s + needle.len())
+}
+
+/// Read a secret from the environment variable the config names.
+pub fn secret_from_env(var: &str, what: &str) -> Result<Secret, ConfigError> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim())),
+        _ => Err(ConfigError::Usage(format!(
+            "{what}: environment variable {var} is not set; put `{var}=…` in .env or the environment"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, "test.toml").unwrap_err().to_string()
+    }
+
+    const MINIMAL: &str =
+        "[[campaign]]\nslug = \"a\"\nname = \"A\"\ntimezone = \"Europe/Prague\"\n";
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MINIMAL, "test.toml").unwrap();
+        assert_eq!(c.store.url, DEFAULT_STORE_URL);
+        assert_eq!(c.campaigns[0].milestones(), &[8000, 10000]);
+        assert_eq!(c.campaigns[0].tz(), chrono_tz::Europe::Prague);
+        assert_eq!(c.report.width, 1600);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_position() {
+        let e = err(&format!("{MINIMAL}colour = \"red\"\n"));
+        assert!(
+            e.starts_with("test.toml:5:1: unknown field `colour`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_time_zone() {
+        let e = err("[[campaign]]\nslug = \"a\"\nname = \"A\"\ntimezone = \"Europe/Praha\"\n");
+        assert_eq!(
+            e,
+            "test.toml:4:12: unknown time zone `Europe/Praha`; use an IANA name such as `Europe/Prague` or `UTC`"
+        );
+    }
+
+    #[test]
+    fn duplicate_slug() {
+        let e = err(&format!("{MINIMAL}{MINIMAL}"));
+        assert!(
+            e.starts_with("test.toml:6:8: duplicate campaign slug `a`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_cron_and_milestones() {
+        let e = err(&format!(
+            "{MINIMAL}[campaign.schedule]\ncollect = \"61 * * * *\"\n"
+        ));
+        assert!(
+            e.starts_with("test.toml:6:11: invalid cron expression"),
+            "{e}"
+        );
+        let e = err(&format!("{MINIMAL}milestones = [10000, 8000]\n"));
+        assert!(e.contains("increasing"), "{e}");
+    }
+
+    #[test]
+    fn bad_platform_names_choices() {
+        let e = err(&format!(
+            "{MINIMAL}[[campaign.video]]\nplatform = \"myspace\"\nid = \"x\"\n"
+        ));
+        assert!(e.contains("test.toml:6:12"), "{e}");
+        assert!(e.contains("youtube"), "{e}");
+    }
+
+    #[test]
+    fn cron_accepts_five_and_six_fields() {
+        assert!(parse_cron("*/15 * * * *").is_ok());
+        assert!(parse_cron("0 */15 * * * *").is_ok());
+        assert!(parse_cron("* *").is_err());
+    }
+
+    #[test]
+    fn secret_is_redacted() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s} {s:?}"), "**REDACTED** **REDACTED**");
+    }
+
+    #[test]
+    fn embedded_configs_are_valid() {
+        Config::parse(EXAMPLE_CONFIG, "viewtally.example.toml").unwrap();
+        Config::parse(DEMO_CONFIG, "demo.toml").unwrap();
+    }
+}

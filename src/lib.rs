@@ -1,0 +1,12 @@
+//! viewtally: how far a campaign video has travelled across social platforms, with proof.
+//!
+//! The pipeline flows one way: exports and APIs → [`store`] → [`timeline`] (polars) →
+//! [`render`] (plotters charts, reports). The [`cli`] drives it.
+
+pub mod cli;
+pub mod config;
+pub mod exports;
+pub mod model;
+pub mod render;
+pub mod store;
+pub mod timeline;

@@ -1,0 +1,315 @@
+//! Everything a person reads: charts, the Markdown summary, the timeline CSV, `status`.
+//! Render never talks to an API or the store: it gets a [`Timeline`] and writes files.
+
+pub mod chart;
+pub mod locale;
+mod markdown;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::config::{Campaign, ChartFormat, Language};
+use crate::timeline::Timeline;
+use locale::Locale;
+
+/// A rendering failure; names the file where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("chart font: {0}")]
+    Font(String),
+    #[error("drawing a chart failed: {0}")]
+    Draw(String),
+    #[error("{path}: cannot write: {source}; check that the report folder is writable ([report] dir or --out)")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("report template: {0}")]
+    Template(String),
+}
+
+/// How and where to write a report.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The campaign's own folder (`<report dir>/<slug>`).
+    pub dir: PathBuf,
+    pub size: (u32, u32),
+    pub formats: Vec<ChartFormat>,
+    pub language: Language,
+    /// When the report is made (shown as "generated").
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Write `content` to `path` atomically: a temporary file in the same folder, then rename.
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), RenderError> {
+    let err = |source| RenderError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(content).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    make_readable(path).map_err(err)
+}
+
+/// Reports are for sharing: rw-r--r-- (temporary files start owner-only).
+fn make_readable(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+/// Render into a temporary file in the same folder (for backends that write files
+/// themselves), then rename it into place.
+fn render_atomic(
+    path: &Path,
+    render: impl FnOnce(&Path) -> Result<(), RenderError>,
+) -> Result<(), RenderError> {
+    let err = |source| RenderError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
+    let tmp = tempfile::Builder::new()
+        .prefix(".viewtally-")
+        .suffix(&format!(".{ext}"))
+        .tempfile_in(dir)
+        .map_err(err)?;
+    render(tmp.path())?;
+    std::fs::File::open(tmp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    make_readable(path).map_err(err)
+}
+
+/// Titles and source line of a campaign's charts, from `[campaign.style]` or defaults.
+fn frame_texts(campaign: &Campaign, loc: &Locale) -> (String, String, String) {
+    let style = &campaign.style;
+    let title = style.title.clone().unwrap_or_else(|| campaign.name.clone());
+    let subtitle = style
+        .subtitle
+        .clone()
+        .unwrap_or_else(|| loc.strings.cumulative_subtitle.to_string());
+    let source = style
+        .source
+        .clone()
+        .unwrap_or_else(|| loc.strings.source_line.to_string());
+    (title, subtitle, source)
+}
+
+/// Write the report files of one campaign; returns the paths written.
+pub fn write_report(
+    campaign: &Campaign,
+    timeline: &Timeline,
+    options: &ReportOptions,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let loc = Locale::new(options.language);
+    let (title, subtitle, source) = frame_texts(campaign, &loc);
+    let source_line = match timeline.as_of {
+        Some(t) => format!(
+            "{source} · {} {}",
+            loc.strings.as_of,
+            loc.datetime(t, timeline.tz)
+        ),
+        None => source.clone(),
+    };
+    let frame = chart::Frame {
+        title: &title,
+        subtitle: &subtitle,
+        source: &source_line,
+    };
+    let mut written = Vec::new();
+    for format in &options.formats {
+        match format {
+            ChartFormat::Png => {
+                let path = options.dir.join("cumulative.png");
+                render_atomic(&path, |tmp| {
+                    chart::cumulative_png(tmp, options.size, timeline, &loc, &frame)
+                })?;
+                written.push(path);
+            }
+            ChartFormat::Svg => {
+                let path = options.dir.join("cumulative.svg");
+                let svg = chart::cumulative_svg(options.size, timeline, &loc, &frame)?;
+                write_atomic(&path, svg.as_bytes())?;
+                written.push(path);
+            }
+        }
+    }
+    let path = options.dir.join("timeline.csv");
+    write_atomic(&path, timeline_csv(timeline).as_bytes())?;
+    written.push(path);
+
+    let path = options.dir.join("summary.md");
+    let md = markdown::summary(campaign, timeline, &loc, options)?;
+    write_atomic(&path, md.as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
+
+/// One row per day (campaign time zone): cumulative views per platform and in total as of the
+/// end of the day, then the new views of that day.
+pub fn timeline_csv(tl: &Timeline) -> String {
+    let mut out = String::from("date,as_of");
+    for p in &tl.platforms {
+        out.push(',');
+        out.push_str(p.as_str());
+    }
+    out.push_str(",total");
+    for p in &tl.platforms {
+        out.push_str(",new_");
+        out.push_str(p.as_str());
+    }
+    out.push_str(",new_total\n");
+    for d in &tl.days {
+        out.push_str(&format!("{},{}", d.date, rfc3339(d.end)));
+        for v in &d.platforms {
+            out.push_str(&format!(",{v}"));
+        }
+        out.push_str(&format!(",{}", d.total));
+        for v in &d.new_platforms {
+            out.push_str(&format!(",{v}"));
+        }
+        out.push_str(&format!(",{}\n", d.new_total));
+    }
+    out
+}
+
+/// RFC 3339 in UTC with seconds, as the JSON and CSV outputs write times.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The `status --json` object (shape fixed in DESIGN.md).
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub campaign: String,
+    pub as_of: String,
+    pub total_views: i64,
+    pub platforms: serde_json::Map<String, serde_json::Value>,
+    pub videos: Vec<StatusVideo>,
+    pub milestones: Vec<StatusMilestone>,
+    pub next_milestone_eta: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusVideo {
+    pub platform: String,
+    pub video: String,
+    pub account: Option<String>,
+    pub views: i64,
+    pub last_reading: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusMilestone {
+    pub threshold: i64,
+    pub crossed_at: Option<String>,
+}
+
+impl Status {
+    pub fn new(tl: &Timeline, now: DateTime<Utc>) -> Status {
+        Status {
+            campaign: tl.campaign.clone(),
+            as_of: rfc3339(tl.as_of.unwrap_or(now)),
+            total_views: tl.total(),
+            platforms: tl
+                .platform_totals()
+                .into_iter()
+                .map(|(p, v)| (p.as_str().to_string(), v.into()))
+                .collect(),
+            videos: tl
+                .videos
+                .iter()
+                .map(|v| StatusVideo {
+                    platform: v.platform.as_str().into(),
+                    video: v.video.clone(),
+                    account: v.account.clone(),
+                    views: v.views,
+                    last_reading: rfc3339(v.last_reading),
+                })
+                .collect(),
+            milestones: tl
+                .milestones
+                .iter()
+                .map(|m| StatusMilestone {
+                    threshold: m.threshold,
+                    crossed_at: m.crossed_at.map(rfc3339),
+                })
+                .collect(),
+            next_milestone_eta: tl.forecast.as_ref().and_then(|f| f.eta).map(rfc3339),
+        }
+    }
+
+    /// The human-readable form of `status`.
+    pub fn text(tl: &Timeline, loc: &Locale) -> String {
+        let mut out = String::new();
+        let as_of = tl
+            .as_of
+            .map(|t| loc.datetime(t, tl.tz))
+            .unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "{}: {} {} ({} {as_of})\n",
+            tl.campaign,
+            loc.number(tl.total()),
+            loc.strings.views,
+            loc.strings.as_of
+        ));
+        for (p, v) in tl.platform_totals() {
+            out.push_str(&format!(
+                "  {:<10} {:>12}\n",
+                p.display_name(),
+                loc.number(v)
+            ));
+        }
+        out.push('\n');
+        for v in &tl.videos {
+            out.push_str(&format!(
+                "  {:<9} {:<32} {:<18} {:>10}  {} {}\n",
+                v.platform.display_name(),
+                v.video,
+                v.account.as_deref().unwrap_or("—"),
+                loc.number(v.views),
+                loc.strings.last_reading.to_lowercase(),
+                loc.datetime(v.last_reading, tl.tz)
+            ));
+        }
+        out.push('\n');
+        for m in &tl.milestones {
+            let when = m
+                .crossed_at
+                .map(|t| loc.datetime(t, tl.tz))
+                .unwrap_or_else(|| loc.strings.not_yet.into());
+            out.push_str(&format!(
+                "  {} {:>10}: {when}\n",
+                loc.strings.milestone,
+                loc.number(m.threshold)
+            ));
+        }
+        if let Some(f) = &tl.forecast {
+            let eta = f
+                .eta
+                .map(|t| loc.date(crate::model::local_date(t, tl.tz)))
+                .unwrap_or_else(|| loc.strings.not_at_pace.into());
+            out.push_str(&format!(
+                "  {} {}: {eta}\n",
+                loc.strings.next_milestone,
+                loc.number(f.threshold)
+            ));
+        }
+        out.replace(locale::NBSP, " ")
+    }
+}

@@ -1,0 +1,137 @@
+//! The time-series store of observations.
+//!
+//! Callers talk to the [`Store`] trait only; `sqlite.rs` is the embedded default and a
+//! PostgreSQL implementation can sit beside it without touching them.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Metric, Observation};
+
+pub use sqlite::SqliteStore;
+
+/// A store failure: the message names the store and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "store url `{0}` is not supported; use sqlite://PATH (e.g. sqlite://data/viewtally.db)"
+    )]
+    Unsupported(String),
+    #[error("store {location}: cannot open: {message}; check [store] url in the config or $VIEWTALLY_STORE")]
+    Open { location: String, message: String },
+    #[error(
+        "store {location} has schema version {found}, newer than this viewtally understands ({known}); \
+         upgrade viewtally or point [store] url at another store"
+    )]
+    TooNew {
+        location: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("store {location}: {message}")]
+    Query { location: String, message: String },
+}
+
+/// What a write did. Rows that already held the same value are `unchanged`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteSummary {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl WriteSummary {
+    pub fn total(&self) -> u64 {
+        self.inserted + self.updated + self.unchanged
+    }
+}
+
+/// A file that was imported, remembered so that the daemon imports each file once.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    pub sha256: String,
+    pub path: String,
+    pub format: String,
+    pub campaign: String,
+    pub rows: u64,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// Which observations to read.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub campaign: String,
+    /// Only readings at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only this metric.
+    pub metric: Option<Metric>,
+}
+
+/// A durable home for observations.
+pub trait Store: Send {
+    /// Store observations (and the imports they came from) in one transaction: all or none.
+    /// Upserts on (campaign, platform, video, metric, kind, at, source kind).
+    fn write(
+        &mut self,
+        observations: &[Observation],
+        imports: &[ImportRecord],
+    ) -> Result<WriteSummary, StoreError>;
+
+    /// Observations of a campaign, oldest first.
+    fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError>;
+
+    /// How many observations a campaign has (all campaigns with `None`).
+    fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError>;
+
+    /// Whether a file with this SHA-256 was already imported into the campaign.
+    fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError>;
+
+    /// Where the store is, for messages (never includes a password).
+    fn location(&self) -> String;
+}
+
+/// Open the store a URL names, creating and migrating it as needed.
+pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Box::new(SqliteStore::open(path)?))
+    } else {
+        Err(StoreError::Unsupported(redact_url(url)))
+    }
+}
+
+/// A URL with any password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:**REDACTED**{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://me:secret@db/x"),
+            "postgres://me:**REDACTED**@db/x"
+        );
+        assert_eq!(redact_url("sqlite://data/v.db"), "sqlite://data/v.db");
+    }
+}

@@ -1,0 +1,418 @@
+//! SQLite store: one file, WAL journal, a schema-version table with migrations.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{ImportRecord, Query, Store, StoreError, WriteSummary};
+use crate::model::{Kind, Metric, Observation, Source};
+
+/// Schema migrations, applied in order; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: observations and imports
+    "CREATE TABLE observations (
+        id           INTEGER PRIMARY KEY,
+        campaign     TEXT    NOT NULL,
+        platform     TEXT    NOT NULL,
+        video        TEXT    NOT NULL,
+        account      TEXT,
+        metric       TEXT    NOT NULL,
+        kind         TEXT    NOT NULL CHECK (kind IN ('total', 'daily')),
+        at_ms        INTEGER NOT NULL,
+        value        INTEGER NOT NULL CHECK (value >= 0),
+        source       TEXT    NOT NULL,
+        source_kind  TEXT    NOT NULL,
+        collected_ms INTEGER NOT NULL,
+        UNIQUE (campaign, platform, video, metric, kind, at_ms, source_kind)
+    );
+    CREATE INDEX observations_campaign_at ON observations (campaign, at_ms);
+    CREATE TABLE imports (
+        campaign    TEXT    NOT NULL,
+        sha256      TEXT    NOT NULL,
+        path        TEXT    NOT NULL,
+        format      TEXT    NOT NULL,
+        rows        INTEGER NOT NULL,
+        imported_ms INTEGER NOT NULL,
+        PRIMARY KEY (campaign, sha256)
+    );",
+];
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the SQLite file at `path`; `:memory:` for a scratch store.
+    pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let path = PathBuf::from(path);
+        let location = path.display().to_string();
+        let open_err = |message: String| StoreError::Open {
+            location: location.clone(),
+            message,
+        };
+        if path.as_os_str() != ":memory:" {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    open_err(format!("cannot create folder {}: {e}", parent.display()))
+                })?;
+            }
+            create_private(&path).map_err(|e| open_err(e.to_string()))?;
+        }
+        let conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| open_err(e.to_string()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| open_err(format!("{e} (is it an SQLite database?)")))?;
+        let mut store = SqliteStore { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Query {
+            location: self.location(),
+            message: e.to_string(),
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let location = self.location();
+        let open_err = |e: rusqlite::Error| StoreError::Open {
+            location: location.clone(),
+            message: format!("{e} (is it an SQLite database?)"),
+        };
+        self.conn
+            .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            .map_err(open_err)?;
+        let version: i64 = self
+            .conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_err)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                location: self.location(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(open_err)?;
+            tx.execute_batch(sql).map_err(open_err)?;
+            tx.execute("DELETE FROM schema_version", [])
+                .map_err(open_err)?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [i as i64 + 1],
+            )
+            .map_err(open_err)?;
+            tx.commit().map_err(open_err)?;
+            tracing::debug!(store = %location, version = i + 1, "applied store migration");
+        }
+        Ok(())
+    }
+}
+
+/// Create the database file readable by its owner only (it holds the campaign's history).
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn ms_to_utc(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+impl Store for SqliteStore {
+    fn write(
+        &mut self,
+        observations: &[Observation],
+        imports: &[ImportRecord],
+    ) -> Result<WriteSummary, StoreError> {
+        let location = self.location();
+        let err = |e: rusqlite::Error| StoreError::Query {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut summary = WriteSummary::default();
+        {
+            let mut find = tx
+                .prepare_cached(
+                    "SELECT value FROM observations WHERE campaign = ?1 AND platform = ?2 AND video = ?3
+                     AND metric = ?4 AND kind = ?5 AND at_ms = ?6 AND source_kind = ?7",
+                )
+                .map_err(err)?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms,
+                     value, source, source_kind, collected_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(err)?;
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE observations SET value = ?8, account = COALESCE(?4, account), source = ?9,
+                     collected_ms = ?11
+                     WHERE campaign = ?1 AND platform = ?2 AND video = ?3 AND metric = ?5 AND kind = ?6
+                     AND at_ms = ?7 AND source_kind = ?10",
+                )
+                .map_err(err)?;
+            for o in observations {
+                let existing: Option<i64> = find
+                    .query_row(
+                        params![
+                            o.campaign,
+                            o.platform.as_str(),
+                            o.video,
+                            o.metric.as_str(),
+                            o.kind.as_str(),
+                            o.at.timestamp_millis(),
+                            o.source.kind()
+                        ],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(err)?;
+                let row = params![
+                    o.campaign,
+                    o.platform.as_str(),
+                    o.video,
+                    o.account,
+                    o.metric.as_str(),
+                    o.kind.as_str(),
+                    o.at.timestamp_millis(),
+                    o.value,
+                    o.source.as_str(),
+                    o.source.kind(),
+                    o.collected_at.timestamp_millis()
+                ];
+                match existing {
+                    None => {
+                        insert.execute(row).map_err(err)?;
+                        summary.inserted += 1;
+                    }
+                    Some(v) if v == o.value => summary.unchanged += 1,
+                    Some(_) => {
+                        update.execute(row).map_err(err)?;
+                        summary.updated += 1;
+                    }
+                }
+            }
+            for i in imports {
+                tx.execute(
+                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+                     rows = excluded.rows, imported_ms = excluded.imported_ms",
+                    params![
+                        i.campaign,
+                        i.sha256,
+                        i.path,
+                        i.format,
+                        i.rows as i64,
+                        i.imported_at.timestamp_millis()
+                    ],
+                )
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(summary)
+    }
+
+    fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT campaign, platform, video, account, metric, kind, at_ms, value, source,
+                 collected_ms FROM observations
+                 WHERE campaign = ?1 AND at_ms <= ?2 AND (?3 IS NULL OR metric = ?3)
+                 ORDER BY at_ms, platform, video, metric, kind, source_kind",
+            )
+            .map_err(|e| self.err(e))?;
+        let until = query
+            .until
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(
+                params![query.campaign, until, query.metric.map(|m| m.as_str())],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, i64>(9)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (campaign, platform, video, account, metric, kind, at, value, source, collected) =
+                row.map_err(|e| self.err(e))?;
+            let bad = |what: &str, v: &str| self.err(format!("row with unknown {what} `{v}`"));
+            out.push(Observation {
+                campaign,
+                platform: platform.parse().map_err(|_| bad("platform", &platform))?,
+                video,
+                account,
+                metric: metric
+                    .parse::<Metric>()
+                    .map_err(|_| bad("metric", &metric))?,
+                kind: kind.parse::<Kind>().map_err(|_| bad("kind", &kind))?,
+                at: ms_to_utc(at),
+                value,
+                source: Source::parse(&source),
+                collected_at: ms_to_utc(collected),
+            });
+        }
+        Ok(out)
+    }
+
+    fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM observations WHERE ?1 IS NULL OR campaign = ?1",
+                [campaign],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM imports WHERE campaign = ?1 AND sha256 = ?2",
+                [campaign, sha256],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Platform;
+
+    fn obs(value: i64, at: i64, source: &str) -> Observation {
+        Observation {
+            campaign: "c".into(),
+            platform: Platform::Youtube,
+            video: "v1".into(),
+            account: None,
+            metric: Metric::Views,
+            kind: Kind::Total,
+            at: ms_to_utc(at),
+            value,
+            source: Source::parse(source),
+            collected_at: ms_to_utc(0),
+        }
+    }
+
+    #[test]
+    fn upsert_is_idempotent_and_replaces_values() {
+        let mut s = SqliteStore::open(":memory:").unwrap();
+        let a = vec![obs(10, 1000, "export:aaa"), obs(20, 2000, "export:aaa")];
+        let w = s.write(&a, &[]).unwrap();
+        assert_eq!(w.inserted, 2);
+        let w = s.write(&a, &[]).unwrap();
+        assert_eq!((w.inserted, w.unchanged), (0, 2));
+        // a newer export of the same instant replaces the value
+        let w = s.write(&[obs(25, 2000, "export:bbb")], &[]).unwrap();
+        assert_eq!(w.updated, 1);
+        // an API reading at the same instant is a different source kind
+        let w = s.write(&[obs(30, 2000, "api")], &[]).unwrap();
+        assert_eq!(w.inserted, 1);
+        assert_eq!(s.count(Some("c")).unwrap(), 3);
+        let got = s
+            .observations(&Query {
+                campaign: "c".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            got.iter().map(|o| o.value).collect::<Vec<_>>(),
+            vec![10, 30, 25]
+        );
+    }
+
+    #[test]
+    fn a_failing_write_stores_nothing() {
+        let mut s = SqliteStore::open(":memory:").unwrap();
+        let rows = vec![obs(10, 1000, "api"), obs(-1, 2000, "api")];
+        assert!(s.write(&rows, &[]).is_err());
+        assert_eq!(s.count(None).unwrap(), 0);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/v.db");
+        let p = path.to_str().unwrap();
+        SqliteStore::open(p)
+            .unwrap()
+            .write(&[obs(1, 1, "api")], &[])
+            .unwrap();
+        let s = SqliteStore::open(p).unwrap();
+        assert_eq!(s.count(None).unwrap(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "store file must be owner-only");
+        }
+    }
+
+    #[test]
+    fn not_a_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(
+            &path,
+            "this is not sqlite, just some text that is long enough....",
+        )
+        .unwrap();
+        let e = SqliteStore::open(path.to_str().unwrap())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("junk.db: cannot open"), "{e}");
+    }
+}

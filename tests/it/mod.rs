@@ -1,0 +1,4 @@
+mod common;
+mod config_errors;
+mod demo;
+mod import;
