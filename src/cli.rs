@@ -78,6 +78,12 @@ pub enum Command {
     },
     /// Export observations or the timeline for BI tools
     Export(ExportArgs),
+    /// Run the scheduled jobs; serve /healthz, /metrics and the reports
+    Daemon {
+        /// Address to listen on [default: [daemon] listen, else 127.0.0.1:9184]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +206,25 @@ pub fn run() -> Result<ExitCode> {
             now,
         ),
         Command::Export(args) => export(&load_config(&cli)?, args),
+        Command::Daemon { listen } => {
+            let config = load_config(&cli)?;
+            let clock = match &cli.now {
+                Some(_) => crate::daemon::schedule::Clock::starting_at(now),
+                None => crate::daemon::schedule::Clock::System,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(crate::daemon::run(
+                config,
+                crate::daemon::DaemonOptions {
+                    listen: listen.clone(),
+                    clock,
+                },
+            ))
+        }
     }
 }
 
@@ -306,6 +331,24 @@ pub fn campaign_timeline(
         titles,
     };
     Ok(timeline::build(&observations, &options)?)
+}
+
+/// How a campaign's report is written: into `<base>/<slug>/`, in the campaign language unless
+/// `lang` overrides it.
+pub fn report_options(
+    config: &Config,
+    campaign: &Campaign,
+    base: &Path,
+    lang: Option<Language>,
+    generated_at: DateTime<Utc>,
+) -> ReportOptions {
+    ReportOptions {
+        dir: base.join(campaign.slug()),
+        size: (config.report.width, config.report.height),
+        formats: config.report.formats.clone(),
+        language: lang.unwrap_or(campaign.language),
+        generated_at,
+    }
 }
 
 fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
@@ -561,13 +604,7 @@ fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<Exit
         .unwrap_or_else(|| config.report.dir.clone());
     for campaign in config.selected(args.campaign.campaign.as_deref())? {
         let tl = campaign_timeline(store.as_ref(), campaign, until)?;
-        let options = ReportOptions {
-            dir: base.join(campaign.slug()),
-            size: (config.report.width, config.report.height),
-            formats: config.report.formats.clone(),
-            language: args.lang.unwrap_or(campaign.language),
-            generated_at: until.unwrap_or(now),
-        };
+        let options = report_options(config, campaign, &base, args.lang, until.unwrap_or(now));
         if tl.points.is_empty() {
             tracing::warn!(
                 campaign = campaign.slug(),

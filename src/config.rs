@@ -89,6 +89,12 @@ pub struct Config {
     /// API access per platform.
     #[serde(default)]
     pub platforms: PlatformsConfig,
+    /// The daemon: HTTP endpoint, catch-up, jitter, health.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+    /// Webhooks told when a campaign crosses a milestone (daemon).
+    #[serde(default)]
+    pub notify: Vec<NotifyConfig>,
     /// The campaigns; at least one.
     #[serde(default, rename = "campaign")]
     pub campaigns: Vec<Campaign>,
@@ -164,6 +170,79 @@ fn default_formats() -> Vec<ChartFormat> {
 pub enum ChartFormat {
     Png,
     Svg,
+}
+
+/// `[daemon]`: how `viewtally daemon` runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Address of /healthz, /metrics and the report index (`--listen` overrides).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// After downtime, run a job once at start if any of its ticks was missed.
+    #[serde(default = "default_true")]
+    pub catch_up: bool,
+    /// Wait a random 0..jitter_s seconds before each run, to spread load.
+    #[serde(default)]
+    pub jitter_s: u64,
+    /// On SIGTERM/SIGINT, how long running jobs may take to finish.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout_s: u64,
+    /// /healthz answers 503 once a job has failed this many times in a row.
+    #[serde(default = "default_unhealthy_after")]
+    pub unhealthy_after_failures: u32,
+    /// Public address of this daemon, for chart links in notifications.
+    pub public_url: Option<String>,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            listen: default_listen(),
+            catch_up: true,
+            jitter_s: 0,
+            shutdown_timeout_s: default_shutdown_timeout(),
+            unhealthy_after_failures: default_unhealthy_after(),
+            public_url: None,
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9184".into()
+}
+fn default_true() -> bool {
+    true
+}
+fn default_shutdown_timeout() -> u64 {
+    60
+}
+fn default_unhealthy_after() -> u32 {
+    3
+}
+
+/// `[[notify]]`: a webhook told when a milestone is crossed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// The environment variable holding the webhook URL (webhook URLs are secrets).
+    pub url_env: String,
+    /// Payload shape: `slack`, `teams` or `json`.
+    #[serde(default)]
+    pub format: NotifyFormat,
+    /// Only these campaigns (default: all).
+    #[serde(default)]
+    pub campaigns: Vec<String>,
+}
+
+/// Webhook payload shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyFormat {
+    Slack,
+    Teams,
+    #[default]
+    Json,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -423,6 +502,20 @@ impl Config {
                 "[report] width and height must be between 200 and 20000 pixels".into(),
             ));
         }
+        if config
+            .daemon
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_err()
+        {
+            return Err(at(
+                find(text, "listen"),
+                format!(
+                    "[daemon] listen `{}` is not an address; write e.g. \"127.0.0.1:9184\"",
+                    config.daemon.listen
+                ),
+            ));
+        }
         if config.campaigns.is_empty() {
             return Err(at(
                 None,
@@ -430,6 +523,14 @@ impl Config {
                  (see config/viewtally.example.toml)"
                     .into(),
             ));
+        }
+        for n in &config.notify {
+            if n.url_env.trim().is_empty() {
+                return Err(at(
+                    find(text, "url_env"),
+                    "[[notify]] url_env must name an environment variable".into(),
+                ));
+            }
         }
         let mut slugs = HashSet::new();
         for c in &mut config.campaigns {
@@ -492,6 +593,12 @@ impl Config {
             .flatten()
             {
                 parse_cron(expr.get_ref()).map_err(|e| at(Some(expr.span()), e))?;
+            }
+            if let (Some(expr), None) = (&c.schedule.import_dir, &c.schedule.watch_dir) {
+                return Err(at(
+                    Some(expr.span()),
+                    format!("campaign `{slug}`: the import_dir job needs watch_dir = \"FOLDER\" in [campaign.schedule]"),
+                ));
             }
             let mut seen = HashSet::new();
             for v in &c.videos {
@@ -688,6 +795,23 @@ mod tests {
     fn secret_is_redacted() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?}"), "**REDACTED** **REDACTED**");
+    }
+
+    #[test]
+    fn daemon_section() {
+        let c = Config::parse(
+            &format!("[daemon]\nlisten = \"0.0.0.0:9\"\njitter_s = 5\n[[notify]]\nurl_env = \"HOOK\"\nformat = \"slack\"\n{MINIMAL}"),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.daemon.jitter_s, 5);
+        assert_eq!(c.notify[0].format, NotifyFormat::Slack);
+        let e = err(&format!("[daemon]\nlisten = \"nowhere\"\n{MINIMAL}"));
+        assert!(e.contains("is not an address"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[campaign.schedule]\nimport_dir = \"* * * * *\"\n"
+        ));
+        assert!(e.contains("needs watch_dir"), "{e}");
     }
 
     #[test]

@@ -58,6 +58,43 @@ pub struct ImportRecord {
     pub imported_at: DateTime<Utc>,
 }
 
+/// What the store remembers of a daemon job between restarts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobState {
+    pub last_started: Option<DateTime<Utc>>,
+    pub last_finished: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+}
+
+/// Where a milestone notification stands: `baseline` (already crossed when the daemon first
+/// ran; never announced), `pending` (crossed, announcement not yet delivered), `sent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeState {
+    Baseline,
+    Pending,
+    Sent,
+}
+
+impl NoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeState::Baseline => "baseline",
+            NoticeState::Pending => "pending",
+            NoticeState::Sent => "sent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<NoticeState> {
+        match s {
+            "baseline" => Some(NoticeState::Baseline),
+            "pending" => Some(NoticeState::Pending),
+            "sent" => Some(NoticeState::Sent),
+            _ => None,
+        }
+    }
+}
+
 /// Which observations to read.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -89,6 +126,31 @@ pub trait Store: Send {
 
     /// Where the store is, for messages (never includes a password).
     fn location(&self) -> String;
+
+    /// The remembered state of a daemon job.
+    fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError>;
+
+    /// Remember that a job started (`finished` None) or finished (with its error, if any).
+    fn record_job(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        started: DateTime<Utc>,
+        finished: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Milestone notification states of a campaign: (threshold, state).
+    fn notices(&self, campaign: &str) -> Result<Vec<(i64, NoticeState)>, StoreError>;
+
+    /// Set a milestone's notification state.
+    fn set_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        state: NoticeState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Open the store a URL names, creating and migrating it as needed.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ImportRecord, Query, Store, StoreError, WriteSummary};
+use super::{ImportRecord, JobState, NoticeState, Query, Store, StoreError, WriteSummary};
 use crate::model::{Kind, Metric, Observation, Source};
 
 /// Schema migrations, applied in order; the schema version is the number applied.
@@ -35,6 +35,24 @@ const MIGRATIONS: &[&str] = &[
         rows        INTEGER NOT NULL,
         imported_ms INTEGER NOT NULL,
         PRIMARY KEY (campaign, sha256)
+    );",
+    // 2: daemon job state and milestone notifications
+    "CREATE TABLE job_state (
+        campaign             TEXT    NOT NULL,
+        job                  TEXT    NOT NULL,
+        last_started_ms      INTEGER,
+        last_finished_ms     INTEGER,
+        last_success_ms      INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_error           TEXT,
+        PRIMARY KEY (campaign, job)
+    );
+    CREATE TABLE milestone_notices (
+        campaign   TEXT    NOT NULL,
+        threshold  INTEGER NOT NULL,
+        state      TEXT    NOT NULL CHECK (state IN ('baseline', 'pending', 'sent')),
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (campaign, threshold)
     );",
 ];
 
@@ -155,7 +173,12 @@ impl Store for SqliteStore {
             location: location.clone(),
             message: e.to_string(),
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        // IMMEDIATE: take the write lock up front, so a concurrent writer makes this one wait
+        // (busy timeout) instead of failing when its read upgrades to a write.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let mut summary = WriteSummary::default();
         {
             let mut find = tx
@@ -324,6 +347,111 @@ impl Store for SqliteStore {
     fn location(&self) -> String {
         self.path.display().to_string()
     }
+
+    fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT last_started_ms, last_finished_ms, last_success_ms, consecutive_failures,
+                 last_error FROM job_state WHERE campaign = ?1 AND job = ?2",
+                [campaign, job],
+                |r| {
+                    Ok(JobState {
+                        last_started: r.get::<_, Option<i64>>(0)?.map(ms_to_utc),
+                        last_finished: r.get::<_, Option<i64>>(1)?.map(ms_to_utc),
+                        last_success: r.get::<_, Option<i64>>(2)?.map(ms_to_utc),
+                        consecutive_failures: r.get::<_, i64>(3)? as u32,
+                        last_error: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.unwrap_or_default())
+    }
+
+    fn record_job(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        started: DateTime<Utc>,
+        finished: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let started = started.timestamp_millis();
+        let result = match finished {
+            None => self.conn.execute(
+                "INSERT INTO job_state (campaign, job, last_started_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (campaign, job) DO UPDATE SET last_started_ms = excluded.last_started_ms",
+                params![campaign, job, started],
+            ),
+            Some(f) => {
+                let f = f.timestamp_millis();
+                match error {
+                    None => self.conn.execute(
+                        "INSERT INTO job_state (campaign, job, last_started_ms, last_finished_ms,
+                         last_success_ms, consecutive_failures) VALUES (?1, ?2, ?3, ?4, ?4, 0)
+                         ON CONFLICT (campaign, job) DO UPDATE SET
+                         last_finished_ms = excluded.last_finished_ms,
+                         last_success_ms = excluded.last_success_ms,
+                         consecutive_failures = 0, last_error = NULL",
+                        params![campaign, job, started, f],
+                    ),
+                    Some(e) => self.conn.execute(
+                        "INSERT INTO job_state (campaign, job, last_started_ms, last_finished_ms,
+                         consecutive_failures, last_error) VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                         ON CONFLICT (campaign, job) DO UPDATE SET
+                         last_finished_ms = excluded.last_finished_ms,
+                         consecutive_failures = job_state.consecutive_failures + 1,
+                         last_error = excluded.last_error",
+                        params![campaign, job, started, f, e],
+                    ),
+                }
+            }
+        };
+        result.map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    fn notices(&self, campaign: &str) -> Result<Vec<(i64, NoticeState)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT threshold, state FROM milestone_notices WHERE campaign = ?1 ORDER BY threshold",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (threshold, state) = row.map_err(|e| self.err(e))?;
+            let state = NoticeState::parse(&state)
+                .ok_or_else(|| self.err(format!("unknown notice state `{state}`")))?;
+            out.push((threshold, state));
+        }
+        Ok(out)
+    }
+
+    fn set_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        state: NoticeState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (campaign, threshold) DO UPDATE SET state = excluded.state,
+                 updated_ms = excluded.updated_ms",
+                params![campaign, threshold, state.as_str(), at.timestamp_millis()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +499,44 @@ mod tests {
             got.iter().map(|o| o.value).collect::<Vec<_>>(),
             vec![10, 30, 25]
         );
+    }
+
+    #[test]
+    fn job_state_and_notices() {
+        let mut s = SqliteStore::open(":memory:").unwrap();
+        assert_eq!(s.job_state("c", "collect").unwrap(), JobState::default());
+        s.record_job("c", "collect", ms_to_utc(1000), None, None)
+            .unwrap();
+        s.record_job(
+            "c",
+            "collect",
+            ms_to_utc(1000),
+            Some(ms_to_utc(2000)),
+            Some("boom"),
+        )
+        .unwrap();
+        s.record_job(
+            "c",
+            "collect",
+            ms_to_utc(3000),
+            Some(ms_to_utc(4000)),
+            Some("boom"),
+        )
+        .unwrap();
+        let j = s.job_state("c", "collect").unwrap();
+        assert_eq!((j.consecutive_failures, j.last_success), (2, None));
+        s.record_job("c", "collect", ms_to_utc(5000), Some(ms_to_utc(6000)), None)
+            .unwrap();
+        let j = s.job_state("c", "collect").unwrap();
+        assert_eq!(
+            (j.consecutive_failures, j.last_success),
+            (0, Some(ms_to_utc(6000)))
+        );
+        s.set_notice("c", 8000, NoticeState::Pending, ms_to_utc(1))
+            .unwrap();
+        s.set_notice("c", 8000, NoticeState::Sent, ms_to_utc(2))
+            .unwrap();
+        assert_eq!(s.notices("c").unwrap(), vec![(8000, NoticeState::Sent)]);
     }
 
     #[test]

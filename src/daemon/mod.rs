@@ -1,0 +1,619 @@
+//! `viewtally daemon`: cron-scheduled tokio jobs per campaign, an HTTP endpoint, milestone
+//! notifications, graceful stop.
+//!
+//! Each (campaign, job) is one tokio task looping over its schedule; a job runs inline in its
+//! loop, so it never overlaps itself, and ticks that pass while it runs are skipped and logged.
+//! Between ticks the daemon sleeps: it does not poll.
+
+pub mod http;
+pub mod metrics;
+pub mod notify;
+pub mod schedule;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::config::{Campaign, Config};
+use crate::exports::{self, ImportOptions};
+use crate::store::{self, NoticeState};
+use http::{AppState, JobHealth};
+use metrics::Metrics;
+use notify::Notice;
+use schedule::{Clock, JobSchedule};
+
+/// The jobs a campaign can schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    Collect,
+    Report,
+    ImportDir,
+}
+
+impl Job {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Job::Collect => "collect",
+            Job::Report => "report",
+            Job::ImportDir => "import_dir",
+        }
+    }
+    /// Whether the job can change the numbers (and so cross a milestone).
+    fn writes_data(self) -> bool {
+        matches!(self, Job::Collect | Job::ImportDir)
+    }
+}
+
+/// How long a dropped file must stay unchanged before `import_dir` reads it.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// Options from the command line.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    pub listen: Option<String>,
+    pub clock: Clock,
+}
+
+/// A running daemon's shared state.
+struct Ctx {
+    config: Arc<Config>,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+    app: Arc<AppState>,
+    http: reqwest::Client,
+    /// Files that failed to import, by content hash (not retried until restart).
+    failed_files: Mutex<HashSet<String>>,
+    /// Per campaign: after a failed webhook delivery, no new attempt before this time (and the
+    /// current back-off), so a broken webhook is not hammered at every tick.
+    notice_backoff: Mutex<std::collections::HashMap<String, (DateTime<Utc>, chrono::Duration)>>,
+}
+
+/// A held single-instance lock; released when dropped (the process ends).
+pub struct InstanceLock {
+    _file: File,
+    path: PathBuf,
+}
+
+/// Take the store's daemon lock, or say who holds it.
+pub fn lock_store(url: &str, listen: &str) -> Result<Option<InstanceLock>> {
+    let Some(db) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(None);
+    };
+    if db == ":memory:" {
+        return Ok(None);
+    }
+    let path = PathBuf::from(format!("{db}.daemon.lock"));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the daemon lock {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            anyhow::bail!(crate::cli::UsageError(format!(
+                "another viewtally daemon already runs on this store ({}); holder: {}; stop it first \
+                 (systemctl stop viewtally, or kill that pid)",
+                path.display(),
+                holder.trim()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+    file.set_len(0)?;
+    writeln!(
+        file,
+        "pid {} since {} listening on {listen}",
+        std::process::id(),
+        crate::render::rfc3339(Utc::now())
+    )?;
+    Ok(Some(InstanceLock { _file: file, path }))
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        tracing::debug!(lock = %self.path.display(), "released daemon lock");
+    }
+}
+
+/// Run the daemon until SIGTERM or SIGINT.
+pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
+    let listen = options
+        .listen
+        .clone()
+        .unwrap_or_else(|| config.daemon.listen.clone());
+    let _lock = lock_store(&config.store.url, &listen)?;
+    let config = Arc::new(config);
+    let metrics = Arc::new(Metrics::new());
+
+    // Schedules first: a bad expression stops the start, not a job later.
+    let mut jobs = Vec::new();
+    for c in &config.campaigns {
+        let s = &c.schedule;
+        for (job, expr) in [
+            (Job::Collect, &s.collect),
+            (Job::Report, &s.report),
+            (Job::ImportDir, &s.import_dir),
+        ] {
+            if let Some(expr) = expr {
+                let schedule = JobSchedule::new(expr.get_ref(), c.tz()).map_err(|e| {
+                    crate::cli::UsageError(format!(
+                        "campaign {}: {} schedule: {e}",
+                        c.slug(),
+                        job.as_str()
+                    ))
+                })?;
+                jobs.push((c.slug().to_string(), job, schedule));
+            }
+        }
+    }
+    if jobs.is_empty() {
+        tracing::warn!("no [campaign.schedule] jobs configured; serving the endpoint only");
+    }
+
+    let app = Arc::new(AppState {
+        campaigns: config
+            .campaigns
+            .iter()
+            .map(|c| (c.slug().to_string(), c.name.clone()))
+            .collect(),
+        report_dir: config.report.dir.clone(),
+        metrics: metrics.clone(),
+        health: Mutex::new(BTreeMap::new()),
+        unhealthy_after: config.daemon.unhealthy_after_failures,
+    });
+    let ctx = Arc::new(Ctx {
+        config: config.clone(),
+        clock: options.clock.clone(),
+        metrics,
+        app: app.clone(),
+        http: reqwest::Client::builder()
+            .user_agent(concat!("viewtally/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client")?,
+        failed_files: Mutex::new(HashSet::new()),
+        notice_backoff: Mutex::new(std::collections::HashMap::new()),
+    });
+
+    // Current numbers, and milestones already crossed before the daemon first ran.
+    {
+        let ctx = ctx.clone();
+        tokio::task::spawn_blocking(move || baseline(&ctx)).await??;
+    }
+
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
+        crate::cli::UsageError(format!(
+            "cannot listen on {listen}: {e}; choose another address with --listen or [daemon] listen"
+        ))
+    })?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, http::router(app))
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.changed().await;
+            })
+            .await
+    });
+    tracing::info!(%addr, jobs = jobs.len(), "viewtally daemon started");
+    println!(
+        "viewtally daemon listening on http://{addr} ({} jobs)",
+        jobs.len()
+    );
+
+    let mut tasks = Vec::new();
+    for (campaign, job, schedule) in jobs {
+        let ctx = ctx.clone();
+        let stop = stop_rx.clone();
+        let span = tracing::info_span!("job", campaign = %campaign, job = job.as_str());
+        tasks.push(tokio::spawn(
+            job_loop(ctx, campaign, job, schedule, stop).instrument(span),
+        ));
+    }
+
+    wait_for_signal().await;
+    tracing::info!("stopping: no new runs; waiting for running jobs to finish");
+    let _ = stop_tx.send(true);
+    // A second signal exits at once; SQLite's transactions keep the store consistent.
+    tokio::spawn(async {
+        wait_for_signal().await;
+        eprintln!("second signal: exiting now");
+        std::process::exit(130);
+    });
+    let timeout = Duration::from_secs(config.daemon.shutdown_timeout_s);
+    let all = futures_join(tasks);
+    if tokio::time::timeout(timeout, all).await.is_err() {
+        tracing::warn!(
+            timeout_s = timeout.as_secs(),
+            "jobs still running at the shutdown timeout; exiting"
+        );
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    tracing::info!("viewtally daemon stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// One job's loop: catch up once if ticks were missed while the daemon was down, then run at
+/// every tick until told to stop.
+async fn job_loop(
+    ctx: Arc<Ctx>,
+    campaign: String,
+    job: Job,
+    schedule: JobSchedule,
+    mut stop: watch::Receiver<bool>,
+) {
+    if ctx.config.daemon.catch_up {
+        let last = {
+            let (ctx, c) = (ctx.clone(), campaign.clone());
+            tokio::task::spawn_blocking(move || {
+                store::open(&ctx.config.store.url).and_then(|s| s.job_state(&c, job.as_str()))
+            })
+            .await
+        };
+        if let Ok(Ok(state)) = last {
+            if let Some(last) = state.last_started {
+                let missed = schedule.due_between(last, ctx.clock.now());
+                if missed > 0 {
+                    tracing::info!(
+                        missed,
+                        "ticks were missed while the daemon was down; one catch-up run"
+                    );
+                    run_once(&ctx, &campaign, job).await;
+                }
+            }
+        }
+    }
+    let jitter = ctx.config.daemon.jitter_s;
+    schedule::run_schedule(&ctx.clock.clone(), &schedule, jitter, &mut stop, |_tick| {
+        run_once(&ctx, &campaign, job)
+    })
+    .await;
+}
+
+/// Run a job once: record it, count it, then (for data jobs) refresh numbers and notify.
+async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job) {
+    let started = ctx.clock.now();
+    let timer = std::time::Instant::now();
+    tracing::info!("run started");
+    let result = {
+        let (ctx2, c) = (ctx.clone(), campaign.to_string());
+        let blocking = tokio::task::spawn_blocking(move || {
+            let mut store = store::open(&ctx2.config.store.url)?;
+            let _ = store.record_job(&c, job.as_str(), started, None, None);
+            drop(store);
+            run_job(&ctx2, &c, job, started)
+        });
+        match blocking.await {
+            Ok(r) => r,
+            Err(e) => Err(anyhow::anyhow!("job task failed: {e}")),
+        }
+    };
+    let finished = ctx.clock.now();
+    let ok = result.is_ok();
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    let duration_ms = timer.elapsed().as_millis() as u64;
+    match &result {
+        Ok(summary) => tracing::info!(duration_ms, result = "ok", "{summary}"),
+        Err(e) => tracing::error!(duration_ms, result = "error", "{e:#}"),
+    }
+    ctx.metrics.job_finished(
+        campaign,
+        job.as_str(),
+        ok,
+        finished.timestamp_millis() as f64 / 1000.0,
+    );
+    if let Ok(mut h) = ctx.app.health.lock() {
+        let entry: &mut JobHealth = h
+            .entry((campaign.to_string(), job.as_str().to_string()))
+            .or_default();
+        if ok {
+            *entry = JobHealth::default();
+        } else {
+            entry.consecutive_failures += 1;
+            entry.last_error = error.clone();
+        }
+    }
+    let (ctx2, c, e) = (ctx.clone(), campaign.to_string(), error.clone());
+    let _ = tokio::task::spawn_blocking(move || {
+        store::open(&ctx2.config.store.url)
+            .and_then(|mut s| s.record_job(&c, job.as_str(), started, Some(finished), e.as_deref()))
+    })
+    .await;
+    if job.writes_data() {
+        announce(ctx, campaign).await;
+    }
+}
+
+fn campaign<'a>(config: &'a Config, slug: &str) -> Result<&'a Campaign> {
+    config
+        .campaigns
+        .iter()
+        .find(|c| c.slug() == slug)
+        .ok_or_else(|| anyhow::anyhow!("campaign {slug} is no longer configured"))
+}
+
+/// The body of one job run (blocking: store and files).
+fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String> {
+    let config = &ctx.config;
+    let c = campaign(config, slug)?;
+    match job {
+        Job::Report => {
+            let store = store::open(&config.store.url)?;
+            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+            let options = crate::cli::report_options(config, c, &config.report.dir, None, now);
+            let written = crate::render::write_report(c, &tl, &options)?;
+            Ok(format!("report written ({} files)", written.len()))
+        }
+        Job::ImportDir => {
+            let dir = c
+                .schedule
+                .watch_dir
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("import_dir needs watch_dir"))?;
+            if !dir.is_dir() {
+                anyhow::bail!(
+                    "the watched folder {} does not exist; create it or fix watch_dir in [campaign.schedule]",
+                    dir.display()
+                );
+            }
+            let files = exports::expand_paths(std::slice::from_ref(&dir))
+                .with_context(|| format!("cannot read the watched folder {}", dir.display()))?;
+            let mut store = store::open(&config.store.url)?;
+            let options = ImportOptions {
+                campaign: Some(slug.to_string()),
+                ..Default::default()
+            };
+            let (mut imported, mut failed) = (0, 0);
+            for file in files {
+                // A file still being written (modified in the last seconds) waits for the next tick.
+                let settled = std::fs::metadata(&file)
+                    .and_then(|m| m.modified())
+                    .map(|m| m.elapsed().unwrap_or_default() >= SETTLE)
+                    .unwrap_or(false);
+                if !settled {
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&file) else {
+                    continue;
+                };
+                let sha = exports::hex(&Sha256::digest(&bytes));
+                if store.imported(slug, &sha)?
+                    || ctx
+                        .failed_files
+                        .lock()
+                        .map(|f| f.contains(&sha))
+                        .unwrap_or(false)
+                {
+                    continue;
+                }
+                match exports::import_file(&file, config, store.as_mut(), &options, now) {
+                    Ok(r) => {
+                        imported += 1;
+                        tracing::info!(file = %r.path, rows = r.rows, inserted = r.written.inserted, "imported");
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        tracing::error!("{e}");
+                        // A bad file stays bad until it changes; a store error is retried.
+                        if !matches!(e, exports::ImportError::Store { .. }) {
+                            if let Ok(mut f) = ctx.failed_files.lock() {
+                                f.insert(sha);
+                            }
+                        }
+                    }
+                }
+            }
+            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+            ctx.metrics.observe(&tl);
+            if failed > 0 {
+                anyhow::bail!(
+                    "{failed} file(s) in {} could not be imported (see above); fix or remove them",
+                    dir.display()
+                );
+            }
+            Ok(format!("{imported} new file(s) imported"))
+        }
+        Job::Collect => collect(ctx, c, now),
+    }
+}
+
+/// API collection of one campaign.
+fn collect(_ctx: &Ctx, c: &Campaign, _now: DateTime<Utc>) -> Result<String> {
+    anyhow::bail!(
+        "campaign {}: API collection is not available in this build yet; remove `collect` from [campaign.schedule]",
+        c.slug()
+    )
+}
+
+/// At start: publish the current numbers and mark milestones that were crossed before the
+/// daemon ever ran as `baseline` (not announced).
+fn baseline(ctx: &Ctx) -> Result<()> {
+    let mut store = store::open(&ctx.config.store.url)?;
+    let now = ctx.clock.now();
+    for c in &ctx.config.campaigns {
+        let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+        ctx.metrics.observe(&tl);
+        if store.notices(c.slug())?.is_empty() {
+            for m in tl.milestones.iter().filter(|m| m.crossed_at.is_some()) {
+                store.set_notice(c.slug(), m.threshold, NoticeState::Baseline, now)?;
+            }
+            // An explicit marker that the baseline was taken, even with nothing crossed.
+            store.set_notice(c.slug(), 0, NoticeState::Baseline, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Announce every crossed milestone of a campaign not yet announced (exactly once: the state
+/// lives in the store; a failed delivery stays `pending` and is retried after the next run).
+async fn announce(ctx: &Arc<Ctx>, slug: &str) {
+    let now = ctx.clock.now();
+    let waiting = ctx
+        .notice_backoff
+        .lock()
+        .ok()
+        .and_then(|b| b.get(slug).map(|(until, _)| *until > now))
+        .unwrap_or(false);
+    if waiting {
+        return;
+    }
+    let prepared = {
+        let (ctx2, slug2) = (ctx.clone(), slug.to_string());
+        tokio::task::spawn_blocking(move || -> Result<Vec<Notice>> {
+            let c = campaign(&ctx2.config, &slug2)?;
+            let mut store = store::open(&ctx2.config.store.url)?;
+            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+            ctx2.metrics.observe(&tl);
+            let states = store.notices(&slug2)?;
+            let done = |t: i64| {
+                states.iter().any(|(th, s)| {
+                    *th == t && matches!(s, NoticeState::Sent | NoticeState::Baseline)
+                })
+            };
+            let mut out = Vec::new();
+            for m in &tl.milestones {
+                let Some(at) = m.crossed_at else { continue };
+                if done(m.threshold) {
+                    continue;
+                }
+                store.set_notice(&slug2, m.threshold, NoticeState::Pending, ctx2.clock.now())?;
+                let chart_url =
+                    ctx2.config.daemon.public_url.as_ref().map(|u| {
+                        format!("{}/reports/{slug2}/cumulative.png", u.trim_end_matches('/'))
+                    });
+                out.push(Notice {
+                    campaign: slug2.clone(),
+                    name: c.name.clone(),
+                    threshold: m.threshold,
+                    crossed_at: at,
+                    total_views: tl.total(),
+                    text: Notice::sentence(
+                        &c.name,
+                        m.threshold,
+                        at,
+                        tl.total(),
+                        c.tz(),
+                        c.language,
+                    ),
+                    chart_url,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    };
+    let notices = match prepared {
+        Ok(Ok(n)) => n,
+        Ok(Err(e)) => {
+            tracing::error!("milestone check failed: {e:#}");
+            return;
+        }
+        Err(e) => {
+            tracing::error!("milestone check failed: {e}");
+            return;
+        }
+    };
+    for notice in notices {
+        let hooks = notify::webhooks_for(&ctx.config.notify, slug);
+        let mut delivered = true;
+        for (hook, url) in &hooks {
+            let result = match url {
+                Ok(url) => notify::send(&ctx.http, url, hook.format, &notice, &hook.url_env).await,
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = result {
+                delivered = false;
+                tracing::error!(
+                    threshold = notice.threshold,
+                    "milestone notification not delivered: {e}"
+                );
+            }
+        }
+        tracing::info!(
+            threshold = notice.threshold,
+            webhooks = hooks.len(),
+            delivered,
+            "{}",
+            notice.text
+        );
+        if let Ok(mut b) = ctx.notice_backoff.lock() {
+            if delivered {
+                b.remove(slug);
+            } else {
+                let wait = b
+                    .get(slug)
+                    .map(|(_, w)| (*w * 2).min(chrono::Duration::hours(1)))
+                    .unwrap_or_else(|| chrono::Duration::minutes(1));
+                tracing::warn!(
+                    retry_in_s = wait.num_seconds(),
+                    "milestone notification will be retried"
+                );
+                b.insert(slug.to_string(), (ctx.clock.now() + wait, wait));
+            }
+        }
+        if !delivered {
+            break;
+        }
+        {
+            let (ctx2, slug2, t) = (ctx.clone(), slug.to_string(), notice.threshold);
+            let _ = tokio::task::spawn_blocking(move || {
+                store::open(&ctx2.config.store.url)
+                    .and_then(|mut s| s.set_notice(&slug2, t, NoticeState::Sent, ctx2.clock.now()))
+            })
+            .await;
+        }
+    }
+}

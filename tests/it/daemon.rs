@@ -1,0 +1,320 @@
+//! The daemon end to end: the built binary with a seconds-level schedule, a folder it watches,
+//! a local webhook receiver, /metrics scraped over HTTP, SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::common::*;
+
+/// A local webhook receiver that records every POST body and answers 200.
+struct Receiver {
+    url: String,
+    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let b = bodies.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(body) = read_request(stream) {
+                    b.lock()
+                        .unwrap()
+                        .push(serde_json::from_str(&body).unwrap_or_default());
+                }
+            }
+        });
+        Receiver { url, bodies }
+    }
+
+    fn thresholds(&self) -> Vec<i64> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| b["threshold"].as_i64().unwrap_or(-1))
+            .collect()
+    }
+}
+
+fn read_request(mut stream: TcpStream) -> Option<String> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut len = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+        .ok()?;
+    Some(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// GET a path; returns (status, body).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nhost: {addr}\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let out = String::from_utf8_lossy(&raw).into_owned();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+struct Daemon {
+    child: Child,
+    addr: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    fn start(env: &Env, hook: &str) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
+            .current_dir(env.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOOK_URL", hook)
+            .args(["daemon", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (e, mut pipe) = (stderr.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                e.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}; stderr: {}", stderr.lock().unwrap()))
+            .to_string();
+        Daemon {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn total(&self) -> Option<i64> {
+        let (_, body) = get(&self.addr, "/metrics");
+        body.lines()
+            .find(|l| l.starts_with("viewtally_views_total{campaign=\"c1\"}"))
+            .and_then(|l| l.split_whitespace().last()?.parse().ok())
+    }
+
+    fn wait_for_total(&self, want: i64) {
+        let start = Instant::now();
+        loop {
+            let now = self.total();
+            if now == Some(want) {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "total never reached {want} (now {now:?}); stderr:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn terminate(mut self) -> (i32, String) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100));
+                return (
+                    status.code().unwrap_or(-1),
+                    self.stderr.lock().unwrap().clone(),
+                );
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "daemon did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+const CONFIG: &str = r#"
+[store]
+url = "sqlite://data/d.db"
+
+[[notify]]
+url_env = "HOOK_URL"
+format = "json"
+
+[[campaign]]
+slug = "c1"
+name = "Daemon test"
+timezone = "Europe/Prague"
+milestones = [100, 200, 1000]
+
+[campaign.schedule]
+import_dir = "* * * * * *"
+report = "*/2 * * * * *"
+watch_dir = "inbox"
+"#;
+
+fn drop_file(env: &Env, name: &str, rows: &str) {
+    let tmp = env.write(
+        &format!("inbox/.{name}"),
+        &format!("platform,video,account,metric,kind,at,value\n{rows}"),
+    );
+    std::fs::rename(tmp, env.path(&format!("inbox/{name}"))).unwrap();
+}
+
+#[test]
+fn daemon_imports_on_schedule_notifies_once_and_stops_cleanly() {
+    let env = Env::new();
+    env.write("config/viewtally.toml", CONFIG);
+    std::fs::create_dir_all(env.path("inbox")).unwrap();
+    let hook = Receiver::start();
+    let d = Daemon::start(&env, &hook.url);
+    assert_eq!(get(&d.addr, "/healthz").0, 200);
+    drop_file(
+        &env,
+        "a.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,150\n",
+    );
+    d.wait_for_total(150);
+    drop_file(
+        &env,
+        "b.csv",
+        "youtube,v1,,views,total,2020-07-26T10:00:00Z,250\n",
+    );
+    d.wait_for_total(250);
+
+    // exactly one notification per crossed milestone
+    let start = Instant::now();
+    while hook.thresholds().len() < 2 && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(hook.thresholds(), vec![100, 200]);
+    let body = hook.bodies.lock().unwrap()[0].clone();
+    assert_eq!(body["event"], "milestone_crossed");
+    assert_eq!(body["campaign"], "c1");
+
+    let (_, metrics) = get(&d.addr, "/metrics");
+    for needle in [
+        "viewtally_views{campaign=\"c1\",platform=\"youtube\",video=\"v1\"} 250",
+        "viewtally_milestone_crossed{campaign=\"c1\",threshold=\"200\"} 1",
+        "viewtally_milestone_crossed{campaign=\"c1\",threshold=\"1000\"} 0",
+        "viewtally_job_runs_total{campaign=\"c1\",job=\"import_dir\",result=\"ok\"}",
+        "viewtally_last_success_timestamp_seconds{campaign=\"c1\",job=\"report\"}",
+    ] {
+        assert!(metrics.contains(needle), "missing {needle} in\n{metrics}");
+    }
+    // the report job rendered; the index links it
+    let (status, index) = get(&d.addr, "/");
+    assert_eq!(status, 200);
+    assert!(index.contains("/reports/c1/summary.md"), "{index}");
+    let (status, summary) = get(&d.addr, "/reports/c1/summary.md");
+    assert_eq!(status, 200);
+    assert!(summary.contains("250"), "{summary}");
+    assert_eq!(get(&d.addr, "/reports/c1/..%2Fd.db").0, 404);
+
+    // a second daemon on the same store is refused and names the holder
+    let r = env.run(&["daemon", "--listen", "127.0.0.1:0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("another viewtally daemon already runs on this store"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!("pid {}", d.child.id())),
+        "{}",
+        r.stderr
+    );
+
+    let (code, stderr) = d.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("viewtally daemon stopped"), "{stderr}");
+
+    // after a restart nothing is announced twice, and the store is intact
+    let d = Daemon::start(&env, &hook.url);
+    d.wait_for_total(250);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(hook.thresholds(), vec![100, 200]);
+    let (code, _) = d.terminate();
+    assert_eq!(code, 0);
+    let s = env.run(&["status", "--json"]).ok();
+    let s: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(s["total_views"], 250);
+}
+
+#[test]
+fn a_failing_job_turns_healthz_red() {
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &CONFIG
+            .replace("watch_dir = \"inbox\"", "watch_dir = \"missing-folder\"")
+            .replace(
+                "[[campaign]]",
+                "[daemon]\nunhealthy_after_failures = 2\n\n[[campaign]]",
+            ),
+    );
+    let d = Daemon::start(&env, "http://127.0.0.1:9/unused");
+    let start = Instant::now();
+    loop {
+        let (status, body) = get(&d.addr, "/healthz");
+        if status == 503 {
+            assert!(body.contains("\"job\":\"import_dir\""), "{body}");
+            assert!(body.contains("missing-folder"), "{body}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never unhealthy: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(d.terminate().0, 0);
+}
