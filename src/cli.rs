@@ -106,6 +106,10 @@ pub struct ImportArgs {
     /// Show what would be stored; store nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// When the files' lifetime totals were read: the export time (RFC 3339), or a date
+    /// meaning the end of that day in the campaign's time zone; overrides what a file says
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -483,36 +487,45 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
         all_videos: args.all_videos,
         campaign: args.campaign.campaign.clone(),
         dry_run: args.dry_run,
+        as_of: args
+            .as_of
+            .as_deref()
+            .map(exports::parse_as_of)
+            .transpose()
+            .map_err(UsageError)?,
     };
     let mut failures: Vec<ImportError> = Vec::new();
     for file in &files {
         match exports::import_file(file, config, store.as_mut(), &options, now) {
             Ok(r) => {
                 let w = r.written;
+                let what = match &r.detail {
+                    Some(d) => format!("{}: {d}", r.format),
+                    None => r.format.to_string(),
+                };
                 if args.dry_run {
-                    println!(
-                        "{} ({}): {} rows read; would store:",
-                        r.path, r.format, r.rows
-                    );
+                    println!("{} ({what}): {} rows read; would store:", r.path, r.rows);
                     for l in &r.preview {
                         println!(
-                            "  {:<12} {:<9} {:<36} {:<8} {:<6} {} … {}  {:>5} rows  sum {}",
+                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} rows  sum {}",
                             l.campaign,
                             l.platform.as_str(),
                             l.video,
                             l.metric.as_str(),
                             l.kind.as_str(),
-                            l.first.format("%Y-%m-%d %H:%M"),
-                            l.last.format("%Y-%m-%d %H:%M"),
+                            l.span,
                             l.count,
                             l.sum
                         );
                     }
                 } else {
                     println!(
-                        "{} ({}): {} rows → {} new, {} updated, {} unchanged",
-                        r.path, r.format, r.rows, w.inserted, w.updated, w.unchanged
+                        "{} ({what}): {} rows → {} new, {} updated, {} unchanged",
+                        r.path, r.rows, w.inserted, w.updated, w.unchanged
                     );
+                }
+                for note in &r.notes {
+                    println!("  note: {note}");
                 }
                 if r.other_videos_skipped > 0 {
                     println!(

@@ -494,7 +494,14 @@ impl Config {
                 parse_cron(expr.get_ref()).map_err(|e| at(Some(expr.span()), e))?;
             }
             let mut seen = HashSet::new();
-            for v in &c.videos {
+            for v in &mut c.videos {
+                // Ids may be written as URLs or URNs; store the platform's own id.
+                v.id = crate::exports::ids::normalize(v.platform, &v.id).map_err(|e| {
+                    at(
+                        find_after(text, c.slug.span().start, v.id.trim()),
+                        format!("campaign `{slug}`: [[campaign.video]] id {e}"),
+                    )
+                })?;
                 if v.id.trim().is_empty() {
                     return Err(at(
                         find_after(text, c.slug.span().start, "id"),
