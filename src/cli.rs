@@ -541,7 +541,9 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                if files.len() > 1 {
+                    eprintln!("error: {e}");
+                }
                 failures.push(e);
             }
         }

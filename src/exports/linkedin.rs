@@ -401,3 +401,108 @@ fn read_metrics(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::{fixture, read_with, VecSink};
+    use chrono::{TimeZone, Utc};
+
+    fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
+        read_with(
+            &LinkedInPage,
+            &fixture(rel),
+            &ReadOptions {
+                as_of,
+                skip_bad_rows: false,
+            },
+        )
+    }
+
+    const VIDEO: &str = "urn:li:ugcPost:6693157468235587584";
+
+    #[test]
+    fn all_posts_in_xls_and_xlsx_english_and_czech() {
+        let exported = When::Instant(Utc.with_ymd_and_hms(2020, 7, 30, 22, 0, 0).unwrap());
+        for rel in [
+            "linkedin/en/conectart_content_1596146400000.xlsx",
+            "linkedin/en/conectart_content_1596146400000.xls",
+            "linkedin/cs/conectart_content_1596146400000.xlsx",
+            "linkedin/cs/conectart_content_1596146400000.xls",
+        ] {
+            let s = read(rel, None).unwrap();
+            let video: Vec<(Metric, i64)> = s
+                .rows
+                .iter()
+                .filter(|r| r.video == VIDEO)
+                .map(|r| (r.metric, r.value))
+                .collect();
+            assert_eq!(
+                video,
+                vec![
+                    // 2345 on LinkedIn + 55 off-site
+                    (Metric::Views, 2400),
+                    (Metric::Likes, 142),
+                    (Metric::Comments, 17),
+                    (Metric::Shares, 31),
+                    (Metric::Impressions, 9876),
+                ],
+                "{rel}"
+            );
+            assert!(s
+                .rows
+                .iter()
+                .all(|r| r.kind == Kind::Total && r.when == exported));
+            assert!(s
+                .rows
+                .iter()
+                .any(|r| r.video == "urn:li:activity:6692000000000000001"));
+            // the header is in row 2, so the first post is row 3
+            assert_eq!(s.rows[0].line, 3, "{rel}");
+            assert!(
+                s.notes.iter().any(|n| n.contains("over 3 posts")),
+                "{:?}",
+                s.notes
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_belong_to_the_only_post() {
+        let s = read("linkedin/en/single_post_content_1596146400000.xlsx", None).unwrap();
+        let daily: Vec<(Metric, i64)> = s
+            .rows
+            .iter()
+            .filter(|r| r.kind == Kind::Daily && r.metric == Metric::Impressions)
+            .map(|r| (r.metric, r.value))
+            .collect();
+        assert_eq!(daily.len(), 7);
+        assert_eq!(
+            daily[0],
+            (Metric::Impressions, 3100),
+            "Impressions (total) preferred"
+        );
+        assert!(s.rows.iter().all(|r| r.video == VIDEO));
+    }
+
+    #[test]
+    fn totals_need_an_export_time() {
+        let e = read("linkedin/en/linkedin-export.xlsx", None).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.contains("pass --as-of") && m.contains("All posts")),
+            "{e:?}"
+        );
+        let at = When::Instant(Utc.with_ymd_and_hms(2020, 8, 1, 8, 0, 0).unwrap());
+        let s = read("linkedin/en/linkedin-export.xlsx", Some(at)).unwrap();
+        assert!(s.rows.iter().all(|r| r.when == at));
+    }
+
+    #[test]
+    fn describe_workbook_lists_sheets_and_headers() {
+        let file =
+            ExportFile::open(&fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let d = describe_workbook(&file);
+        assert!(d.contains("sheet `Metrics`"), "{d}");
+        assert!(d.contains("sheet `All posts`"), "{d}");
+    }
+}

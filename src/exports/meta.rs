@@ -145,12 +145,14 @@ impl Importer for MetaBusinessSuite {
                 Some(d) => When::Day(d),
                 None => match options.as_of {
                     Some(w) => w,
-                    None => return Err(ParseError::Format(format!(
+                    None => {
+                        return Err(ParseError::Format(format!(
                         "line {line} holds lifetime totals, which are as of the moment the file \
                              was exported, and a Meta export does not record that moment; pass \
                              --as-of with the export time (e.g. --as-of 2020-09-30T18:00:00+02:00, \
                              or --as-of 2020-09-30 for the end of that day)"
-                    ))),
+                    )))
+                    }
                 },
             };
             let kind = if day.is_some() {
@@ -199,5 +201,154 @@ impl Importer for MetaBusinessSuite {
             tracing::debug!(file = %file.name, rows = lifetime_rows, "lifetime totals read at --as-of");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::{fixture, read_with, temp_file, VecSink};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
+        read_with(
+            &MetaBusinessSuite,
+            &fixture(rel),
+            &ReadOptions {
+                as_of,
+                skip_bad_rows: false,
+            },
+        )
+    }
+
+    const VIDEO: &str = "3112749605483751";
+    const POST: &str = "122158761234567890";
+
+    #[test]
+    fn lifetime_totals_in_english_and_czech() {
+        let at = When::Instant(Utc.with_ymd_and_hms(2020, 8, 3, 8, 0, 0).unwrap());
+        for rel in [
+            "meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv",
+            "meta/cs/Jul-24-2020_Aug-02-2020_lifetime.csv",
+        ] {
+            let s = read(rel, Some(at)).unwrap();
+            let video: Vec<(Metric, i64)> = s
+                .rows
+                .iter()
+                .filter(|r| r.video == VIDEO)
+                .map(|r| (r.metric, r.value))
+                .collect();
+            assert_eq!(
+                video,
+                vec![
+                    (Metric::Views, 5234),
+                    (Metric::Likes, 311),
+                    (Metric::Comments, 46),
+                    (Metric::Shares, 58),
+                    (Metric::Reach, 4100),
+                    (Metric::WatchTimeS, 81234),
+                ],
+                "{rel}"
+            );
+            let r = s.rows.iter().find(|r| r.video == VIDEO).unwrap();
+            assert_eq!(r.alias.as_deref(), Some(POST), "matches by post id too");
+            assert_eq!(r.account.as_deref(), Some("Conectart"));
+            assert_eq!(
+                (r.kind, r.when, r.platform),
+                (Kind::Total, at, Platform::Facebook)
+            );
+            // the photo post is named by the id in its permalink
+            assert!(s.rows.iter().any(|r| r.video == "pfbid02AbCdEfGhIjK"));
+        }
+    }
+
+    #[test]
+    fn lifetime_totals_need_as_of() {
+        let e = read("meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv", None).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.starts_with("line 2 holds lifetime totals") && m.contains("--as-of")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn per_day_exports_in_three_languages() {
+        for rel in [
+            "meta/en/Jul-24-2020_Jul-30-2020_daily.csv",
+            "meta/cs/Jul-24-2020_Jul-30-2020_daily.csv",
+        ] {
+            let s = read(rel, None).unwrap();
+            let views: Vec<i64> = s
+                .rows
+                .iter()
+                .filter(|r| r.metric == Metric::Views)
+                .map(|r| r.value)
+                .collect();
+            assert_eq!(views, vec![1500, 820, 410, 300, 260, 190, 160], "{rel}");
+            assert!(s.rows.iter().all(|r| r.kind == Kind::Daily));
+            assert!(
+                !s.rows.iter().any(|r| r.metric == Metric::Reach),
+                "no daily reach"
+            );
+            assert_eq!(
+                s.rows[0].when,
+                When::Day(NaiveDate::from_ymd_opt(2020, 7, 24).unwrap())
+            );
+        }
+        let s = read("meta/de/daily.csv", None).unwrap();
+        assert!(s.detail.unwrap().contains("German"));
+        assert_eq!(
+            s.rows.iter().filter(|r| r.metric == Metric::Views).count(),
+            2
+        );
+    }
+
+    #[test]
+    fn rounded_ids_fail_the_file() {
+        let e = read(
+            "meta/en/rounded-ids.csv",
+            Some(When::EndOf(NaiveDate::from_ymd_opt(2020, 8, 2).unwrap())),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.contains("line 2, column `Post ID`: `1.22158E+17`") && m.contains("spreadsheet rounded")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn instagram_rows_and_bad_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = temp_file(
+            &dir,
+            "ig.csv",
+            "Post ID,Account ID,Permalink,Date,Views,Reach\n\
+             1801,1784,https://www.instagram.com/reel/Cabc/,07/24/2020,160,45\n\
+             1802,1784,https://www.instagram.com/reel/Cdef/,07/25/2020,1.5,45\n\
+             ,,,07/26/2020,5,5\n"
+                .as_bytes(),
+        );
+        let opts = ReadOptions {
+            as_of: None,
+            skip_bad_rows: true,
+        };
+        let s = read_with(&MetaBusinessSuite, &p, &opts).unwrap();
+        assert_eq!(s.rows.len(), 1);
+        assert_eq!(
+            (s.rows[0].platform, s.rows[0].video.as_str()),
+            (Platform::Instagram, "1801")
+        );
+        assert_eq!(s.bad.len(), 2);
+        assert_eq!((s.bad[0].line, s.bad[0].column), (3, 5));
+        assert!(
+            s.bad[0].message.contains("not a whole number"),
+            "{}",
+            s.bad[0].message
+        );
+        assert!(
+            s.bad[1].message.contains("names no post"),
+            "{}",
+            s.bad[1].message
+        );
     }
 }

@@ -628,7 +628,7 @@ pub fn import_file(
         tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
     }
     if collector.other > 0 {
-        tracing::info!(
+        tracing::debug!(
             file = %name,
             skipped = collector.other,
             "rows of videos the campaign does not list were skipped (add them to [[campaign.video]] or pass --all-videos)"
@@ -950,5 +950,120 @@ mod tests {
         assert_eq!(bar.position(), 40);
         r.seek(SeekFrom::Start(90)).unwrap();
         assert_eq!(bar.position(), 90);
+    }
+}
+
+/// A file under `tests/fixtures/exports/` (unit tests).
+#[cfg(test)]
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exports")
+        .join(rel)
+}
+
+#[cfg(test)]
+mod detection_tests {
+    use super::*;
+
+    #[test]
+    fn every_fixture_is_detected_from_its_content() {
+        let cases = [
+            (
+                "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
+                "youtube-studio",
+            ),
+            (
+                "youtube/cs/Obsah 2020-07-24_2020-08-02 Conectart.zip",
+                "youtube-studio",
+            ),
+            (
+                "youtube/en/Video 2020-07-24_2020-08-02 Děkujeme.zip",
+                "youtube-studio",
+            ),
+            ("youtube/en/Chart data.csv", "youtube-studio"),
+            ("youtube/en/Table data.csv", "youtube-studio"),
+            ("youtube/cs/Data grafu (Excel).csv", "youtube-studio"),
+            ("youtube/sk/Chart data.csv", "youtube-studio"),
+            ("youtube/de/Chart data.csv", "youtube-studio"),
+            ("youtube/pl/Chart data.csv", "youtube-studio"),
+            ("youtube/es/Chart data.csv", "youtube-studio"),
+            ("youtube/fr/Chart data.csv", "youtube-studio"),
+            ("meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv", "meta"),
+            ("meta/cs/Jul-24-2020_Jul-30-2020_daily.csv", "meta"),
+            ("meta/de/daily.csv", "meta"),
+            (
+                "linkedin/en/conectart_content_1596146400000.xlsx",
+                "linkedin",
+            ),
+            (
+                "linkedin/en/conectart_content_1596146400000.xls",
+                "linkedin",
+            ),
+            (
+                "linkedin/cs/conectart_content_1596146400000.xlsx",
+                "linkedin",
+            ),
+            (
+                "linkedin/cs/conectart_content_1596146400000.xls",
+                "linkedin",
+            ),
+        ];
+        for (rel, format) in cases {
+            let file = ExportFile::open(&fixture(rel)).unwrap();
+            assert_eq!(detect(&file).map(|i| i.name()), Some(format), "{rel}");
+        }
+        // Totals.csv alone is not taken for anything
+        let file = ExportFile::open(&fixture("youtube/en/Totals.csv")).unwrap();
+        assert!(detect(&file).is_none());
+        let m = unrecognised(&file);
+        assert!(m.contains("first line: `Date,Views`"), "{m}");
+        assert!(m.contains("YouTube Studio Totals"), "{m}");
+    }
+
+    #[test]
+    fn the_name_does_not_decide_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes =
+            std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let p = temp_file(&dir, "report.csv", &bytes);
+        let file = ExportFile::open(&p).unwrap();
+        assert_eq!(detect(&file).map(|i| i.name()), Some("linkedin"));
+        let bytes = std::fs::read(fixture("youtube/en/Chart data.csv")).unwrap();
+        let p = temp_file(&dir, "data.xlsx", &bytes);
+        let file = ExportFile::open(&p).unwrap();
+        assert_eq!(detect(&file).map(|i| i.name()), Some("youtube-studio"));
+    }
+
+    #[test]
+    fn unrecognised_files_say_what_they_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let msg = |name: &str, bytes: &[u8]| {
+            let file = ExportFile::open(&temp_file(&dir, name, bytes)).unwrap();
+            assert!(detect(&file).is_none(), "{name}");
+            unrecognised(&file)
+        };
+        let m = msg(
+            "x.csv",
+            "Datum,Obsah,Název videa\n2020-07-24,a,b\n".as_bytes(),
+        );
+        assert!(
+            m.contains("the nearest known format is YouTube Studio Chart data"),
+            "{m}"
+        );
+        assert!(m.contains("Czech headers"), "{m}");
+        assert!(m.contains("missing a metric column"), "{m}");
+        let m = msg("y.csv", b"foo,bar\n1,2\n");
+        assert!(m.contains("the tidy CSV needs the header"), "{m}");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("notes.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"hello").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let m = msg("z.zip", &bytes);
+        assert!(m.contains("ZIP archive whose entries (`notes.txt`)"), "{m}");
+        let m = msg("p.png", b"\x89PNG\r\n\x1a\n\0\0\0");
+        assert!(m.contains("first bytes: 89 50 4e 47"), "{m}");
+        let m = msg("u.csv", b"\xff\xfeD\0a\0");
+        assert!(m.contains("UTF-16"), "{m}");
     }
 }

@@ -340,11 +340,11 @@ fn emit_totals(
     period_start: Option<NaiveDate>,
     out: &mut dyn RowSink,
 ) {
-    let mut partial = 0;
+    let mut partial = Vec::new();
     for r in rows {
         if let (Some(start), Some(published)) = (period_start, r.published) {
             if published < start {
-                partial += 1;
+                partial.push(r.video);
                 continue;
             }
         }
@@ -362,11 +362,12 @@ fn emit_totals(
             });
         }
     }
-    if partial > 0 {
+    if !partial.is_empty() {
         out.note(format!(
-            "Table data totals of {partial} video(s) were not stored: the export's period starts {}, \
-             after they were published, so its totals cover only part of their life (export the \
-             period \"Lifetime\" to get their lifetime totals; their daily rows were read)",
+            "Table data totals of {} were not stored: the export's period starts {}, after the \
+             video was published, so they cover only part of its life (export the period \
+             \"Lifetime\" for lifetime totals; its daily rows were read)",
+            super::list(&partial),
             period_start.map(|d| d.to_string()).unwrap_or_default()
         ));
     }
@@ -539,5 +540,248 @@ fn read_csv(
              Chart data.csv"
                 .into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::{fixture, read_with, temp_file, VecSink};
+
+    fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
+        read_with(
+            &YoutubeStudio,
+            &fixture(rel),
+            &ReadOptions {
+                as_of,
+                skip_bad_rows: false,
+            },
+        )
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// (video, metric, kind) → (count, sum)
+    fn sums(s: &VecSink) -> std::collections::BTreeMap<(String, Metric, Kind), (usize, i64)> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in &s.rows {
+            let e = out
+                .entry((r.video.clone(), r.metric, r.kind))
+                .or_insert((0, 0));
+            e.0 += 1;
+            e.1 += r.value;
+        }
+        out
+    }
+
+    const A: &str = "dQ8mC2c4Rx0";
+    const B: &str = "-bQ3xZ9kLmN";
+
+    #[test]
+    fn the_zip_in_english_and_czech() {
+        for (rel, lang) in [
+            (
+                "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
+                "English",
+            ),
+            (
+                "youtube/cs/Obsah 2020-07-24_2020-08-02 Conectart.zip",
+                "Czech",
+            ),
+        ] {
+            let s = read(rel, None).unwrap();
+            let sums = sums(&s);
+            let get = |v: &str, m, k| sums.get(&(v.to_string(), m, k)).copied();
+            assert_eq!(
+                get(A, Metric::Views, Kind::Daily),
+                Some((10, 4102)),
+                "{rel}"
+            );
+            assert_eq!(get(B, Metric::Views, Kind::Daily), Some((10, 90)), "{rel}");
+            assert_eq!(get(A, Metric::Views, Kind::Total), Some((1, 4102)), "{rel}");
+            assert_eq!(get(A, Metric::Likes, Kind::Total), Some((1, 140)));
+            assert_eq!(get(A, Metric::Comments, Kind::Total), Some((1, 21)));
+            assert_eq!(get(A, Metric::Shares, Kind::Total), Some((1, 17)));
+            assert_eq!(get(A, Metric::Impressions, Kind::Total), Some((1, 51234)));
+            // 123.4567 hours
+            assert_eq!(get(A, Metric::WatchTimeS, Kind::Total), Some((1, 444444)));
+            // B was published before the period: its period sums are not lifetime totals
+            assert_eq!(get(B, Metric::Views, Kind::Total), None);
+            assert!(
+                s.notes
+                    .iter()
+                    .any(|n| n.contains(B) && n.contains("Lifetime")),
+                "{:?}",
+                s.notes
+            );
+            // Totals repeats Chart data
+            assert!(
+                s.notes.iter().any(|n| n.contains("was not read")),
+                "{:?}",
+                s.notes
+            );
+            // totals are as of the end of the period's last day (from the name)
+            let total = s.rows.iter().find(|r| r.kind == Kind::Total).unwrap();
+            assert_eq!(total.when, When::EndOf(day(2020, 8, 2)));
+            let first = s.rows.iter().find(|r| r.kind == Kind::Daily).unwrap();
+            assert_eq!((first.when, first.line), (When::Day(day(2020, 7, 24)), 2));
+            assert!(
+                s.detail.as_deref().unwrap().contains(lang),
+                "{:?}",
+                s.detail
+            );
+        }
+    }
+
+    #[test]
+    fn a_zip_without_dates_in_its_name_is_dated_by_chart_data() {
+        let s = read("youtube/en/studio-export.zip", None).unwrap();
+        let total = s.rows.iter().find(|r| r.kind == Kind::Total).unwrap();
+        assert_eq!(total.when, When::EndOf(day(2020, 8, 2)));
+        // --as-of wins over the file
+        let at = When::EndOf(day(2020, 8, 3));
+        let s = read("youtube/en/studio-export.zip", Some(at)).unwrap();
+        assert!(s
+            .rows
+            .iter()
+            .filter(|r| r.kind == Kind::Total)
+            .all(|r| r.when == at));
+    }
+
+    #[test]
+    fn a_single_video_export_reads_totals_as_its_days() {
+        let s = read("youtube/en/Video 2020-07-24_2020-08-02 Děkujeme.zip", None).unwrap();
+        let sums = sums(&s);
+        assert_eq!(
+            sums.get(&(A.to_string(), Metric::Views, Kind::Daily)),
+            Some(&(10, 4102))
+        );
+        assert!(s
+            .notes
+            .iter()
+            .any(|n| n.contains("Table data names only that video")));
+    }
+
+    #[test]
+    fn bare_csvs() {
+        let s = read("youtube/en/Chart data.csv", None).unwrap();
+        assert_eq!(s.rows.len(), 20);
+        assert!(s.rows.iter().all(|r| r.kind == Kind::Daily));
+        assert!(
+            s.rows.iter().any(|r| r.video == B),
+            "the padded id is trimmed"
+        );
+
+        let e = read("youtube/en/Table data.csv", None).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.contains("pass --as-of") && m.contains("period")),
+            "{e:?}"
+        );
+        let at = When::EndOf(day(2020, 8, 2));
+        let s = read("youtube/en/Table data.csv", Some(at)).unwrap();
+        let sums = sums(&s);
+        assert_eq!(
+            sums.get(&(A.to_string(), Metric::Views, Kind::Total)),
+            Some(&(1, 4102))
+        );
+        // no period known, so B's totals are taken as they are
+        assert_eq!(
+            sums.get(&(B.to_string(), Metric::Views, Kind::Total)),
+            Some(&(1, 90))
+        );
+        assert!(!sums.keys().any(|(v, _, _)| v == "Total"));
+
+        let e = read("youtube/en/Totals.csv", None).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.contains("no video column")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_czech_spreadsheet_resave() {
+        // `;`, byte-order mark, `1 392` with a no-break space, `24. 7. 2020`
+        let s = read("youtube/cs/Data grafu (Excel).csv", None).unwrap();
+        let first = &s.rows[0];
+        assert_eq!(
+            (first.video.as_str(), first.value, first.when),
+            (A, 1392, When::Day(day(2020, 7, 24)))
+        );
+        assert_eq!(
+            sums(&s)[&(A.to_string(), Metric::Views, Kind::Daily)],
+            (10, 4102)
+        );
+    }
+
+    #[test]
+    fn chart_data_in_every_language() {
+        for (lang, name) in [
+            ("sk", "Slovak"),
+            ("de", "German"),
+            ("pl", "Polish"),
+            ("es", "Spanish"),
+            ("fr", "French"),
+        ] {
+            let s = read(&format!("youtube/{lang}/Chart data.csv"), None).unwrap();
+            assert_eq!(
+                s.rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+                vec![1392, 760],
+                "{lang}"
+            );
+            assert!(
+                s.detail.as_deref().unwrap().contains(name),
+                "{lang}: {:?}",
+                s.detail
+            );
+        }
+    }
+
+    #[test]
+    fn bad_rows_name_entry_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = temp_file(
+            &dir,
+            "Chart data.csv",
+            b"Date,Content,Video title,Views\n2020-07-24,dQ8mC2c4Rx0,x,5\n2020-07-25,dQ8mC2c4Rx0,x,lots\n2020-07-26,not-an-id,x,3\nyesterday,dQ8mC2c4Rx0,x,3\n",
+        );
+        let opts = |skip| ReadOptions {
+            as_of: None,
+            skip_bad_rows: skip,
+        };
+        match read_with(&YoutubeStudio, &p, &opts(false)) {
+            Err(ParseError::Row(b)) => {
+                assert_eq!((b.line, b.column), (3, 4));
+                assert!(
+                    b.message.contains("column `Views`: `lots` is not a number"),
+                    "{}",
+                    b.message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let s = read_with(&YoutubeStudio, &p, &opts(true)).unwrap();
+        assert_eq!(s.rows.len(), 1);
+        let bad: Vec<(u64, usize)> = s.bad.iter().map(|b| (b.line, b.column)).collect();
+        assert_eq!(bad, vec![(3, 4), (4, 2), (5, 1)]);
+        assert!(s.bad[1].message.contains("not a YouTube video id"));
+        assert!(s.bad[2].message.contains("not a date"));
+
+        // inside a ZIP the entry is named
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("Chart data.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"Date,Content,Views\n2020-07-24,dQ8mC2c4Rx0,-5\n")
+            .unwrap();
+        let p = temp_file(&dir, "export.zip", &zip.finish().unwrap().into_inner());
+        match read_with(&YoutubeStudio, &p, &opts(false)) {
+            Err(ParseError::Row(b)) => {
+                assert_eq!(b.part.as_deref(), Some("Chart data.csv"));
+                assert_eq!((b.line, b.column), (2, 3));
+                assert!(b.message.contains("negative"), "{}", b.message);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
