@@ -313,11 +313,51 @@ pub fn campaign_timeline(
 }
 
 fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
-    const SAMPLES: &[(&str, &str)] = &[
-        ("exports.csv", include_str!("../config/demo/exports.csv")),
+    // The sample exports in config/demo/ (tests/fixtures/make_demo.py writes them).
+    const SAMPLES: &[(&str, &[u8])] = &[
+        (
+            "Content 2020-07-24_2020-09-30 Conectart.zip",
+            include_bytes!("../config/demo/Content 2020-07-24_2020-09-30 Conectart.zip"),
+        ),
+        (
+            "Jul-24-2020_Aug-07-2020_1106412345678901.csv",
+            include_bytes!("../config/demo/Jul-24-2020_Aug-07-2020_1106412345678901.csv"),
+        ),
+        (
+            "conectart_content_1595617200000.xls",
+            include_bytes!("../config/demo/conectart_content_1595617200000.xls"),
+        ),
+        (
+            "conectart_content_1595692800000.xls",
+            include_bytes!("../config/demo/conectart_content_1595692800000.xls"),
+        ),
+        (
+            "conectart_content_1595779200000.xls",
+            include_bytes!("../config/demo/conectart_content_1595779200000.xls"),
+        ),
+        (
+            "conectart_content_1595865600000.xls",
+            include_bytes!("../config/demo/conectart_content_1595865600000.xls"),
+        ),
+        (
+            "conectart_content_1595952000000.xls",
+            include_bytes!("../config/demo/conectart_content_1595952000000.xls"),
+        ),
+        (
+            "conectart_content_1596211200000.xls",
+            include_bytes!("../config/demo/conectart_content_1596211200000.xls"),
+        ),
+        (
+            "conectart_content_1597420800000.xlsx",
+            include_bytes!("../config/demo/conectart_content_1597420800000.xlsx"),
+        ),
+        (
+            "conectart_content_1601492400000.xlsx",
+            include_bytes!("../config/demo/conectart_content_1601492400000.xlsx"),
+        ),
         (
             "facebook-api-readings.csv",
-            include_str!("../config/demo/facebook-api-readings.csv"),
+            include_bytes!("../config/demo/facebook-api-readings.csv"),
         ),
     ];
     let config = Config::parse(config::DEMO_CONFIG, "config/demo.toml (built in)")?;
