@@ -280,12 +280,8 @@ impl ExportFile {
         } else if head.contains(&0) {
             Container::Binary
         } else {
-            match std::str::from_utf8(&head) {
-                Ok(_) => Container::Text,
-                // cut in the middle of a character at the 64 KiB boundary
-                Err(e) if e.error_len().is_none() => Container::Text,
-                Err(_) => Container::Text, // the CSV reader names the encoding problem
-            }
+            // Text; if it is not UTF-8, the CSV reader says so with the encoding to use.
+            Container::Text
         };
         let progress = (len >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
