@@ -112,6 +112,10 @@ pub struct ImportArgs {
     /// Show what would be stored; store nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// When the files' lifetime totals were read: the export time (RFC 3339), or a date
+    /// meaning the end of that day in the campaign's time zone; overrides what a file says
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -352,11 +356,51 @@ pub fn report_options(
 }
 
 fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
-    const SAMPLES: &[(&str, &str)] = &[
-        ("exports.csv", include_str!("../config/demo/exports.csv")),
+    // The sample exports in config/demo/ (tests/fixtures/make_demo.py writes them).
+    const SAMPLES: &[(&str, &[u8])] = &[
+        (
+            "Content 2020-07-24_2020-09-30 Conectart.zip",
+            include_bytes!("../config/demo/Content 2020-07-24_2020-09-30 Conectart.zip"),
+        ),
+        (
+            "Jul-24-2020_Aug-07-2020_1106412345678901.csv",
+            include_bytes!("../config/demo/Jul-24-2020_Aug-07-2020_1106412345678901.csv"),
+        ),
+        (
+            "conectart_content_1595617200000.xls",
+            include_bytes!("../config/demo/conectart_content_1595617200000.xls"),
+        ),
+        (
+            "conectart_content_1595692800000.xls",
+            include_bytes!("../config/demo/conectart_content_1595692800000.xls"),
+        ),
+        (
+            "conectart_content_1595779200000.xls",
+            include_bytes!("../config/demo/conectart_content_1595779200000.xls"),
+        ),
+        (
+            "conectart_content_1595865600000.xls",
+            include_bytes!("../config/demo/conectart_content_1595865600000.xls"),
+        ),
+        (
+            "conectart_content_1595952000000.xls",
+            include_bytes!("../config/demo/conectart_content_1595952000000.xls"),
+        ),
+        (
+            "conectart_content_1596211200000.xls",
+            include_bytes!("../config/demo/conectart_content_1596211200000.xls"),
+        ),
+        (
+            "conectart_content_1597420800000.xlsx",
+            include_bytes!("../config/demo/conectart_content_1597420800000.xlsx"),
+        ),
+        (
+            "conectart_content_1601492400000.xlsx",
+            include_bytes!("../config/demo/conectart_content_1601492400000.xlsx"),
+        ),
         (
             "facebook-api-readings.csv",
-            include_str!("../config/demo/facebook-api-readings.csv"),
+            include_bytes!("../config/demo/facebook-api-readings.csv"),
         ),
     ];
     let config = Config::parse(config::DEMO_CONFIG, "config/demo.toml (built in)")?;
@@ -526,36 +570,45 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
         all_videos: args.all_videos,
         campaign: args.campaign.campaign.clone(),
         dry_run: args.dry_run,
+        as_of: args
+            .as_of
+            .as_deref()
+            .map(exports::parse_as_of)
+            .transpose()
+            .map_err(UsageError)?,
     };
     let mut failures: Vec<ImportError> = Vec::new();
     for file in &files {
         match exports::import_file(file, config, store.as_mut(), &options, now) {
             Ok(r) => {
                 let w = r.written;
+                let what = match &r.detail {
+                    Some(d) => format!("{}: {d}", r.format),
+                    None => r.format.to_string(),
+                };
                 if args.dry_run {
-                    println!(
-                        "{} ({}): {} rows read; would store:",
-                        r.path, r.format, r.rows
-                    );
+                    println!("{} ({what}): {} rows read; would store:", r.path, r.rows);
                     for l in &r.preview {
                         println!(
-                            "  {:<12} {:<9} {:<36} {:<8} {:<6} {} … {}  {:>5} rows  sum {}",
+                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} rows  sum {}",
                             l.campaign,
                             l.platform.as_str(),
                             l.video,
                             l.metric.as_str(),
                             l.kind.as_str(),
-                            l.first.format("%Y-%m-%d %H:%M"),
-                            l.last.format("%Y-%m-%d %H:%M"),
+                            l.span,
                             l.count,
                             l.sum
                         );
                     }
                 } else {
                     println!(
-                        "{} ({}): {} rows → {} new, {} updated, {} unchanged",
-                        r.path, r.format, r.rows, w.inserted, w.updated, w.unchanged
+                        "{} ({what}): {} rows → {} new, {} updated, {} unchanged",
+                        r.path, r.rows, w.inserted, w.updated, w.unchanged
                     );
+                }
+                for note in &r.notes {
+                    println!("  note: {note}");
                 }
                 if r.other_videos_skipped > 0 {
                     println!(
@@ -571,7 +624,9 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                if files.len() > 1 {
+                    eprintln!("error: {e}");
+                }
                 failures.push(e);
             }
         }

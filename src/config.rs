@@ -601,7 +601,14 @@ impl Config {
                 ));
             }
             let mut seen = HashSet::new();
-            for v in &c.videos {
+            for v in &mut c.videos {
+                // Ids may be written as URLs or URNs; store the platform's own id.
+                v.id = crate::exports::ids::normalize(v.platform, &v.id).map_err(|e| {
+                    at(
+                        find_after(text, c.slug.span().start, v.id.trim()),
+                        format!("campaign `{slug}`: [[campaign.video]] id {e}"),
+                    )
+                })?;
                 if v.id.trim().is_empty() {
                     return Err(at(
                         find_after(text, c.slug.span().start, "id"),
@@ -812,6 +819,34 @@ mod tests {
             "{MINIMAL}[campaign.schedule]\nimport_dir = \"* * * * *\"\n"
         ));
         assert!(e.contains("needs watch_dir"), "{e}");
+    }
+
+    #[test]
+    fn video_ids_written_as_urls_are_stored_as_ids() {
+        let c = Config::parse(
+            &format!(
+                "{MINIMAL}[[campaign.video]]\nplatform = \"youtube\"\nid = \"https://youtu.be/dQ8mC2c4Rx0?si=x\"\n\
+                 [[campaign.video]]\nplatform = \"linkedin\"\nid = \"https://www.linkedin.com/feed/update/urn:li:share:123/\"\n"
+            ),
+            "test.toml",
+        )
+        .unwrap();
+        let ids: Vec<&str> = c.campaigns[0]
+            .videos
+            .iter()
+            .map(|v| v.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["dQ8mC2c4Rx0", "urn:li:share:123"]);
+        let e = err(&format!(
+            "{MINIMAL}[[campaign.video]]\nplatform = \"youtube\"\nid = \"dQ8mC2c4Rx0\"\n\
+             [[campaign.video]]\nplatform = \"youtube\"\nid = \"https://www.youtube.com/watch?v=dQ8mC2c4Rx0\"\n"
+        ));
+        assert!(e.contains("lists youtube video `dQ8mC2c4Rx0` twice"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[[campaign.video]]\nplatform = \"facebook\"\nid = \"3.11275E+15\"\n"
+        ));
+        assert!(e.starts_with("test.toml:7:"), "{e}");
+        assert!(e.contains("spreadsheet rounded"), "{e}");
     }
 
     #[test]

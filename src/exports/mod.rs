@@ -1,53 +1,77 @@
 //! Export files people download from the platforms (and viewtally's own tidy CSV), turned into
-//! observations. One file per format, each an [`Importer`]; [`detect`] picks one from content.
+//! observations. One file per format, each an [`Importer`]; [`detect`] picks one from the
+//! content (never the file name), `--format` forces one.
+//!
+//! Formats: [`youtube_studio`] (the Studio ZIP or its CSVs), [`meta`] (Meta Business Suite
+//! CSV), [`linkedin`] (page analytics `.xls`/`.xlsx`), [`tidy`] (viewtally's own CSV). Column
+//! names in every UI language come from [`headers`]; localized numbers and dates from
+//! [`numbers`]; ids and URLs are normalised by [`ids`] on both sides (file and config).
+//!
+//! A file is read as a stream (CSV records one at a time, ZIP entries decompressed on the fly);
+//! rows of videos the campaigns do not list are counted and dropped as they are read, so memory
+//! grows with the rows kept, not with the file. All kept rows of a file are written in one
+//! store transaction.
 
+pub mod headers;
+pub mod ids;
+pub mod linkedin;
+pub mod meta;
+pub mod numbers;
+pub mod table;
 pub mod tidy;
+pub mod youtube_studio;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Campaign, Config};
-use crate::model::{day_end, Kind, Metric, Observation, Platform, Source};
+use crate::model::{day_end, day_of, Kind, Metric, Observation, Platform, Source};
 use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
 
-/// When a parsed value applies: an instant (a `total` reading) or a calendar day (`daily`).
+/// When a parsed value applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
+    /// A `total` read at this instant.
     Instant(DateTime<Utc>),
+    /// A `daily` increment for this calendar day (campaign time zone).
     Day(NaiveDate),
+    /// A `total` as of the end of this day (campaign time zone): an export's period end.
+    EndOf(NaiveDate),
 }
 
 /// One value read from an export file, before it is assigned to a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub platform: Platform,
+    /// The platform's id of the video, normalised ([`ids::normalize`]).
     pub video: String,
+    /// Another id of the same video that may be configured instead (a Facebook post id beside
+    /// the video id).
+    pub alias: Option<String>,
     pub account: Option<String>,
     pub metric: Metric,
     pub kind: Kind,
     pub when: When,
     pub value: i64,
-    /// 1-based line in the file, for messages.
+    /// 1-based line (or sheet row) in the file, for messages.
     pub line: u64,
 }
 
 /// A row that could not be read, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRow {
+    /// The ZIP entry or sheet the row is in.
+    pub part: Option<String>,
     pub line: u64,
     pub column: usize,
     pub message: String,
-}
-
-/// What a parser read from a file.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    pub rows: Vec<Row>,
-    /// Bad rows skipped (only with `--skip-bad-rows`).
-    pub bad: Vec<BadRow>,
 }
 
 /// An import failure; the message names the file (and line and column where there is one).
@@ -84,16 +108,72 @@ pub struct ImportOptions {
     pub campaign: Option<String>,
     /// Parse and report, store nothing.
     pub dry_run: bool,
+    /// When the `total` readings of the files were read (`--as-of`): an instant, or the end of
+    /// a day ([`When::Instant`] or [`When::EndOf`]). Overrides what a file says.
+    pub as_of: Option<When>,
+}
+
+/// Parse `--as-of`: RFC 3339, or a date meaning the end of that day in the campaign time zone.
+pub fn parse_as_of(s: &str) -> Result<When, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(When::Instant(t.with_timezone(&Utc)));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        return Ok(When::EndOf(d));
+    }
+    Err(format!(
+        "--as-of `{s}` is not a time; write RFC 3339 like 2020-09-30T18:00:00+02:00, or a date \
+         (YYYY-MM-DD, meaning the end of that day in the campaign's time zone)"
+    ))
+}
+
+/// What an importer needs besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// `--as-of`, which wins over what the file says.
+    pub as_of: Option<When>,
+    pub skip_bad_rows: bool,
+}
+
+/// Where an importer puts what it reads.
+pub trait RowSink {
+    /// A value read.
+    fn row(&mut self, row: Row);
+    /// A bad row skipped (only with `--skip-bad-rows`; otherwise the importer fails).
+    fn bad(&mut self, bad: BadRow);
+    /// Something the user should know about the file (printed under its import line).
+    fn note(&mut self, note: String);
+    /// What was recognised, e.g. "ZIP: Table data, Chart data; Czech headers".
+    fn describe(&mut self, detail: String);
+}
+
+/// Skip a bad row with `--skip-bad-rows`, else fail with it.
+pub fn skip_or_fail(
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+    bad: BadRow,
+) -> Result<(), ParseError> {
+    if options.skip_bad_rows {
+        out.bad(bad);
+        Ok(())
+    } else {
+        Err(ParseError::Row(bad))
+    }
 }
 
 /// One export format.
 pub trait Importer: Sync {
     /// The format's name, as given to `--format`.
     fn name(&self) -> &'static str;
-    /// Whether the file's first bytes look like this format.
-    fn sniff(&self, head: &[u8]) -> bool;
-    /// Read every row of the file.
-    fn parse(&self, bytes: &[u8], skip_bad_rows: bool) -> Result<Parsed, ParseError>;
+    /// Whether the file looks like this format (from its content).
+    fn sniff(&self, file: &ExportFile) -> bool;
+    /// Read every row of the file into `out`, streaming where the format allows.
+    fn read(
+        &self,
+        file: &ExportFile,
+        options: &ReadOptions,
+        out: &mut dyn RowSink,
+    ) -> Result<(), ParseError>;
 }
 
 /// A parser's failure, before the file name is attached.
@@ -105,12 +185,193 @@ pub enum ParseError {
 
 /// Every known format, in detection order.
 pub fn importers() -> Vec<&'static dyn Importer> {
-    vec![&tidy::TidyCsv]
+    vec![
+        &tidy::TidyCsv,
+        &youtube_studio::YoutubeStudio,
+        &meta::MetaBusinessSuite,
+        &linkedin::LinkedInPage,
+    ]
 }
 
 /// The format of a file, from its content.
-pub fn detect(head: &[u8]) -> Option<&'static dyn Importer> {
-    importers().into_iter().find(|i| i.sniff(head))
+pub fn detect(file: &ExportFile) -> Option<&'static dyn Importer> {
+    importers().into_iter().find(|i| i.sniff(file))
+}
+
+/// What kind of container a file is, from its first bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Container {
+    /// UTF-8 text (a CSV, presumably).
+    Text,
+    /// A ZIP archive and the names of its entries.
+    Zip(Vec<String>),
+    /// An Office Open XML workbook (`.xlsx`).
+    Xlsx,
+    /// An OLE compound file (`.xls`).
+    Xls,
+    /// UTF-16 text.
+    Utf16,
+    /// Anything else.
+    Binary,
+}
+
+/// Files at least this large get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A file being imported: where it is, what it is, and a reader that feeds the progress bar.
+pub struct ExportFile {
+    pub path: PathBuf,
+    /// The path as given, for messages.
+    pub name: String,
+    pub len: u64,
+    pub sha256: String,
+    /// The first 64 KiB.
+    pub head: Vec<u8>,
+    pub container: Container,
+    progress: Option<ProgressBar>,
+}
+
+/// Something to read a file through: `Read + Seek`.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl ExportFile {
+    /// Open a file: hash it (streaming), read its head, find its container type.
+    pub fn open(path: &Path) -> Result<ExportFile, ImportError> {
+        let name = path.display().to_string();
+        let read_err = |source| ImportError::Read {
+            path: name.clone(),
+            source,
+        };
+        let mut file = File::open(path).map_err(read_err)?;
+        let len = file.metadata().map_err(read_err)?.len();
+        let mut hasher = Sha256::new();
+        let mut head = Vec::with_capacity(64 * 1024);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut buf).map_err(read_err)?;
+            if n == 0 {
+                break;
+            }
+            if head.len() < 64 * 1024 {
+                let take = n.min(64 * 1024 - head.len());
+                head.extend_from_slice(&buf[..take]);
+            }
+            hasher.update(&buf[..n]);
+        }
+        let sha256 = hex(&hasher.finalize());
+        let container = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+            match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+                Ok(z) => {
+                    let entries: Vec<String> = z.file_names().map(str::to_string).collect();
+                    if entries.iter().any(|e| e == "xl/workbook.xml") {
+                        Container::Xlsx
+                    } else {
+                        Container::Zip(entries)
+                    }
+                }
+                Err(_) => Container::Binary,
+            }
+        } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            Container::Xls
+        } else if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            Container::Utf16
+        } else if head.contains(&0) {
+            Container::Binary
+        } else {
+            // Text; if it is not UTF-8, the CSV reader says so with the encoding to use.
+            Container::Text
+        };
+        let progress = (len >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            bar
+        });
+        Ok(ExportFile {
+            path: path.to_path_buf(),
+            name,
+            len,
+            sha256,
+            head,
+            container,
+            progress,
+        })
+    }
+
+    /// A fresh reader over the whole file; reading it advances the progress bar.
+    pub fn reader(&self) -> Result<Box<dyn ReadSeek + '_>, ParseError> {
+        let file =
+            File::open(&self.path).map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
+        Ok(Box::new(std::io::BufReader::with_capacity(
+            64 * 1024,
+            Progress {
+                inner: file,
+                bar: self.progress.clone(),
+            },
+        )))
+    }
+
+    /// The file's name without its folder.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The names to look for hints in: the file's and its folder's (an extracted YouTube Studio
+    /// ZIP keeps the period in the folder name).
+    pub fn names(&self) -> Vec<String> {
+        let mut out = vec![self.file_name()];
+        if let Some(parent) = self.path.parent().and_then(|p| p.file_name()) {
+            out.push(parent.to_string_lossy().into_owned());
+        }
+        out
+    }
+}
+
+impl Drop for ExportFile {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A reader that reports its position to a progress bar.
+struct Progress<R> {
+    inner: R,
+    bar: Option<ProgressBar>,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Progress<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        if let Some(bar) = &self.bar {
+            bar.set_position(at);
+        }
+        Ok(at)
+    }
 }
 
 /// What importing one file did.
@@ -118,6 +379,8 @@ pub fn detect(head: &[u8]) -> Option<&'static dyn Importer> {
 pub struct ImportReport {
     pub path: String,
     pub format: &'static str,
+    /// What was recognised inside (parts, header language), for the import line.
+    pub detail: Option<String>,
     pub rows: usize,
     pub bad_rows_skipped: usize,
     /// Rows of videos no selected campaign lists.
@@ -127,6 +390,8 @@ pub struct ImportReport {
     pub written: WriteSummary,
     /// Per video: metric, kind, first/last day, count and sum (for `--dry-run`).
     pub preview: Vec<PreviewLine>,
+    /// Things the user should know about the file.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -138,6 +403,8 @@ pub struct PreviewLine {
     pub kind: Kind,
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
+    /// `first … last` in the campaign's time zone: days for `daily`, times for `total`.
+    pub span: String,
     pub count: usize,
     pub sum: i64,
 }
@@ -170,6 +437,130 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(out)
 }
 
+/// Rows matched to campaigns as they are read.
+/// A campaign's videos by (platform, match key) → index in its list.
+type VideoIndex = HashMap<(Platform, String), usize>;
+
+struct Collector<'a> {
+    campaigns: Vec<(&'a Campaign, VideoIndex)>,
+    all_videos: bool,
+    single: bool,
+    source: Source,
+    now: DateTime<Utc>,
+    observations: Vec<Observation>,
+    per_campaign: BTreeMap<String, usize>,
+    rows: usize,
+    other: usize,
+    bad: Vec<BadRow>,
+    notes: Vec<String>,
+    detail: Option<String>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(
+        campaigns: &[&'a Campaign],
+        all_videos: bool,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let campaigns = campaigns
+            .iter()
+            .map(|c| {
+                let mut index = HashMap::new();
+                for (i, v) in c.videos.iter().enumerate() {
+                    for key in ids::match_keys(v.platform, &v.id) {
+                        index.entry((v.platform, key)).or_insert(i);
+                    }
+                }
+                (*c, index)
+            })
+            .collect::<Vec<_>>();
+        Collector {
+            single: campaigns.len() == 1,
+            campaigns,
+            all_videos,
+            source,
+            now,
+            observations: Vec::new(),
+            per_campaign: BTreeMap::new(),
+            rows: 0,
+            other: 0,
+            bad: Vec::new(),
+            notes: Vec::new(),
+            detail: None,
+        }
+    }
+}
+
+impl RowSink for Collector<'_> {
+    fn row(&mut self, row: Row) {
+        self.rows += 1;
+        let mut keys = ids::match_keys(row.platform, &row.video);
+        if let Some(a) = &row.alias {
+            keys.extend(ids::match_keys(row.platform, a));
+        }
+        let mut taken = false;
+        for (c, index) in &self.campaigns {
+            let listed = keys
+                .iter()
+                .find_map(|k| index.get(&(row.platform, k.clone())))
+                .map(|i| &c.videos[*i]);
+            // A campaign with no video list takes every row only when it is the one chosen.
+            let takes = listed.is_some() || self.all_videos || (c.videos.is_empty() && self.single);
+            if !takes {
+                continue;
+            }
+            taken = true;
+            *self.per_campaign.entry(c.slug().to_string()).or_insert(0) += 1;
+            self.observations.push(Observation {
+                campaign: c.slug().to_string(),
+                platform: row.platform,
+                video: listed
+                    .map(|v| v.id.clone())
+                    .unwrap_or_else(|| row.video.clone()),
+                account: row
+                    .account
+                    .clone()
+                    .or_else(|| listed.and_then(|v| v.account.clone())),
+                metric: row.metric,
+                kind: row.kind,
+                at: match row.when {
+                    When::Instant(t) => t,
+                    When::Day(d) | When::EndOf(d) => day_end(d, c.tz()),
+                },
+                value: row.value,
+                source: self.source.clone(),
+                collected_at: self.now,
+            });
+        }
+        if !taken {
+            self.other += 1;
+        }
+    }
+
+    fn bad(&mut self, bad: BadRow) {
+        self.bad.push(bad);
+    }
+
+    fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    fn describe(&mut self, detail: String) {
+        self.detail = Some(detail);
+    }
+}
+
+/// The path shown in a message about a row: the file, and the ZIP entry or sheet.
+fn row_path(name: &str, part: &Option<String>) -> String {
+    match part {
+        Some(p) => format!("{name}[{p}]"),
+        None => name.to_string(),
+    }
+}
+
 /// Import one file into the campaigns it feeds, in one transaction.
 pub fn import_file(
     path: &Path,
@@ -178,39 +569,46 @@ pub fn import_file(
     options: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: name.clone(),
-        source,
-    })?;
-    let sha = hex(&Sha256::digest(&bytes));
+    let file = ExportFile::open(path)?;
+    let name = file.name.clone();
     let importer = match &options.format {
         Some(f) => importers()
             .into_iter()
             .find(|i| i.name() == f)
             .ok_or_else(|| ImportError::Format {
                 path: name.clone(),
-                message: format!(
-                    "unknown format `{f}`; known formats: {}",
-                    importers()
-                        .iter()
-                        .map(|i| i.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                message: format!("unknown format `{f}`; known formats: {}", format_names()),
             })?,
-        None => {
-            detect(&bytes[..bytes.len().min(64 * 1024)]).ok_or_else(|| ImportError::Format {
-                path: name.clone(),
-                message: unrecognised(&bytes),
-            })?
-        }
+        None => detect(&file).ok_or_else(|| ImportError::Format {
+            path: name.clone(),
+            message: unrecognised(&file),
+        })?,
     };
-    let parsed = importer
-        .parse(&bytes, options.skip_bad_rows)
+    let campaigns: Vec<&Campaign> =
+        config
+            .selected(options.campaign.as_deref())
+            .map_err(|e| ImportError::Format {
+                path: name.clone(),
+                message: e.to_string(),
+            })?;
+    if options.all_videos && campaigns.len() != 1 {
+        return Err(ImportError::Format {
+            path: name,
+            message: "--all-videos needs one campaign; choose it with --campaign SLUG".into(),
+        });
+    }
+    let source = Source::export(&file.sha256);
+    let mut collector = Collector::new(&campaigns, options.all_videos, source, now);
+    let read_options = ReadOptions {
+        as_of: options.as_of,
+        skip_bad_rows: options.skip_bad_rows,
+    };
+    tracing::debug!(file = %name, format = importer.name(), bytes = file.len, "reading export");
+    importer
+        .read(&file, &read_options, &mut collector)
         .map_err(|e| match e {
             ParseError::Row(b) => ImportError::BadRow {
-                path: name.clone(),
+                path: row_path(&name, &b.part),
                 line: b.line,
                 column: b.column,
                 message: b.message,
@@ -220,72 +618,25 @@ pub fn import_file(
                 message,
             },
         })?;
-    for b in &parsed.bad {
-        tracing::warn!(file = %name, line = b.line, column = b.column, "skipped bad row: {}", b.message);
+    let sha = file.sha256.clone();
+    drop(file);
+    for b in &collector.bad {
+        tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
     }
-
-    let campaigns: Vec<&Campaign> =
-        config
-            .selected(options.campaign.as_deref())
-            .map_err(|e| ImportError::Format {
-                path: name.clone(),
-                message: e.to_string(),
-            })?;
-    let single = campaigns.len() == 1;
-    if options.all_videos && !single {
-        return Err(ImportError::Format {
-            path: name,
-            message: "--all-videos needs one campaign; choose it with --campaign SLUG".into(),
-        });
-    }
-    let source = Source::export(&sha);
-    let mut observations = Vec::new();
-    let mut per_campaign = BTreeMap::new();
-    let mut other = 0;
-    for row in &parsed.rows {
-        let mut taken = false;
-        for c in &campaigns {
-            // A campaign with no video list takes every row only when it is the one chosen.
-            let listed = c.video(row.platform, &row.video).is_some();
-            let takes = listed || options.all_videos || (c.videos.is_empty() && single);
-            if !takes {
-                continue;
-            }
-            taken = true;
-            *per_campaign.entry(c.slug().to_string()).or_insert(0) += 1;
-            let account = row.account.clone().or_else(|| {
-                c.video(row.platform, &row.video)
-                    .and_then(|v| v.account.clone())
-            });
-            observations.push(Observation {
-                campaign: c.slug().to_string(),
-                platform: row.platform,
-                video: row.video.clone(),
-                account,
-                metric: row.metric,
-                kind: row.kind,
-                at: match row.when {
-                    When::Instant(t) => t,
-                    When::Day(d) => day_end(d, c.tz()),
-                },
-                value: row.value,
-                source: source.clone(),
-                collected_at: now,
-            });
-        }
-        if !taken {
-            other += 1;
-        }
-    }
-    if other > 0 {
-        tracing::info!(
+    if collector.other > 0 {
+        tracing::debug!(
             file = %name,
-            skipped = other,
+            skipped = collector.other,
             "rows of videos the campaign does not list were skipped (add them to [[campaign.video]] or pass --all-videos)"
         );
     }
-    let preview = preview(&observations);
-    let records: Vec<ImportRecord> = per_campaign
+    let zones: HashMap<String, Tz> = campaigns
+        .iter()
+        .map(|c| (c.slug().to_string(), c.tz()))
+        .collect();
+    let preview = preview(&collector.observations, &zones);
+    let records: Vec<ImportRecord> = collector
+        .per_campaign
         .iter()
         .map(|(c, n)| ImportRecord {
             sha256: sha.clone(),
@@ -300,7 +651,7 @@ pub fn import_file(
         WriteSummary::default()
     } else {
         store
-            .write(&observations, &records)
+            .write(&collector.observations, &records)
             .map_err(|source| ImportError::Store {
                 path: name.clone(),
                 source,
@@ -309,16 +660,26 @@ pub fn import_file(
     Ok(ImportReport {
         path: name,
         format: importer.name(),
-        rows: parsed.rows.len(),
-        bad_rows_skipped: parsed.bad.len(),
-        other_videos_skipped: other,
-        campaigns: per_campaign,
+        detail: collector.detail,
+        rows: collector.rows,
+        bad_rows_skipped: collector.bad.len(),
+        other_videos_skipped: collector.other,
+        campaigns: collector.per_campaign,
         written,
         preview,
+        notes: collector.notes,
     })
 }
 
-fn preview(observations: &[Observation]) -> Vec<PreviewLine> {
+fn format_names() -> String {
+    importers()
+        .iter()
+        .map(|i| i.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn preview(observations: &[Observation], zones: &HashMap<String, Tz>) -> Vec<PreviewLine> {
     let mut groups: BTreeMap<(String, Platform, String, Metric, Kind), PreviewLine> =
         BTreeMap::new();
     for o in observations {
@@ -337,6 +698,7 @@ fn preview(observations: &[Observation]) -> Vec<PreviewLine> {
             kind: o.kind,
             first: o.at,
             last: o.at,
+            span: String::new(),
             count: 0,
             sum: 0,
         });
@@ -345,32 +707,359 @@ fn preview(observations: &[Observation]) -> Vec<PreviewLine> {
         line.count += 1;
         line.sum += o.value;
     }
-    groups.into_values().collect()
+    let mut out: Vec<PreviewLine> = groups.into_values().collect();
+    for l in &mut out {
+        let tz = zones.get(&l.campaign).copied().unwrap_or(chrono_tz::UTC);
+        let show = |t: DateTime<Utc>| match l.kind {
+            Kind::Daily => day_of(t, tz).format("%Y-%m-%d").to_string(),
+            Kind::Total => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+        };
+        l.span = if l.first == l.last {
+            show(l.first)
+        } else {
+            format!("{} … {}", show(l.first), show(l.last))
+        };
+    }
+    out
 }
 
-/// The message for a file no importer recognises: the headers found and the formats known.
-fn unrecognised(bytes: &[u8]) -> String {
-    let first_line = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .take(200)
-        .collect::<String>();
-    format!(
-        "not a format viewtally knows (first line: `{first_line}`); known formats: {}. \
-         The tidy CSV needs the header `{}`; pass --format to force one",
-        importers()
-            .iter()
-            .map(|i| i.name())
-            .collect::<Vec<_>>()
-            .join(", "),
-        tidy::HEADER.join(",")
-    )
+/// The message for a file no importer recognises: what it holds and the nearest known format.
+fn unrecognised(file: &ExportFile) -> String {
+    let known = format!(
+        "known formats: {}; pass --format to force one",
+        format_names()
+    );
+    match &file.container {
+        Container::Text => {
+            let first_line = String::from_utf8_lossy(&file.head[..file.head.len().min(4096)])
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches('\u{feff}')
+                .chars()
+                .take(200)
+                .collect::<String>();
+            let headers = table::header_of(&file.head);
+            let hint = match headers::nearest(&headers) {
+                Some(fit) => {
+                    let mut s = format!("the nearest known format is {}", fit.describe());
+                    if std::ptr::eq(fit.layout, &headers::YT_TOTALS) {
+                        s.push_str(
+                            ". YouTube's Totals.csv has no video column, so viewtally reads it \
+                             only inside the Studio ZIP, where Table data names the one video; \
+                             import the ZIP or its Chart data.csv",
+                        );
+                    } else if fit.layout.format == headers::Format::LinkedIn {
+                        s.push_str(
+                            ". viewtally reads LinkedIn exports as the .xls/.xlsx workbook \
+                             LinkedIn gives, not re-saved as CSV",
+                        );
+                    }
+                    s
+                }
+                None => format!(
+                    "no column matches a platform export; the tidy CSV needs the header `{}`",
+                    tidy::HEADER.join(",")
+                ),
+            };
+            format!("not a format viewtally knows (first line: `{first_line}`); {hint}; {known}")
+        }
+        Container::Zip(entries) => format!(
+            "a ZIP archive whose entries ({}) hold no YouTube Studio table; {known}",
+            list(entries)
+        ),
+        Container::Xlsx | Container::Xls => {
+            format!(
+                "an Excel workbook without a LinkedIn page-analytics sheet: {}; {known}",
+                linkedin::describe_workbook(file)
+            )
+        }
+        Container::Utf16 => format!(
+            "UTF-16 text, which no export uses; save it as CSV UTF-8 or import the file as the \
+             platform exported it; {known}"
+        ),
+        Container::Binary => format!(
+            "not text, a ZIP or an Excel workbook (first bytes: {}); {known}",
+            file.head
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    }
+}
+
+/// The value of a metric column in viewtally's unit: counts as they are, watch time in
+/// seconds. `None` for an empty cell or a column that is not a metric.
+pub fn metric_value(
+    field: headers::Field,
+    cell: table::Cell<'_>,
+    decimal: Option<char>,
+) -> Result<Option<(Metric, i64)>, String> {
+    use headers::Field as F;
+    let metric = match field {
+        F::Views | F::ViewsOffSite => Metric::Views,
+        F::Likes => Metric::Likes,
+        F::Comments => Metric::Comments,
+        F::Shares => Metric::Shares,
+        F::Impressions => Metric::Impressions,
+        F::Reach => Metric::Reach,
+        F::WatchTimeHours | F::WatchTimeSeconds => Metric::WatchTimeS,
+        _ => return Ok(None),
+    };
+    let seconds_per_unit = match field {
+        F::WatchTimeHours => 3600.0,
+        F::WatchTimeSeconds => 1.0,
+        _ => return Ok(cell.count(decimal)?.map(|v| (metric, v))),
+    };
+    match cell.decimal(decimal)? {
+        None => Ok(None),
+        Some(v) if v < 0.0 => Err(format!("`{v}` is negative; watch time is 0 or more")),
+        Some(v) => Ok(Some((metric, (v * seconds_per_unit).round() as i64))),
+    }
+}
+
+/// The first names of a list, for messages.
+pub fn list(names: &[String]) -> String {
+    let mut s = names
+        .iter()
+        .take(8)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 8 {
+        s.push_str(&format!(" and {} more", names.len() - 8));
+    }
+    s
 }
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A sink that keeps everything, for unit tests of the importers.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct VecSink {
+    pub rows: Vec<Row>,
+    pub bad: Vec<BadRow>,
+    pub notes: Vec<String>,
+    pub detail: Option<String>,
+}
+
+#[cfg(test)]
+impl RowSink for VecSink {
+    fn row(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+    fn bad(&mut self, bad: BadRow) {
+        self.bad.push(bad);
+    }
+    fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+    fn describe(&mut self, detail: String) {
+        self.detail = Some(detail);
+    }
+}
+
+/// Read a file with one importer into a [`VecSink`] (unit tests).
+#[cfg(test)]
+pub(crate) fn read_with(
+    importer: &dyn Importer,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<VecSink, ParseError> {
+    let file = ExportFile::open(path).map_err(|e| ParseError::Format(e.to_string()))?;
+    let mut sink = VecSink::default();
+    importer.read(&file, options, &mut sink)?;
+    Ok(sink)
+}
+
+/// Write bytes to a temporary file with this name (unit tests).
+#[cfg(test)]
+pub(crate) fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_forms() {
+        assert_eq!(
+            parse_as_of("2020-09-30").unwrap(),
+            When::EndOf(NaiveDate::from_ymd_opt(2020, 9, 30).unwrap())
+        );
+        assert!(matches!(
+            parse_as_of("2020-09-30T18:00:00+02:00").unwrap(),
+            When::Instant(t) if t.to_rfc3339() == "2020-09-30T16:00:00+00:00"
+        ));
+        assert!(parse_as_of("yesterday").unwrap_err().contains("--as-of"));
+    }
+
+    #[test]
+    fn containers_are_sniffed_from_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let kind = |name: &str, bytes: &[u8]| {
+            let f = ExportFile::open(&temp_file(&dir, name, bytes)).unwrap();
+            f.container.clone()
+        };
+        assert_eq!(kind("a.xlsx", b"Date,Views\n"), Container::Text);
+        assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Utf16);
+        assert_eq!(
+            kind(
+                "a.csv",
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]
+            ),
+            Container::Xls
+        );
+        assert_eq!(kind("a.csv", b"\x89PNG\r\n\x1a\n\0\0"), Container::Binary);
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("Table data.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"Content,Views\n").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert_eq!(
+            kind("renamed.txt", &bytes),
+            Container::Zip(vec!["Table data.csv".into()])
+        );
+    }
+
+    #[test]
+    fn progress_reader_tracks_the_position() {
+        let bar = ProgressBar::hidden();
+        let mut r = Progress {
+            inner: std::io::Cursor::new(vec![0u8; 100]),
+            bar: Some(bar.clone()),
+        };
+        let mut buf = [0u8; 40];
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(bar.position(), 40);
+        r.seek(SeekFrom::Start(90)).unwrap();
+        assert_eq!(bar.position(), 90);
+    }
+}
+
+/// A file under `tests/fixtures/exports/` (unit tests).
+#[cfg(test)]
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exports")
+        .join(rel)
+}
+
+#[cfg(test)]
+mod detection_tests {
+    use super::*;
+
+    #[test]
+    fn every_fixture_is_detected_from_its_content() {
+        let cases = [
+            (
+                "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
+                "youtube-studio",
+            ),
+            (
+                "youtube/cs/Obsah 2020-07-24_2020-08-02 Conectart.zip",
+                "youtube-studio",
+            ),
+            (
+                "youtube/en/Video 2020-07-24_2020-08-02 Děkujeme.zip",
+                "youtube-studio",
+            ),
+            ("youtube/en/Chart data.csv", "youtube-studio"),
+            ("youtube/en/Table data.csv", "youtube-studio"),
+            ("youtube/cs/Data grafu (Excel).csv", "youtube-studio"),
+            ("youtube/sk/Chart data.csv", "youtube-studio"),
+            ("youtube/de/Chart data.csv", "youtube-studio"),
+            ("youtube/pl/Chart data.csv", "youtube-studio"),
+            ("youtube/es/Chart data.csv", "youtube-studio"),
+            ("youtube/fr/Chart data.csv", "youtube-studio"),
+            ("meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv", "meta"),
+            ("meta/cs/Jul-24-2020_Jul-30-2020_daily.csv", "meta"),
+            ("meta/de/daily.csv", "meta"),
+            (
+                "linkedin/en/conectart_content_1596146400000.xlsx",
+                "linkedin",
+            ),
+            (
+                "linkedin/en/conectart_content_1596146400000.xls",
+                "linkedin",
+            ),
+            (
+                "linkedin/cs/conectart_content_1596146400000.xlsx",
+                "linkedin",
+            ),
+            (
+                "linkedin/cs/conectart_content_1596146400000.xls",
+                "linkedin",
+            ),
+        ];
+        for (rel, format) in cases {
+            let file = ExportFile::open(&fixture(rel)).unwrap();
+            assert_eq!(detect(&file).map(|i| i.name()), Some(format), "{rel}");
+        }
+        // Totals.csv alone is not taken for anything
+        let file = ExportFile::open(&fixture("youtube/en/Totals.csv")).unwrap();
+        assert!(detect(&file).is_none());
+        let m = unrecognised(&file);
+        assert!(m.contains("first line: `Date,Views`"), "{m}");
+        assert!(m.contains("YouTube Studio Totals"), "{m}");
+    }
+
+    #[test]
+    fn the_name_does_not_decide_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes =
+            std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let p = temp_file(&dir, "report.csv", &bytes);
+        let file = ExportFile::open(&p).unwrap();
+        assert_eq!(detect(&file).map(|i| i.name()), Some("linkedin"));
+        let bytes = std::fs::read(fixture("youtube/en/Chart data.csv")).unwrap();
+        let p = temp_file(&dir, "data.xlsx", &bytes);
+        let file = ExportFile::open(&p).unwrap();
+        assert_eq!(detect(&file).map(|i| i.name()), Some("youtube-studio"));
+    }
+
+    #[test]
+    fn unrecognised_files_say_what_they_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let msg = |name: &str, bytes: &[u8]| {
+            let file = ExportFile::open(&temp_file(&dir, name, bytes)).unwrap();
+            assert!(detect(&file).is_none(), "{name}");
+            unrecognised(&file)
+        };
+        let m = msg(
+            "x.csv",
+            "Datum,Obsah,Název videa\n2020-07-24,a,b\n".as_bytes(),
+        );
+        assert!(
+            m.contains("the nearest known format is YouTube Studio Chart data"),
+            "{m}"
+        );
+        assert!(m.contains("Czech headers"), "{m}");
+        assert!(m.contains("missing a metric column"), "{m}");
+        let m = msg("y.csv", b"foo,bar\n1,2\n");
+        assert!(m.contains("the tidy CSV needs the header"), "{m}");
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("notes.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"hello").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let m = msg("z.zip", &bytes);
+        assert!(m.contains("ZIP archive whose entries (`notes.txt`)"), "{m}");
+        let m = msg("p.png", b"\x89PNG\r\n\x1a\n\0\0\0");
+        assert!(m.contains("first bytes: 89 50 4e 47"), "{m}");
+        let m = msg("u.csv", b"\xff\xfeD\0a\0");
+        assert!(m.contains("UTF-16"), "{m}");
+    }
 }

@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{BadRow, Importer, ParseError, Parsed, Row, When};
+use super::{
+    skip_or_fail, BadRow, Container, ExportFile, Importer, ParseError, ReadOptions, Row, RowSink,
+    When,
+};
 use crate::model::Kind;
 
 /// The header of the tidy CSV, in the order viewtally writes it.
@@ -20,30 +23,38 @@ impl Importer for TidyCsv {
         "tidy-csv"
     }
 
-    fn sniff(&self, head: &[u8]) -> bool {
-        let text = String::from_utf8_lossy(head);
-        let first = text
-            .trim_start_matches('\u{feff}')
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let cols: Vec<&str> = first
-            .split(',')
-            .map(|c| c.trim().trim_matches('"'))
+    fn sniff(&self, file: &ExportFile) -> bool {
+        if file.container != Container::Text {
+            return false;
+        }
+        let cols: Vec<String> = super::table::header_of(&file.head)
+            .into_iter()
+            .map(|c| c.to_ascii_lowercase())
             .collect();
         HEADER
             .iter()
             .filter(|h| **h != "account")
-            .all(|h| cols.contains(h))
+            .all(|h| cols.iter().any(|c| c == h))
     }
 
-    fn parse(&self, bytes: &[u8], skip_bad_rows: bool) -> Result<Parsed, ParseError> {
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    fn read(
+        &self,
+        file: &ExportFile,
+        options: &ReadOptions,
+        out: &mut dyn RowSink,
+    ) -> Result<(), ParseError> {
+        let mut input = file.reader()?;
+        let mut bom = [0u8; 3];
+        let n = std::io::Read::read(&mut input, &mut bom)
+            .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
+        if !(n == 3 && bom == *b"\xef\xbb\xbf") {
+            std::io::Seek::seek(&mut input, std::io::SeekFrom::Start(0))
+                .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
+        }
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(bytes);
+            .from_reader(input);
         let headers = reader
             .headers()
             .map_err(|e| ParseError::Format(format!("cannot read the header: {e}")))?
@@ -63,7 +74,6 @@ impl Importer for TidyCsv {
                 }
             };
         }
-        let mut parsed = Parsed::default();
         let mut record = csv::StringRecord::new();
         loop {
             let line = reader.position().line();
@@ -72,15 +82,13 @@ impl Importer for TidyCsv {
                 Ok(true) => {}
                 Err(e) => {
                     let bad = BadRow {
+                        part: None,
                         line,
                         column: 1,
                         message: format!("unreadable CSV: {e}"),
                     };
-                    if skip_bad_rows {
-                        parsed.bad.push(bad);
-                        continue;
-                    }
-                    return Err(ParseError::Row(bad));
+                    skip_or_fail(options, out, bad)?;
+                    continue;
                 }
             }
             let line = record.position().map(|p| p.line()).unwrap_or(line);
@@ -88,12 +96,11 @@ impl Importer for TidyCsv {
                 continue;
             }
             match parse_row(&record, &idx, line) {
-                Ok(row) => parsed.rows.push(row),
-                Err(bad) if skip_bad_rows => parsed.bad.push(bad),
-                Err(bad) => return Err(ParseError::Row(bad)),
+                Ok(row) => out.row(row),
+                Err(bad) => skip_or_fail(options, out, bad)?,
             }
         }
-        Ok(parsed)
+        Ok(())
     }
 }
 
@@ -103,6 +110,7 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
         match record.get(col) {
             Some(v) if !v.is_empty() => Ok(v),
             _ => Err(BadRow {
+                part: None,
                 line,
                 column: col + 1,
                 message: format!("column `{}` is empty", HEADER[i]),
@@ -110,12 +118,13 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
         }
     };
     let bad = |i: usize, message: String| BadRow {
+        part: None,
         line,
         column: idx[i] + 1,
         message: format!("column `{}`: {message}", HEADER[i]),
     };
     let platform = field(0)?.parse().map_err(|e| bad(0, e))?;
-    let video = field(1)?.to_string();
+    let video = super::ids::normalize(platform, field(1)?).map_err(|e| bad(1, e))?;
     let account = if idx[2] == usize::MAX {
         None
     } else {
@@ -152,6 +161,7 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
     Ok(Row {
         platform,
         video,
+        alias: None,
         account,
         metric,
         kind,
@@ -164,10 +174,24 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exports::{read_with, temp_file, VecSink};
     use crate::model::{Metric, Platform};
 
-    fn parse(text: &str) -> Result<Parsed, ParseError> {
-        TidyCsv.parse(text.as_bytes(), false)
+    fn run(text: &str, skip_bad_rows: bool) -> Result<VecSink, ParseError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = temp_file(&dir, "t.csv", text.as_bytes());
+        read_with(
+            &TidyCsv,
+            &p,
+            &ReadOptions {
+                as_of: None,
+                skip_bad_rows,
+            },
+        )
+    }
+
+    fn parse(text: &str) -> Result<VecSink, ParseError> {
+        run(text, false)
     }
 
     #[test]
@@ -241,15 +265,25 @@ mod tests {
                 }
                 other => panic!("{row}: expected a bad row, got {other:?}"),
             }
-            let skipped = TidyCsv.parse(input.as_bytes(), true).unwrap();
+            let skipped = run(&input, true).unwrap();
             assert_eq!((skipped.rows.len(), skipped.bad.len()), (1, 1));
         }
     }
 
     #[test]
     fn sniffs_header_only() {
-        assert!(TidyCsv.sniff(b"\xef\xbb\xbfplatform,video,account,metric,kind,at,value\n"));
-        assert!(!TidyCsv.sniff(b"Date,Views\n"));
+        let dir = tempfile::tempdir().unwrap();
+        let sniff = |bytes: &[u8]| {
+            TidyCsv.sniff(&ExportFile::open(&temp_file(&dir, "s.csv", bytes)).unwrap())
+        };
+        assert!(sniff(
+            b"\xef\xbb\xbfplatform,video,account,metric,kind,at,value\n"
+        ));
+        assert!(!sniff(b"Date,Views\n"));
+        // a BOM does not hide the first column from the reader either
+        let p = parse("\u{feff}platform,video,account,metric,kind,at,value\nyoutube,a,,views,daily,2020-07-24,1\n")
+            .unwrap();
+        assert_eq!(p.rows.len(), 1);
         let e = parse("platform,video,metric,kind,value\n").unwrap_err();
         assert!(matches!(e, ParseError::Format(m) if m.contains("column `at` is missing")));
     }

@@ -110,7 +110,7 @@ fn demo_writes_the_report_and_status_agrees() {
 
     // Running the demo again starts from a fresh scratch store.
     let r = env.run(&["demo"]).ok();
-    assert!(r.stdout.contains("(420 observations)"), "{}", r.stdout);
+    assert!(r.stdout.contains("(409 observations)"), "{}", r.stdout);
 }
 
 #[test]

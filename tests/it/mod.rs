@@ -2,4 +2,5 @@ mod common;
 mod config_errors;
 mod daemon;
 mod demo;
+mod exports;
 mod import;

@@ -1,0 +1,508 @@
+//! LinkedIn page analytics "Content" export (`.xls` or `.xlsx`, read with calamine): a notice
+//! in row 1, the header in row 2.
+//!
+//! - Sheet `All posts` (one row per post: `Post title`, `Post link` with the URN inside,
+//!   `Post type`, `Created date`, `Impressions`, `Views (excluding off-site video views)`,
+//!   `Off-site views`, `Clicks`, `Likes`, `Comments`, `Reposts` …; older files say `Update …`)
+//!   → `total` readings as of the export: `--as-of`, else the export time LinkedIn writes into
+//!   the file name (`company_content_1601503200000.xls`, milliseconds since 1970), else the
+//!   file is refused with a message saying so. Views are on-site plus off-site views.
+//! - Sheet `Metrics` (one row per day) holds the page's daily totals over all its posts. They
+//!   are stored as the post's `daily` values only when the workbook lists exactly one post;
+//!   otherwise they cannot be attributed and are skipped with a note.
+//!
+//! Sheets are found by their header rows (any language [`super::headers`] knows), not by
+//! their names. A workbook is loaded whole; LinkedIn's are small (one row per post or day).
+
+use calamine::{Data, Range, Reader, Sheets, Xls, Xlsx};
+use chrono::{NaiveDate, NaiveTime};
+
+use super::headers::{Field, Matched, LI_METRICS, LI_POSTS};
+use super::ids;
+use super::numbers::epoch_ms_in;
+use super::table::{excel_serial, Cell};
+use super::{
+    metric_value, skip_or_fail, BadRow, Container, ExportFile, Importer, ParseError, ReadOptions,
+    Row, RowSink, When,
+};
+use crate::model::{Kind, Metric, Platform};
+
+pub struct LinkedInPage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SheetKind {
+    Posts,
+    Metrics,
+}
+
+type Workbook<'a> = Sheets<Box<dyn super::ReadSeek + 'a>>;
+
+fn open(file: &ExportFile) -> Result<Workbook<'_>, ParseError> {
+    let reader = file.reader()?;
+    let fail = |e: &dyn std::fmt::Display| {
+        ParseError::Format(format!("cannot read the Excel workbook: {e}"))
+    };
+    match file.container {
+        Container::Xlsx => Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?)),
+        Container::Xls => Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?)),
+        _ => Err(ParseError::Format(
+            "a LinkedIn page-analytics export is an .xls or .xlsx workbook; this is neither".into(),
+        )),
+    }
+}
+
+/// A calamine cell as a [`Cell`].
+fn cell(d: &Data) -> Cell<'_> {
+    match d {
+        Data::Empty | Data::Error(_) => Cell::Empty,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::text(s),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Bool(b) => Cell::Text(if *b { "true" } else { "false" }),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+            NaiveDate::from_ymd_opt(y.into(), mo.into(), d.into())
+                .and_then(|date| {
+                    NaiveTime::from_hms_milli_opt(h.into(), mi.into(), s.into(), ms.into())
+                        .map(|t| date.and_time(t))
+                })
+                .or_else(|| excel_serial(dt.as_f64()))
+                .map(Cell::DateTime)
+                .unwrap_or(Cell::Empty)
+        }
+        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+    }
+}
+
+fn texts(row: &[Data]) -> Vec<String> {
+    row.iter()
+        .map(|d| {
+            cell(d)
+                .as_text()
+                .map(|s| s.into_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The header row of a sheet (within its first six rows) and what kind of sheet it heads.
+fn header_row(range: &Range<Data>) -> Option<(usize, SheetKind, Matched)> {
+    for (i, row) in range.rows().take(6).enumerate() {
+        let headers = texts(row);
+        for (layout, kind) in [
+            (&LI_POSTS, SheetKind::Posts),
+            (&LI_METRICS, SheetKind::Metrics),
+        ] {
+            let fit = layout.fit(&headers);
+            if fit.ok() {
+                return Some((i, kind, fit.matched));
+            }
+        }
+    }
+    None
+}
+
+/// Sheets that are LinkedIn tables: (name, range, header row index, kind, match).
+#[allow(clippy::type_complexity)]
+fn tables(wb: &mut Workbook<'_>) -> Vec<(String, Range<Data>, usize, SheetKind, Matched)> {
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let Ok(range) = wb.worksheet_range(&name) else {
+            continue;
+        };
+        if let Some((h, kind, m)) = header_row(&range) {
+            out.push((name, range, h, kind, m));
+        }
+    }
+    out
+}
+
+/// What a workbook holds, for the message about an unrecognised one.
+pub fn describe_workbook(file: &ExportFile) -> String {
+    let Ok(mut wb) = open(file) else {
+        return "it cannot be opened as a workbook".into();
+    };
+    let mut parts = Vec::new();
+    let mut best: Option<super::headers::Fit> = None;
+    for name in wb.sheet_names() {
+        let Ok(range) = wb.worksheet_range(&name) else {
+            continue;
+        };
+        let mut first = String::new();
+        for row in range.rows().take(3) {
+            let cells: Vec<String> = texts(row).into_iter().filter(|c| !c.is_empty()).collect();
+            if cells.is_empty() {
+                continue;
+            }
+            if first.is_empty() {
+                first = cells.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+            }
+            if let Some(fit) = super::headers::nearest(&texts(row)) {
+                if best.as_ref().is_none_or(|b| fit.score() > b.score()) {
+                    best = Some(fit);
+                }
+            }
+        }
+        parts.push(format!("sheet `{name}` (starts: {first})"));
+    }
+    let mut s = parts.join("; ");
+    if let Some(fit) = best {
+        s.push_str(&format!("; the nearest known table is {}", fit.describe()));
+    }
+    s
+}
+
+impl Importer for LinkedInPage {
+    fn name(&self) -> &'static str {
+        "linkedin"
+    }
+
+    fn sniff(&self, file: &ExportFile) -> bool {
+        matches!(file.container, Container::Xlsx | Container::Xls)
+            && open(file).is_ok_and(|mut wb| !tables(&mut wb).is_empty())
+    }
+
+    fn read(
+        &self,
+        file: &ExportFile,
+        options: &ReadOptions,
+        out: &mut dyn RowSink,
+    ) -> Result<(), ParseError> {
+        let mut wb = open(file)?;
+        let sheets = tables(&mut wb);
+        if sheets.is_empty() {
+            return Err(ParseError::Format(format!(
+                "no LinkedIn `All posts` or `Metrics` sheet in this workbook: {}",
+                describe_workbook(file)
+            )));
+        }
+        out.describe(format!(
+            "sheets: {}; {} headers",
+            sheets
+                .iter()
+                .map(|s| s.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            sheets[0].4.language.name
+        ));
+        let as_of = options
+            .as_of
+            .or_else(|| epoch_ms_in(&file.file_name()).map(When::Instant));
+        let mut posts: Vec<String> = Vec::new();
+        for (name, range, h, kind, m) in &sheets {
+            if *kind == SheetKind::Posts {
+                read_posts(name, range, *h, m, as_of, options, out, &mut posts)?;
+            }
+        }
+        posts.sort();
+        posts.dedup();
+        for (name, range, h, kind, m) in &sheets {
+            if *kind != SheetKind::Metrics {
+                continue;
+            }
+            if posts.len() == 1 {
+                read_metrics(name, range, *h, m, &posts[0], options, out)?;
+                out.note(format!(
+                    "sheet `{name}` (the page's daily totals) was read as post {}'s days: the workbook lists only that post",
+                    posts[0]
+                ));
+            } else {
+                out.note(format!(
+                    "sheet `{name}` was not read: it holds the page's daily totals over {} posts, \
+                     which cannot be given to one post",
+                    posts.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The row and column numbers of a cell as Excel shows them (1-based).
+fn position(range: &Range<Data>, row: usize, col: usize) -> (u64, usize) {
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    (r0 as u64 + row as u64 + 1, c0 as usize + col + 1)
+}
+
+/// The metric values of a row; on-site and off-site views are added up.
+fn values(
+    row: &[Data],
+    m: &Matched,
+    headers: &[String],
+) -> Result<Vec<(Metric, i64)>, (usize, String)> {
+    let decimal = Some(m.language.decimal());
+    let mut views: Option<i64> = None;
+    let mut out = Vec::new();
+    for (field, col) in m.metrics() {
+        let c = row.get(col).map(cell).unwrap_or(Cell::Empty);
+        match metric_value(field, c, decimal) {
+            Ok(Some((Metric::Views, v))) => views = Some(views.unwrap_or(0) + v),
+            Ok(Some(v)) => out.push(v),
+            Ok(None) => {}
+            Err(e) => {
+                return Err((
+                    col,
+                    format!(
+                        "column `{}`: {e}",
+                        headers.get(col).map(String::as_str).unwrap_or("?")
+                    ),
+                ))
+            }
+        }
+        let _ = field;
+    }
+    if let Some(v) = views {
+        out.insert(0, (Metric::Views, v));
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_posts(
+    name: &str,
+    range: &Range<Data>,
+    header: usize,
+    m: &Matched,
+    as_of: Option<When>,
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+    posts: &mut Vec<String>,
+) -> Result<(), ParseError> {
+    let headers = range.rows().nth(header).map(texts).unwrap_or_default();
+    let link_col = m.get(Field::PostLink).unwrap_or(0);
+    for (i, row) in range.rows().enumerate().skip(header + 1) {
+        if row.iter().all(|d| cell(d).is_empty()) {
+            continue;
+        }
+        let (line, _) = position(range, i, 0);
+        let bad = |col: usize, message: String| BadRow {
+            part: Some(name.to_string()),
+            line,
+            column: position(range, i, col).1,
+            message,
+        };
+        let link = row.get(link_col).map(cell).unwrap_or(Cell::Empty);
+        let Some(urn) = link.as_text().and_then(|l| ids::linkedin_urn(&l)) else {
+            skip_or_fail(
+                options,
+                out,
+                bad(
+                    link_col,
+                    format!(
+                        "column `{}`: `{}` holds no post URN (urn:li:activity:…, urn:li:ugcPost:… or urn:li:share:…)",
+                        headers.get(link_col).map(String::as_str).unwrap_or("Post link"),
+                        link.as_text().unwrap_or_default()
+                    ),
+                ),
+            )?;
+            continue;
+        };
+        let vals = match values(row, m, &headers) {
+            Ok(v) => v,
+            Err((col, message)) => {
+                skip_or_fail(options, out, bad(col, message))?;
+                continue;
+            }
+        };
+        let Some(when) = as_of else {
+            return Err(ParseError::Format(format!(
+                "sheet `{name}` holds each post's totals as of the moment the file was exported, \
+                 and this file does not say when that was (LinkedIn names its exports \
+                 `…_content_<milliseconds since 1970>.xls`; this name has no such number); pass \
+                 --as-of with the export time (e.g. --as-of 2020-09-30T18:00:00+02:00)"
+            )));
+        };
+        posts.push(urn.clone());
+        for (metric, value) in vals {
+            out.row(Row {
+                platform: Platform::Linkedin,
+                video: urn.clone(),
+                alias: None,
+                account: None,
+                metric,
+                kind: Kind::Total,
+                when,
+                value,
+                line,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_metrics(
+    name: &str,
+    range: &Range<Data>,
+    header: usize,
+    m: &Matched,
+    post: &str,
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+) -> Result<(), ParseError> {
+    let headers = range.rows().nth(header).map(texts).unwrap_or_default();
+    let date_col = m.get(Field::Date).unwrap_or(0);
+    for (i, row) in range.rows().enumerate().skip(header + 1) {
+        if row.iter().all(|d| cell(d).is_empty()) {
+            continue;
+        }
+        let (line, _) = position(range, i, 0);
+        let bad = |col: usize, message: String| BadRow {
+            part: Some(name.to_string()),
+            line,
+            column: position(range, i, col).1,
+            message,
+        };
+        let date = match row
+            .get(date_col)
+            .map(cell)
+            .unwrap_or(Cell::Empty)
+            .stamp(m.language)
+        {
+            Ok(Some(s)) => s.date,
+            Ok(None) => {
+                skip_or_fail(options, out, bad(date_col, "the date is empty".into()))?;
+                continue;
+            }
+            Err(e) => {
+                skip_or_fail(
+                    options,
+                    out,
+                    bad(
+                        date_col,
+                        format!(
+                            "column `{}`: {e}",
+                            headers.get(date_col).map(String::as_str).unwrap_or("Date")
+                        ),
+                    ),
+                )?;
+                continue;
+            }
+        };
+        let vals = match values(row, m, &headers) {
+            Ok(v) => v,
+            Err((col, message)) => {
+                skip_or_fail(options, out, bad(col, message))?;
+                continue;
+            }
+        };
+        for (metric, value) in vals {
+            out.row(Row {
+                platform: Platform::Linkedin,
+                video: post.to_string(),
+                alias: None,
+                account: None,
+                metric,
+                kind: Kind::Daily,
+                when: When::Day(date),
+                value,
+                line,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::{fixture, read_with, VecSink};
+    use chrono::{TimeZone, Utc};
+
+    fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
+        read_with(
+            &LinkedInPage,
+            &fixture(rel),
+            &ReadOptions {
+                as_of,
+                skip_bad_rows: false,
+            },
+        )
+    }
+
+    const VIDEO: &str = "urn:li:ugcPost:6693157468235587584";
+
+    #[test]
+    fn all_posts_in_xls_and_xlsx_english_and_czech() {
+        let exported = When::Instant(Utc.with_ymd_and_hms(2020, 7, 30, 22, 0, 0).unwrap());
+        for rel in [
+            "linkedin/en/conectart_content_1596146400000.xlsx",
+            "linkedin/en/conectart_content_1596146400000.xls",
+            "linkedin/cs/conectart_content_1596146400000.xlsx",
+            "linkedin/cs/conectart_content_1596146400000.xls",
+        ] {
+            let s = read(rel, None).unwrap();
+            let video: Vec<(Metric, i64)> = s
+                .rows
+                .iter()
+                .filter(|r| r.video == VIDEO)
+                .map(|r| (r.metric, r.value))
+                .collect();
+            assert_eq!(
+                video,
+                vec![
+                    // 2345 on LinkedIn + 55 off-site
+                    (Metric::Views, 2400),
+                    (Metric::Likes, 142),
+                    (Metric::Comments, 17),
+                    (Metric::Shares, 31),
+                    (Metric::Impressions, 9876),
+                ],
+                "{rel}"
+            );
+            assert!(s
+                .rows
+                .iter()
+                .all(|r| r.kind == Kind::Total && r.when == exported));
+            assert!(s
+                .rows
+                .iter()
+                .any(|r| r.video == "urn:li:activity:6692000000000000001"));
+            // the header is in row 2, so the first post is row 3
+            assert_eq!(s.rows[0].line, 3, "{rel}");
+            assert!(
+                s.notes.iter().any(|n| n.contains("over 3 posts")),
+                "{:?}",
+                s.notes
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_belong_to_the_only_post() {
+        let s = read("linkedin/en/single_post_content_1596146400000.xlsx", None).unwrap();
+        let daily: Vec<(Metric, i64)> = s
+            .rows
+            .iter()
+            .filter(|r| r.kind == Kind::Daily && r.metric == Metric::Impressions)
+            .map(|r| (r.metric, r.value))
+            .collect();
+        assert_eq!(daily.len(), 7);
+        assert_eq!(
+            daily[0],
+            (Metric::Impressions, 3100),
+            "Impressions (total) preferred"
+        );
+        assert!(s.rows.iter().all(|r| r.video == VIDEO));
+    }
+
+    #[test]
+    fn totals_need_an_export_time() {
+        let e = read("linkedin/en/linkedin-export.xlsx", None).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Format(m) if m.contains("pass --as-of") && m.contains("All posts")),
+            "{e:?}"
+        );
+        let at = When::Instant(Utc.with_ymd_and_hms(2020, 8, 1, 8, 0, 0).unwrap());
+        let s = read("linkedin/en/linkedin-export.xlsx", Some(at)).unwrap();
+        assert!(s.rows.iter().all(|r| r.when == at));
+    }
+
+    #[test]
+    fn describe_workbook_lists_sheets_and_headers() {
+        let file =
+            ExportFile::open(&fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let d = describe_workbook(&file);
+        assert!(d.contains("sheet `Metrics`"), "{d}");
+        assert!(d.contains("sheet `All posts`"), "{d}");
+    }
+}

@@ -1,0 +1,291 @@
+//! Tables as the importers read them: CSV text streamed record by record (bounded memory), or
+//! the cells of a spreadsheet. Both hand out [`Cell`]s that parse as counts, decimals or dates.
+
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::headers::Language;
+use super::numbers::{self, Stamp};
+use super::BadRow;
+
+/// One cell of a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+    DateTime(NaiveDateTime),
+}
+
+impl<'a> Cell<'a> {
+    /// A text cell, trimmed; empty text is [`Cell::Empty`].
+    pub fn text(s: &'a str) -> Cell<'a> {
+        let t = s.trim();
+        if t.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(t)
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Cell::Empty)
+    }
+
+    /// The cell as text (numbers without a trailing `.0`).
+    pub fn as_text(&self) -> Option<Cow<'a, str>> {
+        match *self {
+            Cell::Empty => None,
+            Cell::Text(s) => Some(Cow::Borrowed(s)),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e17 => {
+                Some(Cow::Owned(format!("{}", n as i64)))
+            }
+            Cell::Number(n) => Some(Cow::Owned(n.to_string())),
+            Cell::DateTime(t) => Some(Cow::Owned(t.to_string())),
+        }
+    }
+
+    /// A count (whole number ≥ 0); `None` for an empty cell.
+    pub fn count(&self, decimal: Option<char>) -> Result<Option<i64>, String> {
+        match *self {
+            Cell::Empty => Ok(None),
+            Cell::Text(s) => numbers::parse_count(s, decimal),
+            Cell::Number(n) if n < 0.0 => Err(format!("`{n}` is negative; counts are 0 or more")),
+            Cell::Number(n) if n.fract() != 0.0 => Err(format!("`{n}` is not a whole number")),
+            Cell::Number(n) => Ok(Some(n as i64)),
+            Cell::DateTime(t) => Err(format!("`{t}` is a date, not a count")),
+        }
+    }
+
+    /// A decimal number (percent signs dropped); `None` for an empty cell.
+    pub fn decimal(&self, decimal: Option<char>) -> Result<Option<f64>, String> {
+        match *self {
+            Cell::Empty => Ok(None),
+            Cell::Text(s) => Ok(numbers::parse_number(s, decimal)?.map(|n| n.value)),
+            Cell::Number(n) => Ok(Some(n)),
+            Cell::DateTime(t) => Err(format!("`{t}` is a date, not a number")),
+        }
+    }
+
+    /// A date or date-time; `None` for an empty cell.
+    pub fn stamp(&self, lang: &Language) -> Result<Option<Stamp>, String> {
+        match *self {
+            Cell::Empty => Ok(None),
+            Cell::Text(s) => numbers::parse_stamp(s, lang),
+            Cell::DateTime(t) => Ok(Some(Stamp {
+                date: t.date(),
+                time: (t.time() != NaiveTime::MIN).then_some(t.time()),
+            })),
+            Cell::Number(n) => Err(format!("`{n}` is a number, not a date")),
+        }
+    }
+}
+
+/// An Excel serial date (days since 1899-12-30) as a date-time.
+pub fn excel_serial(days: f64) -> Option<NaiveDateTime> {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_time(NaiveTime::MIN);
+    let ms = (days * 86_400_000.0).round() as i64;
+    base.checked_add_signed(chrono::Duration::milliseconds(ms))
+}
+
+/// The field separator of a CSV, from its header line: the most frequent of `,` `;` and tab
+/// outside quotes (`,` when none).
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let seps = [b',', b';', b'\t'];
+    let (i, n) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))
+        .unwrap_or((0, &0));
+    if *n == 0 {
+        b','
+    } else {
+        seps[i]
+    }
+}
+
+/// The header cells of a CSV's first line (for detection and messages).
+pub fn header_of(head: &[u8]) -> Vec<String> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let delimiter = sniff_delimiter(head);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A CSV being read record by record.
+pub struct CsvTable<R: Read> {
+    reader: csv::Reader<BufReader<R>>,
+    pub headers: Vec<String>,
+    /// The decimal separator the file's field separator implies (`.` for `,`, `,` for `;`).
+    pub decimal: Option<char>,
+    record: csv::StringRecord,
+    line: u64,
+}
+
+impl<R: Read> CsvTable<R> {
+    /// Start reading: skip a byte-order mark, find the field separator, read the header.
+    pub fn open(input: R) -> Result<CsvTable<R>, String> {
+        let mut buf = BufReader::with_capacity(64 * 1024, input);
+        let head = buf.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+            return Err(
+                "the file is UTF-16 text; save it as CSV UTF-8 (or export it again from the platform)"
+                    .into(),
+            );
+        }
+        let bom = head.starts_with(b"\xef\xbb\xbf");
+        let delimiter = sniff_delimiter(if bom { &head[3..] } else { head });
+        if bom {
+            buf.consume(3);
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(buf);
+        let headers = match reader.headers() {
+            Ok(h) => h.iter().map(str::to_string).collect(),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                return Err(
+                    "the file is not UTF-8 text (a spreadsheet may have saved it as Windows-1250 or Latin-1); \
+                     import the file as the platform exported it, or save it as CSV UTF-8"
+                        .into(),
+                )
+            }
+            Err(e) => return Err(format!("cannot read the header: {e}")),
+        };
+        Ok(CsvTable {
+            reader,
+            headers,
+            decimal: match delimiter {
+                b',' => Some('.'),
+                b';' => Some(','),
+                _ => None,
+            },
+            record: csv::StringRecord::new(),
+            line: 1,
+        })
+    }
+
+    /// Read the next record that is not blank; its 1-based line, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<u64>, BadRow> {
+        loop {
+            let before = self.reader.position().line();
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(before);
+                    let message = match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => "this line is not UTF-8 text".to_string(),
+                        _ => format!("unreadable CSV: {e}"),
+                    };
+                    self.line = line;
+                    return Err(BadRow {
+                        part: None,
+                        line,
+                        column: 1,
+                        message,
+                    });
+                }
+            }
+            self.line = self.record.position().map(|p| p.line()).unwrap_or(before);
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            return Ok(Some(self.line));
+        }
+    }
+
+    /// A cell of the current record.
+    pub fn cell(&self, column: usize) -> Cell<'_> {
+        self.record
+            .get(column)
+            .map(Cell::text)
+            .unwrap_or(Cell::Empty)
+    }
+
+    /// The current line.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_and_bom() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2"), b',');
+        assert_eq!(sniff_delimiter(b"\"x,y\";b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+        assert_eq!(
+            header_of(b"\xef\xbb\xbfDatum;Obsah;\"Zhl\xc3\xa9dnut\xc3\xad\"\n1;2;3"),
+            vec!["Datum", "Obsah", "Zhlédnutí"]
+        );
+    }
+
+    #[test]
+    fn records_stream_with_lines_and_blanks_skipped() {
+        let text = "\u{feff}Date;Views\n2020-07-24;1 234\n\n;\n2020-07-25;\"5,5\"\n";
+        let mut t = CsvTable::open(text.as_bytes()).unwrap();
+        assert_eq!(t.headers, vec!["Date", "Views"]);
+        assert_eq!(t.decimal, Some(','));
+        assert_eq!(t.next_record().unwrap(), Some(2));
+        assert_eq!(t.cell(1).count(t.decimal).unwrap(), Some(1234));
+        assert_eq!(t.cell(7), Cell::Empty);
+        assert_eq!(t.next_record().unwrap(), Some(5));
+        assert_eq!(t.cell(1).decimal(t.decimal).unwrap(), Some(5.5));
+        assert_eq!(t.next_record().unwrap(), None);
+    }
+
+    #[test]
+    fn utf16_and_latin1_are_named() {
+        let e = CsvTable::open(&b"\xff\xfeD\x00a\x00"[..]).err().unwrap();
+        assert!(e.contains("UTF-16"), "{e}");
+        let e = CsvTable::open(&b"Zhl\xe9dnut\xed,x\n1,2\n"[..])
+            .err()
+            .unwrap();
+        assert!(e.contains("not UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn cells_parse() {
+        assert_eq!(Cell::Number(5.0).count(None).unwrap(), Some(5));
+        assert!(Cell::Number(5.5).count(None).is_err());
+        assert_eq!(
+            Cell::Number(3112749605483751.0).as_text().unwrap(),
+            "3112749605483751"
+        );
+        let t = excel_serial(44_105.5).unwrap();
+        assert_eq!(t.to_string(), "2020-10-01 12:00:00");
+        assert_eq!(Cell::text("  "), Cell::Empty);
+    }
+}
