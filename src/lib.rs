@@ -8,5 +8,6 @@ pub mod config;
 pub mod exports;
 pub mod model;
 pub mod render;
+pub mod sources;
 pub mod store;
 pub mod timeline;
