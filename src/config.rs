@@ -994,6 +994,74 @@ mod tests {
     }
 
     #[test]
+    fn platform_defaults_are_current() {
+        let c = Config::parse(
+            &format!("[platforms.youtube]\n[platforms.facebook]\n[platforms.linkedin]\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        let p = &c.platforms;
+        assert_eq!(p.linkedin.as_ref().unwrap().api_version, "202610");
+        assert_eq!(
+            p.linkedin.as_ref().unwrap().oauth_base,
+            "https://www.linkedin.com"
+        );
+        assert_eq!(p.facebook.as_ref().unwrap().api_version, "v25.0");
+        assert_eq!(p.youtube.as_ref().unwrap().daily_quota, 10_000);
+        assert_eq!(p.youtube.as_ref().unwrap().method, YoutubeMethod::Auto);
+        assert_eq!(p.http.retries, 4);
+    }
+
+    #[test]
+    fn api_bases_lose_a_trailing_slash() {
+        let c = Config::parse(
+            &format!("[platforms.youtube]\napi_base = \"http://127.0.0.1:8080/\"\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.platforms.youtube.unwrap().api_base,
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn bad_platform_values_are_named_with_position() {
+        for (section, expected) in [
+            (
+                "[platforms.linkedin]\napi_version = \"2024-11\"\n",
+                "test.toml:2:1: [platforms.linkedin] api_version `2024-11` must be YYYYMM, e.g. \"202610\" (LinkedIn-Version header)",
+            ),
+            (
+                "[platforms.facebook]\napi_version = \"25.0\"\n",
+                "test.toml:2:1: [platforms.facebook] api_version `25.0` is not a Graph API version; write it like \"v25.0\"",
+            ),
+            (
+                "[platforms.youtube]\napi_base = \"www.googleapis.com\"\n",
+                "test.toml:2:1: [platforms.youtube] api_base `www.googleapis.com` must be scheme and host (and optional port), e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\"",
+            ),
+            (
+                "[platforms.youtube]\napi_key_env = \"AIzaSyTHE-KEY-ITSELF\"\n",
+                "test.toml:2:1: [platforms.youtube] api_key_env `AIzaSyTHE-KEY-ITSELF` must name an environment variable (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env",
+            ),
+            (
+                "[platforms.facebook]\nmetrics = [\"total_video_views\", \"post_reactions\"]\n",
+                "test.toml:2:1: [platforms.facebook] metrics: unknown metric `post_reactions`; viewtally reads total_video_views, total_video_impressions, total_video_impressions_unique",
+            ),
+            (
+                "[platforms.http]\nconcurrency = 0\n",
+                "test.toml:2:1: [platforms.http] concurrency must be between 1 and 50",
+            ),
+            (
+                "[platforms.http]\ntimeout_secs = 0\n",
+                "test.toml:2:1: [platforms.http] timeout_secs must be a number of seconds above 0, e.g. 30",
+            ),
+        ] {
+            assert_eq!(err(&format!("{section}{MINIMAL}")), expected);
+        }
+    }
+
+    #[test]
     fn embedded_configs_are_valid() {
         Config::parse(EXAMPLE_CONFIG, "viewtally.example.toml").unwrap();
         Config::parse(DEMO_CONFIG, "demo.toml").unwrap();

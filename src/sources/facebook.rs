@@ -16,10 +16,10 @@ use std::sync::Mutex;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
-use futures_util::stream::{self, StreamExt};
+use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use super::http::{shape, transient, Api, Reply};
+use super::http::{shape, transient, Api, Reply, SendError};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{FacebookConfig, Secret, FACEBOOK_METRICS};
 use crate::model::{Metric, Platform};
@@ -399,11 +399,8 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
 impl Reader<'_> {
     /// Ask all questions, in batches of 50 (several batches at once), answers in order.
     async fn ask(&self, subs: &[Sub]) -> Vec<SubResult> {
-        let batches: Vec<Vec<SubResult>> = stream::iter(subs.chunks(MAX_BATCH))
-            .map(|chunk| self.batch(chunk))
-            .buffered(self.api.tuning().concurrency)
-            .collect()
-            .await;
+        let batches: Vec<Vec<SubResult>> =
+            join_all(subs.chunks(MAX_BATCH).map(|chunk| self.batch(chunk))).await;
         batches.into_iter().flatten().collect()
     }
 
@@ -428,14 +425,6 @@ impl Reader<'_> {
     /// One batch request.
     async fn batch(&self, subs: &[Sub]) -> Vec<SubResult> {
         let all = |r: SubResult| vec![r; subs.len()];
-        if let Some(why) = self
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            return all(SubResult::Error(why));
-        }
         let batch: Vec<Value> = subs
             .iter()
             .map(|s| json!({"method": "GET", "relative_url": s.relative_url()}))
@@ -449,9 +438,20 @@ impl Reader<'_> {
                 ("batch", &Value::Array(batch).to_string()),
                 ("include_headers", "false"),
             ]);
-        let what = format!("batch ({} requests)", subs.len());
-        let reply = match self.api.send(&what, request, &retryable, None).await {
+        let what = format!("batch of {}", subs.len());
+        // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
+        let gate = || match self
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            Some(why) => Err(why),
+            None => Ok(()),
+        };
+        let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
+            Err(SendError::Refused(why)) => return all(SubResult::Error(why)),
             Err(e) => return all(SubResult::Error(format!("Facebook: {e}"))),
         };
         self.watch_usage(&reply);
@@ -903,6 +903,33 @@ mod tests {
             "only the throttled one is asked again"
         );
         assert_eq!(api.stats.retries(), 1);
+    }
+
+    #[tokio::test]
+    async fn transient_errors_and_server_errors_in_a_batch_are_asked_again() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(Graph(vec![
+                ("222/", 500, fixture("facebook/error_transient.json")),
+                ("333/", 503, "{}".into()),
+            ]))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222", "333"]),
+        )
+        .await;
+        for id in ["111", "222", "333"] {
+            assert_eq!(outcome_values(&run, id)[0], (Metric::Views, 6850));
+        }
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(batch_of(&got[1]).len(), 2);
     }
 
     #[tokio::test]

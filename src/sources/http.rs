@@ -360,7 +360,8 @@ impl Api {
 
     /// Send a request, retrying while `retry_when` says the answer is transient (and on
     /// timeouts and connection errors), waiting as [`Tuning::backoff`] says or as long as
-    /// `Retry-After` asks. `gate` runs before every attempt (a quota check) and may refuse it.
+    /// `Retry-After` asks. `gate` runs before every attempt, once it is the request's turn
+    /// under the concurrency limit (a quota or usage check), and may refuse it.
     /// Returns the last answer whatever its status; an error only when there was none.
     pub async fn send(
         &self,
@@ -376,6 +377,12 @@ impl Api {
         let (this, attempts_ref, request_ref) = (self, &attempts, &request);
 
         let attempt = move || async move {
+            // Wait for our turn first, so that the gate sees the latest state.
+            let _permit = this
+                .permits
+                .acquire()
+                .await
+                .map_err(|e| Fail::Transport(e.to_string()))?;
             if let Some(gate) = gate {
                 gate().map_err(Fail::Refused)?;
             }
@@ -383,11 +390,6 @@ impl Api {
             if pause > 0 {
                 tokio::time::sleep(Duration::from_millis(pause)).await;
             }
-            let _permit = this
-                .permits
-                .acquire()
-                .await
-                .map_err(|e| Fail::Transport(e.to_string()))?;
             let n = attempts_ref.fetch_add(1, Ordering::Relaxed) + 1;
             this.stats.requests.fetch_add(1, Ordering::Relaxed);
             let builder = request_ref

@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use futures_util::stream::{self, StreamExt};
+use futures_util::future::join_all;
 use reqwest::RequestBuilder;
 use serde_json::Value;
 
-use super::http::{percent_encode, shape, transient, Api, Reply};
+use super::http::{percent_encode, shape, transient, Api, Reply, SendError};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{secret_from_env, LinkedinConfig, Secret};
 use crate::model::{Metric, Platform};
@@ -184,11 +184,11 @@ impl<'a> Session<'a> {
         }
         self.check_refresh_expiry(self.stored.refresh_token_expires_at);
         let this = &self;
-        let outcomes: Vec<(String, Outcome)> = stream::iter(urns)
-            .map(|urn| async move { (urn.clone(), this.video(urn).await) })
-            .buffered(self.api.tuning().concurrency)
-            .collect()
-            .await;
+        let outcomes: Vec<(String, Outcome)> = join_all(
+            urns.iter()
+                .map(|urn| async move { (urn.clone(), this.video(urn).await) }),
+        )
+        .await;
         let mut run = PlatformRun::default();
         for w in self
             .warnings
@@ -230,11 +230,13 @@ impl<'a> Session<'a> {
         let views = match reply.status.as_u16() {
             200 => match parse_views(&reply) {
                 Ok(Some(v)) => v,
-                Ok(None) => return Outcome::Missing(format!(
+                Ok(None) => {
+                    return Outcome::Missing(format!(
                     "linkedin post {urn}: LinkedIn has no video views for it (not a video post, \
                          or older than six months, after which LinkedIn drops video analytics); no \
                          reading stored"
-                )),
+                ))
+                }
                 Err(d) => {
                     return Outcome::Failed(format!(
                         "LinkedIn answered videoAnalytics in an unexpected shape ({d}); no reading \
@@ -373,21 +375,31 @@ impl<'a> Session<'a> {
         what: &str,
         build: impl Fn(&str) -> RequestBuilder,
     ) -> Result<Reply, String> {
+        // Checked when the request's turn comes: a retired version or a dead token found
+        // meanwhile ends the run for LinkedIn without further requests.
+        let gate = || match self.fatal.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            Some(why) => Err(why),
+            None => Ok(()),
+        };
+        let failed = |e: SendError| match e {
+            SendError::Refused(why) => why,
+            e => format!("LinkedIn {what}: {e}"),
+        };
         let token = self.token().await;
         let reply = self
             .api
-            .send(what, build(token.expose()), &transient, None)
+            .send(what, build(token.expose()), &transient, Some(&gate))
             .await
-            .map_err(|e| format!("LinkedIn {what}: {e}"))?;
+            .map_err(failed)?;
         if reply.status != 401 {
             return Ok(reply);
         }
         let fresh = self.refreshed(&token, &reply).await?;
         let reply = self
             .api
-            .send(what, build(fresh.expose()), &transient, None)
+            .send(what, build(fresh.expose()), &transient, Some(&gate))
             .await
-            .map_err(|e| format!("LinkedIn {what}: {e}"))?;
+            .map_err(failed)?;
         if reply.status == 401 {
             let m = format!(
                 "LinkedIn rejected the freshly refreshed access token too ({}); authorise the app \

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;
-use futures_util::stream::{self, StreamExt};
+use futures_util::future::join_all;
 use serde_json::Value;
 
 use super::http::{shape, transient, Api, Reply, SendError};
@@ -165,13 +165,13 @@ pub async fn read(
     // The first request alone: it decides whether batchGetStats works here.
     if let Some((first, rest)) = chunks.split_first() {
         reader.chunk(first, &mut run).await;
-        let results: Vec<PlatformRun> = stream::iter(rest.iter().map(|c| async {
+        // (join_all rather than a buffered stream keeps this future `Send`; the API's
+        // semaphore bounds the requests in flight)
+        let results: Vec<PlatformRun> = join_all(rest.iter().map(|c| async {
             let mut part = PlatformRun::default();
             reader.chunk(c, &mut part).await;
             part
         }))
-        .buffered(api.tuning().concurrency)
-        .collect()
         .await;
         for part in results {
             run.absorb(part);
