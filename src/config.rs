@@ -493,6 +493,19 @@ impl PlatformsConfig {
                     env_name(S, key, v)?;
                 }
             }
+            if l.client_id_env.is_some() != l.client_secret_env.is_some()
+                || (l.refresh_token_env.is_some() && l.client_id_env.is_none())
+            {
+                return Err((
+                    S,
+                    S,
+                    format!(
+                        "{S}: token refresh needs client_id_env, client_secret_env and \
+                         refresh_token_env together (introspection needs the first two); set the \
+                         missing ones"
+                    ),
+                ));
+            }
             base(S, "api_base", &mut l.api_base)?;
             base(S, "oauth_base", &mut l.oauth_base)?;
             let v = &l.api_version;
@@ -1047,6 +1060,10 @@ mod tests {
             (
                 "[platforms.facebook]\nmetrics = [\"total_video_views\", \"post_reactions\"]\n",
                 "test.toml:2:1: [platforms.facebook] metrics: unknown metric `post_reactions`; viewtally reads total_video_views, total_video_impressions, total_video_impressions_unique",
+            ),
+            (
+                "[platforms.linkedin]\nrefresh_token_env = \"LI_REFRESH\"\n",
+                "test.toml:1:1: [platforms.linkedin]: token refresh needs client_id_env, client_secret_env and refresh_token_env together (introspection needs the first two); set the missing ones",
             ),
             (
                 "[platforms.http]\nconcurrency = 0\n",

@@ -330,7 +330,9 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
         if !retry.is_empty() {
             match delays.next() {
                 Some(wait) => {
-                    api.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    // one more batch request per 50 questions asked again
+                    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
+                    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
                     tracing::warn!(
                         platform = %Platform::Facebook,
                         questions = retry.len(),

@@ -26,10 +26,10 @@ use crate::store::{Store, StoreError};
 
 /// Store key: when the refresh token expires (RFC 3339).
 pub const REFRESH_EXPIRES_AT: &str = "refresh_token_expires_at";
-/// Store key: when the access token obtained by the last refresh expires (RFC 3339).
-pub const ACCESS_EXPIRES_AT: &str = "access_token_expires_at";
 /// Warn this many days before the refresh token expires.
 pub const REFRESH_WARN_DAYS: i64 = 30;
+/// A refresh token lasts this long from the first authorisation.
+pub const REFRESH_TOKEN_DAYS: i64 = 365;
 
 /// What the store remembers about the LinkedIn credentials.
 #[derive(Debug, Clone, Default)]
@@ -49,11 +49,54 @@ impl StoredState {
     }
 }
 
-/// Client id, client secret and refresh token, when all three are configured and set.
-struct RefreshCredentials {
-    client_id: Secret,
-    client_secret: Secret,
-    refresh_token: Secret,
+/// The app's client id and secret (for token refresh and introspection).
+struct Client {
+    id: Secret,
+    secret: Secret,
+}
+
+/// The optional credentials beyond the access token, as configured.
+#[derive(Default)]
+struct Credentials {
+    client: Option<Client>,
+    refresh_token: Option<Secret>,
+}
+
+/// What token introspection says about a token.
+#[derive(Debug, Clone)]
+struct Introspection {
+    active: bool,
+    status: String,
+    expires_at: Option<DateTime<Utc>>,
+    authorized_at: Option<DateTime<Utc>>,
+    scope: Option<String>,
+}
+
+impl Introspection {
+    fn describe(&self, now: DateTime<Utc>) -> String {
+        let mut line = self.status.clone();
+        if let Some(at) = self.expires_at {
+            line.push_str(&if at > now {
+                format!(
+                    ", expires {} (in {} days)",
+                    format_day(at),
+                    (at - now).num_days()
+                )
+            } else {
+                format!(", expired {}", format_day(at))
+            });
+        }
+        if let Some(scope) = &self.scope {
+            line.push_str(&format!("; scopes: {scope}"));
+        }
+        line
+    }
+
+    /// When the refresh token of this authorisation expires.
+    fn refresh_expiry(&self) -> Option<DateTime<Utc>> {
+        self.authorized_at
+            .map(|a| a + Duration::days(REFRESH_TOKEN_DAYS))
+    }
 }
 
 /// A LinkedIn error body: `{"status", "serviceErrorCode", "code", "message"}`.
@@ -87,7 +130,8 @@ pub struct Session<'a> {
     env_token: Secret,
     /// A token obtained by refreshing (kept by the [`super::Collector`] across runs).
     cache: Arc<tokio::sync::Mutex<Option<Secret>>>,
-    refresh: Result<Option<RefreshCredentials>, String>,
+    /// `Err` when a configured variable is not set.
+    creds: Result<Credentials, String>,
     stored: &'a StoredState,
     now: DateTime<Utc>,
     /// Once set, every further video fails with this (token or version problems).
@@ -106,31 +150,38 @@ impl<'a> Session<'a> {
         stored: &'a StoredState,
         now: DateTime<Utc>,
     ) -> Session<'a> {
-        let refresh = match (
-            &cfg.client_id_env,
-            &cfg.client_secret_env,
-            &cfg.refresh_token_env,
-        ) {
-            (Some(id), Some(secret), Some(refresh)) => (|| {
-                let creds = RefreshCredentials {
-                    client_id: secret_from_env(id, "LinkedIn token refresh")?,
-                    client_secret: secret_from_env(secret, "LinkedIn token refresh")?,
-                    refresh_token: secret_from_env(refresh, "LinkedIn token refresh")?,
-                };
-                for s in [&creds.client_id, &creds.client_secret, &creds.refresh_token] {
-                    api.redactor.add(s);
-                }
-                Ok(Some(creds))
-            })()
-            .map_err(|e: crate::config::ConfigError| e.to_string()),
-            _ => Ok(None),
-        };
+        let creds = (|| -> Result<Credentials, crate::config::ConfigError> {
+            let client = match (&cfg.client_id_env, &cfg.client_secret_env) {
+                (Some(id), Some(secret)) => Some(Client {
+                    id: secret_from_env(id, "LinkedIn client id")?,
+                    secret: secret_from_env(secret, "LinkedIn client secret")?,
+                }),
+                _ => None,
+            };
+            let refresh_token = cfg
+                .refresh_token_env
+                .as_deref()
+                .map(|v| secret_from_env(v, "LinkedIn token refresh"))
+                .transpose()?;
+            if let Some(c) = &client {
+                api.redactor.add(&c.id);
+                api.redactor.add(&c.secret);
+            }
+            if let Some(r) = &refresh_token {
+                api.redactor.add(r);
+            }
+            Ok(Credentials {
+                client,
+                refresh_token,
+            })
+        })()
+        .map_err(|e| e.to_string());
         Session {
             api,
             cfg,
             env_token,
             cache,
-            refresh,
+            creds,
             stored,
             now,
             fatal: Mutex::new(None),
@@ -154,10 +205,21 @@ impl<'a> Session<'a> {
             .unwrap_or("the refresh token variable")
     }
 
+    /// Client and refresh token, when refreshing is configured and possible.
+    fn refresh_credentials(&self) -> Option<(&Client, &Secret)> {
+        match &self.creds {
+            Ok(Credentials {
+                client: Some(c),
+                refresh_token: Some(r),
+            }) => Some((c, r)),
+            _ => None,
+        }
+    }
+
     /// Warn when the refresh token expires within [`REFRESH_WARN_DAYS`].
     fn check_refresh_expiry(&self, expires: Option<DateTime<Utc>>) {
         let Some(at) = expires else { return };
-        if !matches!(self.refresh, Ok(Some(_))) {
+        if self.refresh_credentials().is_none() {
             return;
         }
         let env = self.refresh_env();
@@ -179,10 +241,14 @@ impl<'a> Session<'a> {
 
     /// Read views (and likes and comments where allowed) of `urns`.
     pub async fn read(self, urns: &[String]) -> PlatformRun {
-        if let Err(why) = &self.refresh {
+        if let Err(why) = &self.creds {
             self.warn(format!("{why} (needed only to refresh an expired token)"));
         }
-        self.check_refresh_expiry(self.stored.refresh_token_expires_at);
+        let expiry = match self.stored.refresh_token_expires_at {
+            Some(at) => Some(at),
+            None => self.learn_refresh_expiry().await,
+        };
+        self.check_refresh_expiry(expiry);
         let this = &self;
         let outcomes: Vec<(String, Outcome)> = join_all(
             urns.iter()
@@ -422,21 +488,18 @@ impl<'a> Session<'a> {
             return Err(why);
         }
         let env = &self.cfg.access_token_env;
-        let creds = match &self.refresh {
-            Ok(Some(c)) => c,
-            Ok(None) | Err(_) => {
-                let m = format!(
+        let Some((client, refresh_token)) = self.refresh_credentials() else {
+            let m = format!(
                     "LinkedIn rejected the access token in {env} ({}): LinkedIn access tokens last 60 \
                      days; get a new one (README, Live collection) and put it in .env as {env}=…, or \
                      set client_id_env, client_secret_env and refresh_token_env in \
                      [platforms.linkedin] to refresh it automatically",
-                    error_text(reply)
-                );
-                self.set_fatal(&m);
-                return Err(m);
-            }
+                error_text(reply)
+            );
+            self.set_fatal(&m);
+            return Err(m);
         };
-        match self.refresh_now(creds).await {
+        match self.refresh_now(client, refresh_token).await {
             Ok(fresh) => {
                 *cache = Some(fresh.clone());
                 Ok(fresh)
@@ -449,16 +512,16 @@ impl<'a> Session<'a> {
     }
 
     /// `POST {oauth_base}/oauth/v2/accessToken` with `grant_type=refresh_token`.
-    async fn refresh_now(&self, creds: &RefreshCredentials) -> Result<Secret, String> {
+    async fn refresh_now(&self, client: &Client, refresh_token: &Secret) -> Result<Secret, String> {
         let request = self
             .api
             .client()
             .post(format!("{}/oauth/v2/accessToken", self.cfg.oauth_base))
             .form(&[
                 ("grant_type", "refresh_token"),
-                ("refresh_token", creds.refresh_token.expose()),
-                ("client_id", creds.client_id.expose()),
-                ("client_secret", creds.client_secret.expose()),
+                ("refresh_token", refresh_token.expose()),
+                ("client_id", client.id.expose()),
+                ("client_secret", client.secret.expose()),
             ]);
         let reply = self
             .api
@@ -497,20 +560,12 @@ impl<'a> Session<'a> {
             })?;
         let fresh = Secret::new(token);
         self.api.redactor.add(&fresh);
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(secs) = doc["expires_in"].as_i64() {
-            state.push((
-                ACCESS_EXPIRES_AT.into(),
-                (self.now + Duration::seconds(secs)).to_rfc3339(),
-            ));
-        }
         let refresh_expiry = doc["refresh_token_expires_in"]
             .as_i64()
             .map(|secs| self.now + Duration::seconds(secs));
         if let Some(at) = refresh_expiry {
-            state.push((REFRESH_EXPIRES_AT.into(), at.to_rfc3339()));
+            self.remember_refresh_expiry(at);
         }
-        drop(state);
         tracing::info!(
             platform = %Platform::Linkedin,
             "the LinkedIn access token in {} had expired; refreshed it with {refresh_env}",
@@ -520,30 +575,75 @@ impl<'a> Session<'a> {
         Ok(fresh)
     }
 
-    /// `check --online`: introspect the tokens (with client credentials) and read one video.
+    fn remember_refresh_expiry(&self, at: DateTime<Utc>) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((REFRESH_EXPIRES_AT.into(), at.to_rfc3339()));
+    }
+
+    /// With refreshing configured but no expiry remembered: the access token's authorisation
+    /// date (token introspection) + 365 days, remembered in the store.
+    async fn learn_refresh_expiry(&self) -> Option<DateTime<Utc>> {
+        let (client, _) = self.refresh_credentials()?;
+        match self.introspect(client, &self.env_token).await {
+            Ok(info) => {
+                let at = info.refresh_expiry()?;
+                self.remember_refresh_expiry(at);
+                Some(at)
+            }
+            Err(m) => {
+                tracing::info!(
+                    platform = %Platform::Linkedin,
+                    "cannot tell when the LinkedIn refresh token expires: {}",
+                    self.api.redactor.clean(&m)
+                );
+                None
+            }
+        }
+    }
+
+    /// `check --online`: introspect the access token (with the client id and secret), tell
+    /// when the refresh token expires, and read one video.
     pub async fn probe(self, urns: &[String]) -> (Probe, Vec<(String, String)>) {
         let mut probe = Probe::new(Platform::Linkedin);
         let env = self.cfg.access_token_env.clone();
-        match &self.refresh {
-            Ok(Some(creds)) => {
-                for (label, var, token) in [
-                    ("access token", env.as_str(), self.env_token.clone()),
-                    (
-                        "refresh token",
-                        self.refresh_env(),
-                        creds.refresh_token.clone(),
-                    ),
-                ] {
-                    match self.introspect(creds, &token).await {
-                        Ok(line) => probe.line(format!("{label} in {var}: {line}")),
-                        Err(m) => {
-                            probe.ok = false;
-                            probe.line(format!("{label} in {var}: {m}"));
-                        }
+        match &self.creds {
+            Ok(Credentials {
+                client: Some(client),
+                ..
+            }) => match self.introspect(client, &self.env_token).await {
+                Ok(info) => {
+                    probe.line(format!(
+                        "access token in {env}: {}",
+                        info.describe(self.now)
+                    ));
+                    if !info.active {
+                        probe.ok = false;
+                    }
+                    if let (Some(at), Some(authorized), Some(_)) = (
+                        info.refresh_expiry(),
+                        info.authorized_at,
+                        self.refresh_credentials(),
+                    ) {
+                        probe.line(format!(
+                            "refresh token in {}: expires {} (in {} days; {REFRESH_TOKEN_DAYS} days \
+                             after the authorisation on {})",
+                            self.refresh_env(),
+                            format_day(at),
+                            (at - self.now).num_days(),
+                            format_day(authorized)
+                        ));
+                        self.remember_refresh_expiry(at);
+                        self.check_refresh_expiry(Some(at));
                     }
                 }
-            }
-            Ok(None) => probe.line(format!(
+                Err(m) => {
+                    probe.ok = false;
+                    probe.line(format!("access token in {env}: {m}"));
+                }
+            },
+            Ok(_) => probe.line(format!(
                 "expiry of the token in {env} unknown: set client_id_env and client_secret_env in \
                  [platforms.linkedin] to introspect it (LinkedIn access tokens last 60 days)"
             )),
@@ -576,19 +676,15 @@ impl<'a> Session<'a> {
         (probe, state)
     }
 
-    /// `POST {oauth_base}/oauth/v2/introspectToken`: status, scopes, expiry.
-    async fn introspect(
-        &self,
-        creds: &RefreshCredentials,
-        token: &Secret,
-    ) -> Result<String, String> {
+    /// `POST {oauth_base}/oauth/v2/introspectToken`: status, scopes, expiry, authorisation.
+    async fn introspect(&self, client: &Client, token: &Secret) -> Result<Introspection, String> {
         let request = self
             .api
             .client()
             .post(format!("{}/oauth/v2/introspectToken", self.cfg.oauth_base))
             .form(&[
-                ("client_id", creds.client_id.expose()),
-                ("client_secret", creds.client_secret.expose()),
+                ("client_id", client.id.expose()),
+                ("client_secret", client.secret.expose()),
                 ("token", token.expose()),
             ]);
         let reply = self
@@ -598,48 +694,35 @@ impl<'a> Session<'a> {
             .map_err(|e| format!("LinkedIn token introspection: {e}"))?;
         if !reply.status.is_success() {
             return Err(format!(
-                "LinkedIn refused the token introspection (HTTP {}): check the client id and secret",
-                reply.status.as_u16()
+                "LinkedIn refused the token introspection (HTTP {}): check the client id and secret \
+                 in {} and {}",
+                reply.status.as_u16(),
+                self.cfg.client_id_env.as_deref().unwrap_or("?"),
+                self.cfg.client_secret_env.as_deref().unwrap_or("?")
             ));
         }
-        let doc = reply.json().map_err(|d| {
-            format!("LinkedIn answered the introspection in an unexpected shape ({d})")
-        })?;
-        let active = doc["active"].as_bool().ok_or_else(|| {
-            "LinkedIn answered the introspection in an unexpected shape (answer.active is missing)"
-                .to_string()
-        })?;
-        let status = doc["status"]
-            .as_str()
-            .unwrap_or(if active { "active" } else { "inactive" });
-        let expires = doc["expires_at"]
-            .as_i64()
-            .and_then(|s| Utc.timestamp_opt(s, 0).single());
-        let mut line = status.to_string();
-        if let Some(at) = expires {
-            let days = (at - self.now).num_days();
-            line.push_str(&if at > self.now {
-                format!(", expires {} (in {days} days)", format_day(at))
-            } else {
-                format!(", expired {}", format_day(at))
-            });
-        }
-        if let Some(scope) = doc["scope"].as_str() {
-            line.push_str(&format!("; scopes: {scope}"));
-        }
-        if !active {
-            return Err(line);
-        }
-        if token.expose() != self.env_token.expose() {
-            if let Some(at) = expires {
-                self.state
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((REFRESH_EXPIRES_AT.into(), at.to_rfc3339()));
-                self.check_refresh_expiry(Some(at));
-            }
-        }
-        Ok(line)
+        let shape_error = |d: String| {
+            format!("LinkedIn answered the token introspection in an unexpected shape ({d})")
+        };
+        let doc = reply.json().map_err(shape_error)?;
+        let active = doc["active"]
+            .as_bool()
+            .ok_or_else(|| shape_error("answer.active is missing".into()))?;
+        let time = |key: &str| {
+            doc[key]
+                .as_i64()
+                .and_then(|s| Utc.timestamp_opt(s, 0).single())
+        };
+        Ok(Introspection {
+            active,
+            status: doc["status"]
+                .as_str()
+                .unwrap_or(if active { "active" } else { "inactive" })
+                .to_string(),
+            expires_at: time("expires_at"),
+            authorized_at: time("authorized_at"),
+            scope: doc["scope"].as_str().map(str::to_string),
+        })
     }
 }
 
@@ -908,6 +991,11 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/introspectToken"))
+            .respond_with(json(200, "linkedin/introspect_access.json"))
+            .mount(&server)
+            .await;
         let mut c = refresh_cfg(&server);
         c.social_metadata = false;
         let (run, api) = run_with(&c, &[URN, URN2]).await;
@@ -1049,17 +1137,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn introspection_shows_expiry_and_remembers_the_refresh_token_s() {
+    async fn check_online_introspects_and_tells_when_the_refresh_token_expires() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/oauth/v2/introspectToken"))
             .respond_with(json(200, "linkedin/introspect_access.json"))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/oauth/v2/introspectToken"))
-            .respond_with(json(200, "linkedin/introspect_refresh.json"))
+            .expect(1)
             .mount(&server)
             .await;
         analytics(&server, URN, json(200, "linkedin/video_analytics.json")).await;
@@ -1073,8 +1156,12 @@ mod tests {
         assert_eq!(
             probe.lines,
             vec![
-                "access token in LINKEDIN_ACCESS_TOKEN: active, expires 2027-01-09 (in 45 days); scopes: r_organization_social,rw_organization_admin".to_string(),
-                "refresh token in VT_TEST_LI_REFRESH: active, expires 2027-10-01 (in 309 days)".to_string(),
+                "access token in LINKEDIN_ACCESS_TOKEN: active, expires 2027-01-09 (in 45 days); \
+                 scopes: r_organization_social,rw_organization_admin"
+                    .to_string(),
+                "refresh token in VT_TEST_LI_REFRESH: expires 2027-10-01 (in 309 days; 365 days \
+                 after the authorisation on 2026-10-01)"
+                    .to_string(),
                 format!("can read video analytics (LinkedIn-Version 202610): {URN} has 1432 views"),
             ]
         );
@@ -1084,6 +1171,51 @@ mod tests {
                 REFRESH_EXPIRES_AT.to_string(),
                 "2027-10-01T00:00:00+00:00".to_string()
             )]
+        );
+        let got = server.received_requests().await.unwrap();
+        let form = form_decode(&got[0].body);
+        assert!(form.contains(&("token".into(), TOKEN.into())));
+        assert!(form.contains(&("client_secret".into(), "client-secret-456".into())));
+    }
+
+    #[tokio::test]
+    async fn the_refresh_token_expiry_is_learned_once_then_warned_about() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/introspectToken"))
+            .respond_with(json(200, "linkedin/introspect_access.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        analytics(&server, URN, json(200, "linkedin/video_analytics.json")).await;
+        let mut c = refresh_cfg(&server);
+        c.social_metadata = false;
+        let api = api(Platform::Linkedin);
+        // Nothing remembered: introspection tells (and the store will keep it).
+        let stored = StoredState::default();
+        let session = Session::new(&api, &c, Secret::new(TOKEN), Arc::default(), &stored, now());
+        let run = session.read(&[URN.to_string()]).await;
+        assert_eq!(
+            run.state,
+            vec![(
+                REFRESH_EXPIRES_AT.to_string(),
+                "2027-10-01T00:00:00+00:00".to_string()
+            )]
+        );
+        assert!(run.warnings.is_empty(), "{:?}", run.warnings);
+        // Remembered and near: a warning, without asking again.
+        let stored = StoredState {
+            refresh_token_expires_at: Some(now() + Duration::days(12)),
+        };
+        let session = Session::new(&api, &c, Secret::new(TOKEN), Arc::default(), &stored, now());
+        let run = session.read(&[URN.to_string()]).await;
+        assert_eq!(
+            run.warnings,
+            vec![
+                "the LinkedIn refresh token in VT_TEST_LI_REFRESH expires on 2026-12-07 (in 12 days); \
+                 refreshing does not extend it — authorise the app again before then (README, Live \
+                 collection)"
+            ]
         );
     }
 }

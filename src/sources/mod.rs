@@ -412,17 +412,30 @@ impl Collector {
         );
         let yt_run = async {
             match (&yt, &quota) {
-                (Some(Ready::Go(cfg, key)), Some(q)) => {
-                    Some(youtube::read(&yt_api, cfg, key, yt_ids, q).await)
-                }
+                (Some(Ready::Go(cfg, key)), Some(q)) => Some(
+                    youtube::read(
+                        &yt_api,
+                        cfg,
+                        key,
+                        &well_formed(Platform::Youtube, yt_ids),
+                        q,
+                    )
+                    .await,
+                ),
                 _ => None,
             }
         };
         let fb_run = async {
             match &fb {
-                Some(Ready::Go(cfg, token)) => {
-                    Some(facebook::read(&fb_api, cfg, token, fb_ids).await)
-                }
+                Some(Ready::Go(cfg, token)) => Some(
+                    facebook::read(
+                        &fb_api,
+                        cfg,
+                        token,
+                        &well_formed(Platform::Facebook, fb_ids),
+                    )
+                    .await,
+                ),
                 _ => None,
             }
         };
@@ -437,7 +450,7 @@ impl Collector {
                         &li_state,
                         now,
                     );
-                    Some(session.read(li_ids).await)
+                    Some(session.read(&well_formed(Platform::Linkedin, li_ids)).await)
                 }
                 _ => None,
             }
@@ -477,7 +490,12 @@ impl Collector {
                 reports.push(report);
                 continue;
             }
-            let Some(run) = run else { continue };
+            let Some(mut run) = run else { continue };
+            for id in ids {
+                if let Err(m) = check_id(platform, id) {
+                    run.outcomes.insert(id.clone(), Outcome::Failed(m));
+                }
+            }
             for (bucket, day, units) in &run.usage {
                 store.add_api_usage(platform, bucket, *day, *units)?;
             }
@@ -648,6 +666,39 @@ impl Collector {
     }
 }
 
+/// Whether `id` has the form of the platform's ids (so that it cannot change the request).
+fn check_id(platform: Platform, id: &str) -> Result<(), String> {
+    let ok = match platform {
+        Platform::Youtube => id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        Platform::Facebook => id.chars().all(|c| c.is_ascii_digit() || c == '_'),
+        Platform::Linkedin => {
+            id.starts_with("urn:li:") && !id.chars().any(|c| c.is_whitespace() || c == '/')
+        }
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    let form = match platform {
+        Platform::Youtube => "a YouTube video id (letters, digits, `-` and `_`, e.g. dQw4w9WgXcQ)",
+        Platform::Facebook => "a Facebook video id (digits, e.g. 1234567890123456)",
+        _ => "a LinkedIn post URN (e.g. urn:li:ugcPost:7000000000000000000)",
+    };
+    Err(format!(
+        "{platform} video `{id}` is not {form}; fix its id in [[campaign.video]]"
+    ))
+}
+
+/// The ids that have the platform's form (the others fail without a request).
+fn well_formed(platform: Platform, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| check_id(platform, id).is_ok())
+        .cloned()
+        .collect()
+}
+
 fn skip_reason<C>(r: Ready<C>) -> Option<String> {
     match r {
         Ready::Go(..) => None,
@@ -692,6 +743,24 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn ids_that_could_change_a_request_are_refused() {
+        assert!(check_id(Platform::Youtube, "dQw4w9WgXcQ").is_ok());
+        assert_eq!(
+            check_id(Platform::Youtube, "a,b").unwrap_err(),
+            "youtube video `a,b` is not a YouTube video id (letters, digits, `-` and `_`, e.g. \
+             dQw4w9WgXcQ); fix its id in [[campaign.video]]"
+        );
+        assert!(check_id(Platform::Facebook, "1234567890123456").is_ok());
+        assert!(check_id(Platform::Facebook, "123/insights?x=1").is_err());
+        assert!(check_id(Platform::Linkedin, "urn:li:ugcPost:7000000000000000000").is_ok());
+        assert!(check_id(Platform::Linkedin, "https://www.linkedin.com/posts/x").is_err());
+        assert_eq!(
+            well_formed(Platform::Facebook, &["1".into(), "x".into()]),
+            vec!["1".to_string()]
+        );
     }
 
     #[test]

@@ -424,20 +424,23 @@ pub async fn probe(
     quota: &Quota,
 ) -> Probe {
     let sample: Vec<String> = ids.iter().take(MAX_IDS).cloned().collect();
-    let request = api
-        .client()
-        .get(format!("{}{}", cfg.api_base, Endpoint::VideosList.path()))
-        .query(&[
-            ("part", "id"),
-            ("id", &sample.join(",")),
-            ("key", key.expose()),
-        ]);
+    // With no video to ask about, `videoCategories.list` (also 1 unit) tests the key.
+    let (what, request) = if sample.is_empty() {
+        let url = format!("{}/youtube/v3/videoCategories", cfg.api_base);
+        let query = [("part", "id"), ("regionCode", "US"), ("key", key.expose())];
+        (
+            "videoCategories.list (probe)",
+            api.client().get(url).query(&query),
+        )
+    } else {
+        let url = format!("{}{}", cfg.api_base, Endpoint::VideosList.path());
+        let ids = sample.join(",");
+        let query = [("part", "id"), ("id", ids.as_str()), ("key", key.expose())];
+        ("videos.list (probe)", api.client().get(url).query(&query))
+    };
     let gate = || quota.take(Endpoint::VideosList);
     let mut probe = Probe::new(crate::model::Platform::Youtube);
-    let reply = match api
-        .send("videos.list (probe)", request, &retryable, Some(&gate))
-        .await
-    {
+    let reply = match api.send(what, request, &retryable, Some(&gate)).await {
         Ok(r) => r,
         Err(e) => return probe.fail(format!("YouTube videos.list: {e}")),
     };
@@ -456,15 +459,14 @@ pub async fn probe(
         cfg.api_key_env
     ));
     match found {
-        Some(n) if !sample.is_empty() => probe.line(format!(
-            "can read {n} of {} configured videos{}",
-            sample.len(),
-            if ids.len() > sample.len() {
-                " checked"
-            } else {
-                ""
-            }
-        )),
+        Some(n) if !sample.is_empty() => probe.line(if ids.len() > sample.len() {
+            format!(
+                "can read {n} of the first {} configured videos",
+                sample.len()
+            )
+        } else {
+            format!("can read {n} of {} configured videos", sample.len())
+        }),
         _ => {}
     }
     for e in Endpoint::ALL {
@@ -544,6 +546,59 @@ mod tests {
             Outcome::Failed(m) => m.clone(),
             other => panic!("{id}: {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn the_probe_needs_no_video_to_test_the_key() {
+        let server = MockServer::start().await;
+        Mock::given(path("/youtube/v3/videoCategories"))
+            .and(query_param("key", KEY))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"kind": "youtube#videoCategoryListResponse", "items": []}"#,
+                "application/json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let q = quota(10_000);
+        let api = api(crate::model::Platform::Youtube);
+        let p = probe(
+            &api,
+            &cfg(&server, YoutubeMethod::Auto),
+            &Secret::new(KEY),
+            &[],
+            &q,
+        )
+        .await;
+        assert!(p.ok, "{:?}", p.lines);
+        assert_eq!(
+            p.lines[0],
+            "API key in YOUTUBE_API_KEY accepted (API keys do not expire)"
+        );
+        assert_eq!(q.used(Endpoint::VideosList), 1);
+
+        let server = MockServer::start().await;
+        mount(
+            &server,
+            Endpoint::VideosList,
+            400,
+            &fixture("youtube/error_key_invalid.json"),
+        )
+        .await;
+        let p = probe(
+            &api,
+            &cfg(&server, YoutubeMethod::Auto),
+            &Secret::new(KEY),
+            &ids(&["vid1"]),
+            &q,
+        )
+        .await;
+        assert!(!p.ok);
+        assert!(
+            p.lines[0].starts_with("YouTube rejected the API key in YOUTUBE_API_KEY (keyInvalid)"),
+            "{:?}",
+            p.lines
+        );
     }
 
     #[test]

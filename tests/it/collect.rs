@@ -355,12 +355,6 @@ async fn check_online_shows_what_each_credential_can_do() {
     Mock::given(method("POST"))
         .and(path("/oauth/v2/introspectToken"))
         .respond_with(json_reply(200, "linkedin/introspect_access.json"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/v2/introspectToken"))
-        .respond_with(json_reply(200, "linkedin/introspect_refresh.json"))
         .mount(&server)
         .await;
     mount_good(&server).await;
@@ -396,7 +390,8 @@ async fn check_online_shows_what_each_credential_can_do() {
          LinkedIn (online): ok\n  \
          access token in LINKEDIN_ACCESS_TOKEN: active, expires 2027-01-09 (in 45 days); scopes: \
          r_organization_social,rw_organization_admin\n  \
-         refresh token in LINKEDIN_REFRESH_TOKEN: active, expires 2027-10-01 (in 309 days)\n  \
+         refresh token in LINKEDIN_REFRESH_TOKEN: expires 2027-10-01 (in 309 days; 365 days after \
+         the authorisation on 2026-10-01)\n  \
          can read video analytics (LinkedIn-Version 202610): urn:li:ugcPost:7000000000000000001 has 1432 views\n"
     );
 
