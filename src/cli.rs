@@ -495,7 +495,11 @@ fn check(config: &Config, online: bool, now: DateTime<Utc>) -> Result<ExitCode> 
         println!(
             "{} (online): {}",
             probe.platform.display_name(),
-            if probe.ok { "ok" } else { "FAILED" }
+            match (probe.probed, probe.ok) {
+                (false, _) => "not probed",
+                (true, true) => "ok",
+                (true, false) => "FAILED",
+            }
         );
         for line in &probe.lines {
             println!("  {line}");

@@ -303,8 +303,8 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
             if bad.is_empty() {
                 for (sub, _) in invalid {
                     results.entry(sub.video).or_default().push(SubResult::Error(format!(
-                        "Facebook refuses the video_insights metrics {} ({why}) although each one alone \
-                         is accepted; check [platforms.facebook] metrics",
+                        "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
+                         not tell which; check [platforms.facebook] metrics",
                         metrics.join(", ")
                     )));
                 }
@@ -319,11 +319,22 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
                     );
                 }
                 metrics.retain(|m| !bad.contains(m));
+                // Ask the refused videos again: views from the node once `total_video_views`
+                // is gone, the remaining metrics from the insights.
+                let views_gone_now = bad.iter().any(|m| m == "total_video_views");
                 for (sub, _) in invalid {
-                    pending.extend(asks(&sub.video, &metrics).into_iter().filter(|s| {
-                        // the node question (if any) was already answered when views were asked
-                        matches!(s.ask, Ask::Insights(_)) || !matches!(sub.ask, Ask::Node)
-                    }));
+                    if views_gone_now {
+                        pending.push(Sub {
+                            video: sub.video.clone(),
+                            ask: Ask::Node,
+                        });
+                    }
+                    if !metrics.is_empty() {
+                        pending.push(Sub {
+                            video: sub.video,
+                            ask: Ask::Insights(metrics.clone()),
+                        });
+                    }
                 }
             }
         }

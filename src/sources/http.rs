@@ -449,10 +449,9 @@ impl Api {
                     what,
                     wait_ms = wait.as_millis() as u64,
                     reason = %self.redactor.clean(&fail.reason()),
-                    "{} {what}: retrying after {} ms ({})",
+                    "{} {what}: retrying in {} ms",
                     self.platform.display_name(),
-                    wait.as_millis(),
-                    self.redactor.clean(&fail.reason())
+                    wait.as_millis()
                 );
             })
             .await;

@@ -223,6 +223,8 @@ pub enum CollectError {
 #[derive(Debug, Clone, Serialize)]
 pub struct Probe {
     pub platform: Platform,
+    /// Whether a call was made (not when the credential is not set).
+    pub probed: bool,
     pub ok: bool,
     pub lines: Vec<String>,
 }
@@ -231,6 +233,7 @@ impl Probe {
     pub fn new(platform: Platform) -> Probe {
         Probe {
             platform,
+            probed: true,
             ok: true,
             lines: Vec::new(),
         }
@@ -387,17 +390,7 @@ impl Collector {
 
         // What the store remembers: quota spent today, LinkedIn refresh-token expiry.
         let quota = match &yt {
-            Some(Ready::Go(cfg, _)) => {
-                let day = youtube::quota_day(now);
-                let mut used = BTreeMap::new();
-                for e in [
-                    youtube::Endpoint::BatchGetStats,
-                    youtube::Endpoint::VideosList,
-                ] {
-                    used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
-                }
-                Some(youtube::Quota::new(cfg.daily_quota, now, |e| used[&e]))
-            }
+            Some(Ready::Go(cfg, _)) => Some(youtube_quota(store, cfg.daily_quota, now)?),
             _ => None,
         };
         let li_state = match &li {
@@ -582,7 +575,8 @@ impl Collector {
         let mut probes = Vec::new();
         let unset = |platform: Platform, why: String| {
             let mut probe = Probe::new(platform);
-            probe.line(format!("not probed: {why}"));
+            probe.probed = false;
+            probe.line(why);
             probe
         };
         if let Some(y) = p.youtube.as_ref() {
@@ -594,15 +588,7 @@ impl Collector {
                 &self.redactor,
             ) {
                 Ready::Go(cfg, key) => {
-                    let day = youtube::quota_day(now);
-                    let mut used = BTreeMap::new();
-                    for e in [
-                        youtube::Endpoint::BatchGetStats,
-                        youtube::Endpoint::VideosList,
-                    ] {
-                        used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
-                    }
-                    let quota = youtube::Quota::new(cfg.daily_quota, now, |e| used[&e]);
+                    let quota = youtube_quota(store, cfg.daily_quota, now)?;
                     let api = self.api(Platform::Youtube);
                     let ids = wanted.get(&Platform::Youtube).unwrap_or(&none);
                     probes.push(youtube::probe(&api, &cfg, &key, ids, &quota).await);
@@ -697,6 +683,22 @@ fn well_formed(platform: Platform, ids: &[String]) -> Vec<String> {
         .filter(|id| check_id(platform, id).is_ok())
         .cloned()
         .collect()
+}
+
+/// Today's YouTube quota: the budget and what the store counted so far.
+fn youtube_quota(
+    store: &dyn Store,
+    budget: u32,
+    now: DateTime<Utc>,
+) -> Result<youtube::Quota, StoreError> {
+    let day = youtube::quota_day(now);
+    let mut used = BTreeMap::new();
+    for e in youtube::Endpoint::ALL {
+        used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
+    }
+    Ok(youtube::Quota::new(budget, now, |e| {
+        used.get(&e).copied().unwrap_or(0)
+    }))
 }
 
 fn skip_reason<C>(r: Ready<C>) -> Option<String> {

@@ -44,7 +44,7 @@ impl Endpoint {
             Endpoint::VideosList => "/youtube/v3/videos",
         }
     }
-    const ALL: [Endpoint; 2] = [Endpoint::BatchGetStats, Endpoint::VideosList];
+    pub const ALL: [Endpoint; 2] = [Endpoint::BatchGetStats, Endpoint::VideosList];
 }
 
 /// The quota day (YouTube resets quotas at midnight Pacific time).
