@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;
@@ -143,6 +144,8 @@ struct Reader<'a> {
     quota: &'a Quota,
     /// Set once `videos:batchGetStats` proved unusable in this run.
     fell_back: AtomicBool,
+    /// Set when the key or the quota failed: later requests are not sent.
+    stopped: Mutex<Option<String>>,
 }
 
 /// Read the statistics of `ids`.
@@ -159,6 +162,7 @@ pub async fn read(
         key,
         quota,
         fell_back: AtomicBool::new(cfg.method == YoutubeMethod::VideosList),
+        stopped: Mutex::new(None),
     };
     let mut run = PlatformRun::default();
     let chunks: Vec<&[String]> = ids.chunks(MAX_IDS).collect();
@@ -230,15 +234,32 @@ impl Reader<'_> {
             ("id", &ids.join(",")),
             ("key", self.key.expose()),
         ]);
-        let gate = || self.quota.take(endpoint);
+        let stopped = || {
+            self.stopped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        };
+        let gate = || match stopped() {
+            Some(why) => Err(why),
+            None => self.quota.take(endpoint),
+        };
         let what = format!("{} ({} ids)", endpoint.name(), ids.len());
         let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
+            Err(SendError::Refused(m)) if stopped().is_some() => return Err(Failure::Error(m)),
             Err(SendError::Refused(m)) => return Err(Failure::QuotaSpent(m)),
             Err(e) => return Err(Failure::Error(format!("YouTube {}: {e}", endpoint.name()))),
         };
         if !reply.status.is_success() {
-            return Err(failure(endpoint, &reply, &self.cfg.api_key_env, self.quota));
+            let failure = failure(endpoint, &reply, &self.cfg.api_key_env, self.quota);
+            if let Failure::Error(m) = &failure {
+                if ends_run(&reply) {
+                    let mut s = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+                    s.get_or_insert_with(|| m.clone());
+                }
+            }
+            return Err(failure);
         }
         let items = parse_items(&reply).map_err(|detail| {
             Failure::Error(format!(
@@ -287,6 +308,25 @@ fn retryable(reply: &Reply) -> bool {
             && reasons(&reply.json().unwrap_or_default())
                 .iter()
                 .any(|r| r == "rateLimitExceeded" || r == "userRateLimitExceeded"))
+}
+
+/// Answers about the key or the day's quota: asking again for other videos is pointless.
+fn ends_run(reply: &Reply) -> bool {
+    const KEY_OR_QUOTA: &[&str] = &[
+        "keyInvalid",
+        "API_KEY_INVALID",
+        "accessNotConfigured",
+        "SERVICE_DISABLED",
+        "ipRefererBlocked",
+        "API_KEY_SERVICE_BLOCKED",
+        "forbidden",
+        "quotaExceeded",
+        "dailyLimitExceeded",
+    ];
+    matches!(reply.status.as_u16(), 400 | 403)
+        && reasons(&reply.json().unwrap_or_default())
+            .iter()
+            .any(|r| KEY_OR_QUOTA.contains(&r.as_str()))
 }
 
 /// The `reason`s of a Google error body: `error.errors[].reason` (the YouTube style) and
@@ -795,6 +835,23 @@ mod tests {
                 api.stats.requests(),
                 1,
                 "a bad key is not retried, nor re-tried on videos.list"
+            );
+            // nor asked again for the other videos
+            let many: Vec<String> = (0..120).map(|i| format!("v{i}")).collect();
+            let api = crate::sources::testing::api(crate::model::Platform::Youtube);
+            let run = read(
+                &api,
+                &cfg(&server, YoutubeMethod::Auto),
+                &Secret::new(KEY),
+                &many,
+                &q,
+            )
+            .await;
+            assert_eq!(api.stats.requests(), 1);
+            assert!(
+                failed(&run, "v119").contains(reason),
+                "{}",
+                failed(&run, "v119")
             );
         }
     }
