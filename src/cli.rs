@@ -14,6 +14,7 @@ use crate::config::{self, Campaign, Config, ConfigError, Language};
 use crate::exports::{self, ImportError, ImportOptions};
 use crate::model::{day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
+use crate::sources;
 use crate::store::{self, Query, Store};
 use crate::timeline::{self, Timeline, TimelineOptions};
 
@@ -60,9 +61,18 @@ pub enum Command {
         force: bool,
     },
     /// Validate the config and the environment it names
-    Check,
+    Check {
+        /// Also probe every credential with one cheap call and show when it expires
+        #[arg(long)]
+        online: bool,
+    },
     /// Import export files (or folders of them); the format is detected from the content
     Import(ImportArgs),
+    /// Read every configured video from the platforms' APIs now and store the readings
+    Collect {
+        #[command(flatten)]
+        campaign: CampaignArg,
+    },
     /// Compute the timeline and write charts and reports
     Report(ReportArgs),
     /// Totals per platform and video, milestones, last reading
@@ -195,7 +205,10 @@ pub fn run() -> Result<ExitCode> {
     match &cli.command {
         Command::Demo => demo(now),
         Command::Init { force } => init(*force),
-        Command::Check => check(&load_config(&cli)?),
+        Command::Check { online } => check(&load_config(&cli)?, *online, now),
+        Command::Collect { campaign } => {
+            collect(&load_config(&cli)?, campaign.campaign.as_deref(), now)
+        }
         Command::Import(args) => import(&load_config(&cli)?, args, now),
         Command::Report(args) => report(&load_config(&cli)?, args, now),
         Command::Status {
@@ -499,9 +512,14 @@ YOUTUBE_API_KEY=\n\
 # Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
 FACEBOOK_ACCESS_TOKEN=\n\
 # LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
-LINKEDIN_ACCESS_TOKEN=\n";
+LINKEDIN_ACCESS_TOKEN=\n\
+# Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
+# and refresh_token_env in [platforms.linkedin] to these names)\n\
+# LINKEDIN_CLIENT_ID=\n\
+# LINKEDIN_CLIENT_SECRET=\n\
+# LINKEDIN_REFRESH_TOKEN=\n";
 
-fn check(config: &Config) -> Result<ExitCode> {
+fn check(config: &Config, online: bool, now: DateTime<Utc>) -> Result<ExitCode> {
     println!("{}: valid", config.origin);
     println!("store: {}", store::redact_url(&config.store.url));
     for c in &config.campaigns {
@@ -530,13 +548,100 @@ fn check(config: &Config) -> Result<ExitCode> {
             .as_ref()
             .map(|l| ("LinkedIn", l.access_token_env.as_str())),
     ];
-    for (name, var) in vars.into_iter().flatten() {
+    let refresh_vars = p.linkedin.iter().flat_map(|l| {
+        [
+            l.client_id_env.as_deref(),
+            l.client_secret_env.as_deref(),
+            l.refresh_token_env.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|v| ("LinkedIn", v))
+    });
+    for (name, var) in vars.into_iter().flatten().chain(refresh_vars) {
         match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => println!("{name}: {var} is set"),
             _ => println!("{name}: {var} is not set (needed only for `collect`)"),
         }
     }
     warn_env_permissions(Path::new(".env"));
+    if !online {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut store = open_store(config)?;
+    let probes = runtime()?.block_on(async {
+        sources::Collector::new(config)?
+            .probe(config, store.as_mut(), now)
+            .await
+    })?;
+    if probes.is_empty() {
+        println!("online: no [platforms.*] section to probe");
+    }
+    let mut failed = Vec::new();
+    for probe in &probes {
+        println!(
+            "{} (online): {}",
+            probe.platform.display_name(),
+            match (probe.probed, probe.ok) {
+                (false, _) => "not probed",
+                (true, true) => "ok",
+                (true, false) => "FAILED",
+            }
+        );
+        for line in &probe.lines {
+            println!("  {line}");
+        }
+        if !probe.ok {
+            failed.push(probe.platform.as_str());
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the online check failed for {} (see above)",
+            failed.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A small runtime for the async API code (the daemon brings its own).
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn collect(config: &Config, slug: Option<&str>, now: DateTime<Utc>) -> Result<ExitCode> {
+    let campaigns = config.selected(slug)?;
+    let mut store = open_store(config)?;
+    let report = runtime()?.block_on(sources::collect(config, &campaigns, store.as_mut(), now))?;
+    print!("{}", report.summary());
+    if report.platforms.is_empty() {
+        bail!(UsageError(format!(
+            "nothing to collect: no YouTube, Facebook or LinkedIn video is listed in {} \
+             (add [[campaign.video]] entries)",
+            config.origin
+        )));
+    }
+    if !report.collected_any() {
+        bail!(UsageError(
+            "nothing was collected: no platform could be asked (see the lines above)".into()
+        ));
+    }
+    let failed: Vec<String> = report
+        .platforms
+        .iter()
+        .filter(|p| p.failed())
+        .map(|p| format!("{} ({} of {} videos)", p.platform, p.failed, p.videos))
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "collection failed on {} — see the errors above; the {} readings that succeeded were stored",
+            failed.join(", "),
+            report.written.total()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

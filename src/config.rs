@@ -251,6 +251,87 @@ pub struct PlatformsConfig {
     pub youtube: Option<YoutubeConfig>,
     pub facebook: Option<FacebookConfig>,
     pub linkedin: Option<LinkedinConfig>,
+    /// Timeouts, retries and concurrency shared by the three APIs.
+    #[serde(default)]
+    pub http: HttpConfig,
+}
+
+/// How viewtally talks HTTP to the platforms (`[platforms.http]`); the defaults suit most uses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds to wait for a connection.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: f64,
+    /// Seconds one request may take in all (connect, send, answer).
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: f64,
+    /// Retries of a request after a timeout, a connection error, a 5xx or a 429.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// First wait before a retry, in milliseconds; it doubles (with jitter) up to `backoff_max_ms`.
+    #[serde(default = "default_backoff_base")]
+    pub backoff_base_ms: u64,
+    /// Longest wait between two retries, in milliseconds.
+    #[serde(default = "default_backoff_max")]
+    pub backoff_max_ms: u64,
+    /// Longest time, in seconds, spent on one request with all its retries and waits
+    /// (a `Retry-After` asking for more gives up at once).
+    #[serde(default = "default_retry_budget")]
+    pub retry_budget_secs: f64,
+    /// Requests in flight at once per platform.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout_secs: default_connect_timeout(),
+            timeout_secs: default_timeout(),
+            retries: default_retries(),
+            backoff_base_ms: default_backoff_base(),
+            backoff_max_ms: default_backoff_max(),
+            retry_budget_secs: default_retry_budget(),
+            concurrency: default_concurrency(),
+        }
+    }
+}
+
+fn default_connect_timeout() -> f64 {
+    10.0
+}
+fn default_timeout() -> f64 {
+    30.0
+}
+fn default_retries() -> u32 {
+    4
+}
+fn default_backoff_base() -> u64 {
+    500
+}
+fn default_backoff_max() -> u64 {
+    30_000
+}
+fn default_retry_budget() -> f64 {
+    120.0
+}
+fn default_concurrency() -> usize {
+    4
+}
+
+/// Which YouTube endpoint reads the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YoutubeMethod {
+    /// `videos:batchGetStats` (own quota bucket), falling back to `videos.list` when the
+    /// endpoint is unavailable or its quota is spent.
+    #[default]
+    Auto,
+    /// Only `videos:batchGetStats`.
+    BatchGetStats,
+    /// Only `videos.list`.
+    VideosList,
 }
 
 /// YouTube Data API v3.
@@ -263,9 +344,13 @@ pub struct YoutubeConfig {
     /// Scheme + host (+ port); the documented path follows it.
     #[serde(default = "default_youtube_base")]
     pub api_base: String,
-    /// Units per day this project may spend (YouTube's default quota is 10 000).
+    /// Units per day (Pacific time) viewtally may spend in each quota bucket (YouTube's
+    /// default quota is 10 000; `videos:batchGetStats` has a bucket of its own).
     #[serde(default = "default_youtube_quota")]
     pub daily_quota: u32,
+    /// `auto` (default), `batch_get_stats` or `videos_list`.
+    #[serde(default)]
+    pub method: YoutubeMethod,
 }
 
 fn default_youtube_key_env() -> String {
@@ -290,6 +375,13 @@ pub struct FacebookConfig {
     /// Graph API version, e.g. `v25.0`.
     #[serde(default = "default_facebook_version")]
     pub api_version: String,
+    /// `video_insights` metrics to read (lifetime values): `total_video_views` (views),
+    /// `total_video_impressions` (impressions), `total_video_impressions_unique` (reach).
+    #[serde(default = "default_facebook_metrics")]
+    pub metrics: Vec<String>,
+    /// Milliseconds to pause before each request once the usage headers pass 80 %.
+    #[serde(default = "default_facebook_pause")]
+    pub slow_down_ms: u64,
 }
 
 fn default_facebook_token_env() -> String {
@@ -301,6 +393,26 @@ fn default_facebook_base() -> String {
 fn default_facebook_version() -> String {
     "v25.0".into()
 }
+fn default_facebook_metrics() -> Vec<String> {
+    vec![
+        "total_video_views".into(),
+        "total_video_impressions".into(),
+        "total_video_impressions_unique".into(),
+    ]
+}
+fn default_facebook_pause() -> u64 {
+    5_000
+}
+
+/// The `video_insights` metrics viewtally knows, and what they are stored as.
+pub const FACEBOOK_METRICS: &[(&str, crate::model::Metric)] = &[
+    ("total_video_views", crate::model::Metric::Views),
+    ("total_video_impressions", crate::model::Metric::Impressions),
+    (
+        "total_video_impressions_unique",
+        crate::model::Metric::Reach,
+    ),
+];
 
 /// LinkedIn Marketing API.
 #[derive(Debug, Clone, Deserialize)]
@@ -311,10 +423,17 @@ pub struct LinkedinConfig {
     pub access_token_env: String,
     #[serde(default = "default_linkedin_base")]
     pub api_base: String,
-    /// `LinkedIn-Version` header, `YYYYMM`.
+    /// Where OAuth lives (token refresh and introspection), scheme + host (+ port).
+    #[serde(default = "default_linkedin_oauth_base")]
+    pub oauth_base: String,
+    /// `LinkedIn-Version` header, `YYYYMM`; LinkedIn supports each version for at least a year.
     #[serde(default = "default_linkedin_version")]
     pub api_version: String,
-    /// Optional: env vars for refreshing the access token (approved partners only).
+    /// Also read likes (all reactions) and comments from `socialMetadata`.
+    #[serde(default = "default_true")]
+    pub social_metadata: bool,
+    /// Optional: env vars for refreshing the access token (approved partners only) and for
+    /// token introspection in `check --online`.
     pub client_id_env: Option<String>,
     pub client_secret_env: Option<String>,
     pub refresh_token_env: Option<String>,
@@ -326,8 +445,195 @@ fn default_linkedin_token_env() -> String {
 fn default_linkedin_base() -> String {
     "https://api.linkedin.com".into()
 }
+fn default_linkedin_oauth_base() -> String {
+    "https://www.linkedin.com".into()
+}
 fn default_linkedin_version() -> String {
-    "202411".into()
+    "202610".into()
+}
+
+impl PlatformsConfig {
+    /// Check values serde cannot; normalise API bases (no trailing `/`). An error names the
+    /// section and key (to find its position) and says what is expected.
+    fn validate(&mut self) -> Result<(), (&'static str, &'static str, String)> {
+        fn base(
+            section: &'static str,
+            key: &'static str,
+            value: &mut String,
+        ) -> Result<(), (&'static str, &'static str, String)> {
+            let v = value.trim().trim_end_matches('/').to_string();
+            let rest = v
+                .strip_prefix("https://")
+                .or_else(|| v.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
+                    *value = v;
+                    Ok(())
+                }
+                _ => Err((
+                    section,
+                    key,
+                    format!(
+                        "{section} {key} `{value}` must be scheme and host (and optional port), \
+                         e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\""
+                    ),
+                )),
+            }
+        }
+        fn env_name(
+            section: &'static str,
+            key: &'static str,
+            value: &str,
+        ) -> Result<(), (&'static str, &'static str, String)> {
+            if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err((
+                    section,
+                    key,
+                    format!(
+                        "{section} {key} `{value}` must name an environment variable \
+                         (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        if let Some(y) = &mut self.youtube {
+            const S: &str = "[platforms.youtube]";
+            env_name(S, "api_key_env", &y.api_key_env)?;
+            base(S, "api_base", &mut y.api_base)?;
+            if y.daily_quota == 0 {
+                return Err((
+                    S,
+                    "daily_quota",
+                    format!("{S} daily_quota must be at least 1 (units per day)"),
+                ));
+            }
+        }
+        if let Some(f) = &mut self.facebook {
+            const S: &str = "[platforms.facebook]";
+            env_name(S, "access_token_env", &f.access_token_env)?;
+            base(S, "api_base", &mut f.api_base)?;
+            let v = f.api_version.strip_prefix('v').unwrap_or("");
+            let ok = v.split_once('.').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && (a.to_string() + b).chars().all(|c| c.is_ascii_digit())
+            });
+            if !ok {
+                return Err((
+                    S,
+                    "api_version",
+                    format!(
+                        "{S} api_version `{}` is not a Graph API version; write it like \"v25.0\"",
+                        f.api_version
+                    ),
+                ));
+            }
+            if f.metrics.is_empty() {
+                return Err((
+                    S,
+                    "metrics",
+                    format!("{S} metrics is empty; list at least \"total_video_views\""),
+                ));
+            }
+            let mut seen = HashSet::new();
+            for m in &f.metrics {
+                if !FACEBOOK_METRICS.iter().any(|(name, _)| name == m) {
+                    return Err((
+                        S,
+                        "metrics",
+                        format!(
+                            "{S} metrics: unknown metric `{m}`; viewtally reads {}",
+                            FACEBOOK_METRICS
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                if !seen.insert(m) {
+                    return Err((S, "metrics", format!("{S} metrics lists `{m}` twice")));
+                }
+            }
+        }
+        if let Some(l) = &mut self.linkedin {
+            const S: &str = "[platforms.linkedin]";
+            env_name(S, "access_token_env", &l.access_token_env)?;
+            for (key, v) in [
+                ("client_id_env", &l.client_id_env),
+                ("client_secret_env", &l.client_secret_env),
+                ("refresh_token_env", &l.refresh_token_env),
+            ] {
+                if let Some(v) = v {
+                    env_name(S, key, v)?;
+                }
+            }
+            if l.client_id_env.is_some() != l.client_secret_env.is_some()
+                || (l.refresh_token_env.is_some() && l.client_id_env.is_none())
+            {
+                return Err((
+                    S,
+                    S,
+                    format!(
+                        "{S}: token refresh needs client_id_env, client_secret_env and \
+                         refresh_token_env together (introspection needs the first two); set the \
+                         missing ones"
+                    ),
+                ));
+            }
+            base(S, "api_base", &mut l.api_base)?;
+            base(S, "oauth_base", &mut l.oauth_base)?;
+            let v = &l.api_version;
+            let month = v.get(4..).and_then(|m| m.parse::<u32>().ok());
+            if v.len() != 6
+                || !v.chars().all(|c| c.is_ascii_digit())
+                || !month.is_some_and(|m| (1..=12).contains(&m))
+            {
+                return Err((
+                    S,
+                    "api_version",
+                    format!(
+                        "{S} api_version `{v}` must be YYYYMM, e.g. \"{}\" (LinkedIn-Version header)",
+                        default_linkedin_version()
+                    ),
+                ));
+            }
+        }
+        let h = &self.http;
+        const H: &str = "[platforms.http]";
+        for (key, secs) in [
+            ("connect_timeout_secs", h.connect_timeout_secs),
+            ("timeout_secs", h.timeout_secs),
+            ("retry_budget_secs", h.retry_budget_secs),
+        ] {
+            if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+                return Err((
+                    H,
+                    key,
+                    format!("{H} {key} must be a number of seconds above 0, e.g. 30"),
+                ));
+            }
+        }
+        if h.retries > 20 {
+            return Err((H, "retries", format!("{H} retries must be at most 20")));
+        }
+        if h.backoff_base_ms == 0 || h.backoff_max_ms < h.backoff_base_ms {
+            return Err((
+                H,
+                "backoff_base_ms",
+                format!("{H} backoff_base_ms must be at least 1 and no more than backoff_max_ms"),
+            ));
+        }
+        if !(1..=50).contains(&h.concurrency) {
+            return Err((
+                H,
+                "concurrency",
+                format!("{H} concurrency must be between 1 and 50"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// One campaign: a video (or several re-posts of it) tracked towards milestones.
@@ -626,6 +932,13 @@ impl Config {
                 }
             }
         }
+        config
+            .platforms
+            .validate()
+            .map_err(|(section, key, message)| {
+                let span = find(text, section).and_then(|s| find_after(text, s.start, key));
+                at(span, message)
+            })?;
         Ok(config)
     }
 
@@ -847,6 +1160,78 @@ mod tests {
         ));
         assert!(e.starts_with("test.toml:7:"), "{e}");
         assert!(e.contains("spreadsheet rounded"), "{e}");
+    }
+
+    #[test]
+    fn platform_defaults_are_current() {
+        let c = Config::parse(
+            &format!("[platforms.youtube]\n[platforms.facebook]\n[platforms.linkedin]\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        let p = &c.platforms;
+        assert_eq!(p.linkedin.as_ref().unwrap().api_version, "202610");
+        assert_eq!(
+            p.linkedin.as_ref().unwrap().oauth_base,
+            "https://www.linkedin.com"
+        );
+        assert_eq!(p.facebook.as_ref().unwrap().api_version, "v25.0");
+        assert_eq!(p.youtube.as_ref().unwrap().daily_quota, 10_000);
+        assert_eq!(p.youtube.as_ref().unwrap().method, YoutubeMethod::Auto);
+        assert_eq!(p.http.retries, 4);
+    }
+
+    #[test]
+    fn api_bases_lose_a_trailing_slash() {
+        let c = Config::parse(
+            &format!("[platforms.youtube]\napi_base = \"http://127.0.0.1:8080/\"\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.platforms.youtube.unwrap().api_base,
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn bad_platform_values_are_named_with_position() {
+        for (section, expected) in [
+            (
+                "[platforms.linkedin]\napi_version = \"2024-11\"\n",
+                "test.toml:2:1: [platforms.linkedin] api_version `2024-11` must be YYYYMM, e.g. \"202610\" (LinkedIn-Version header)",
+            ),
+            (
+                "[platforms.facebook]\napi_version = \"25.0\"\n",
+                "test.toml:2:1: [platforms.facebook] api_version `25.0` is not a Graph API version; write it like \"v25.0\"",
+            ),
+            (
+                "[platforms.youtube]\napi_base = \"www.googleapis.com\"\n",
+                "test.toml:2:1: [platforms.youtube] api_base `www.googleapis.com` must be scheme and host (and optional port), e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\"",
+            ),
+            (
+                "[platforms.youtube]\napi_key_env = \"AIzaSyTHE-KEY-ITSELF\"\n",
+                "test.toml:2:1: [platforms.youtube] api_key_env `AIzaSyTHE-KEY-ITSELF` must name an environment variable (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env",
+            ),
+            (
+                "[platforms.facebook]\nmetrics = [\"total_video_views\", \"post_reactions\"]\n",
+                "test.toml:2:1: [platforms.facebook] metrics: unknown metric `post_reactions`; viewtally reads total_video_views, total_video_impressions, total_video_impressions_unique",
+            ),
+            (
+                "[platforms.linkedin]\nrefresh_token_env = \"LI_REFRESH\"\n",
+                "test.toml:1:1: [platforms.linkedin]: token refresh needs client_id_env, client_secret_env and refresh_token_env together (introspection needs the first two); set the missing ones",
+            ),
+            (
+                "[platforms.http]\nconcurrency = 0\n",
+                "test.toml:2:1: [platforms.http] concurrency must be between 1 and 50",
+            ),
+            (
+                "[platforms.http]\ntimeout_secs = 0\n",
+                "test.toml:2:1: [platforms.http] timeout_secs must be a number of seconds above 0, e.g. 30",
+            ),
+        ] {
+            assert_eq!(err(&format!("{section}{MINIMAL}")), expected);
+        }
     }
 
     #[test]

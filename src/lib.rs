@@ -9,5 +9,6 @@ pub mod daemon;
 pub mod exports;
 pub mod model;
 pub mod render;
+pub mod sources;
 pub mod store;
 pub mod timeline;

@@ -71,6 +71,8 @@ struct Ctx {
     metrics: Arc<Metrics>,
     app: Arc<AppState>,
     http: reqwest::Client,
+    /// One collector for the life of the daemon: reused connections, refreshed tokens.
+    collector: Option<crate::sources::Collector>,
     /// Files that failed to import, by content hash (not retried until restart).
     failed_files: Mutex<HashSet<String>>,
     /// Per campaign: after a failed webhook delivery, no new attempt before this time (and the
@@ -192,6 +194,13 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
             .user_agent(concat!("viewtally/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client")?,
+        collector: match crate::sources::Collector::new(&config) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::error!("API collection unavailable: {e}");
+                None
+            }
+        },
         failed_files: Mutex::new(HashSet::new()),
         notice_backoff: Mutex::new(std::collections::HashMap::new()),
     });
@@ -470,12 +479,72 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
     }
 }
 
-/// API collection of one campaign.
-fn collect(_ctx: &Ctx, c: &Campaign, _now: DateTime<Utc>) -> Result<String> {
-    anyhow::bail!(
-        "campaign {}: API collection is not available in this build yet; remove `collect` from [campaign.schedule]",
-        c.slug()
-    )
+/// API collection of one campaign (blocking thread: drives the async collector to the end).
+fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
+    let collector = ctx.collector.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("the HTTP client could not be built; see the error at start")
+    })?;
+    let mut store = store::open(&ctx.config.store.url)?;
+    let report = tokio::runtime::Handle::current().block_on(collector.collect(
+        &ctx.config,
+        &[c],
+        store.as_mut(),
+        now,
+    ))?;
+    for p in &report.platforms {
+        for (status, n) in &p.statuses {
+            ctx.metrics
+                .api_requests
+                .get_or_create(&metrics::ApiLabels {
+                    platform: p.platform.as_str().into(),
+                    status: status.clone(),
+                })
+                .inc_by(*n);
+        }
+    }
+    let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+    ctx.metrics.observe(&tl);
+    // A credential that expires within 7 days turns /healthz red until it is renewed.
+    if let Ok(state) = crate::sources::linkedin::StoredState::load(store.as_ref()) {
+        let key = (c.slug().to_string(), "credential:linkedin".to_string());
+        if let Ok(mut h) = ctx.app.health.lock() {
+            match state.refresh_token_expires_at {
+                Some(exp) if exp - now < chrono::Duration::days(7) => {
+                    h.insert(
+                        key,
+                        JobHealth {
+                            consecutive_failures: u32::MAX,
+                            last_error: Some(format!(
+                                "the LinkedIn refresh token expires {}; authorise the app again and update the refresh token in the environment",
+                                crate::render::rfc3339(exp)
+                            )),
+                        },
+                    );
+                }
+                _ => {
+                    h.remove(&key);
+                }
+            }
+        }
+    }
+    let summary = report.summary();
+    let failed = report.failed_platforms();
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "collection failed on {}: {}",
+            failed
+                .iter()
+                .map(|p| p.display_name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            summary.trim().replace('\n', "; ")
+        );
+    }
+    Ok(format!(
+        "collected {} readings: {}",
+        report.written.total(),
+        summary.trim().replace('\n', "; ")
+    ))
 }
 
 /// At start: publish the current numbers and mark milestones that were crossed before the

@@ -5,9 +5,9 @@
 
 mod sqlite;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::{Metric, Observation};
+use crate::model::{Metric, Observation, Platform};
 
 pub use sqlite::SqliteStore;
 
@@ -149,6 +149,37 @@ pub trait Store: Send {
         campaign: &str,
         threshold: i64,
         state: NoticeState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// API quota units spent on a platform's quota `day` in one quota `bucket`
+    /// (e.g. YouTube's `videos.list`, counted per Pacific-time day).
+    fn api_usage(
+        &self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+    ) -> Result<u64, StoreError>;
+
+    /// Add `units` to what was spent on `day` in `bucket` (its own small transaction).
+    fn add_api_usage(
+        &mut self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+        units: u64,
+    ) -> Result<(), StoreError>;
+
+    /// A remembered fact about a platform's credentials, never a secret
+    /// (e.g. when the LinkedIn refresh token expires).
+    fn api_state(&self, platform: Platform, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Remember (replace) a fact about a platform's credentials. Never pass a secret.
+    fn set_api_state(
+        &mut self,
+        platform: Platform,
+        key: &str,
+        value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 }

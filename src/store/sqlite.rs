@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ImportRecord, JobState, NoticeState, Query, Store, StoreError, WriteSummary};
-use crate::model::{Kind, Metric, Observation, Source};
+use crate::model::{Kind, Metric, Observation, Platform, Source};
 
 /// Schema migrations, applied in order; the schema version is the number applied.
 const MIGRATIONS: &[&str] = &[
@@ -36,7 +36,22 @@ const MIGRATIONS: &[&str] = &[
         imported_ms INTEGER NOT NULL,
         PRIMARY KEY (campaign, sha256)
     );",
-    // 2: daemon job state and milestone notifications
+    // 2: API quota spent per platform, bucket and quota day; non-secret credential facts
+    "CREATE TABLE api_usage (
+        platform TEXT    NOT NULL,
+        bucket   TEXT    NOT NULL,
+        day      TEXT    NOT NULL,
+        units    INTEGER NOT NULL CHECK (units >= 0),
+        PRIMARY KEY (platform, bucket, day)
+    );
+    CREATE TABLE api_state (
+        platform   TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        value      TEXT    NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (platform, key)
+    );",
+    // 3: daemon job state and milestone notifications
     "CREATE TABLE job_state (
         campaign             TEXT    NOT NULL,
         job                  TEXT    NOT NULL,
@@ -452,6 +467,69 @@ impl Store for SqliteStore {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+
+    fn api_usage(
+        &self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT units FROM api_usage WHERE platform = ?1 AND bucket = ?2 AND day = ?3",
+                params![platform.as_str(), bucket, day.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|n| n.unwrap_or(0).max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    fn add_api_usage(
+        &mut self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+        units: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO api_usage (platform, bucket, day, units) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (platform, bucket, day) DO UPDATE SET units = units + excluded.units",
+                params![platform.as_str(), bucket, day.to_string(), units as i64],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn api_state(&self, platform: Platform, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM api_state WHERE platform = ?1 AND key = ?2",
+                params![platform.as_str(), key],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_api_state(
+        &mut self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO api_state (platform, key, value, updated_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value,
+                 updated_ms = excluded.updated_ms",
+                params![platform.as_str(), key, value, at.timestamp_millis()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
 }
 
 #[cfg(test)]
@@ -564,6 +642,41 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "store file must be owner-only");
         }
+    }
+
+    #[test]
+    fn api_usage_adds_up_per_day_and_state_is_replaced() {
+        let mut s = SqliteStore::open(":memory:").unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let next = day.succ_opt().unwrap();
+        assert_eq!(
+            s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
+            0
+        );
+        s.add_api_usage(Platform::Youtube, "videos.list", day, 3)
+            .unwrap();
+        s.add_api_usage(Platform::Youtube, "videos.list", day, 2)
+            .unwrap();
+        s.add_api_usage(Platform::Youtube, "videos.list", next, 1)
+            .unwrap();
+        assert_eq!(
+            s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
+            5
+        );
+        assert_eq!(
+            s.api_usage(Platform::Youtube, "batchGetStats", day)
+                .unwrap(),
+            0
+        );
+        assert_eq!(s.api_state(Platform::Linkedin, "k").unwrap(), None);
+        s.set_api_state(Platform::Linkedin, "k", "a", ms_to_utc(1))
+            .unwrap();
+        s.set_api_state(Platform::Linkedin, "k", "b", ms_to_utc(2))
+            .unwrap();
+        assert_eq!(
+            s.api_state(Platform::Linkedin, "k").unwrap().as_deref(),
+            Some("b")
+        );
     }
 
     #[test]

@@ -93,11 +93,16 @@ struct Daemon {
 
 impl Daemon {
     fn start(env: &Env, hook: &str) -> Daemon {
+        Daemon::start_with(env, hook, &[])
+    }
+
+    fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
             .current_dir(env.dir.path())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOOK_URL", hook)
+            .envs(vars.iter().copied())
             .args(["daemon", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -317,4 +322,100 @@ fn a_failing_job_turns_healthz_red() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(d.terminate().0, 0);
+}
+
+/// YouTube answers with a view count that rises by 50 at every request.
+struct Rising(std::sync::atomic::AtomicI64);
+
+impl wiremock::Respond for Rising {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "kind": "youtube#videoListResponse",
+            "items": [{"kind": "youtube#video", "id": "vid1",
+                       "statistics": {"viewCount": (n * 50).to_string(), "likeCount": "3"}}]
+        }))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_collects_from_the_api_on_schedule() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/youtube/v3/videos"))
+        .respond_with(Rising(std::sync::atomic::AtomicI64::new(0)))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &format!(
+            r#"
+[store]
+url = "sqlite://data/c.db"
+
+[platforms.youtube]
+api_base = "{}"
+method = "videos_list"
+
+[[notify]]
+url_env = "HOOK_URL"
+
+[[campaign]]
+slug = "c1"
+name = "Collect test"
+timezone = "Europe/Prague"
+milestones = [100, 200]
+
+[campaign.schedule]
+collect = "* * * * * *"
+
+[[campaign.video]]
+platform = "youtube"
+id = "vid1"
+"#,
+            server.uri()
+        ),
+    );
+    let hook = Receiver::start();
+    let d = tokio::task::block_in_place(|| {
+        Daemon::start_with(
+            &env,
+            &hook.url,
+            &[("YOUTUBE_API_KEY", "AIza-daemon-test-key")],
+        )
+    });
+    // counts rise at every tick: wait until both milestones are crossed
+    let start = Instant::now();
+    loop {
+        let total = tokio::task::block_in_place(|| d.total()).unwrap_or(0);
+        if total >= 250 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "total stuck at {total}: {}",
+            d.stderr.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, metrics) = tokio::task::block_in_place(|| get(&d.addr, "/metrics"));
+    assert!(
+        metrics.contains("viewtally_api_requests_total{platform=\"youtube\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("viewtally_job_runs_total{campaign=\"c1\",job=\"collect\",result=\"ok\"}"),
+        "{metrics}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(hook.thresholds(), vec![100, 200]);
+    let (code, stderr) = tokio::task::block_in_place(|| d.terminate());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains("AIza-daemon-test-key"),
+        "the key leaked into the log"
+    );
+    let s = env.run(&["status", "--json"]).ok();
+    let s: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    assert!(s["total_views"].as_i64().unwrap() >= 250);
 }

@@ -1,3 +1,4 @@
+mod collect;
 mod common;
 mod config_errors;
 mod daemon;

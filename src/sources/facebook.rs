@@ -1,0 +1,1249 @@
+//! Facebook Graph API: lifetime `video_insights` of Page videos, many per round trip.
+//!
+//! Every video becomes a sub-request `{video-id}/video_insights?metric=…` of a Graph **batch**
+//! (`POST {api_base}/{version}/`, up to 50 sub-requests, the token in the POST body, never in a
+//! URL). Each sub-answer is `{code, headers, body}` with `body` a JSON string, judged on its
+//! own: transient ones (codes 1, 2, throttling 4, 17, 32, 613, or `null`) are asked again in a
+//! later batch after a backoff; `(#100) The value must be a valid insights metric` drops the
+//! retired metric (found by asking each alone) and asks again; 100 otherwise means the video
+//! is unknown; 190 is the token, 10 and 200–299 permissions. When `total_video_views` is
+//! retired, the video node's `views` field is read instead. `X-App-Usage` and
+//! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use backon::BackoffBuilder;
+use chrono::{DateTime, TimeZone, Utc};
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use super::http::{shape, transient, Api, Reply, SendError};
+use super::{Outcome, PlatformRun, Probe};
+use crate::config::{FacebookConfig, Secret, FACEBOOK_METRICS};
+use crate::model::{Metric, Platform};
+
+/// Most sub-requests in one batch.
+pub const MAX_BATCH: usize = 50;
+
+/// Usage (percent of the app's or Page's rate limit) above which viewtally slows down.
+pub const SLOW_DOWN_AT: u64 = 80;
+
+/// One question about one video.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ask {
+    /// `{video}/video_insights?metric=…`
+    Insights(Vec<String>),
+    /// `{video}?fields=views` (when `total_video_views` is retired)
+    Node,
+}
+
+#[derive(Debug, Clone)]
+struct Sub {
+    video: String,
+    ask: Ask,
+}
+
+impl Sub {
+    fn relative_url(&self) -> String {
+        match &self.ask {
+            Ask::Insights(metrics) => {
+                format!("{}/video_insights?metric={}", self.video, metrics.join(","))
+            }
+            Ask::Node => format!("{}?fields=views", self.video),
+        }
+    }
+}
+
+/// The questions for a video, given the metrics still accepted.
+fn asks(video: &str, metrics: &[String]) -> Vec<Sub> {
+    let sub = |ask| Sub {
+        video: video.to_string(),
+        ask,
+    };
+    let mut out = Vec::new();
+    if !metrics.iter().any(|m| m == "total_video_views") {
+        out.push(sub(Ask::Node));
+    }
+    if !metrics.is_empty() {
+        out.push(sub(Ask::Insights(metrics.to_vec())));
+    }
+    out
+}
+
+/// A Graph API error object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GraphError {
+    message: String,
+    kind: String,
+    code: i64,
+    subcode: Option<i64>,
+    fbtrace_id: Option<String>,
+}
+
+impl GraphError {
+    /// `{"error": {...}}`, if the document is one.
+    fn from_doc(doc: &Value) -> Option<GraphError> {
+        let e = doc.get("error")?;
+        Some(GraphError {
+            message: e["message"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect(),
+            kind: e["type"].as_str().unwrap_or("").to_string(),
+            code: e["code"].as_i64()?,
+            subcode: e["error_subcode"].as_i64(),
+            fbtrace_id: e["fbtrace_id"].as_str().map(str::to_string),
+        })
+    }
+
+    fn code_text(&self) -> String {
+        match self.subcode {
+            Some(s) => format!("code {}, subcode {s}", self.code),
+            None => format!("code {}", self.code),
+        }
+    }
+
+    fn transient(&self) -> bool {
+        matches!(self.code, 1 | 2 | 4 | 17 | 32 | 613)
+    }
+}
+
+/// What one sub-answer (or a whole failed batch) means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SubResult {
+    Values(Vec<(Metric, i64)>),
+    /// Ask again later; the message is what to say if the retries run out.
+    Retry(String),
+    /// `(#100) The value must be a valid insights metric`.
+    InvalidMetric(String),
+    /// The video is unknown (a warning, not an error).
+    Unknown(String),
+    Error(String),
+}
+
+/// The user-facing meaning of a Graph error.
+fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
+    let code = e.code_text();
+    let msg = &e.message;
+    match e.code {
+        190 => {
+            let what = match e.subcode {
+                Some(463) => "it has expired",
+                Some(460) => "it was invalidated because the password changed",
+                Some(458) => "the app was removed",
+                Some(467) => "it is no longer valid (logged out)",
+                _ => "it is not valid",
+            };
+            SubResult::Error(format!(
+                "Facebook rejected the access token in {token_env} ({code}: {what}): get a new Page \
+                 access token (Graph API Explorer, or a system-user token that does not expire; see \
+                 README, Live collection), put it in .env as {token_env}=…, then run \
+                 `viewtally check --online`"
+            ))
+        }
+        10 | 200..=299 => SubResult::Error(format!(
+            "the token in {token_env} lacks a permission ({code}: {msg}): use a Page access token \
+             with pages_read_engagement and read_insights, from someone with the ANALYZE task on \
+             the Page"
+        )),
+        100 if msg.contains("valid insights metric") => SubResult::InvalidMetric(msg.clone()),
+        100 => SubResult::Unknown(format!(
+            "facebook video {}: Facebook does not know it, or this token cannot see it ({code}: \
+             {msg}); check the id in [[campaign.video]] and that the token is the Page's; no reading \
+             stored",
+            video.unwrap_or("?")
+        )),
+        1 | 2 => SubResult::Retry(format!(
+            "Facebook had a temporary problem ({code}: {msg}); try again later"
+        )),
+        4 | 17 | 32 | 613 => SubResult::Retry(format!(
+            "Facebook rate limit reached ({code}: {msg}); wait an hour before collecting again, or \
+             collect less often"
+        )),
+        _ => SubResult::Error(format!(
+            "Facebook error ({code}{}): {msg}{}",
+            if e.kind.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", e.kind)
+            },
+            e.fbtrace_id
+                .as_ref()
+                .map(|t| format!(" (fbtrace_id {t})"))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// Read a sub-answer's JSON body for one question.
+fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>, String> {
+    match ask {
+        Ask::Node => match doc.get("views") {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(v) => Ok(vec![(
+                Metric::Views,
+                shape::count(v, &format!("{path}.views"))?,
+            )]),
+        },
+        Ask::Insights(_) => {
+            let data = shape::array(shape::field(doc, "data", path)?, &format!("{path}.data"))?;
+            let mut out = Vec::new();
+            for (i, item) in data.iter().enumerate() {
+                let p = format!("{path}.data[{i}]");
+                let name = shape::string(shape::field(item, "name", &p)?, &format!("{p}.name"))?;
+                let Some((_, metric)) = FACEBOOK_METRICS.iter().find(|(n, _)| *n == name) else {
+                    continue;
+                };
+                let values =
+                    shape::array(shape::field(item, "values", &p)?, &format!("{p}.values"))?;
+                // Lifetime metrics carry one value; take the latest if there are more.
+                let Some(last) = values.last() else { continue };
+                let n = values.len() - 1;
+                let v = shape::field(last, "value", &format!("{p}.values[{n}]"))?;
+                out.push((*metric, shape::count(v, &format!("{p}.values[{n}].value"))?));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The highest usage percentage in the usage headers, with the header's name and the minutes
+/// until access is regained (when the platform says).
+fn usage(reply: &Reply) -> Option<(u64, &'static str, Option<u64>)> {
+    let mut best: Option<(u64, &'static str, Option<u64>)> = None;
+    let mut consider = |obj: &Value, header: &'static str| {
+        let pct = ["call_count", "total_cputime", "total_time"]
+            .iter()
+            .filter_map(|k| obj[*k].as_f64())
+            .fold(0.0_f64, f64::max) as u64;
+        let regain = obj["estimated_time_to_regain_access"]
+            .as_u64()
+            .filter(|m| *m > 0);
+        if best.is_none_or(|(b, _, _)| pct > b) {
+            best = Some((pct, header, regain));
+        }
+    };
+    if let Some(v) = reply
+        .header("x-app-usage")
+        .and_then(|h| serde_json::from_str::<Value>(h).ok())
+    {
+        consider(&v, "X-App-Usage");
+    }
+    if let Some(Value::Object(map)) = reply
+        .header("x-business-use-case-usage")
+        .and_then(|h| serde_json::from_str::<Value>(h).ok())
+    {
+        for entries in map.values() {
+            for e in entries.as_array().into_iter().flatten() {
+                consider(e, "X-Business-Use-Case-Usage");
+            }
+        }
+    }
+    best
+}
+
+/// A batch POST is retried on 429/5xx and on transient Graph codes.
+fn retryable(reply: &Reply) -> bool {
+    transient(reply)
+        || reply
+            .json()
+            .ok()
+            .and_then(|d| GraphError::from_doc(&d))
+            .is_some_and(|e| e.transient())
+}
+
+struct Reader<'a> {
+    api: &'a Api,
+    cfg: &'a FacebookConfig,
+    token: &'a Secret,
+    /// Set when usage reached 100 %: the message for every question not yet asked.
+    stopped: Mutex<Option<String>>,
+    slowed: AtomicBool,
+    warnings: Mutex<Vec<String>>,
+}
+
+/// Read the insights of `ids`.
+pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String]) -> PlatformRun {
+    let reader = Reader {
+        api,
+        cfg,
+        token,
+        stopped: Mutex::new(None),
+        slowed: AtomicBool::new(false),
+        warnings: Mutex::new(Vec::new()),
+    };
+    let mut run = PlatformRun::default();
+    let mut metrics = cfg.metrics.clone();
+    let mut results: BTreeMap<String, Vec<SubResult>> = BTreeMap::new();
+    let mut pending: Vec<Sub> = ids.iter().flat_map(|v| asks(v, &metrics)).collect();
+    let mut delays = api.tuning().backoff().build();
+    let mut metric_rounds = 0;
+    while !pending.is_empty() {
+        let answers = reader.ask(&pending).await;
+        let mut retry: Vec<(Sub, String)> = Vec::new();
+        let mut invalid: Vec<(Sub, String)> = Vec::new();
+        for (sub, answer) in pending.drain(..).zip(answers) {
+            match answer {
+                SubResult::Retry(why) => retry.push((sub, why)),
+                SubResult::InvalidMetric(why) => invalid.push((sub, why)),
+                other => results.entry(sub.video).or_default().push(other),
+            }
+        }
+        if let Some((first, why)) = invalid.first().cloned() {
+            let bad = if metric_rounds < 2 {
+                reader.retired_metrics(&first.video, &metrics).await
+            } else {
+                Vec::new()
+            };
+            metric_rounds += 1;
+            if bad.is_empty() {
+                for (sub, _) in invalid {
+                    results.entry(sub.video).or_default().push(SubResult::Error(format!(
+                        "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
+                         not tell which; check [platforms.facebook] metrics",
+                        metrics.join(", ")
+                    )));
+                }
+            } else {
+                for m in &bad {
+                    run.warn(
+                        api,
+                        format!(
+                            "Facebook no longer accepts the video_insights metric `{m}` ({why}); \
+                             dropped it for this run — remove it from [platforms.facebook] metrics"
+                        ),
+                    );
+                }
+                metrics.retain(|m| !bad.contains(m));
+                // Ask the refused videos again: views from the node once `total_video_views`
+                // is gone, the remaining metrics from the insights.
+                let views_gone_now = bad.iter().any(|m| m == "total_video_views");
+                for (sub, _) in invalid {
+                    if views_gone_now {
+                        pending.push(Sub {
+                            video: sub.video.clone(),
+                            ask: Ask::Node,
+                        });
+                    }
+                    if !metrics.is_empty() {
+                        pending.push(Sub {
+                            video: sub.video,
+                            ask: Ask::Insights(metrics.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        if !retry.is_empty() {
+            match delays.next() {
+                Some(wait) => {
+                    // one more batch request per 50 questions asked again
+                    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
+                    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
+                    tracing::warn!(
+                        platform = %Platform::Facebook,
+                        questions = retry.len(),
+                        wait_ms = wait.as_millis() as u64,
+                        "Facebook: asking {} question(s) again after {} ms ({})",
+                        retry.len(),
+                        wait.as_millis(),
+                        api.redactor.clean(&retry[0].1)
+                    );
+                    tokio::time::sleep(wait).await;
+                    pending.extend(retry.into_iter().map(|(s, _)| s));
+                }
+                None => {
+                    for (sub, why) in retry {
+                        results
+                            .entry(sub.video)
+                            .or_default()
+                            .push(SubResult::Error(format!(
+                                "{why} (still so after {} retries)",
+                                api.tuning().retries
+                            )));
+                    }
+                }
+            }
+        }
+    }
+    for w in reader.warnings.into_inner().unwrap_or_default() {
+        run.warn(api, w);
+    }
+    for id in ids {
+        let answers = results.remove(id).unwrap_or_default();
+        let outcome = if let Some(SubResult::Error(m)) =
+            answers.iter().find(|a| matches!(a, SubResult::Error(_)))
+        {
+            Outcome::Failed(m.clone())
+        } else if let Some(SubResult::Unknown(m)) =
+            answers.iter().find(|a| matches!(a, SubResult::Unknown(_)))
+        {
+            run.warn(api, m.clone());
+            Outcome::Missing(m.clone())
+        } else {
+            let mut values: Vec<(Metric, i64)> = answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    SubResult::Values(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            values.sort();
+            values.dedup_by_key(|(m, _)| *m);
+            if !values.iter().any(|(m, _)| *m == Metric::Views) {
+                run.warn(
+                    api,
+                    format!(
+                        "facebook video {id}: Facebook gave no view count; no views reading stored"
+                    ),
+                );
+            }
+            Outcome::Read(values)
+        };
+        run.outcomes.insert(id.clone(), outcome);
+    }
+    run
+}
+
+impl Reader<'_> {
+    /// Ask all questions, in batches of 50 (several batches at once), answers in order.
+    async fn ask(&self, subs: &[Sub]) -> Vec<SubResult> {
+        let batches: Vec<Vec<SubResult>> =
+            join_all(subs.chunks(MAX_BATCH).map(|chunk| self.batch(chunk))).await;
+        batches.into_iter().flatten().collect()
+    }
+
+    /// Which of `metrics` Facebook refuses, asking each alone for one video.
+    async fn retired_metrics(&self, video: &str, metrics: &[String]) -> Vec<String> {
+        let subs: Vec<Sub> = metrics
+            .iter()
+            .map(|m| Sub {
+                video: video.to_string(),
+                ask: Ask::Insights(vec![m.clone()]),
+            })
+            .collect();
+        let answers = self.ask(&subs).await;
+        metrics
+            .iter()
+            .zip(answers)
+            .filter(|(_, a)| matches!(a, SubResult::InvalidMetric(_)))
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+
+    /// One batch request.
+    async fn batch(&self, subs: &[Sub]) -> Vec<SubResult> {
+        let all = |r: SubResult| vec![r; subs.len()];
+        let batch: Vec<Value> = subs
+            .iter()
+            .map(|s| json!({"method": "GET", "relative_url": s.relative_url()}))
+            .collect();
+        let request = self
+            .api
+            .client()
+            .post(format!("{}/{}/", self.cfg.api_base, self.cfg.api_version))
+            .form(&[
+                ("access_token", self.token.expose()),
+                ("batch", &Value::Array(batch).to_string()),
+                ("include_headers", "false"),
+            ]);
+        let what = format!("batch of {}", subs.len());
+        // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
+        let gate = || match self
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            Some(why) => Err(why),
+            None => Ok(()),
+        };
+        let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
+            Ok(r) => r,
+            Err(SendError::Refused(why)) => return all(SubResult::Error(why)),
+            Err(e) => return all(SubResult::Error(format!("Facebook: {e}"))),
+        };
+        self.watch_usage(&reply);
+        let env = &self.cfg.access_token_env;
+        if !reply.status.is_success() {
+            let doc = reply.json().unwrap_or_default();
+            return all(match GraphError::from_doc(&doc) {
+                Some(e) => match classify(&e, env, None) {
+                    // the HTTP layer already retried the whole batch
+                    SubResult::Retry(m) => SubResult::Error(format!(
+                        "{}{}",
+                        m.trim_end_matches("; try again later"),
+                        reply.gave_up()
+                    )),
+                    // an error about the whole batch (no video named) is an error
+                    SubResult::Unknown(_) | SubResult::InvalidMetric(_) => {
+                        SubResult::Error(format!(
+                            "Facebook refused the batch request ({}: {})",
+                            e.code_text(),
+                            e.message
+                        ))
+                    }
+                    other => other,
+                },
+                None => SubResult::Error(format!(
+                    "Facebook answered HTTP {}{}",
+                    reply.status.as_u16(),
+                    reply.gave_up()
+                )),
+            });
+        }
+        let shape_error = |detail: String| {
+            SubResult::Error(format!(
+                "Facebook answered the batch request in an unexpected shape ({detail}); nothing \
+                 from that answer was stored"
+            ))
+        };
+        let doc = match reply.json() {
+            Ok(d) => d,
+            Err(detail) => return all(shape_error(detail)),
+        };
+        let Some(answers) = doc.as_array() else {
+            return all(shape_error(format!(
+                "the answer should be a list, not {}",
+                shape::kind(&doc)
+            )));
+        };
+        if answers.len() != subs.len() {
+            return all(shape_error(format!(
+                "{} answers to {} requests",
+                answers.len(),
+                subs.len()
+            )));
+        }
+        subs.iter()
+            .zip(answers)
+            .enumerate()
+            .map(|(i, (sub, answer))| self.sub_answer(i, sub, answer))
+            .collect()
+    }
+
+    /// One element of a batch answer: `{code, headers, body}` or `null`.
+    fn sub_answer(&self, i: usize, sub: &Sub, answer: &Value) -> SubResult {
+        let path = format!("answer[{i}]");
+        let shape_error = |detail: String| {
+            SubResult::Error(format!(
+                "Facebook answered about video {} in an unexpected shape ({detail}); no reading stored",
+                sub.video
+            ))
+        };
+        if answer.is_null() {
+            // Facebook did not get to this one (batch timeout): ask again.
+            return SubResult::Retry(
+                "Facebook left requests of a batch unanswered; try again later".into(),
+            );
+        }
+        let code = match shape::field(answer, "code", &path).and_then(|c| {
+            c.as_u64()
+                .ok_or_else(|| format!("{path}.code should be a number"))
+        }) {
+            Ok(c) => c,
+            Err(d) => return shape_error(d),
+        };
+        let body = match shape::field(answer, "body", &path)
+            .and_then(|b| shape::string(b, &format!("{path}.body")))
+        {
+            Ok(b) => b,
+            Err(d) => return shape_error(d),
+        };
+        let doc: Value = match serde_json::from_str(body) {
+            Ok(d) => d,
+            Err(e) => return shape_error(format!("{path}.body is malformed JSON ({e})")),
+        };
+        if code == 200 {
+            return match parse_values(&sub.ask, &doc, &format!("{path}.body")) {
+                Ok(v) => SubResult::Values(v),
+                Err(d) => shape_error(d),
+            };
+        }
+        match GraphError::from_doc(&doc) {
+            Some(e) => classify(&e, &self.cfg.access_token_env, Some(&sub.video)),
+            None if code == 429 || code >= 500 => SubResult::Retry(format!(
+                "Facebook answered HTTP {code} about video {}; try again later",
+                sub.video
+            )),
+            None => shape_error(format!("{path}: code {code} without an error object")),
+        }
+    }
+
+    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
+    fn watch_usage(&self, reply: &Reply) {
+        let Some((pct, header, regain)) = usage(reply) else {
+            return;
+        };
+        if pct >= 100 {
+            let when = regain
+                .map(|m| format!("in about {m} minutes"))
+                .unwrap_or_else(|| "within an hour".into());
+            let why = format!(
+                "Facebook usage is at {pct} % of the rate limit ({header}); viewtally stopped asking \
+                 to avoid being blocked — try again {when}"
+            );
+            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        } else if pct > SLOW_DOWN_AT {
+            self.api
+                .set_pause(std::time::Duration::from_millis(self.cfg.slow_down_ms));
+            if !self.slowed.swap(true, Ordering::SeqCst) {
+                self.warnings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!(
+                        "Facebook usage is at {pct} % of the rate limit ({header}); slowing down \
+                         ({} ms between requests)",
+                        self.cfg.slow_down_ms
+                    ));
+            }
+        }
+    }
+}
+
+/// `check --online`: `debug_token` tells whether the token is valid, whose it is, its
+/// permissions and when it (and its data access) expire.
+pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTime<Utc>) -> Probe {
+    let mut probe = Probe::new(Platform::Facebook);
+    let env = &cfg.access_token_env;
+    let request = api
+        .client()
+        .get(format!("{}/{}/debug_token", cfg.api_base, cfg.api_version))
+        .query(&[("input_token", token.expose())])
+        .bearer_auth(token.expose());
+    let reply = match api.send("debug_token", request, &retryable, None).await {
+        Ok(r) => r,
+        Err(e) => return probe.fail(format!("Facebook debug_token: {e}")),
+    };
+    let doc = match reply.json() {
+        Ok(d) => d,
+        Err(d) => {
+            return probe.fail(format!(
+                "Facebook answered debug_token in an unexpected shape ({d})"
+            ))
+        }
+    };
+    if let Some(e) = GraphError::from_doc(&doc) {
+        let m = match classify(&e, env, None) {
+            SubResult::Error(m) | SubResult::Retry(m) => m,
+            _ => format!(
+                "Facebook refused debug_token ({}: {})",
+                e.code_text(),
+                e.message
+            ),
+        };
+        return probe.fail(m);
+    }
+    let data = &doc["data"];
+    if !data.is_object() {
+        return probe
+            .fail("Facebook answered debug_token in an unexpected shape (data is missing)".into());
+    }
+    if data["is_valid"].as_bool() != Some(true) {
+        let why = data["error"]["message"]
+            .as_str()
+            .unwrap_or("no reason given");
+        return probe.fail(format!(
+            "the token in {env} is not valid ({why}): get a new Page access token (see README, Live \
+             collection) and put it in .env as {env}=…"
+        ));
+    }
+    let kind = data["type"].as_str().unwrap_or("unknown");
+    let profile = data["profile_id"]
+        .as_str()
+        .or_else(|| data["user_id"].as_str())
+        .unwrap_or("?");
+    let app = data["application"].as_str().unwrap_or("?");
+    probe.line(format!(
+        "token in {env} is valid: {kind} token of {profile} (app {app})"
+    ));
+    if kind != "PAGE" {
+        probe.line(format!(
+            "note: video insights need a PAGE token; this is a {kind} token"
+        ));
+    }
+    let scopes: Vec<&str> = data["scopes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    probe.line(format!(
+        "permissions: {}",
+        if scopes.is_empty() {
+            "none listed".to_string()
+        } else {
+            scopes.join(", ")
+        }
+    ));
+    for needed in ["pages_read_engagement", "read_insights"] {
+        if !scopes.is_empty() && !scopes.contains(&needed) {
+            probe.line(format!(
+                "missing permission {needed}: video insights will be refused"
+            ));
+            probe.ok = false;
+        }
+    }
+    let when = |secs: Option<i64>| -> String {
+        match secs {
+            None => "unknown".into(),
+            Some(0) => "never".into(),
+            Some(s) => match Utc.timestamp_opt(s, 0).single() {
+                Some(t) => {
+                    let days = (t - now).num_days();
+                    if t <= now {
+                        format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC"))
+                    } else {
+                        format!("{} (in {days} days)", t.format("%Y-%m-%d %H:%M UTC"))
+                    }
+                }
+                None => "unknown".into(),
+            },
+        }
+    };
+    let expires = data["expires_at"].as_i64();
+    probe.line(format!("expires: {}", when(expires)));
+    if let Some(d) = data["data_access_expires_at"].as_i64() {
+        probe.line(format!("data access expires: {}", when(Some(d))));
+    }
+    if let Some(t) = expires
+        .filter(|s| *s > 0)
+        .and_then(|s| Utc.timestamp_opt(s, 0).single())
+    {
+        if t - now < chrono::Duration::days(7) {
+            probe.line(format!(
+                "renew it soon: after {} collection from Facebook stops",
+                t.format("%Y-%m-%d")
+            ));
+        }
+    }
+    probe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::testing::{api, fixture, form_decode, outcome_values};
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+    const TOKEN: &str = "EAAGtestPAGEtoken0123456789";
+
+    fn cfg(server: &MockServer) -> FacebookConfig {
+        FacebookConfig {
+            access_token_env: "FACEBOOK_ACCESS_TOKEN".into(),
+            api_base: server.uri(),
+            api_version: "v25.0".into(),
+            metrics: vec!["total_video_views".into(), "total_video_impressions".into()],
+            slow_down_ms: 1,
+        }
+    }
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The sub-requests of a received batch.
+    fn batch_of(r: &Request) -> Vec<String> {
+        let form = form_decode(&r.body);
+        let batch = &form.iter().find(|(k, _)| k == "batch").unwrap().1;
+        let v: Vec<Value> = serde_json::from_str(batch).unwrap();
+        v.iter()
+            .map(|s| s["relative_url"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Answers each sub-request from a table of relative URL prefixes → (code, body).
+    struct Graph(Vec<(&'static str, u16, String)>);
+
+    impl Respond for Graph {
+        fn respond(&self, r: &Request) -> ResponseTemplate {
+            let answers: Vec<Value> = batch_of(r)
+                .iter()
+                .map(|url| {
+                    match self.0.iter().find(|(prefix, _, _)| url.starts_with(prefix)) {
+                        Some((_, code, body)) => json!({"code": code, "headers": [], "body": body}),
+                        None => json!({"code": 200, "headers": [], "body": fixture("facebook/video_insights.json")}),
+                    }
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(answers)
+        }
+    }
+
+    async fn graph(server: &MockServer, table: Vec<(&'static str, u16, String)>) {
+        Mock::given(method("POST"))
+            .and(path("/v25.0/"))
+            .respond_with(Graph(table))
+            .mount(server)
+            .await;
+    }
+
+    fn failed(run: &PlatformRun, id: &str) -> String {
+        match &run.outcomes[id] {
+            Outcome::Failed(m) => m.clone(),
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_mixing_success_and_errors() {
+        let server = MockServer::start().await;
+        graph(
+            &server,
+            vec![
+                ("222/", 400, fixture("facebook/error_unknown_video.json")),
+                ("333/", 400, fixture("facebook/error_permission.json")),
+                ("444/", 200, fixture("facebook/video_insights_empty.json")),
+            ],
+        )
+        .await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222", "333", "444"]),
+        )
+        .await;
+        assert_eq!(
+            outcome_values(&run, "111"),
+            vec![(Metric::Views, 6850), (Metric::Impressions, 21034)]
+        );
+        assert_eq!(
+            run.outcomes["222"],
+            Outcome::Missing(
+                "facebook video 222: Facebook does not know it, or this token cannot see it (code \
+                 100, subcode 33: Unsupported get request. Object with ID '222' does not exist, \
+                 cannot be loaded due to missing permissions, or does not support this operation); \
+                 check the id in [[campaign.video]] and that the token is the Page's; no reading stored"
+                    .into()
+            )
+        );
+        assert_eq!(
+            failed(&run, "333"),
+            "the token in FACEBOOK_ACCESS_TOKEN lacks a permission (code 10: (#10) Application does \
+             not have permission for this action): use a Page access token with pages_read_engagement \
+             and read_insights, from someone with the ANALYZE task on the Page"
+        );
+        assert_eq!(outcome_values(&run, "444"), vec![]);
+        assert!(run.warnings.contains(
+            &"facebook video 444: Facebook gave no view count; no views reading stored".to_string()
+        ));
+        assert_eq!(api.stats.requests(), 1);
+        // the token went in the POST body, not in the URL
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got[0].url.query(), None);
+        assert!(String::from_utf8_lossy(&got[0].body).contains(&format!("access_token={TOKEN}")));
+        assert_eq!(
+            batch_of(&got[0])[0],
+            "111/video_insights?metric=total_video_views,total_video_impressions"
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_and_password_changed_tokens_say_how_to_renew() {
+        for (file, what) in [
+            (
+                "facebook/error_token_expired.json",
+                "code 190, subcode 463: it has expired",
+            ),
+            (
+                "facebook/error_password_changed.json",
+                "code 190, subcode 460: it was invalidated because the password changed",
+            ),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .respond_with(
+                    ResponseTemplate::new(400).set_body_raw(fixture(file), "application/json"),
+                )
+                .mount(&server)
+                .await;
+            let api = api(Platform::Facebook);
+            let run = read(
+                &api,
+                &cfg(&server),
+                &Secret::new(TOKEN),
+                &ids(&["111", "222"]),
+            )
+            .await;
+            assert_eq!(
+                failed(&run, "222"),
+                format!(
+                    "Facebook rejected the access token in FACEBOOK_ACCESS_TOKEN ({what}): get a new \
+                     Page access token (Graph API Explorer, or a system-user token that does not \
+                     expire; see README, Live collection), put it in .env as FACEBOOK_ACCESS_TOKEN=…, \
+                     then run `viewtally check --online`"
+                )
+            );
+            assert_eq!(api.stats.requests(), 1, "a bad token is not retried");
+        }
+    }
+
+    #[tokio::test]
+    async fn throttled_sub_requests_are_asked_again() {
+        let server = MockServer::start().await;
+        // First batch: video 222 is throttled; second batch answers normally.
+        Mock::given(method("POST"))
+            .respond_with(Graph(vec![(
+                "222/",
+                400,
+                fixture("facebook/error_rate_limited.json"),
+            )]))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222"]),
+        )
+        .await;
+        assert_eq!(outcome_values(&run, "222")[0], (Metric::Views, 6850));
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            batch_of(&got[1]).len(),
+            1,
+            "only the throttled one is asked again"
+        );
+        assert_eq!(api.stats.retries(), 1);
+    }
+
+    #[tokio::test]
+    async fn transient_errors_and_server_errors_in_a_batch_are_asked_again() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(Graph(vec![
+                ("222/", 500, fixture("facebook/error_transient.json")),
+                ("333/", 503, "{}".into()),
+            ]))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222", "333"]),
+        )
+        .await;
+        for id in ["111", "222", "333"] {
+            assert_eq!(outcome_values(&run, id)[0], (Metric::Views, 6850));
+        }
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(batch_of(&got[1]).len(), 2);
+    }
+
+    #[tokio::test]
+    async fn persistent_throttling_is_reported() {
+        let server = MockServer::start().await;
+        graph(
+            &server,
+            vec![("111/", 400, fixture("facebook/error_rate_limited.json"))],
+        )
+        .await;
+        let api = api(Platform::Facebook);
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &ids(&["111"])).await;
+        assert_eq!(
+            failed(&run, "111"),
+            "Facebook rate limit reached (code 17, subcode 2446079: (#17) User request limit reached); wait an hour \
+             before collecting again, or collect less often (still so after 3 retries)"
+        );
+        assert_eq!(api.stats.requests(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_batch_request_is_retried_by_the_http_layer() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(403).set_body_raw(
+                fixture("facebook/error_app_rate_limited.json"),
+                "application/json",
+            ))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &ids(&["111"])).await;
+        assert_eq!(outcome_values(&run, "111")[0], (Metric::Views, 6850));
+        assert_eq!((api.stats.requests(), api.stats.retries()), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn a_retired_metric_is_dropped_and_the_rest_read() {
+        let server = MockServer::start().await;
+        let invalid = fixture("facebook/error_invalid_metric.json");
+        // Any question naming total_video_impressions is refused.
+        struct Picky(String);
+        impl Respond for Picky {
+            fn respond(&self, r: &Request) -> ResponseTemplate {
+                let answers: Vec<Value> = batch_of(r)
+                    .iter()
+                    .map(|url| {
+                        if url.contains("total_video_impressions") {
+                            json!({"code": 400, "headers": [], "body": self.0})
+                        } else {
+                            json!({"code": 200, "headers": [], "body": fixture("facebook/video_insights_views_only.json")})
+                        }
+                    })
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(answers)
+            }
+        }
+        Mock::given(method("POST"))
+            .respond_with(Picky(invalid))
+            .mount(&server)
+            .await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222"]),
+        )
+        .await;
+        assert_eq!(outcome_values(&run, "111"), vec![(Metric::Views, 6850)]);
+        assert_eq!(outcome_values(&run, "222"), vec![(Metric::Views, 6850)]);
+        assert_eq!(
+            run.warnings[0],
+            "Facebook no longer accepts the video_insights metric `total_video_impressions` ((#100) \
+             The value must be a valid insights metric); dropped it for this run — remove it from \
+             [platforms.facebook] metrics"
+        );
+        // all, then each metric alone for one video, then the two again
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            batch_of(&got[2]),
+            vec![
+                "111/video_insights?metric=total_video_views",
+                "222/video_insights?metric=total_video_views"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retired_views_metric_falls_back_to_the_video_node() {
+        let server = MockServer::start().await;
+        graph(
+            &server,
+            vec![
+                (
+                    "111/video_insights",
+                    400,
+                    fixture("facebook/error_invalid_metric.json"),
+                ),
+                ("111?fields=views", 200, fixture("facebook/video_node.json")),
+            ],
+        )
+        .await;
+        let mut c = cfg(&server);
+        c.metrics = vec!["total_video_views".into()];
+        let api = api(Platform::Facebook);
+        let run = read(&api, &c, &Secret::new(TOKEN), &ids(&["111"])).await;
+        assert_eq!(outcome_values(&run, "111"), vec![(Metric::Views, 7012)]);
+    }
+
+    #[tokio::test]
+    async fn malformed_answers_are_errors() {
+        let server = MockServer::start().await;
+        graph(
+            &server,
+            vec![
+                ("111/", 200, "{\"data\": [".into()),
+                (
+                    "222/",
+                    200,
+                    fixture("facebook/video_insights_bad_value.json"),
+                ),
+            ],
+        )
+        .await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222"]),
+        )
+        .await;
+        assert!(
+            failed(&run, "111").starts_with("Facebook answered about video 111 in an unexpected shape (answer[0].body is malformed JSON ("),
+            "{}",
+            failed(&run, "111")
+        );
+        assert_eq!(
+            failed(&run, "222"),
+            "Facebook answered about video 222 in an unexpected shape (answer[1].body.data[0].values[0].value \
+             should be a non-negative whole number, not an object); no reading stored"
+        );
+
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html"))
+            .mount(&server)
+            .await;
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &ids(&["111"])).await;
+        assert!(
+            failed(&run, "111").starts_with(
+                "Facebook answered the batch request in an unexpected shape (malformed JSON"
+            ),
+            "{}",
+            failed(&run, "111")
+        );
+    }
+
+    #[tokio::test]
+    async fn unanswered_sub_requests_are_asked_again() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(fixture("facebook/batch_with_null.json"), "application/json"),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222"]),
+        )
+        .await;
+        assert_eq!(outcome_values(&run, "111")[0], (Metric::Views, 6850));
+        assert_eq!(outcome_values(&run, "222")[0], (Metric::Views, 6850));
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(
+            batch_of(&got[1]),
+            vec!["222/video_insights?metric=total_video_views,total_video_impressions"]
+        );
+    }
+
+    /// A Graph responder that also sends a usage header.
+    struct WithUsage(Graph, &'static str, &'static str);
+
+    impl Respond for WithUsage {
+        fn respond(&self, r: &Request) -> ResponseTemplate {
+            self.0.respond(r).insert_header(self.1, self.2)
+        }
+    }
+
+    #[tokio::test]
+    async fn high_usage_slows_down() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(WithUsage(
+                Graph(vec![]),
+                "X-App-Usage",
+                r#"{"call_count":85,"total_cputime":20,"total_time":30}"#,
+            ))
+            .mount(&server)
+            .await;
+        let api = api(Platform::Facebook);
+        let many: Vec<String> = (0..60).map(|i| format!("{}", 1000 + i)).collect();
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &many).await;
+        assert_eq!(
+            run.warnings,
+            vec!["Facebook usage is at 85 % of the rate limit (X-App-Usage); slowing down (1 ms between requests)"]
+        );
+        assert!(run.outcomes.values().all(|o| matches!(o, Outcome::Read(_))));
+    }
+
+    #[tokio::test]
+    async fn full_usage_stops_asking() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(WithUsage(
+                Graph(vec![]),
+                "X-Business-Use-Case-Usage",
+                r#"{"1234567890":[{"type":"pages","call_count":100,"total_cputime":30,"total_time":40,"estimated_time_to_regain_access":12}]}"#,
+            ))
+            .mount(&server)
+            .await;
+        // one batch at a time, so the second is not sent once the first reports 100 %
+        let base = api(Platform::Facebook);
+        let mut t = base.tuning().clone();
+        t.concurrency = 1;
+        let api = Api::new(
+            Platform::Facebook,
+            base.client().clone(),
+            t,
+            base.redactor.clone(),
+        );
+        let many: Vec<String> = (0..100).map(|i| format!("{}", 1000 + i)).collect();
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &many).await;
+        assert_eq!(api.stats.requests(), 1);
+        assert_eq!(outcome_values(&run, "1000")[0], (Metric::Views, 6850));
+        assert_eq!(
+            failed(&run, "1099"),
+            "Facebook usage is at 100 % of the rate limit (X-Business-Use-Case-Usage); viewtally \
+             stopped asking to avoid being blocked — try again in about 12 minutes"
+        );
+    }
+
+    #[tokio::test]
+    async fn one_hundred_twenty_videos_take_three_batches() {
+        let server = MockServer::start().await;
+        graph(&server, vec![]).await;
+        let api = api(Platform::Facebook);
+        let many: Vec<String> = (0..120).map(|i| format!("{}", 10_000 + i)).collect();
+        let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &many).await;
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 3);
+        let mut sizes: Vec<usize> = got.iter().map(|r| batch_of(r).len()).collect();
+        sizes.sort();
+        assert_eq!(sizes, vec![20, 50, 50]);
+        assert_eq!(run.outcomes.len(), 120);
+        assert!(run.outcomes.values().all(|o| matches!(o, Outcome::Read(_))));
+    }
+
+    #[tokio::test]
+    async fn debug_token_shows_what_the_token_can_do_and_when_it_expires() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v25.0/debug_token"))
+            .and(query_param("input_token", TOKEN))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(fixture("facebook/debug_token.json"), "application/json"),
+            )
+            .mount(&server)
+            .await;
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let p = probe(
+            &api(Platform::Facebook),
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            now,
+        )
+        .await;
+        assert!(p.ok, "{:?}", p.lines);
+        assert_eq!(
+            p.lines,
+            vec![
+                "token in FACEBOOK_ACCESS_TOKEN is valid: PAGE token of 1234567890 (app viewtally-collector)",
+                "permissions: pages_show_list, pages_read_engagement, read_insights",
+                "expires: never",
+                "data access expires: 2027-02-23 12:00 UTC (in 90 days)",
+            ]
+        );
+    }
+}

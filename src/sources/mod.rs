@@ -1,0 +1,905 @@
+//! Live collection from the platforms' APIs: one file per platform plus the shared HTTP layer.
+//!
+//! [`collect`] reads every configured video of the chosen campaigns from YouTube, Facebook and
+//! LinkedIn concurrently and stores all successful readings of the run in one transaction
+//! (`source = api`, `kind = total`, `at` = the reading time). A platform that fails does not
+//! stop the others; what it could not read is reported, never stored as 0. [`Collector`] keeps
+//! what is worth keeping between runs of a long-lived process (the daemon): the HTTP client
+//! and a refreshed LinkedIn access token.
+
+pub mod facebook;
+pub mod http;
+pub mod linkedin;
+pub mod youtube;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::config::{secret_from_env, Campaign, Config, Secret};
+use crate::model::{Kind, Metric, Observation, Platform, Source};
+use crate::store::{Store, StoreError, WriteSummary};
+use http::{Api, Redactor, Tuning};
+
+/// What became of one video in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The counts the platform gave (a hidden count is absent, not 0).
+    Read(Vec<(Metric, i64)>),
+    /// The platform does not know the video (deleted, private, a wrong id): a warning.
+    Missing(String),
+    /// The platform could not be read for this video: an error.
+    Failed(String),
+}
+
+/// What one platform's reader produced.
+#[derive(Debug, Default)]
+pub struct PlatformRun {
+    /// By video id.
+    pub outcomes: BTreeMap<String, Outcome>,
+    pub warnings: Vec<String>,
+    /// Quota units spent: (bucket, quota day, units).
+    pub usage: Vec<(&'static str, NaiveDate, u64)>,
+    /// Facts about the credentials to remember (never secrets): (key, value).
+    pub state: Vec<(String, String)>,
+}
+
+impl PlatformRun {
+    /// Record and log a warning (secrets removed).
+    pub fn warn(&mut self, api: &Api, message: String) {
+        let message = api.redactor.clean(&message);
+        tracing::warn!(platform = %api.platform, "{message}");
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
+    }
+
+    /// Every one of `ids` failed with `message`.
+    pub fn fail_all(&mut self, ids: &[String], message: &str) {
+        for id in ids {
+            self.outcomes
+                .insert(id.clone(), Outcome::Failed(message.to_string()));
+        }
+    }
+
+    fn absorb(&mut self, other: PlatformRun) {
+        self.outcomes.extend(other.outcomes);
+        for w in other.warnings {
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+        self.usage.extend(other.usage);
+        self.state.extend(other.state);
+    }
+}
+
+/// One problem and the videos it hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorLine {
+    pub message: String,
+    pub videos: Vec<String>,
+}
+
+/// How one platform fared in a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformReport {
+    pub platform: Platform,
+    /// Why the platform was not collected at all (no config, no credential).
+    pub skipped: Option<String>,
+    /// Distinct videos asked for.
+    pub videos: usize,
+    pub read: usize,
+    pub missing: usize,
+    pub failed: usize,
+    /// Observations stored (a video in two campaigns counts twice).
+    pub readings: usize,
+    pub requests: u64,
+    /// Answers by HTTP status (`error`: no answer), for /metrics.
+    pub statuses: BTreeMap<String, u64>,
+    pub retries: u64,
+    pub errors: Vec<ErrorLine>,
+    pub warnings: Vec<String>,
+}
+
+impl PlatformReport {
+    fn new(platform: Platform, videos: usize) -> Self {
+        PlatformReport {
+            platform,
+            skipped: None,
+            videos,
+            read: 0,
+            missing: 0,
+            failed: 0,
+            readings: 0,
+            requests: 0,
+            statuses: BTreeMap::new(),
+            retries: 0,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Whether some video could not be read because of an error.
+    pub fn failed(&self) -> bool {
+        self.failed > 0
+    }
+}
+
+/// What a collection run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectReport {
+    /// The reading time of every observation of the run.
+    pub at: DateTime<Utc>,
+    pub platforms: Vec<PlatformReport>,
+    /// Campaigns or platforms there was nothing to collect for, and why.
+    pub notes: Vec<String>,
+    pub written: WriteSummary,
+    /// Where the readings went (for messages).
+    pub store: String,
+}
+
+impl CollectReport {
+    /// The platforms where some video failed.
+    pub fn failed_platforms(&self) -> Vec<Platform> {
+        self.platforms
+            .iter()
+            .filter(|p| p.failed())
+            .map(|p| p.platform)
+            .collect()
+    }
+
+    /// Whether any platform was actually asked.
+    pub fn collected_any(&self) -> bool {
+        self.platforms.iter().any(|p| p.skipped.is_none())
+    }
+
+    /// The human summary, one line per platform plus its errors.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
+        for p in &self.platforms {
+            let name = format!("{}:", p.platform.as_str());
+            match &p.skipped {
+                Some(why) => out.push_str(&format!("{name:<9} skipped — {why}\n")),
+                None => {
+                    out.push_str(&format!(
+                        "{name:<9} {} video{} → {} read, {} missing, {} failed · {} request{}, {} retr{}\n",
+                        p.videos,
+                        plural(p.videos),
+                        p.read,
+                        p.missing,
+                        p.failed,
+                        p.requests,
+                        plural(p.requests as usize),
+                        p.retries,
+                        if p.retries == 1 { "y" } else { "ies" },
+                    ));
+                    for e in &p.errors {
+                        out.push_str(&format!(
+                            "  error ({} video{}): {}\n",
+                            e.videos.len(),
+                            plural(e.videos.len()),
+                            e.message
+                        ));
+                    }
+                }
+            }
+        }
+        let w = &self.written;
+        out.push_str(&format!(
+            "stored {} reading{} taken at {}: {} new, {} updated, {} unchanged ({})\n",
+            w.total(),
+            plural(w.total() as usize),
+            self.at.format("%Y-%m-%dT%H:%M:%SZ"),
+            w.inserted,
+            w.updated,
+            w.unchanged,
+            self.store
+        ));
+        out
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A collection that could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("cannot set up HTTPS: {0}")]
+    Client(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What `check --online` found out about one platform's credential.
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    pub platform: Platform,
+    /// Whether a call was made (not when the credential is not set).
+    pub probed: bool,
+    pub ok: bool,
+    pub lines: Vec<String>,
+}
+
+impl Probe {
+    pub fn new(platform: Platform) -> Probe {
+        Probe {
+            platform,
+            probed: true,
+            ok: true,
+            lines: Vec::new(),
+        }
+    }
+    pub fn line(&mut self, line: String) {
+        self.lines.push(line);
+    }
+    pub fn fail(mut self, line: String) -> Probe {
+        self.ok = false;
+        self.lines.push(line);
+        self
+    }
+}
+
+/// Runs collections; keep one for the life of the process (the daemon) to reuse connections
+/// and a refreshed LinkedIn access token.
+pub struct Collector {
+    client: reqwest::Client,
+    tuning: Tuning,
+    redactor: Redactor,
+    linkedin_token: Arc<tokio::sync::Mutex<Option<Secret>>>,
+}
+
+/// The videos to read per platform: distinct ids, in config order.
+fn wanted(campaigns: &[&Campaign]) -> BTreeMap<Platform, Vec<String>> {
+    let mut out: BTreeMap<Platform, Vec<String>> = BTreeMap::new();
+    for c in campaigns {
+        for v in &c.videos {
+            let ids = out.entry(v.platform).or_default();
+            if !ids.contains(&v.id) {
+                ids.push(v.id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A platform ready to be asked, or why not.
+enum Ready<C> {
+    Go(C, Secret),
+    Skip(String),
+}
+
+fn ready<C: Clone>(
+    section: Option<&C>,
+    platform: Platform,
+    origin: &str,
+    env: impl Fn(&C) -> &str,
+    redactor: &Redactor,
+) -> Ready<C> {
+    let Some(cfg) = section else {
+        return Ready::Skip(format!(
+            "no [platforms.{}] section in {origin}; add one to collect from the {} API \
+             (see config/viewtally.example.toml)",
+            platform.as_str(),
+            platform.display_name()
+        ));
+    };
+    match secret_from_env(env(cfg), platform.display_name()) {
+        Ok(secret) => {
+            redactor.add(&secret);
+            Ready::Go(cfg.clone(), secret)
+        }
+        Err(e) => Ready::Skip(e.to_string()),
+    }
+}
+
+impl Collector {
+    pub fn new(config: &Config) -> Result<Collector, CollectError> {
+        let tuning = Tuning::from(&config.platforms.http);
+        let client = http::client(&tuning).map_err(CollectError::Client)?;
+        Ok(Collector {
+            client,
+            tuning,
+            redactor: Redactor::default(),
+            linkedin_token: Arc::new(tokio::sync::Mutex::new(None)),
+        })
+    }
+
+    fn api(&self, platform: Platform) -> Api {
+        Api::new(
+            platform,
+            self.client.clone(),
+            self.tuning.clone(),
+            self.redactor.clone(),
+        )
+    }
+
+    /// One collection run over every configured video of `campaigns`, read at `now`.
+    pub async fn collect(
+        &self,
+        config: &Config,
+        campaigns: &[&Campaign],
+        store: &mut dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<CollectReport, CollectError> {
+        let wanted = wanted(campaigns);
+        let mut notes = Vec::new();
+        for c in campaigns.iter().filter(|c| c.videos.is_empty()) {
+            notes.push(format!(
+                "campaign {} lists no videos; add [[campaign.video]] entries to collect them",
+                c.slug()
+            ));
+        }
+        for (p, ids) in &wanted {
+            if !matches!(
+                p,
+                Platform::Youtube | Platform::Facebook | Platform::Linkedin
+            ) {
+                notes.push(format!(
+                    "{}: {} video{} not collected — viewtally has no {} API reader yet; import its \
+                     export files instead",
+                    p.as_str(),
+                    ids.len(),
+                    plural(ids.len()),
+                    p.display_name()
+                ));
+            }
+        }
+        let p = &config.platforms;
+        let origin = config.origin.as_str();
+        let none = Vec::new();
+        let yt_ids = wanted.get(&Platform::Youtube).unwrap_or(&none);
+        let fb_ids = wanted.get(&Platform::Facebook).unwrap_or(&none);
+        let li_ids = wanted.get(&Platform::Linkedin).unwrap_or(&none);
+
+        let yt = (!yt_ids.is_empty()).then(|| {
+            ready(
+                p.youtube.as_ref(),
+                Platform::Youtube,
+                origin,
+                |c| &c.api_key_env,
+                &self.redactor,
+            )
+        });
+        let fb = (!fb_ids.is_empty()).then(|| {
+            ready(
+                p.facebook.as_ref(),
+                Platform::Facebook,
+                origin,
+                |c| &c.access_token_env,
+                &self.redactor,
+            )
+        });
+        let li = (!li_ids.is_empty()).then(|| {
+            ready(
+                p.linkedin.as_ref(),
+                Platform::Linkedin,
+                origin,
+                |c| &c.access_token_env,
+                &self.redactor,
+            )
+        });
+
+        // What the store remembers: quota spent today, LinkedIn refresh-token expiry.
+        let quota = match &yt {
+            Some(Ready::Go(cfg, _)) => Some(youtube_quota(store, cfg.daily_quota, now)?),
+            _ => None,
+        };
+        let li_state = match &li {
+            Some(Ready::Go(..)) => linkedin::StoredState::load(store)?,
+            _ => linkedin::StoredState::default(),
+        };
+
+        let (yt_api, fb_api, li_api) = (
+            self.api(Platform::Youtube),
+            self.api(Platform::Facebook),
+            self.api(Platform::Linkedin),
+        );
+        let yt_run = async {
+            match (&yt, &quota) {
+                (Some(Ready::Go(cfg, key)), Some(q)) => Some(
+                    youtube::read(
+                        &yt_api,
+                        cfg,
+                        key,
+                        &well_formed(Platform::Youtube, yt_ids),
+                        q,
+                    )
+                    .await,
+                ),
+                _ => None,
+            }
+        };
+        let fb_run = async {
+            match &fb {
+                Some(Ready::Go(cfg, token)) => Some(
+                    facebook::read(
+                        &fb_api,
+                        cfg,
+                        token,
+                        &well_formed(Platform::Facebook, fb_ids),
+                    )
+                    .await,
+                ),
+                _ => None,
+            }
+        };
+        let li_run = async {
+            match &li {
+                Some(Ready::Go(cfg, token)) => {
+                    let session = linkedin::Session::new(
+                        &li_api,
+                        cfg,
+                        token.clone(),
+                        self.linkedin_token.clone(),
+                        &li_state,
+                        now,
+                    );
+                    Some(session.read(&well_formed(Platform::Linkedin, li_ids)).await)
+                }
+                _ => None,
+            }
+        };
+        let (yt_run, fb_run, li_run) = tokio::join!(yt_run, fb_run, li_run);
+
+        let mut reports = Vec::new();
+        let mut observations = Vec::new();
+        for (platform, ids, ready, run, api) in [
+            (
+                Platform::Youtube,
+                yt_ids,
+                yt.map(skip_reason),
+                yt_run,
+                &yt_api,
+            ),
+            (
+                Platform::Facebook,
+                fb_ids,
+                fb.map(skip_reason),
+                fb_run,
+                &fb_api,
+            ),
+            (
+                Platform::Linkedin,
+                li_ids,
+                li.map(skip_reason),
+                li_run,
+                &li_api,
+            ),
+        ] {
+            let Some(skip) = ready else { continue };
+            let mut report = PlatformReport::new(platform, ids.len());
+            if let Some(why) = skip {
+                tracing::warn!(platform = %platform, "{why}");
+                report.skipped = Some(why);
+                reports.push(report);
+                continue;
+            }
+            let Some(mut run) = run else { continue };
+            for id in ids {
+                if let Err(m) = check_id(platform, id) {
+                    run.outcomes.insert(id.clone(), Outcome::Failed(m));
+                }
+            }
+            for (bucket, day, units) in &run.usage {
+                store.add_api_usage(platform, bucket, *day, *units)?;
+            }
+            for (key, value) in &run.state {
+                store.set_api_state(platform, key, value, now)?;
+            }
+            report.requests = api.stats.requests();
+            report.statuses = api.stats.statuses();
+            report.retries = api.stats.retries();
+            report.warnings = run.warnings.clone();
+            let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for id in ids {
+                match run.outcomes.get(id) {
+                    Some(Outcome::Read(values)) => {
+                        report.read += 1;
+                        for c in campaigns {
+                            let Some(v) = c.video(platform, id) else {
+                                continue;
+                            };
+                            for (metric, value) in values {
+                                observations.push(Observation {
+                                    campaign: c.slug().to_string(),
+                                    platform,
+                                    video: id.clone(),
+                                    account: v.account.clone(),
+                                    metric: *metric,
+                                    kind: Kind::Total,
+                                    at: now,
+                                    value: *value,
+                                    source: Source::api(),
+                                    collected_at: now,
+                                });
+                                report.readings += 1;
+                            }
+                        }
+                    }
+                    Some(Outcome::Missing(_)) => report.missing += 1,
+                    Some(Outcome::Failed(m)) => {
+                        report.failed += 1;
+                        errors
+                            .entry(api.redactor.clean(m))
+                            .or_default()
+                            .push(id.clone());
+                    }
+                    None => {
+                        report.failed += 1;
+                        errors
+                            .entry(format!(
+                                "{} gave no answer for this video (a bug in viewtally; please report it)",
+                                platform.display_name()
+                            ))
+                            .or_default()
+                            .push(id.clone());
+                    }
+                }
+            }
+            for (message, videos) in errors {
+                tracing::error!(platform = %platform, videos = videos.len(), "{message}");
+                report.errors.push(ErrorLine { message, videos });
+            }
+            reports.push(report);
+        }
+        let written = store.write(&observations, &[])?;
+        Ok(CollectReport {
+            at: now,
+            platforms: reports,
+            notes,
+            written,
+            store: store.location(),
+        })
+    }
+
+    /// `check --online`: probe each configured credential with one cheap call.
+    pub async fn probe(
+        &self,
+        config: &Config,
+        store: &mut dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Probe>, CollectError> {
+        let campaigns: Vec<&Campaign> = config.campaigns.iter().collect();
+        let wanted = wanted(&campaigns);
+        let none = Vec::new();
+        let p = &config.platforms;
+        let origin = config.origin.as_str();
+        let mut probes = Vec::new();
+        let unset = |platform: Platform, why: String| {
+            let mut probe = Probe::new(platform);
+            probe.probed = false;
+            probe.line(why);
+            probe
+        };
+        if let Some(y) = p.youtube.as_ref() {
+            match ready(
+                Some(y),
+                Platform::Youtube,
+                origin,
+                |c| &c.api_key_env,
+                &self.redactor,
+            ) {
+                Ready::Go(cfg, key) => {
+                    let quota = youtube_quota(store, cfg.daily_quota, now)?;
+                    let api = self.api(Platform::Youtube);
+                    let ids = wanted.get(&Platform::Youtube).unwrap_or(&none);
+                    probes.push(youtube::probe(&api, &cfg, &key, ids, &quota).await);
+                    for (e, n) in quota.spent() {
+                        store.add_api_usage(Platform::Youtube, e.name(), quota.day, n)?;
+                    }
+                }
+                Ready::Skip(why) => probes.push(unset(Platform::Youtube, why)),
+            }
+        }
+        if let Some(f) = p.facebook.as_ref() {
+            match ready(
+                Some(f),
+                Platform::Facebook,
+                origin,
+                |c| &c.access_token_env,
+                &self.redactor,
+            ) {
+                Ready::Go(cfg, token) => {
+                    let api = self.api(Platform::Facebook);
+                    probes.push(facebook::probe(&api, &cfg, &token, now).await);
+                }
+                Ready::Skip(why) => probes.push(unset(Platform::Facebook, why)),
+            }
+        }
+        if let Some(l) = p.linkedin.as_ref() {
+            match ready(
+                Some(l),
+                Platform::Linkedin,
+                origin,
+                |c| &c.access_token_env,
+                &self.redactor,
+            ) {
+                Ready::Go(cfg, token) => {
+                    let state = linkedin::StoredState::load(store)?;
+                    let api = self.api(Platform::Linkedin);
+                    let ids = wanted.get(&Platform::Linkedin).unwrap_or(&none);
+                    let session = linkedin::Session::new(
+                        &api,
+                        &cfg,
+                        token,
+                        self.linkedin_token.clone(),
+                        &state,
+                        now,
+                    );
+                    let (probe, state) = session.probe(ids).await;
+                    for (key, value) in &state {
+                        store.set_api_state(Platform::Linkedin, key, value, now)?;
+                    }
+                    probes.push(probe);
+                }
+                Ready::Skip(why) => probes.push(unset(Platform::Linkedin, why)),
+            }
+        }
+        for probe in &mut probes {
+            for line in &mut probe.lines {
+                *line = self.redactor.clean(line);
+            }
+        }
+        Ok(probes)
+    }
+}
+
+/// Whether `id` has the form of the platform's ids (so that it cannot change the request).
+fn check_id(platform: Platform, id: &str) -> Result<(), String> {
+    let ok = match platform {
+        Platform::Youtube => id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        Platform::Facebook => id.chars().all(|c| c.is_ascii_digit() || c == '_'),
+        Platform::Linkedin => {
+            id.starts_with("urn:li:") && !id.chars().any(|c| c.is_whitespace() || c == '/')
+        }
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    let form = match platform {
+        Platform::Youtube => "a YouTube video id (letters, digits, `-` and `_`, e.g. dQw4w9WgXcQ)",
+        Platform::Facebook => "a Facebook video id (digits, e.g. 1234567890123456)",
+        _ => "a LinkedIn post URN (e.g. urn:li:ugcPost:7000000000000000000)",
+    };
+    Err(format!(
+        "{platform} video `{id}` is not {form}; fix its id in [[campaign.video]]"
+    ))
+}
+
+/// The ids that have the platform's form (the others fail without a request).
+fn well_formed(platform: Platform, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| check_id(platform, id).is_ok())
+        .cloned()
+        .collect()
+}
+
+/// Today's YouTube quota: the budget and what the store counted so far.
+fn youtube_quota(
+    store: &dyn Store,
+    budget: u32,
+    now: DateTime<Utc>,
+) -> Result<youtube::Quota, StoreError> {
+    let day = youtube::quota_day(now);
+    let mut used = BTreeMap::new();
+    for e in youtube::Endpoint::ALL {
+        used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
+    }
+    Ok(youtube::Quota::new(budget, now, |e| {
+        used.get(&e).copied().unwrap_or(0)
+    }))
+}
+
+fn skip_reason<C>(r: Ready<C>) -> Option<String> {
+    match r {
+        Ready::Go(..) => None,
+        Ready::Skip(why) => Some(why),
+    }
+}
+
+/// One collection run with a fresh [`Collector`] (what `viewtally collect` does).
+pub async fn collect(
+    config: &Config,
+    campaigns: &[&Campaign],
+    store: &mut dyn Store,
+    now: DateTime<Utc>,
+) -> Result<CollectReport, CollectError> {
+    Collector::new(config)?
+        .collect(config, campaigns, store, now)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn config(base: &str) -> Config {
+        let text = format!(
+            "[platforms.youtube]\napi_key_env = \"VT_TEST_MOD_YT_KEY\"\napi_base = \"{base}\"\n\
+             [platforms.http]\nbackoff_base_ms = 1\nbackoff_max_ms = 2\n\
+             [[campaign]]\nslug = \"a\"\nname = \"A\"\n\
+             [[campaign.video]]\nplatform = \"youtube\"\nid = \"vid1\"\naccount = \"Chan A\"\n\
+             [[campaign]]\nslug = \"b\"\nname = \"B\"\n\
+             [[campaign.video]]\nplatform = \"youtube\"\nid = \"vid1\"\n\
+             [[campaign.video]]\nplatform = \"tiktok\"\nid = \"t1\"\n\
+             [[campaign]]\nslug = \"c\"\nname = \"C\"\n"
+        );
+        Config::parse(&text, "test.toml").unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn ids_that_could_change_a_request_are_refused() {
+        assert!(check_id(Platform::Youtube, "dQw4w9WgXcQ").is_ok());
+        assert_eq!(
+            check_id(Platform::Youtube, "a,b").unwrap_err(),
+            "youtube video `a,b` is not a YouTube video id (letters, digits, `-` and `_`, e.g. \
+             dQw4w9WgXcQ); fix its id in [[campaign.video]]"
+        );
+        assert!(check_id(Platform::Facebook, "1234567890123456").is_ok());
+        assert!(check_id(Platform::Facebook, "123/insights?x=1").is_err());
+        assert!(check_id(Platform::Linkedin, "urn:li:ugcPost:7000000000000000000").is_ok());
+        assert!(check_id(Platform::Linkedin, "https://www.linkedin.com/posts/x").is_err());
+        assert_eq!(
+            well_formed(Platform::Facebook, &["1".into(), "x".into()]),
+            vec!["1".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_collection_can_run_on_a_tokio_task() {
+        fn send<T: Send>(_: &T) {}
+        let config = config("http://127.0.0.1:9");
+        let collector = Collector::new(&config).unwrap();
+        let mut store = SqliteStore::open(":memory:").unwrap();
+        let campaigns: Vec<&Campaign> = config.campaigns.iter().collect();
+        let run = collector.collect(&config, &campaigns, &mut store, now());
+        send(&run);
+    }
+
+    #[tokio::test]
+    async fn a_video_in_two_campaigns_is_read_once_and_stored_for_both() {
+        let server = MockServer::start().await;
+        Mock::given(path("/youtube/v3/videos:batchGetStats"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                testing::fixture("youtube/batch_get_stats.json"),
+                "application/json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let config = config(&server.uri());
+        std::env::set_var("VT_TEST_MOD_YT_KEY", "key-for-the-mod-test");
+        let mut store = SqliteStore::open(":memory:").unwrap();
+        let campaigns: Vec<&Campaign> = config.campaigns.iter().collect();
+        let report = collect(&config, &campaigns, &mut store, now())
+            .await
+            .unwrap();
+        assert_eq!(report.platforms.len(), 1);
+        let yt = &report.platforms[0];
+        assert_eq!((yt.videos, yt.read, yt.readings, yt.requests), (1, 1, 6, 1));
+        assert_eq!(report.written.inserted, 6);
+        assert_eq!(
+            report.notes,
+            vec![
+                "campaign c lists no videos; add [[campaign.video]] entries to collect them",
+                "tiktok: 1 video not collected — viewtally has no TikTok API reader yet; import its \
+                 export files instead"
+            ]
+        );
+        for (slug, account) in [("a", Some("Chan A")), ("b", None)] {
+            let obs = store
+                .observations(&crate::store::Query {
+                    campaign: slug.into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(obs.len(), 3, "{slug}");
+            assert!(obs.iter().all(|o| o.at == now()
+                && o.source == Source::api()
+                && o.kind == Kind::Total
+                && o.account.as_deref() == account));
+        }
+        let day = youtube::quota_day(now());
+        assert_eq!(
+            store
+                .api_usage(Platform::Youtube, "videos.batchGetStats", day)
+                .unwrap(),
+            1
+        );
+        assert!(!report.summary().is_empty());
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// An API handle with short timeouts and millisecond backoff, for wiremock tests.
+    pub fn api(platform: Platform) -> Api {
+        let tuning = Tuning {
+            connect_timeout: std::time::Duration::from_millis(500),
+            timeout: std::time::Duration::from_millis(500),
+            retries: 3,
+            backoff_base: std::time::Duration::from_millis(1),
+            backoff_max: std::time::Duration::from_millis(5),
+            retry_budget: std::time::Duration::from_secs(10),
+            concurrency: 4,
+        };
+        Api::new(
+            platform,
+            http::client(&tuning).unwrap(),
+            tuning,
+            Redactor::default(),
+        )
+    }
+
+    /// A documented API answer from `tests/fixtures/api/`.
+    pub fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Decode an `application/x-www-form-urlencoded` body.
+    pub fn form_decode(body: &[u8]) -> Vec<(String, String)> {
+        fn decode(s: &str) -> String {
+            let bytes = s.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'+' => out.push(b' '),
+                    b'%' if i + 2 < bytes.len() => {
+                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                        out.push(u8::from_str_radix(hex, 16).unwrap());
+                        i += 2;
+                    }
+                    b => out.push(b),
+                }
+                i += 1;
+            }
+            String::from_utf8(out).unwrap()
+        }
+        String::from_utf8_lossy(body)
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+
+    /// The values read for a video (panics when it was not read).
+    pub fn outcome_values(run: &PlatformRun, id: &str) -> Vec<(Metric, i64)> {
+        match run.outcomes.get(id) {
+            Some(Outcome::Read(v)) => v.clone(),
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+}
