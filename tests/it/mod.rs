@@ -2,3 +2,4 @@ mod common;
 mod config_errors;
 mod demo;
 mod import;
+mod report;

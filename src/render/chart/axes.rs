@@ -622,7 +622,7 @@ mod tests {
         assert_eq!(nice_ticks(10_600.0), vec![0.0, 2500.0, 5000.0, 7500.0, 10000.0]);
         assert_eq!(nice_ticks(9876.0), vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0]);
         assert_eq!(nice_ticks(3.0), vec![0.0, 1.0, 2.0, 3.0]);
-        assert_eq!(nice_ticks(1_375_000.0).last(), Some(&1_250_000.0));
+        assert_eq!(nice_ticks(1_375_000.0), vec![0.0, 500_000.0, 1_000_000.0]);
         assert_eq!(nice_ticks(0.0), vec![0.0, 1.0]);
     }
 
@@ -636,7 +636,7 @@ mod tests {
         let (u, t) = date_ticks(d(2020, 7, 24), d(2021, 6, 30));
         assert_eq!(u, TickUnit::Months(1));
         assert_eq!(t[0], d(2020, 8, 1));
-        let (u, _) = date_ticks(d(2020, 7, 24), d(2023, 6, 30));
+        let (u, _) = date_ticks(d(2020, 7, 24), d(2024, 6, 30));
         assert_eq!(u, TickUnit::Months(12));
         let cs = Locale::new(Language::Cs);
         assert_eq!(date_tick_label(&cs, TickUnit::Months(1), d(2021, 1, 1), false), "leden 2021");
