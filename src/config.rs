@@ -213,9 +213,8 @@ impl ChartSize {
 impl FromStr for ChartSize {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || {
-            format!("chart size `{s}` is not `web`, `print` or WIDTHxHEIGHT (e.g. `1200x675`)")
-        };
+        let bad =
+            || format!("chart size `{s}` is not `web`, `print` or WIDTHxHEIGHT (e.g. `1200x675`)");
         match s.trim().to_ascii_lowercase().as_str() {
             "web" => Ok(ChartSize::Web),
             "print" => Ok(ChartSize::Print),
@@ -580,8 +579,7 @@ impl Config {
                     if !CHART_SIDE.contains(v.get_ref()) {
                         return Err(at(
                             Some(v.span()),
-                            "[report] width and height must be between 200 and 20000 pixels"
-                                .into(),
+                            "[report] width and height must be between 200 and 20000 pixels".into(),
                         ));
                     }
                 }
@@ -894,7 +892,10 @@ mod tests {
         );
         assert_eq!(ChartSize::Custom(1200, 675).file_suffix(), "-1200x675");
         assert!("huge".parse::<ChartSize>().is_err());
-        assert!("100x100".parse::<ChartSize>().unwrap_err().contains("between 200"));
+        assert!("100x100"
+            .parse::<ChartSize>()
+            .unwrap_err()
+            .contains("between 200"));
         let c = Config::parse(
             &format!("[report]\nsizes = [\"print\", \"800x800\"]\n{MINIMAL}"),
             "t",
@@ -904,8 +905,11 @@ mod tests {
             c.report.chart_sizes(),
             vec![ChartSize::Print, ChartSize::Custom(800, 800)]
         );
-        let c = Config::parse(&format!("[report]\nwidth = 1000\nheight = 500\n{MINIMAL}"), "t")
-            .unwrap();
+        let c = Config::parse(
+            &format!("[report]\nwidth = 1000\nheight = 500\n{MINIMAL}"),
+            "t",
+        )
+        .unwrap();
         assert_eq!(c.report.chart_sizes(), vec![ChartSize::Custom(1000, 500)]);
         let e = err(&format!("[report]\nsizes = [\"big\"]\n{MINIMAL}"));
         assert!(e.starts_with("test.toml:2:9: chart size `big`"), "{e}");
@@ -921,10 +925,21 @@ mod tests {
         )
         .unwrap();
         let style = &c.campaigns[0].style;
-        assert_eq!(style.colors.get(Platform::Youtube), Some(HexColor(255, 0, 0)));
-        assert_eq!(style.colors.get(Platform::Linkedin), Some(HexColor(0x0a, 0x66, 0xc2)));
+        assert_eq!(
+            style.colors.get(Platform::Youtube),
+            Some(HexColor(255, 0, 0))
+        );
+        assert_eq!(
+            style.colors.get(Platform::Linkedin),
+            Some(HexColor(0x0a, 0x66, 0xc2))
+        );
         assert_eq!(style.colors.get(Platform::Facebook), None);
-        let e = err(&format!("{MINIMAL}[campaign.style.colors]\nfacebook = \"blue\"\n"));
-        assert!(e.starts_with("test.toml:6:12: colour `blue` is not `#rrggbb`"), "{e}");
+        let e = err(&format!(
+            "{MINIMAL}[campaign.style.colors]\nfacebook = \"blue\"\n"
+        ));
+        assert!(
+            e.starts_with("test.toml:6:12: colour `blue` is not `#rrggbb`"),
+            "{e}"
+        );
     }
 }

@@ -61,7 +61,11 @@ pub fn report_context(
         .platform_totals()
         .into_iter()
         .map(|(p, v)| {
-            let share = if total > 0 { v as f64 * 100.0 / total as f64 } else { 0.0 };
+            let share = if total > 0 {
+                v as f64 * 100.0 / total as f64
+            } else {
+                0.0
+            };
             context! {
                 name => p.display_name(),
                 color => super::chart::theme::css(chart.palette.platform_text(p)),
@@ -100,7 +104,9 @@ pub fn report_context(
                     loc.datetime(a.at, tz),
                     loc.number(a.total)
                 ),
-                (None, Some(a)) => format!("— → {} ({})", loc.datetime(a.at, tz), loc.number(a.total)),
+                (None, Some(a)) => {
+                    format!("— → {} ({})", loc.datetime(a.at, tz), loc.number(a.total))
+                }
                 _ => "—".into(),
             };
             context! {

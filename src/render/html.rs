@@ -74,7 +74,10 @@ pub fn report(
     }
     let ctx = report_context(campaign, tl, chart, options, kinds);
     let css = Value::from_safe_string(include_str!("templates/report.css").to_string());
-    render("report.html", context! { figures => figures, css => css, ..ctx })
+    render(
+        "report.html",
+        context! { figures => figures, css => css, ..ctx },
+    )
 }
 
 #[cfg(test)]

@@ -292,8 +292,18 @@ const CS: Strings = Strings {
         "led", "úno", "bře", "dub", "kvě", "čvn", "čvc", "srp", "zář", "říj", "lis", "pro",
     ],
     months: [
-        "leden", "únor", "březen", "duben", "květen", "červen", "červenec", "srpen", "září",
-        "říjen", "listopad", "prosinec",
+        "leden",
+        "únor",
+        "březen",
+        "duben",
+        "květen",
+        "červen",
+        "červenec",
+        "srpen",
+        "září",
+        "říjen",
+        "listopad",
+        "prosinec",
     ],
     list_sep: ", ",
     list_last: " a\u{a0}",
@@ -561,10 +571,7 @@ mod tests {
         assert_eq!(cs.short_date(d), "24.\u{a0}7.");
         assert_eq!(cs.month(d, true), "červenec 2020");
         assert_eq!(en.month(d, false), "Jul");
-        assert_eq!(
-            cs.period(d, e),
-            "24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020"
-        );
+        assert_eq!(cs.period(d, e), "24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020");
     }
 
     #[test]

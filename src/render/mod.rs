@@ -110,7 +110,11 @@ pub fn chart_texts(campaign: &Campaign, tl: &Timeline, loc: &Locale) -> ChartTex
         .clone()
         .unwrap_or_else(|| loc.strings.source_line.to_string());
     let source = match tl.as_of {
-        Some(t) => format!("{source} · {} {}", loc.strings.as_of, loc.datetime(t, tl.tz)),
+        Some(t) => format!(
+            "{source} · {} {}",
+            loc.strings.as_of,
+            loc.datetime(t, tl.tz)
+        ),
         None => source,
     };
     ChartTexts {
@@ -206,7 +210,10 @@ pub fn write_report(
     for language in [Language::Cs, Language::En] {
         let l = Locale::new(language);
         let path = options.dir.join(format!("snippet.{}.txt", l.strings.tag));
-        write_atomic(&path, format!("{}\n", snippet::snippet(timeline, &l)).as_bytes())?;
+        write_atomic(
+            &path,
+            format!("{}\n", snippet::snippet(timeline, &l)).as_bytes(),
+        )?;
         written.push(path);
     }
 

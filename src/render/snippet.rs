@@ -60,7 +60,11 @@ pub fn total_sentence(total: i64, platforms: &[&str], loc: &Locale) -> String {
         s.snippet_where_many
     }
     .replace("{platforms}", &loc.list(platforms));
-    let pattern = if exact { s.snippet_exact } else { s.snippet_over };
+    let pattern = if exact {
+        s.snippet_exact
+    } else {
+        s.snippet_over
+    };
     pattern
         .replace("{amount}", &amount)
         .replace("{views}", views)
@@ -84,7 +88,10 @@ pub fn snippet(tl: &Timeline, loc: &Locale) -> String {
         .max_by_key(|(threshold, _)| *threshold);
     if let Some((threshold, at)) = crossed {
         let day = local_date(at, tl.tz);
-        let launch = tl.launched.map(|l| local_date(l, tl.tz)).filter(|l| *l <= day);
+        let launch = tl
+            .launched
+            .map(|l| local_date(l, tl.tz))
+            .filter(|l| *l <= day);
         let sentence = match launch {
             Some(l) => {
                 let days = (day - l).num_days();
@@ -123,15 +130,42 @@ mod tests {
     fn czech_totals_round_down_with_plural_forms() {
         let cs = Locale::new(Language::Cs);
         let t = |n| plain(total_sentence(n, &ALL, &cs));
-        assert_eq!(t(999), "Video má již 999 zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(1_000), "Video má již 1 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(8_123), "Video má již přes 8 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(21_500), "Video má již přes 21 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(1_250_000), "Video má již přes 1,2 milionu zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(3_400), "Video má již přes 3 tisíce zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(2_000_000), "Video má již 2 miliony zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(1_000_000), "Video má již 1 milion zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
-        assert_eq!(t(7_040_000), "Video má již přes 7 milionů zhlédnutí na sítích YouTube, Facebook a LinkedIn.");
+        assert_eq!(
+            t(999),
+            "Video má již 999 zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_000),
+            "Video má již 1 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(8_123),
+            "Video má již přes 8 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(21_500),
+            "Video má již přes 21 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_250_000),
+            "Video má již přes 1,2 milionu zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(3_400),
+            "Video má již přes 3 tisíce zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(2_000_000),
+            "Video má již 2 miliony zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_000_000),
+            "Video má již 1 milion zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(7_040_000),
+            "Video má již přes 7 milionů zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
         assert_eq!(
             plain(total_sentence(8_123, &["YouTube"], &cs)),
             "Video má již přes 8 tisíc zhlédnutí na síti YouTube."
@@ -145,12 +179,27 @@ mod tests {
     fn english_totals() {
         let en = Locale::new(Language::En);
         let t = |n| plain(total_sentence(n, &ALL, &en));
-        assert_eq!(t(999), "The video already has 999 views across YouTube, Facebook and LinkedIn.");
-        assert_eq!(t(1_000), "The video already has 1,000 views across YouTube, Facebook and LinkedIn.");
-        assert_eq!(t(8_123), "The video already has more than 8,000 views across YouTube, Facebook and LinkedIn.");
-        assert_eq!(t(21_500), "The video already has more than 21,000 views across YouTube, Facebook and LinkedIn.");
+        assert_eq!(
+            t(999),
+            "The video already has 999 views across YouTube, Facebook and LinkedIn."
+        );
+        assert_eq!(
+            t(1_000),
+            "The video already has 1,000 views across YouTube, Facebook and LinkedIn."
+        );
+        assert_eq!(
+            t(8_123),
+            "The video already has more than 8,000 views across YouTube, Facebook and LinkedIn."
+        );
+        assert_eq!(
+            t(21_500),
+            "The video already has more than 21,000 views across YouTube, Facebook and LinkedIn."
+        );
         assert_eq!(t(1_250_000), "The video already has more than 1.2 million views across YouTube, Facebook and LinkedIn.");
-        assert_eq!(plain(total_sentence(1, &["YouTube"], &en)), "The video already has 1 view on YouTube.");
+        assert_eq!(
+            plain(total_sentence(1, &["YouTube"], &en)),
+            "The video already has 1 view on YouTube."
+        );
         assert_eq!(t(0), "There are no view counts for the video yet.");
     }
 }

@@ -26,15 +26,17 @@ fn png_size(path: &Path) -> (u32, u32) {
 /// Anything in an HTML page that would make a browser fetch something.
 fn external_references(html: &str) -> Vec<String> {
     let lower = html.to_lowercase();
-    ["http://", "https://", "//", "url(", "@import", "<script", "<link", "<img", "<iframe"]
-        .iter()
-        .filter(|needle| match **needle {
-            // `//` only counts where it starts a reference.
-            "//" => lower.contains("src=\"//") || lower.contains("href=\"//"),
-            n => lower.contains(n),
-        })
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "http://", "https://", "//", "url(", "@import", "<script", "<link", "<img", "<iframe",
+    ]
+    .iter()
+    .filter(|needle| match **needle {
+        // `//` only counts where it starts a reference.
+        "//" => lower.contains("src=\"//") || lower.contains("href=\"//"),
+        n => lower.contains(n),
+    })
+    .map(|s| s.to_string())
+    .collect()
 }
 
 #[test]
@@ -43,12 +45,22 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
     env.run(&["demo"]).ok();
     let dir = env.path("reports/demo");
     for kind in ["cumulative", "daily", "platforms"] {
-        assert_eq!(png_size(&dir.join(format!("{kind}.png"))), (1600, 900), "{kind}");
-        assert_eq!(png_size(&dir.join(format!("{kind}-print.png"))), (3200, 1800), "{kind}");
+        assert_eq!(
+            png_size(&dir.join(format!("{kind}.png"))),
+            (1600, 900),
+            "{kind}"
+        );
+        assert_eq!(
+            png_size(&dir.join(format!("{kind}-print.png"))),
+            (3200, 1800),
+            "{kind}"
+        );
         for suffix in ["", "-print"] {
             let texts = svg_texts(&env, &format!("reports/demo/{kind}{suffix}.svg"));
             assert!(
-                texts.iter().any(|t| t.starts_with("Mezinárodní den call center")),
+                texts
+                    .iter()
+                    .any(|t| t.starts_with("Mezinárodní den call center")),
                 "{kind}{suffix}: {texts:?}"
             );
         }
@@ -57,14 +69,23 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
     assert!(!dir.join("videos.png").exists());
 
     let texts = svg_texts(&env, "reports/demo/cumulative.svg");
-    assert!(texts.iter().any(|t| t == "8\u{a0}000 — 28.\u{a0}7."), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "8\u{a0}000 — 28.\u{a0}7."),
+        "{texts:?}"
+    );
     assert!(texts.iter().any(|t| t == "Celkem 9\u{a0}876"), "{texts:?}");
     assert!(texts.iter().any(|t| t == "YouTube 4\u{a0}103"), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("zhlédnutí")), "{texts:?}");
     let texts = svg_texts(&env, "reports/demo/daily.svg");
-    assert!(texts.iter().any(|t| t == "Zveřejnění 24.\u{a0}7."), "{texts:?}");
     assert!(
-        texts.iter().any(|t| t == "Nová zhlédnutí za den podle sítě, 24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020"),
+        texts.iter().any(|t| t == "Zveřejnění 24.\u{a0}7."),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t
+                == "Nová zhlédnutí za den podle sítě, 24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020"),
         "{texts:?}"
     );
     let texts = svg_texts(&env, "reports/demo/platforms.svg");
@@ -73,10 +94,7 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
     // The print size is the same drawing at twice the scale, not a bigger empty canvas.
     let web = env.read("reports/demo/platforms.svg");
     let print = env.read("reports/demo/platforms-print.svg");
-    assert_eq!(
-        web.matches("<text").count(),
-        print.matches("<text").count()
-    );
+    assert_eq!(web.matches("<text").count(), print.matches("<text").count());
 
     let cs = env.read("reports/demo/snippet.cs.txt");
     assert_eq!(
@@ -98,18 +116,42 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
     assert_eq!(json["days"].as_array().map(Vec::len), Some(69));
 
     let html = env.read("reports/demo/report.html");
-    assert!(html.starts_with("<!doctype html>\n<html lang=\"cs\">"), "{}", &html[..80]);
+    assert!(
+        html.starts_with("<!doctype html>\n<html lang=\"cs\">"),
+        "{}",
+        &html[..80]
+    );
     assert_eq!(external_references(&html), Vec::<String>::new());
-    assert!(html.contains("<svg viewBox=\"0 0 1600 820\""), "inline SVG charts");
+    assert!(
+        html.contains("<svg viewBox=\"0 0 1600 820\""),
+        "inline SVG charts"
+    );
     assert!(html.contains("8\u{a0}000 — 28.\u{a0}7."));
-    assert!(html.contains("Stav k 1.\u{a0}10.\u{a0}2020 00:00"), "freshness");
-    assert!(html.contains("zdroje: export (YouTube, Facebook a\u{a0}LinkedIn)"), "sources");
-    assert!(html.contains("Ukázka na syntetických datech"), "the demo note");
+    assert!(
+        html.contains("Stav k 1.\u{a0}10.\u{a0}2020 00:00"),
+        "freshness"
+    );
+    assert!(
+        html.contains("zdroje: export (YouTube, Facebook a\u{a0}LinkedIn)"),
+        "sources"
+    );
+    assert!(
+        html.contains("Ukázka na syntetických datech"),
+        "the demo note"
+    );
     assert!(html.contains("3112749605483751"), "per-video table");
 
     let md = env.read("reports/demo/summary.md");
-    assert!(md.contains("![Kumulativní počet zhlédnutí na YouTube, Facebooku a LinkedInu](cumulative.png)"), "{md}");
-    assert!(md.contains("](daily.png)") && md.contains("](platforms.png)"), "{md}");
+    assert!(
+        md.contains(
+            "![Kumulativní počet zhlédnutí na YouTube, Facebooku a LinkedInu](cumulative.png)"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("](daily.png)") && md.contains("](platforms.png)"),
+        "{md}"
+    );
     insta::assert_snapshot!("demo_summary_md", md);
 }
 
@@ -159,9 +201,18 @@ fn repost_csv() -> String {
     for i in 0..27 {
         let d = start + chrono::Duration::days(i);
         let decay = |peak: i64| (peak * 10 / (10 + i * 3)).max(1);
-        out.push_str(&format!("youtube,yt1,Conectart,views,daily,{d},{}\n", decay(300)));
-        out.push_str(&format!("youtube,yt2,Partner a.s.,views,daily,{d},{}\n", decay(120)));
-        out.push_str(&format!("facebook,fb1,Conectart,views,daily,{d},{}\n", decay(200)));
+        out.push_str(&format!(
+            "youtube,yt1,Conectart,views,daily,{d},{}\n",
+            decay(300)
+        ));
+        out.push_str(&format!(
+            "youtube,yt2,Partner a.s.,views,daily,{d},{}\n",
+            decay(120)
+        ));
+        out.push_str(&format!(
+            "facebook,fb1,Conectart,views,daily,{d},{}\n",
+            decay(200)
+        ));
     }
     out
 }
@@ -178,32 +229,54 @@ fn repost_env() -> Env {
 fn reposts_get_a_videos_chart_custom_size_and_style() {
     let env = repost_env();
     let r = env.run(&["report"]).ok();
-    assert!(r.stdout.contains("reports/repost/videos-1200x675.png"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("reports/repost/videos-1200x675.png"),
+        "{}",
+        r.stdout
+    );
     let dir = env.path("reports/repost");
     for kind in ["cumulative", "daily", "platforms", "videos"] {
-        assert_eq!(png_size(&dir.join(format!("{kind}-1200x675.png"))), (1200, 675), "{kind}");
+        assert_eq!(
+            png_size(&dir.join(format!("{kind}-1200x675.png"))),
+            (1200, 675),
+            "{kind}"
+        );
     }
-    assert!(!dir.join("cumulative.png").exists(), "only the configured size");
+    assert!(
+        !dir.join("cumulative.png").exists(),
+        "only the configured size"
+    );
 
     let texts = svg_texts(&env, "reports/repost/videos-1200x675.svg");
     let order: Vec<&String> = texts
         .iter()
         .filter(|t| ["Conectart", "Partner a.s."].contains(&t.as_str()))
         .collect();
-    assert_eq!(order, ["Conectart", "Conectart", "Partner a.s."], "sorted by views: {texts:?}");
+    assert_eq!(
+        order,
+        ["Conectart", "Conectart", "Partner a.s."],
+        "sorted by views: {texts:?}"
+    );
     assert!(texts.iter().any(|t| t == "ACME"), "logo text: {texts:?}");
-    assert!(texts.iter().any(|t| t == "Thank-you video, re-posted"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "Thank-you video, re-posted"),
+        "{texts:?}"
+    );
 
     // The span includes 31 Mar 2025: YouTube's Shorts counting change is marked.
     for kind in ["cumulative", "daily"] {
         let texts = svg_texts(&env, &format!("reports/repost/{kind}-1200x675.svg"));
         assert!(
-            texts.iter().any(|t| t == "YouTube changed view counting (Shorts), 31\u{a0}Mar\u{a0}2025"),
+            texts
+                .iter()
+                .any(|t| t == "YouTube changed view counting (Shorts), 31\u{a0}Mar\u{a0}2025"),
             "{kind}: {texts:?}"
         );
     }
     // The YouTube colour comes from [campaign.style.colors].
-    let svg = env.read("reports/repost/platforms-1200x675.svg").to_lowercase();
+    let svg = env
+        .read("reports/repost/platforms-1200x675.svg")
+        .to_lowercase();
     assert!(svg.contains("#00aa00"), "override colour");
     assert!(!svg.contains("#e01e14"), "default YouTube red replaced");
 
@@ -214,24 +287,47 @@ fn reposts_get_a_videos_chart_custom_size_and_style() {
     assert!(html.contains("<html lang=\"en\">"));
 
     // --size overrides the config; several sizes at once.
-    env.run(&["report", "--size", "web,print", "--out", "sized"]).ok();
+    env.run(&["report", "--size", "web,print", "--out", "sized"])
+        .ok();
     assert_eq!(png_size(&env.path("sized/repost/videos.png")), (1600, 900));
-    assert_eq!(png_size(&env.path("sized/repost/videos-print.png")), (3200, 1800));
+    assert_eq!(
+        png_size(&env.path("sized/repost/videos-print.png")),
+        (3200, 1800)
+    );
 }
 
 #[test]
 fn report_until_and_lang_reach_every_file() {
     let env = repost_env();
-    env.run(&["report", "--until", "2025-03-22", "--lang", "cs", "--out", "past"])
-        .ok();
+    env.run(&[
+        "report",
+        "--until",
+        "2025-03-22",
+        "--lang",
+        "cs",
+        "--out",
+        "past",
+    ])
+    .ok();
     // 20–22 March: 300+230+187 + 120+92+75 + 200+153+125 = 1 482 views.
     let cs = env.read("past/repost/snippet.cs.txt");
-    assert!(cs.starts_with("Video má již přes 1\u{a0}tisíc zhlédnutí na sítích YouTube a\u{a0}Facebook."), "{cs}");
+    assert!(
+        cs.starts_with(
+            "Video má již přes 1\u{a0}tisíc zhlédnutí na sítích YouTube a\u{a0}Facebook."
+        ),
+        "{cs}"
+    );
     let html = env.read("past/repost/report.html");
     assert!(html.contains("<html lang=\"cs\">"));
-    assert!(html.contains("Stav k 23.\u{a0}3.\u{a0}2025 00:00"), "as of the last reading before --until");
+    assert!(
+        html.contains("Stav k 23.\u{a0}3.\u{a0}2025 00:00"),
+        "as of the last reading before --until"
+    );
     let texts = svg_texts(&env, "past/repost/cumulative-1200x675.svg");
-    assert!(texts.iter().any(|t| t.starts_with("1\u{a0}000 — ")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("1\u{a0}000 — ")),
+        "{texts:?}"
+    );
     assert!(
         !texts.iter().any(|t| t.contains("Shorts")),
         "31 March is after --until: {texts:?}"
@@ -243,14 +339,24 @@ fn bad_sizes_and_colours_are_usage_errors() {
     let env = repost_env();
     let r = env.run(&["report", "--size", "huge"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("`huge` is not `web`, `print` or WIDTHxHEIGHT"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`huge` is not `web`, `print` or WIDTHxHEIGHT"),
+        "{}",
+        r.stderr
+    );
     env.write(
         "config/viewtally.toml",
         &REPOST_CONFIG.replace("youtube = \"#00aa00\"", "youtube = \"green\""),
     );
     let r = env.run(&["report"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("config/viewtally.toml:22:11: colour `green` is not `#rrggbb`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("config/viewtally.toml:22:11: colour `green` is not `#rrggbb`"),
+        "{}",
+        r.stderr
+    );
     assert!(!env.path("reports").exists(), "nothing written");
 }
 
@@ -272,7 +378,12 @@ fn chromium() -> Option<String> {
 }
 
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
-fn screenshot(chromium: &str, page: &Path, out: &Path, (width, height): (u32, u32)) -> image::RgbImage {
+fn screenshot(
+    chromium: &str,
+    page: &Path,
+    out: &Path,
+    (width, height): (u32, u32),
+) -> image::RgbImage {
     let profile = tempfile::tempdir().expect("profile dir");
     let mut child = Command::new(chromium)
         .args([
@@ -326,12 +437,21 @@ fn report_html_renders_in_headless_chromium() {
         let img = screenshot(&chromium, &page, &env.path(&format!("{name}.png")), size);
         assert_eq!((img.width(), img.height()), size, "{name}");
         let total = (img.width() * img.height()) as usize;
-        let inked = img.pixels().filter(|p| p.0.iter().any(|c| *c < 200)).count();
+        let inked = img
+            .pixels()
+            .filter(|p| p.0.iter().any(|c| *c < 200))
+            .count();
         let youtube_red = img
             .pixels()
             .filter(|p| p.0[0] > 190 && p.0[1] < 70 && p.0[2] < 70)
             .count();
-        assert!(inked * 100 > total * 3, "{name}: only {inked} of {total} pixels are not blank");
-        assert!(youtube_red > 2_000, "{name}: the charts did not render ({youtube_red} red pixels)");
+        assert!(
+            inked * 100 > total * 3,
+            "{name}: only {inked} of {total} pixels are not blank"
+        );
+        assert!(
+            youtube_red > 2_000,
+            "{name}: the charts did not render ({youtube_red} red pixels)"
+        );
     }
 }

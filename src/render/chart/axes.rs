@@ -65,8 +65,7 @@ where
 
     /// Width of a text in pixels; `em` in 1600×900 units.
     pub fn text_width(&self, text: &str, em: f64, weight: Weight) -> f64 {
-        self.fonts
-            .width(text, em * self.s, weight == Weight::Bold)
+        self.fonts.width(text, em * self.s, weight == Weight::Bold)
     }
 
     /// One line of text; `em` in 1600×900 units.
@@ -94,7 +93,12 @@ where
     }
 
     /// A polyline; `width` in 1600×900 units.
-    pub fn line(&self, points: &[(f64, f64)], color: RGBAColor, width: f64) -> Result<(), RenderError> {
+    pub fn line(
+        &self,
+        points: &[(f64, f64)],
+        color: RGBAColor,
+        width: f64,
+    ) -> Result<(), RenderError> {
         let pts: Vec<(i32, i32)> = points
             .iter()
             .map(|&(x, y)| (x.round() as i32, y.round() as i32))
@@ -133,7 +137,12 @@ where
         Ok(())
     }
 
-    pub fn rect(&self, (x0, y0): (f64, f64), (x1, y1): (f64, f64), color: RGBAColor) -> Result<(), RenderError> {
+    pub fn rect(
+        &self,
+        (x0, y0): (f64, f64),
+        (x1, y1): (f64, f64),
+        color: RGBAColor,
+    ) -> Result<(), RenderError> {
         self.area
             .draw(&Rectangle::new(
                 [
@@ -160,7 +169,11 @@ where
         let c = (x.round() as i32, y.round() as i32);
         let r = self.u(r).round().max(2.0) as i32;
         self.area
-            .draw(&Circle::new(c, r + (r / 3).max(1), theme::BACKGROUND.filled()))
+            .draw(&Circle::new(
+                c,
+                r + (r / 3).max(1),
+                theme::BACKGROUND.filled(),
+            ))
             .map_err(de)?;
         self.area
             .draw(&Circle::new(c, r, color.filled()))
@@ -198,7 +211,14 @@ where
 
     /// Words of `text` broken into lines no wider than `width` (at most `max_lines`; the last
     /// one ends with "…" when the text is longer).
-    pub fn wrap(&self, text: &str, em: f64, weight: Weight, width: f64, max_lines: usize) -> Vec<String> {
+    pub fn wrap(
+        &self,
+        text: &str,
+        em: f64,
+        weight: Weight,
+        width: f64,
+        max_lines: usize,
+    ) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         let mut current = String::new();
         for word in text.split(' ') {
@@ -295,24 +315,57 @@ where
     let mut bottom = p.h - p.u(if canvas.frame { 28.0 } else { 12.0 });
     if canvas.frame {
         for line in p.wrap(&chart.texts.title, theme::TITLE, Weight::Bold, width, 2) {
-            p.text(&line, (pad, y), theme::TITLE, Weight::Bold, theme::INK, (HPos::Left, VPos::Top))?;
+            p.text(
+                &line,
+                (pad, y),
+                theme::TITLE,
+                Weight::Bold,
+                theme::INK,
+                (HPos::Left, VPos::Top),
+            )?;
             y += p.u(theme::TITLE * 1.22);
         }
         y += p.u(8.0);
         for line in p.wrap(subtitle, theme::SUBTITLE, Weight::Regular, width, 2) {
-            p.text(&line, (pad, y), theme::SUBTITLE, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Top))?;
+            p.text(
+                &line,
+                (pad, y),
+                theme::SUBTITLE,
+                Weight::Regular,
+                theme::MUTED,
+                (HPos::Left, VPos::Top),
+            )?;
             y += p.u(theme::SUBTITLE * 1.3);
         }
         // Source line left, logo text right, on one baseline.
         let logo_w = match &chart.texts.logo {
             Some(logo) => {
-                p.text(logo, (p.w - pad, bottom), theme::SUBTITLE, Weight::Bold, theme::MUTED, (HPos::Right, VPos::Bottom))?;
+                p.text(
+                    logo,
+                    (p.w - pad, bottom),
+                    theme::SUBTITLE,
+                    Weight::Bold,
+                    theme::MUTED,
+                    (HPos::Right, VPos::Bottom),
+                )?;
                 p.text_width(logo, theme::SUBTITLE, Weight::Bold) + p.u(40.0)
             }
             None => 0.0,
         };
-        let source = p.ellipsize(&chart.texts.source, theme::SMALL, Weight::Regular, width - logo_w);
-        p.text(&source, (pad, bottom), theme::SMALL, Weight::Regular, theme::FAINT, (HPos::Left, VPos::Bottom))?;
+        let source = p.ellipsize(
+            &chart.texts.source,
+            theme::SMALL,
+            Weight::Regular,
+            width - logo_w,
+        );
+        p.text(
+            &source,
+            (pad, bottom),
+            theme::SMALL,
+            Weight::Regular,
+            theme::FAINT,
+            (HPos::Left, VPos::Bottom),
+        )?;
         bottom -= p.u(theme::SMALL * 1.9);
     }
     if !key.is_empty() {
@@ -326,9 +379,20 @@ where
                 y += p.u(theme::LABEL * 1.4);
             }
             let mid = y + p.u(theme::LABEL * 0.5);
-            p.rect((x, mid - sq / 2.0), (x + sq, mid + sq / 2.0), item.color.to_rgba())?;
+            p.rect(
+                (x, mid - sq / 2.0),
+                (x + sq, mid + sq / 2.0),
+                item.color.to_rgba(),
+            )?;
             x += sq + p.u(10.0);
-            p.text(&item.text, (x, mid), theme::LABEL, Weight::Bold, item.color, (HPos::Left, VPos::Center))?;
+            p.text(
+                &item.text,
+                (x, mid),
+                theme::LABEL,
+                Weight::Bold,
+                item.color,
+                (HPos::Left, VPos::Center),
+            )?;
             x += tw + p.u(32.0);
         }
         y += p.u(theme::LABEL * 1.4);
@@ -366,7 +430,11 @@ impl Scale {
 /// Round ticks from 0 up to at most `max`: steps of 1, 2, 2.5 or 5 × 10ⁿ, about five of them.
 /// The plot may reach above the last tick (gridlines need not close the top).
 pub fn nice_ticks(max: f64) -> Vec<f64> {
-    let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
     let raw = max / 5.0;
     let mag = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -521,12 +589,23 @@ where
     }
     for (i, (x, label)) in labels.iter().enumerate() {
         let major = i % every == 0;
-        p.line(&[(*x, y0), (*x, y0 + p.u(if major { 10.0 } else { 5.0 }))], theme::AXIS.to_rgba(), 1.5)?;
+        p.line(
+            &[(*x, y0), (*x, y0 + p.u(if major { 10.0 } else { 5.0 }))],
+            theme::AXIS.to_rgba(),
+            1.5,
+        )?;
         if major {
             // A label of the first or last tick stays inside the canvas.
             let half = p.text_width(label, theme::LABEL, Weight::Regular) / 2.0;
             let x = x.max(half + p.u(8.0)).min(p.w - half - p.u(8.0));
-            p.text(label, (x, y0 + p.u(16.0)), theme::LABEL, Weight::Regular, theme::MUTED, (HPos::Center, VPos::Top))?;
+            p.text(
+                label,
+                (x, y0 + p.u(16.0)),
+                theme::LABEL,
+                Weight::Regular,
+                theme::MUTED,
+                (HPos::Center, VPos::Top),
+            )?;
         }
     }
     Ok(())
@@ -547,7 +626,12 @@ pub enum Change {
 }
 
 /// The counting changes inside `[first, last]` for these platforms, with their labels.
-pub fn counting_changes(loc: &Locale, platforms: &[Platform], first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, String)> {
+pub fn counting_changes(
+    loc: &Locale,
+    platforms: &[Platform],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Vec<(NaiveDate, String)> {
     COUNTING_CHANGES
         .iter()
         .filter(|(p, _, _)| platforms.contains(p))
@@ -588,7 +672,11 @@ where
     let mut y = top + p.u(theme::SMALL * 0.7);
     let mut rect;
     loop {
-        let x0 = if right { x + p.u(8.0) } else { x - p.u(8.0) - w };
+        let x0 = if right {
+            x + p.u(8.0)
+        } else {
+            x - p.u(8.0) - w
+        };
         rect = Rect {
             x0,
             y0: y - p.u(theme::SMALL * 0.62),
@@ -600,7 +688,14 @@ where
         }
         y += p.u(theme::SMALL * 1.4);
     }
-    p.boxed_text(text, (if right { rect.x0 } else { rect.x1 }, y), theme::SMALL, Weight::Regular, theme::MARK, if right { HPos::Left } else { HPos::Right })
+    p.boxed_text(
+        text,
+        (if right { rect.x0 } else { rect.x1 }, y),
+        theme::SMALL,
+        Weight::Regular,
+        theme::MARK,
+        if right { HPos::Left } else { HPos::Right },
+    )
 }
 
 /// Days since the Unix epoch as a float (the time axis unit).
@@ -619,8 +714,14 @@ mod tests {
 
     #[test]
     fn nice_ticks_are_round() {
-        assert_eq!(nice_ticks(10_600.0), vec![0.0, 2500.0, 5000.0, 7500.0, 10000.0]);
-        assert_eq!(nice_ticks(9876.0), vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0]);
+        assert_eq!(
+            nice_ticks(10_600.0),
+            vec![0.0, 2500.0, 5000.0, 7500.0, 10000.0]
+        );
+        assert_eq!(
+            nice_ticks(9876.0),
+            vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0]
+        );
         assert_eq!(nice_ticks(3.0), vec![0.0, 1.0, 2.0, 3.0]);
         assert_eq!(nice_ticks(1_375_000.0), vec![0.0, 500_000.0, 1_000_000.0]);
         assert_eq!(nice_ticks(0.0), vec![0.0, 1.0]);
@@ -639,8 +740,14 @@ mod tests {
         let (u, _) = date_ticks(d(2020, 7, 24), d(2024, 6, 30));
         assert_eq!(u, TickUnit::Months(12));
         let cs = Locale::new(Language::Cs);
-        assert_eq!(date_tick_label(&cs, TickUnit::Months(1), d(2021, 1, 1), false), "leden 2021");
-        assert_eq!(date_tick_label(&cs, TickUnit::Months(1), d(2021, 2, 1), false), "únor");
+        assert_eq!(
+            date_tick_label(&cs, TickUnit::Months(1), d(2021, 1, 1), false),
+            "leden 2021"
+        );
+        assert_eq!(
+            date_tick_label(&cs, TickUnit::Months(1), d(2021, 2, 1), false),
+            "únor"
+        );
     }
 
     #[test]
@@ -648,8 +755,17 @@ mod tests {
         let en = Locale::new(Language::En);
         let all = counting_changes(&en, &[Platform::Youtube], d(2025, 1, 1), d(2026, 12, 31));
         assert_eq!(all.len(), 2);
-        assert!(all[0].1.starts_with("YouTube changed view counting (Shorts)"), "{all:?}");
-        assert!(counting_changes(&en, &[Platform::Facebook], d(2025, 1, 1), d(2026, 12, 31)).is_empty());
-        assert!(counting_changes(&en, &[Platform::Youtube], d(2020, 7, 24), d(2020, 9, 30)).is_empty());
+        assert!(
+            all[0]
+                .1
+                .starts_with("YouTube changed view counting (Shorts)"),
+            "{all:?}"
+        );
+        assert!(
+            counting_changes(&en, &[Platform::Facebook], d(2025, 1, 1), d(2026, 12, 31)).is_empty()
+        );
+        assert!(
+            counting_changes(&en, &[Platform::Youtube], d(2020, 7, 24), d(2020, 9, 30)).is_empty()
+        );
     }
 }

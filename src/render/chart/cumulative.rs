@@ -28,14 +28,25 @@ fn day_start(d: NaiveDate, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
     }
 }
 
-pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart, canvas: &Canvas) -> Result<(), RenderError>
+pub(super) fn draw<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    canvas: &Canvas,
+) -> Result<(), RenderError>
 where
     DB::ErrorType: 'static,
 {
     let (tl, loc) = (chart.tl, chart.loc);
     let body = axes::frame(p, chart, canvas, &subtitle(chart), &[])?;
     let (Some(first), Some(last)) = (tl.points.first(), tl.points.last()) else {
-        p.text(loc.strings.no_data, (body.left, body.top + p.u(40.0)), theme::LABEL, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Top))?;
+        p.text(
+            loc.strings.no_data,
+            (body.left, body.top + p.u(40.0)),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )?;
         return Ok(());
     };
     let tz = tl.tz;
@@ -84,7 +95,12 @@ where
     let right = body.right - label_w - p.u(20.0);
     let bottom = body.bottom - p.u(theme::LABEL * 1.2 + 26.0);
     let changes = axes::counting_changes(loc, &tl.platforms, first_day, last_day);
-    let top = body.top + if changes.is_empty() { 0.0 } else { p.u(theme::SMALL * 1.8) };
+    let top = body.top
+        + if changes.is_empty() {
+            0.0
+        } else {
+            p.u(theme::SMALL * 1.8)
+        };
     let x = Scale::new(x_start, x_end, left, right);
     let y = Scale::new(0.0, y_top, bottom, top);
 
@@ -100,21 +116,36 @@ where
             total: 0,
         });
     }
-    points.extend(thin(&tl.points, &x, (right - left).max(1.0) as usize * 2).into_iter().cloned());
+    points.extend(
+        thin(&tl.points, &x, (right - left).max(1.0) as usize * 2)
+            .into_iter()
+            .cloned(),
+    );
 
     // Stacked bands, one polygon per platform.
-    let mut lower: Vec<(f64, f64)> = points.iter().map(|q| (x.map(days(q.at)), y.map(0.0))).collect();
+    let mut lower: Vec<(f64, f64)> = points
+        .iter()
+        .map(|q| (x.map(days(q.at)), y.map(0.0)))
+        .collect();
     for (k, pl) in tl.platforms.iter().enumerate() {
         let upper: Vec<(f64, f64)> = points
             .iter()
-            .map(|q| (x.map(days(q.at)), y.map(q.platforms[..=k].iter().sum::<i64>() as f64)))
+            .map(|q| {
+                (
+                    x.map(days(q.at)),
+                    y.map(q.platforms[..=k].iter().sum::<i64>() as f64),
+                )
+            })
             .collect();
         let mut poly = upper.clone();
         poly.extend(lower.iter().rev());
         p.polygon(&poly, chart.palette.platform(*pl).to_rgba())?;
         lower = upper;
     }
-    let top_line: Vec<(f64, f64)> = points.iter().map(|q| (x.map(days(q.at)), y.map(q.total as f64))).collect();
+    let top_line: Vec<(f64, f64)> = points
+        .iter()
+        .map(|q| (x.map(days(q.at)), y.map(q.total as f64)))
+        .collect();
     p.line(&top_line, theme::INK.to_rgba(), 2.5)?;
 
     // Baseline and date ticks.
@@ -144,7 +175,11 @@ where
             Some(at) => {
                 let c = (x.map(days(at)), ly);
                 p.dot(c, 8.0, theme::INK)?;
-                let text = format!("{} — {}", loc.number(m.threshold), loc.short_date(local_date(at, tz)));
+                let text = format!(
+                    "{} — {}",
+                    loc.number(m.threshold),
+                    loc.short_date(local_date(at, tz))
+                );
                 let w = p.text_width(&text, theme::LABEL, Weight::Bold);
                 let half = p.u(theme::LABEL) * 0.62 + p.u(2.0);
                 let gap = p.u(18.0);
@@ -157,26 +192,66 @@ where
                 ];
                 let fits = |&(lx, cy, h): &(f64, f64, HPos)| {
                     let x0 = if matches!(h, HPos::Right) { lx - w } else { lx };
-                    let r = Rect { x0: x0 - p.u(6.0), y0: cy - half, x1: x0 + w + p.u(6.0), y1: cy + half };
-                    r.x0 >= left && r.x1 <= right + label_w && r.y0 >= top - p.u(4.0) && !placed.iter().any(|o| o.overlaps(&r))
+                    let r = Rect {
+                        x0: x0 - p.u(6.0),
+                        y0: cy - half,
+                        x1: x0 + w + p.u(6.0),
+                        y1: cy + half,
+                    };
+                    r.x0 >= left
+                        && r.x1 <= right + label_w
+                        && r.y0 >= top - p.u(4.0)
+                        && !placed.iter().any(|o| o.overlaps(&r))
                 };
-                let (lx, cy, h) = candidates.iter().copied().find(|c| fits(c)).unwrap_or(candidates[0]);
-                placed.push(p.boxed_text(&text, (lx, cy), theme::LABEL, Weight::Bold, theme::INK, h)?);
+                let (lx, cy, h) = candidates
+                    .iter()
+                    .copied()
+                    .find(|c| fits(c))
+                    .unwrap_or(candidates[0]);
+                placed.push(p.boxed_text(
+                    &text,
+                    (lx, cy),
+                    theme::LABEL,
+                    Weight::Bold,
+                    theme::INK,
+                    h,
+                )?);
             }
             None => {
                 let mut text = format!("{} {}", loc.strings.milestone, loc.number(m.threshold));
-                if let Some(eta) = tl.forecast.as_ref().filter(|f| f.threshold == m.threshold).and_then(|f| f.eta) {
-                    text.push_str(&format!(" · {} {}", loc.strings.eta.to_lowercase(), loc.short_date(local_date(eta, tz))));
+                if let Some(eta) = tl
+                    .forecast
+                    .as_ref()
+                    .filter(|f| f.threshold == m.threshold)
+                    .and_then(|f| f.eta)
+                {
+                    text.push_str(&format!(
+                        " · {} {}",
+                        loc.strings.eta.to_lowercase(),
+                        loc.short_date(local_date(eta, tz))
+                    ));
                 }
                 let half = p.u(theme::SMALL) * 0.62 + p.u(2.0);
                 let lx = left + p.u(14.0);
                 let w = p.text_width(&text, theme::SMALL, Weight::Regular);
                 let mut cy = ly - half - p.u(4.0);
-                let r = Rect { x0: lx, y0: cy - half, x1: lx + w, y1: cy + half };
+                let r = Rect {
+                    x0: lx,
+                    y0: cy - half,
+                    x1: lx + w,
+                    y1: cy + half,
+                };
                 if placed.iter().any(|o| o.overlaps(&r)) || r.y0 < top - p.u(4.0) {
                     cy = ly + half + p.u(4.0);
                 }
-                placed.push(p.boxed_text(&text, (lx, cy), theme::SMALL, Weight::Regular, theme::MARK, HPos::Left)?);
+                placed.push(p.boxed_text(
+                    &text,
+                    (lx, cy),
+                    theme::SMALL,
+                    Weight::Regular,
+                    theme::MARK,
+                    HPos::Left,
+                )?);
             }
         }
     }
@@ -185,10 +260,22 @@ where
     for l in &mut labels {
         l.y = y.map(l.want);
     }
-    spread(&mut labels, p.u(theme::LABEL * 1.25), top + p.u(theme::LABEL * 0.5), y0 - p.u(theme::LABEL * 0.5));
+    spread(
+        &mut labels,
+        p.u(theme::LABEL * 1.25),
+        top + p.u(theme::LABEL * 0.5),
+        y0 - p.u(theme::LABEL * 0.5),
+    );
     let lx = right + p.u(16.0);
     for l in &labels {
-        p.text(&l.text, (lx, l.y), theme::LABEL, l.weight, l.color, (HPos::Left, VPos::Center))?;
+        p.text(
+            &l.text,
+            (lx, l.y),
+            theme::LABEL,
+            l.weight,
+            l.color,
+            (HPos::Left, VPos::Center),
+        )?;
     }
     Ok(())
 }
@@ -214,7 +301,11 @@ fn spread(labels: &mut [EdgeLabel], gap: f64, top: f64, bottom: f64) {
         let overflow = last.y - bottom;
         if overflow > 0.0 {
             for i in (0..labels.len()).rev() {
-                let max = if i + 1 == labels.len() { bottom } else { labels[i + 1].y - gap };
+                let max = if i + 1 == labels.len() {
+                    bottom
+                } else {
+                    labels[i + 1].y - gap
+                };
                 labels[i].y = labels[i].y.min(max);
             }
         }

@@ -101,10 +101,17 @@ pub(super) fn subtitle(chart: &Chart) -> String {
         (Some(a), Some(b)) => chart.loc.period(a.date, b.date),
         _ => String::new(),
     };
-    pattern.replace("{period}", &period).trim_end_matches(", ").to_string()
+    pattern
+        .replace("{period}", &period)
+        .trim_end_matches(", ")
+        .to_string()
 }
 
-pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart, canvas: &Canvas) -> Result<(), RenderError>
+pub(super) fn draw<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    canvas: &Canvas,
+) -> Result<(), RenderError>
 where
     DB::ErrorType: 'static,
 {
@@ -120,23 +127,42 @@ where
     let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
     let (_, bars) = bars(tl);
     let (Some(first), Some(last)) = (bars.first(), bars.last()) else {
-        p.text(loc.strings.no_data, (body.left, body.top + p.u(40.0)), theme::LABEL, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Top))?;
+        p.text(
+            loc.strings.no_data,
+            (body.left, body.top + p.u(40.0)),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )?;
         return Ok(());
     };
     let (first_day, end_day) = (first.start, last.end);
     let last_day = end_day - Duration::days(1);
-    let peak = bars.iter().max_by_key(|b| (b.total(), std::cmp::Reverse(b.start))).map(|b| b.total()).unwrap_or(0);
+    let peak = bars
+        .iter()
+        .max_by_key(|b| (b.total(), std::cmp::Reverse(b.start)))
+        .map(|b| b.total())
+        .unwrap_or(0);
     let y_top = (peak as f64 * 1.12).max(1.0);
     let ticks = axes::nice_ticks(y_top);
 
-    let launch = tl.launched.map(|l| local_date(l, tl.tz)).filter(|d| *d >= first_day && *d < end_day);
+    let launch = tl
+        .launched
+        .map(|l| local_date(l, tl.tz))
+        .filter(|d| *d >= first_day && *d < end_day);
     let changes = axes::counting_changes(loc, &tl.platforms, first_day, last_day);
     let markers = launch.is_some() as usize + changes.len();
 
     let left = body.left + axes::y_label_width(p, loc, &ticks);
     let right = body.right;
     let bottom = body.bottom - p.u(theme::LABEL * 1.2 + 26.0);
-    let top = body.top + if markers > 0 { p.u(theme::SMALL * 1.8) } else { 0.0 };
+    let top = body.top
+        + if markers > 0 {
+            p.u(theme::SMALL * 1.8)
+        } else {
+            0.0
+        };
     let off = |d: NaiveDate| (d - first_day).num_days() as f64;
     let x = Scale::new(0.0, off(end_day), left, right);
     let y = Scale::new(0.0, y_top, bottom, top);
@@ -151,13 +177,21 @@ where
         let w = p.text_width(&text, theme::LABEL, Weight::Bold);
         let cx = cx.max(p.u(theme::PAD) / 2.0 + w / 2.0);
         let ty = y.map(peak as f64) - p.u(8.0);
-        placed.push(Rect { x0: cx - w / 2.0, y0: ty - p.u(theme::LABEL), x1: cx + w / 2.0, y1: ty });
+        placed.push(Rect {
+            x0: cx - w / 2.0,
+            y0: ty - p.u(theme::LABEL),
+            x1: cx + w / 2.0,
+            y1: ty,
+        });
         peak_label = Some((text, cx, ty));
     }
 
     // Launch day and counting changes: a label on top and a dotted line down to the bar.
     let bar_top = |d: NaiveDate| {
-        let v = bars.iter().find(|b| b.start <= d && d < b.end).map_or(0, |b| b.total());
+        let v = bars
+            .iter()
+            .find(|b| b.start <= d && d < b.end)
+            .map_or(0, |b| b.total());
         let mut t = y.map(v as f64) - p.u(8.0);
         if v == peak && peak > 0 {
             t -= p.u(theme::LABEL * 1.1);
@@ -172,9 +206,16 @@ where
     for (d, text) in &marks {
         let cx = x.map(off(*d) + 0.5);
         let w = p.text_width(text, theme::SMALL, Weight::Regular);
-        let lx = (cx - w / 2.0).max(p.u(theme::PAD) / 2.0).min(p.w - w - p.u(theme::PAD) / 2.0);
+        let lx = (cx - w / 2.0)
+            .max(p.u(theme::PAD) / 2.0)
+            .min(p.w - w - p.u(theme::PAD) / 2.0);
         let mut cy = body.top + p.u(theme::SMALL * 0.7);
-        let mut r = Rect { x0: lx - p.u(6.0), y0: cy - p.u(theme::SMALL) * 0.62, x1: lx + w + p.u(6.0), y1: cy + p.u(theme::SMALL) * 0.62 };
+        let mut r = Rect {
+            x0: lx - p.u(6.0),
+            y0: cy - p.u(theme::SMALL) * 0.62,
+            x1: lx + w + p.u(6.0),
+            y1: cy + p.u(theme::SMALL) * 0.62,
+        };
         while placed.iter().any(|o| o.overlaps(&r)) && cy < bottom - p.u(80.0) {
             cy += p.u(theme::SMALL * 1.4);
             r.y0 += p.u(theme::SMALL * 1.4);
@@ -182,23 +223,44 @@ where
         }
         let end = bar_top(*d);
         if end > r.y1 + p.u(4.0) {
-            p.dashed((cx, r.y1 + p.u(4.0)), (cx, end), theme::MARK.mix(0.8), 1.5, 4.0)?;
+            p.dashed(
+                (cx, r.y1 + p.u(4.0)),
+                (cx, end),
+                theme::MARK.mix(0.8),
+                1.5,
+                4.0,
+            )?;
         }
-        placed.push(p.boxed_text(text, (lx, cy), theme::SMALL, Weight::Regular, theme::MARK, HPos::Left)?);
+        placed.push(p.boxed_text(
+            text,
+            (lx, cy),
+            theme::SMALL,
+            Weight::Regular,
+            theme::MARK,
+            HPos::Left,
+        )?);
     }
 
     // Bars: platforms stacked in the timeline's order, a thin gap between bars when there is
     // room for one.
     for bar in &bars {
         let (x0, x1) = (x.map(off(bar.start)), x.map(off(bar.end)));
-        let inset = if x1 - x0 > p.u(6.0) { ((x1 - x0) * 0.12).max(1.0) } else { 0.0 };
+        let inset = if x1 - x0 > p.u(6.0) {
+            ((x1 - x0) * 0.12).max(1.0)
+        } else {
+            0.0
+        };
         let mut base = 0i64;
         for (k, v) in bar.values.iter().enumerate() {
             if *v <= 0 {
                 continue;
             }
             let color = chart.palette.platform(tl.platforms[k]);
-            p.rect((x0 + inset, y.map((base + v) as f64)), (x1 - inset, y.map(base as f64)), color.to_rgba())?;
+            p.rect(
+                (x0 + inset, y.map((base + v) as f64)),
+                (x1 - inset, y.map(base as f64)),
+                color.to_rgba(),
+            )?;
             base += v;
         }
     }
@@ -206,12 +268,23 @@ where
     p.line(&[(left, y0), (right, y0)], theme::AXIS.to_rgba(), 2.0)?;
     axes::x_date_axis(p, loc, first_day, last_day, y0, |d| {
         // Ticks at the middle of a day's bar; at a week's or month's start otherwise.
-        let mid = if bars.len() == tl.days.len() { 0.5 } else { 0.0 };
+        let mid = if bars.len() == tl.days.len() {
+            0.5
+        } else {
+            0.0
+        };
         (d >= first_day && d < end_day).then(|| x.map(off(d) + mid))
     })?;
 
     if let Some((text, cx, ty)) = peak_label {
-        p.text(&text, (cx, ty), theme::LABEL, Weight::Bold, theme::INK, (HPos::Center, VPos::Bottom))?;
+        p.text(
+            &text,
+            (cx, ty),
+            theme::LABEL,
+            Weight::Bold,
+            theme::INK,
+            (HPos::Center, VPos::Bottom),
+        )?;
     }
     Ok(())
 }
@@ -226,7 +299,13 @@ mod tests {
         assert_eq!(Bucket::for_span(365), Bucket::Week);
         assert_eq!(Bucket::for_span(2000), Bucket::Month);
         let d = NaiveDate::from_ymd_opt(2020, 7, 24).unwrap(); // a Friday
-        assert_eq!(Bucket::Week.start(d), NaiveDate::from_ymd_opt(2020, 7, 20).unwrap());
-        assert_eq!(Bucket::Month.next(Bucket::Month.start(d)), NaiveDate::from_ymd_opt(2020, 8, 1).unwrap());
+        assert_eq!(
+            Bucket::Week.start(d),
+            NaiveDate::from_ymd_opt(2020, 7, 20).unwrap()
+        );
+        assert_eq!(
+            Bucket::Month.next(Bucket::Month.start(d)),
+            NaiveDate::from_ymd_opt(2020, 8, 1).unwrap()
+        );
     }
 }

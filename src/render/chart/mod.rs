@@ -85,7 +85,12 @@ impl ChartKind {
         }
     }
 
-    fn draw<DB: DrawingBackend>(self, p: &Painter<DB>, chart: &Chart, canvas: &Canvas) -> Result<(), RenderError>
+    fn draw<DB: DrawingBackend>(
+        self,
+        p: &Painter<DB>,
+        chart: &Chart,
+        canvas: &Canvas,
+    ) -> Result<(), RenderError>
     where
         DB::ErrorType: 'static,
     {
@@ -152,7 +157,12 @@ impl Canvas {
 }
 
 /// Draw a chart into a PNG file.
-pub fn png(kind: ChartKind, chart: &Chart, canvas: &Canvas, path: &Path) -> Result<(), RenderError> {
+pub fn png(
+    kind: ChartKind,
+    chart: &Chart,
+    canvas: &Canvas,
+    path: &Path,
+) -> Result<(), RenderError> {
     text::fonts()?;
     let root = BitMapBackend::new(path, (canvas.w, canvas.h)).into_drawing_area();
     let p = Painter::new(&root, TextMode::Raster, canvas)?;

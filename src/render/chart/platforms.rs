@@ -11,14 +11,21 @@ use crate::render::RenderError;
 
 pub(super) fn subtitle(chart: &Chart) -> String {
     let (tl, loc) = (chart.tl, chart.loc);
-    let date = tl.as_of.map(|t| loc.date(local_date(t, tl.tz))).unwrap_or_default();
+    let date = tl
+        .as_of
+        .map(|t| loc.date(local_date(t, tl.tz)))
+        .unwrap_or_default();
     loc.strings
         .platforms_subtitle
         .replace("{total}", &loc.number(tl.total()))
         .replace("{date}", &date)
 }
 
-pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart, canvas: &Canvas) -> Result<(), RenderError>
+pub(super) fn draw<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    canvas: &Canvas,
+) -> Result<(), RenderError>
 where
     DB::ErrorType: 'static,
 {
@@ -53,13 +60,25 @@ pub(super) struct HBar {
 }
 
 /// Horizontal bars from the top of `body`: labels left, bars, value (and share) right.
-pub(super) fn hbars<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart, body: &Body, bars: &[HBar]) -> Result<(), RenderError>
+pub(super) fn hbars<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    body: &Body,
+    bars: &[HBar],
+) -> Result<(), RenderError>
 where
     DB::ErrorType: 'static,
 {
     let loc = chart.loc;
     if bars.is_empty() {
-        p.text(loc.strings.no_data, (body.left, body.top + p.u(40.0)), theme::LABEL, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Top))?;
+        p.text(
+            loc.strings.no_data,
+            (body.left, body.top + p.u(40.0)),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )?;
         return Ok(());
     }
     let width = body.right - body.left;
@@ -69,7 +88,9 @@ where
         .map(|b| {
             (
                 p.ellipsize(&b.label, theme::LABEL, Weight::Bold, label_max),
-                b.detail.as_ref().map(|d| p.ellipsize(d, theme::SMALL, Weight::Regular, label_max)),
+                b.detail
+                    .as_ref()
+                    .map(|d| p.ellipsize(d, theme::SMALL, Weight::Regular, label_max)),
             )
         })
         .collect();
@@ -77,7 +98,9 @@ where
         .iter()
         .map(|(l, d)| {
             let lw = p.text_width(l, theme::LABEL, Weight::Bold);
-            let dw = d.as_ref().map_or(0.0, |d| p.text_width(d, theme::SMALL, Weight::Regular));
+            let dw = d
+                .as_ref()
+                .map_or(0.0, |d| p.text_width(d, theme::SMALL, Weight::Regular));
             lw.max(dw)
         })
         .fold(0.0, f64::max);
@@ -89,7 +112,9 @@ where
         .iter()
         .map(|(v, s)| {
             p.text_width(v, theme::LABEL, Weight::Bold)
-                + s.as_ref().map_or(0.0, |s| p.u(12.0) + p.text_width(s, theme::LABEL, Weight::Regular))
+                + s.as_ref().map_or(0.0, |s| {
+                    p.u(12.0) + p.text_width(s, theme::LABEL, Weight::Regular)
+                })
         })
         .fold(0.0, f64::max);
     let x0 = body.left + label_w + p.u(20.0);
@@ -107,17 +132,49 @@ where
             Some(_) => (cy - p.u(theme::SMALL * 0.62), cy + p.u(theme::LABEL * 0.62)),
             None => (cy, cy),
         };
-        p.text(label, (body.left, ly), theme::LABEL, Weight::Bold, bar.text_color, (HPos::Left, VPos::Center))?;
+        p.text(
+            label,
+            (body.left, ly),
+            theme::LABEL,
+            Weight::Bold,
+            bar.text_color,
+            (HPos::Left, VPos::Center),
+        )?;
         if let Some(d) = detail {
-            p.text(d, (body.left, dy), theme::SMALL, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Center))?;
+            p.text(
+                d,
+                (body.left, dy),
+                theme::SMALL,
+                Weight::Regular,
+                theme::MUTED,
+                (HPos::Left, VPos::Center),
+            )?;
         }
         let x1 = x.map(bar.value as f64).max(x0 + 1.0);
-        p.rect((x0, cy - thick / 2.0), (x1, cy + thick / 2.0), bar.color.to_rgba())?;
+        p.rect(
+            (x0, cy - thick / 2.0),
+            (x1, cy + thick / 2.0),
+            bar.color.to_rgba(),
+        )?;
         let vx = x1 + p.u(12.0);
-        p.text(value, (vx, cy), theme::LABEL, Weight::Bold, theme::INK, (HPos::Left, VPos::Center))?;
+        p.text(
+            value,
+            (vx, cy),
+            theme::LABEL,
+            Weight::Bold,
+            theme::INK,
+            (HPos::Left, VPos::Center),
+        )?;
         if let Some(s) = share {
             let sx = vx + p.text_width(value, theme::LABEL, Weight::Bold) + p.u(12.0);
-            p.text(s, (sx, cy), theme::LABEL, Weight::Regular, theme::MUTED, (HPos::Left, VPos::Center))?;
+            p.text(
+                s,
+                (sx, cy),
+                theme::LABEL,
+                Weight::Regular,
+                theme::MUTED,
+                (HPos::Left, VPos::Center),
+            )?;
         }
         cy += band;
     }

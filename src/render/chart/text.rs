@@ -17,7 +17,8 @@ use crate::render::RenderError;
 
 /// The font family SVG text asks for: the bundled Inter where the viewer has it, else faces of
 /// similar or narrower width, so labels measured with Inter still fit.
-pub const FONT_FAMILY: &str = "Inter, Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif";
+pub const FONT_FAMILY: &str =
+    "Inter, Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif";
 const FONT_REGULAR: &[u8] = include_bytes!("../fonts/Inter-Regular.otf");
 const FONT_BOLD: &[u8] = include_bytes!("../fonts/Inter-SemiBold.otf");
 

@@ -95,8 +95,10 @@ mod tests {
 
     #[test]
     fn overrides_and_readable_text_colours() {
-        let mut colors = PlatformColors::default();
-        colors.youtube = Some(HexColor(0xff, 0xee, 0x00));
+        let colors = PlatformColors {
+            youtube: Some(HexColor(0xff, 0xee, 0x00)),
+            ..Default::default()
+        };
         let p = Palette::new(&colors);
         assert_eq!(p.platform(Platform::Youtube), RGBColor(0xff, 0xee, 0x00));
         assert!(contrast_on_white(p.platform_text(Platform::Youtube)) >= 4.5);

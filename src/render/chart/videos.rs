@@ -29,7 +29,10 @@ pub(super) fn bar_count(tl: &Timeline) -> usize {
 
 pub(super) fn subtitle(chart: &Chart) -> String {
     let (tl, loc) = (chart.tl, chart.loc);
-    let date = tl.as_of.map(|t| loc.date(local_date(t, tl.tz))).unwrap_or_default();
+    let date = tl
+        .as_of
+        .map(|t| loc.date(local_date(t, tl.tz)))
+        .unwrap_or_default();
     loc.strings.videos_subtitle.replace("{date}", &date)
 }
 
@@ -52,7 +55,16 @@ fn names(videos: &[&VideoLine]) -> Vec<String> {
                 .count();
             if twins > 1 {
                 let extra = match &v.title {
-                    Some(t) if v.account.is_some() && videos.iter().filter(|o| o.title.as_ref() == Some(t)).count() == 1 => t.clone(),
+                    Some(t)
+                        if v.account.is_some()
+                            && videos
+                                .iter()
+                                .filter(|o| o.title.as_ref() == Some(t))
+                                .count()
+                                == 1 =>
+                    {
+                        t.clone()
+                    }
                     _ => v.video.clone(),
                 };
                 format!("{name} · {extra}")
@@ -63,7 +75,11 @@ fn names(videos: &[&VideoLine]) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn draw<DB: DrawingBackend>(p: &Painter<DB>, chart: &Chart, canvas: &Canvas) -> Result<(), RenderError>
+pub(super) fn draw<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    canvas: &Canvas,
+) -> Result<(), RenderError>
 where
     DB::ErrorType: 'static,
 {
@@ -72,7 +88,11 @@ where
     let mut videos: Vec<&VideoLine> = tl.videos.iter().collect();
     videos.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.video.cmp(&b.video)));
     let fit = (((body.bottom - body.top) / p.u(80.0)).floor() as usize).clamp(2, MAX_BARS);
-    let shown = if videos.len() > fit { fit - 1 } else { videos.len() };
+    let shown = if videos.len() > fit {
+        fit - 1
+    } else {
+        videos.len()
+    };
     let labels = names(&videos);
     let mut bars: Vec<HBar> = videos
         .iter()
@@ -90,7 +110,10 @@ where
     if videos.len() > shown {
         let rest = &videos[shown..];
         bars.push(HBar {
-            label: loc.strings.others.replace("{n}", &loc.number(rest.len() as i64)),
+            label: loc
+                .strings
+                .others
+                .replace("{n}", &loc.number(rest.len() as i64)),
             detail: None,
             value: rest.iter().map(|v| v.views).sum(),
             share: None,
