@@ -228,7 +228,7 @@ where
                     text.push_str(&format!(
                         " · {} {}",
                         loc.strings.eta.to_lowercase(),
-                        loc.short_date(local_date(eta, tz))
+                        loc.date(local_date(eta, tz))
                     ));
                 }
                 let half = p.u(theme::SMALL) * 0.62 + p.u(2.0);

@@ -175,7 +175,7 @@ where
         let cx = (x.map(off(bar.start)) + x.map(off(bar.end))) / 2.0;
         let text = loc.number(peak);
         let w = p.text_width(&text, theme::LABEL, Weight::Bold);
-        let cx = cx.max(p.u(theme::PAD) / 2.0 + w / 2.0);
+        let cx = cx.max(left + w / 2.0);
         let ty = y.map(peak as f64) - p.u(8.0);
         placed.push(Rect {
             x0: cx - w / 2.0,
@@ -194,7 +194,7 @@ where
             .map_or(0, |b| b.total());
         let mut t = y.map(v as f64) - p.u(8.0);
         if v == peak && peak > 0 {
-            t -= p.u(theme::LABEL * 1.1);
+            t -= p.u(theme::LABEL * 1.5);
         }
         t
     };
@@ -206,22 +206,38 @@ where
     for (d, text) in &marks {
         let cx = x.map(off(*d) + 0.5);
         let w = p.text_width(text, theme::SMALL, Weight::Regular);
-        let lx = (cx - w / 2.0)
-            .max(p.u(theme::PAD) / 2.0)
-            .min(p.w - w - p.u(theme::PAD) / 2.0);
-        let mut cy = body.top + p.u(theme::SMALL * 0.7);
-        let mut r = Rect {
+        let (min_x, max_x) = (p.u(theme::PAD) / 2.0, p.w - w - p.u(theme::PAD) / 2.0);
+        let half = p.u(theme::SMALL) * 0.62;
+        let rect = |lx: f64, cy: f64| Rect {
             x0: lx - p.u(6.0),
-            y0: cy - p.u(theme::SMALL) * 0.62,
+            y0: cy - half,
             x1: lx + w + p.u(6.0),
-            y1: cy + p.u(theme::SMALL) * 0.62,
+            y1: cy + half,
         };
-        while placed.iter().any(|o| o.overlaps(&r)) && cy < bottom - p.u(80.0) {
-            cy += p.u(theme::SMALL * 1.4);
-            r.y0 += p.u(theme::SMALL * 1.4);
-            r.y1 += p.u(theme::SMALL * 1.4);
-        }
-        let end = bar_top(*d);
+        // Centred over the day, else starting or ending at it; a row lower only when none of
+        // these is free.
+        let mut cy = body.top + p.u(theme::SMALL * 0.7);
+        let (lx, r) = loop {
+            let free = [cx - w / 2.0, cx - p.u(10.0), cx + p.u(10.0) - w]
+                .into_iter()
+                .map(|lx| lx.max(min_x).min(max_x))
+                .map(|lx| (lx, rect(lx, cy)))
+                .find(|(_, r)| !placed.iter().any(|o| o.overlaps(r)));
+            match free {
+                Some(found) => break found,
+                None if cy >= bottom - p.u(80.0) => {
+                    let lx = (cx - w / 2.0).max(min_x).min(max_x);
+                    break (lx, rect(lx, cy));
+                }
+                None => cy += p.u(theme::SMALL * 1.4),
+            }
+        };
+        // The line stops above the bar, and above any label in its way.
+        let end = placed
+            .iter()
+            .filter(|o| o.x0 <= cx && cx <= o.x1 && o.y0 > r.y1)
+            .map(|o| o.y0 - p.u(6.0))
+            .fold(bar_top(*d), f64::min);
         if end > r.y1 + p.u(4.0) {
             p.dashed(
                 (cx, r.y1 + p.u(4.0)),
