@@ -35,6 +35,8 @@ pub enum RenderError {
     },
     #[error("report template: {0}")]
     Template(String),
+    #[error("timeline.json: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// How and where to write a report.
@@ -204,7 +206,7 @@ pub fn write_report(
     written.push(path);
 
     let path = options.dir.join("timeline.json");
-    write_atomic(&path, timeline_json(timeline).as_bytes())?;
+    write_atomic(&path, timeline_json(timeline)?.as_bytes())?;
     written.push(path);
 
     for language in [Language::Cs, Language::En] {
@@ -230,9 +232,8 @@ pub fn write_report(
 }
 
 /// The timeline as JSON (the same shape as `export --what timeline --format json`).
-pub fn timeline_json(tl: &Timeline) -> String {
-    // Serialising plain data cannot fail; an empty object would only hide a bug.
-    serde_json::to_string_pretty(tl).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
+pub fn timeline_json(tl: &Timeline) -> Result<String, RenderError> {
+    Ok(serde_json::to_string_pretty(tl)? + "\n")
 }
 
 /// One row per day (campaign time zone): cumulative views per platform and in total as of the
