@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Campaign, Config, ConfigError, Language};
+use crate::config::{self, Campaign, ChartSize, Config, ConfigError, Language};
 use crate::exports::{self, ImportError, ImportOptions};
 use crate::model::{day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
@@ -141,6 +141,10 @@ pub struct ReportArgs {
     /// Render the state as it was at this time (RFC 3339)
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;
+    /// repeat or separate with commas
+    #[arg(long, value_name = "SIZE", value_delimiter = ',')]
+    pub size: Vec<ChartSize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -361,7 +365,7 @@ pub fn report_options(
 ) -> ReportOptions {
     ReportOptions {
         dir: base.join(campaign.slug()),
-        size: (config.report.width, config.report.height),
+        sizes: config.report.chart_sizes(),
         formats: config.report.formats.clone(),
         language: lang.unwrap_or(campaign.language),
         generated_at,
@@ -453,7 +457,7 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
     let tl = campaign_timeline(store.as_ref(), campaign, None)?;
     let options = ReportOptions {
         dir: PathBuf::from("reports/demo"),
-        size: (config.report.width, config.report.height),
+        sizes: config.report.chart_sizes(),
         formats: config.report.formats.clone(),
         language: campaign.language,
         generated_at: now,
@@ -764,7 +768,10 @@ fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<Exit
         .unwrap_or_else(|| config.report.dir.clone());
     for campaign in config.selected(args.campaign.campaign.as_deref())? {
         let tl = campaign_timeline(store.as_ref(), campaign, until)?;
-        let options = report_options(config, campaign, &base, args.lang, until.unwrap_or(now));
+        let mut options = report_options(config, campaign, &base, args.lang, until.unwrap_or(now));
+        if !args.size.is_empty() {
+            options.sizes = args.size.clone();
+        }
         if tl.points.is_empty() {
             tracing::warn!(
                 campaign = campaign.slug(),

@@ -129,12 +129,14 @@ pub struct ReportConfig {
     /// Reports go to `<dir>/<campaign slug>/`.
     #[serde(default = "default_report_dir")]
     pub dir: PathBuf,
-    /// Chart width in pixels.
-    #[serde(default = "default_width")]
-    pub width: u32,
-    /// Chart height in pixels.
-    #[serde(default = "default_height")]
-    pub height: u32,
+    /// Chart sizes: `web` (1600×900), `print` (3200×1800, the same layout scaled) or
+    /// `"WIDTHxHEIGHT"`; the first one is the one `summary.md` links.
+    #[serde(default = "default_sizes")]
+    pub sizes: Spanned<Vec<ChartSize>>,
+    /// One custom chart width in pixels (with `height`: the same as `sizes = ["WxH"]`).
+    pub width: Option<Spanned<u32>>,
+    /// One custom chart height in pixels (with `width`).
+    pub height: Option<Spanned<u32>>,
     /// Chart formats to write: `png`, `svg`.
     #[serde(default = "default_formats")]
     pub formats: Vec<ChartFormat>,
@@ -144,9 +146,20 @@ impl Default for ReportConfig {
     fn default() -> Self {
         ReportConfig {
             dir: default_report_dir(),
-            width: default_width(),
-            height: default_height(),
+            sizes: default_sizes(),
+            width: None,
+            height: None,
             formats: default_formats(),
+        }
+    }
+}
+
+impl ReportConfig {
+    /// The chart sizes to render: `width`/`height` when given, else `sizes`.
+    pub fn chart_sizes(&self) -> Vec<ChartSize> {
+        match (&self.width, &self.height) {
+            (Some(w), Some(h)) => vec![ChartSize::custom(*w.get_ref(), *h.get_ref())],
+            _ => self.sizes.get_ref().clone(),
         }
     }
 }
@@ -154,14 +167,97 @@ impl Default for ReportConfig {
 fn default_report_dir() -> PathBuf {
     PathBuf::from("reports")
 }
-fn default_width() -> u32 {
-    1600
-}
-fn default_height() -> u32 {
-    900
+fn default_sizes() -> Spanned<Vec<ChartSize>> {
+    Spanned::new(0..0, vec![ChartSize::Web, ChartSize::Print])
 }
 fn default_formats() -> Vec<ChartFormat> {
     vec![ChartFormat::Png, ChartFormat::Svg]
+}
+
+/// Smallest and largest chart side in pixels.
+pub const CHART_SIDE: std::ops::RangeInclusive<u32> = 200..=20_000;
+
+/// A chart size: a preset or custom pixels. Each size is its own set of files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartSize {
+    /// 1600×900: web pages, e-mail, slides.
+    Web,
+    /// 3200×1800: the web layout at twice the resolution, for print.
+    Print,
+    /// Width × height in pixels.
+    Custom(u32, u32),
+}
+
+impl ChartSize {
+    /// A custom size; the presets when it equals one.
+    pub fn custom(w: u32, h: u32) -> ChartSize {
+        match (w, h) {
+            (1600, 900) => ChartSize::Web,
+            (3200, 1800) => ChartSize::Print,
+            _ => ChartSize::Custom(w, h),
+        }
+    }
+    /// Width and height in pixels.
+    pub fn pixels(self) -> (u32, u32) {
+        match self {
+            ChartSize::Web => (1600, 900),
+            ChartSize::Print => (3200, 1800),
+            ChartSize::Custom(w, h) => (w, h),
+        }
+    }
+    /// What goes between the chart name and the extension: `cumulative.png`,
+    /// `cumulative-print.png`, `cumulative-1200x675.png`.
+    pub fn file_suffix(self) -> String {
+        match self {
+            ChartSize::Web => String::new(),
+            ChartSize::Print => "-print".into(),
+            ChartSize::Custom(w, h) => format!("-{w}x{h}"),
+        }
+    }
+}
+
+impl FromStr for ChartSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad =
+            || format!("chart size `{s}` is not `web`, `print` or WIDTHxHEIGHT (e.g. `1200x675`)");
+        match s.trim().to_ascii_lowercase().as_str() {
+            "web" => Ok(ChartSize::Web),
+            "print" => Ok(ChartSize::Print),
+            other => {
+                let (w, h) = other.split_once(['x', '×']).ok_or_else(bad)?;
+                let (w, h): (u32, u32) = (
+                    w.trim().parse().map_err(|_| bad())?,
+                    h.trim().parse().map_err(|_| bad())?,
+                );
+                if !CHART_SIDE.contains(&w) || !CHART_SIDE.contains(&h) {
+                    return Err(format!(
+                        "chart size `{s}`: width and height must be between {} and {} pixels",
+                        CHART_SIDE.start(),
+                        CHART_SIDE.end()
+                    ));
+                }
+                Ok(ChartSize::custom(w, h))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ChartSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for ChartSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChartSize::Web => f.write_str("web"),
+            ChartSize::Print => f.write_str("print"),
+            ChartSize::Custom(w, h) => write!(f, "{w}x{h}"),
+        }
+    }
 }
 
 /// An image format for charts.
@@ -733,18 +829,78 @@ pub struct Schedule {
     pub watch_dir: Option<PathBuf>,
 }
 
-/// Texts around a campaign's charts and reports.
+/// Texts and colours of a campaign's charts and reports (`[campaign.style]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Style {
-    /// Chart title (default: the campaign name).
+    /// Chart and report title (default: the campaign name).
     pub title: Option<String>,
-    /// Chart subtitle (default: what the chart shows).
+    /// Subtitle of the cumulative chart (default: what the chart shows).
     pub subtitle: Option<String>,
-    /// Source line under the chart (default: "Source: viewtally").
+    /// Source line under the charts (default: "Source: viewtally").
     pub source: Option<String>,
     /// A note printed at the top of the reports (e.g. "synthetic sample data").
     pub note: Option<String>,
+    /// A short text set in the bottom right corner of every chart, e.g. the organisation.
+    pub logo: Option<String>,
+    /// Platform colours, `"#rrggbb"` (default: YouTube red, Facebook blue, LinkedIn blue-teal).
+    #[serde(default)]
+    pub colors: PlatformColors,
+}
+
+/// `[campaign.style.colors]`: one `"#rrggbb"` per platform.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformColors {
+    pub youtube: Option<HexColor>,
+    pub facebook: Option<HexColor>,
+    pub linkedin: Option<HexColor>,
+    pub instagram: Option<HexColor>,
+    pub tiktok: Option<HexColor>,
+    pub vimeo: Option<HexColor>,
+}
+
+impl PlatformColors {
+    /// The configured colour of a platform, if any.
+    pub fn get(&self, p: Platform) -> Option<HexColor> {
+        match p {
+            Platform::Youtube => self.youtube,
+            Platform::Facebook => self.facebook,
+            Platform::Linkedin => self.linkedin,
+            Platform::Instagram => self.instagram,
+            Platform::Tiktok => self.tiktok,
+            Platform::Vimeo => self.vimeo,
+        }
+    }
+}
+
+/// A colour written `#rrggbb` (or `#rgb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HexColor(pub u8, pub u8, pub u8);
+
+impl FromStr for HexColor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("colour `{s}` is not `#rrggbb` (e.g. \"#e62117\")");
+        let hex = s.trim().strip_prefix('#').ok_or_else(bad)?;
+        let digits: Vec<u8> = hex
+            .chars()
+            .map(|c| c.to_digit(16).map(|d| d as u8))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        match digits[..] {
+            [r, g, b] => Ok(HexColor(r * 17, g * 17, b * 17)),
+            [r1, r2, g1, g2, b1, b2] => Ok(HexColor(r1 * 16 + r2, g1 * 16 + g2, b1 * 16 + b2)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HexColor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// One video of a campaign on one platform.
@@ -800,12 +956,39 @@ impl Config {
                 ),
             ));
         }
-        if !(200..=20_000).contains(&config.report.width)
-            || !(200..=20_000).contains(&config.report.height)
-        {
+        let r = &config.report;
+        match (&r.width, &r.height) {
+            (None, None) => {}
+            (Some(w), Some(h)) => {
+                for v in [w, h] {
+                    if !CHART_SIDE.contains(v.get_ref()) {
+                        return Err(at(
+                            Some(v.span()),
+                            "[report] width and height must be between 200 and 20000 pixels".into(),
+                        ));
+                    }
+                }
+                if r.sizes.span() != (0..0) {
+                    return Err(at(
+                        Some(w.span()),
+                        "[report] has both `sizes` and `width`/`height`; keep one (e.g. \
+                         sizes = [\"web\", \"print\", \"1200x675\"])"
+                            .into(),
+                    ));
+                }
+            }
+            (Some(v), None) | (None, Some(v)) => {
+                return Err(at(
+                    Some(v.span()),
+                    "[report] width and height go together; or use sizes = [\"WIDTHxHEIGHT\"]"
+                        .into(),
+                ))
+            }
+        }
+        if r.sizes.get_ref().is_empty() {
             return Err(at(
-                find(text, "width"),
-                "[report] width and height must be between 200 and 20000 pixels".into(),
+                Some(r.sizes.span()),
+                "[report] sizes is empty; list at least one of \"web\", \"print\", \"WxH\"".into(),
             ));
         }
         if config
@@ -1052,7 +1235,10 @@ mod tests {
         assert_eq!(c.store.url, DEFAULT_STORE_URL);
         assert_eq!(c.campaigns[0].milestones(), &[8000, 10000]);
         assert_eq!(c.campaigns[0].tz(), chrono_tz::Europe::Prague);
-        assert_eq!(c.report.width, 1600);
+        assert_eq!(
+            c.report.chart_sizes(),
+            vec![ChartSize::Web, ChartSize::Print]
+        );
     }
 
     #[test]
@@ -1238,5 +1424,66 @@ mod tests {
     fn embedded_configs_are_valid() {
         Config::parse(EXAMPLE_CONFIG, "viewtally.example.toml").unwrap();
         Config::parse(DEMO_CONFIG, "demo.toml").unwrap();
+    }
+
+    #[test]
+    fn chart_sizes() {
+        assert_eq!("web".parse::<ChartSize>(), Ok(ChartSize::Web));
+        assert_eq!("3200x1800".parse::<ChartSize>(), Ok(ChartSize::Print));
+        assert_eq!(
+            "1200x675".parse::<ChartSize>(),
+            Ok(ChartSize::Custom(1200, 675))
+        );
+        assert_eq!(ChartSize::Custom(1200, 675).file_suffix(), "-1200x675");
+        assert!("huge".parse::<ChartSize>().is_err());
+        assert!("100x100"
+            .parse::<ChartSize>()
+            .unwrap_err()
+            .contains("between 200"));
+        let c = Config::parse(
+            &format!("[report]\nsizes = [\"print\", \"800x800\"]\n{MINIMAL}"),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(
+            c.report.chart_sizes(),
+            vec![ChartSize::Print, ChartSize::Custom(800, 800)]
+        );
+        let c = Config::parse(
+            &format!("[report]\nwidth = 1000\nheight = 500\n{MINIMAL}"),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.report.chart_sizes(), vec![ChartSize::Custom(1000, 500)]);
+        let e = err(&format!("[report]\nsizes = [\"big\"]\n{MINIMAL}"));
+        assert!(e.starts_with("test.toml:2:9: chart size `big`"), "{e}");
+        let e = err(&format!("[report]\nwidth = 1000\n{MINIMAL}"));
+        assert!(e.contains("go together"), "{e}");
+    }
+
+    #[test]
+    fn style_colours() {
+        let c = Config::parse(
+            &format!("{MINIMAL}[campaign.style]\nlogo = \"ACME\"\n[campaign.style.colors]\nyoutube = \"#f00\"\nlinkedin = \"#0A66C2\"\n"),
+            "t",
+        )
+        .unwrap();
+        let style = &c.campaigns[0].style;
+        assert_eq!(
+            style.colors.get(Platform::Youtube),
+            Some(HexColor(255, 0, 0))
+        );
+        assert_eq!(
+            style.colors.get(Platform::Linkedin),
+            Some(HexColor(0x0a, 0x66, 0xc2))
+        );
+        assert_eq!(style.colors.get(Platform::Facebook), None);
+        let e = err(&format!(
+            "{MINIMAL}[campaign.style.colors]\nfacebook = \"blue\"\n"
+        ));
+        assert!(
+            e.starts_with("test.toml:6:12: colour `blue` is not `#rrggbb`"),
+            "{e}"
+        );
     }
 }

@@ -609,13 +609,14 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
                     threshold: m.threshold,
                     crossed_at: at,
                     total_views: tl.total(),
-                    text: Notice::sentence(
-                        &c.name,
-                        m.threshold,
-                        at,
-                        tl.total(),
-                        c.tz(),
-                        c.language,
+                    text: format!(
+                        "{}\n{}",
+                        Notice::sentence(&c.name, m.threshold, at, tl.total(), c.tz(), c.language),
+                        crate::render::snippet::snippet(
+                            &tl,
+                            &crate::render::locale::Locale::new(c.language)
+                        )
+                        .trim()
                     ),
                     chart_url,
                 });

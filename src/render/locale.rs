@@ -1,27 +1,93 @@
-//! Numbers, dates and words in the report languages. A new language is one more
-//! [`Strings`] table and one more arm in [`Locale::new`], not new code paths.
+//! Numbers, dates, plural forms and words in the report languages.
+//!
+//! A language is one [`Strings`] table (words, date patterns, plural forms, a `num-format`
+//! locale for digit grouping) plus one arm in [`Locale::new`]; nothing else in `render/`
+//! knows which language it writes.
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
+use num_format::ToFormattedString;
+use serde::Serialize;
 
 use crate::config::Language;
 
 /// No-break space: Czech thousands separator and the space inside dates.
 pub const NBSP: char = '\u{a0}';
 
-/// Every word a report or chart prints.
-#[derive(Debug)]
+/// CLDR plural category of a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plural {
+    One,
+    Few,
+    Other,
+}
+
+/// English (and most Western languages): 1 → one, else other.
+pub fn plural_en(n: i64) -> Plural {
+    if n == 1 {
+        Plural::One
+    } else {
+        Plural::Other
+    }
+}
+
+/// Czech and Slovak: 1 → one, 2–4 → few, else other.
+pub fn plural_cs(n: i64) -> Plural {
+    match n {
+        1 => Plural::One,
+        2..=4 => Plural::Few,
+        _ => Plural::Other,
+    }
+}
+
+/// The forms of a counted word: `one` (1), `few` (2–4 in Czech), `other`, and `fraction`
+/// (after a decimal number: "1,2 milionu").
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Forms {
+    pub one: &'static str,
+    pub few: &'static str,
+    pub other: &'static str,
+    pub fraction: &'static str,
+}
+
+/// Every word, pattern and rule a report or chart uses in one language.
+///
+/// Patterns hold placeholders: dates `{d}` day, `{m}` month number, `{mon}` short month name,
+/// `{month}` month name, `{y}` year; sentences name theirs in their doc comment.
+#[derive(Debug, Serialize)]
 pub struct Strings {
+    /// BCP 47 tag (`<html lang>`).
+    pub tag: &'static str,
+    #[serde(skip)]
+    pub grouping: num_format::Locale,
+    #[serde(skip)]
+    pub plural: fn(i64) -> Plural,
+    pub decimal_mark: char,
+    /// `{n}` a number.
+    pub percent: &'static str,
+    pub date_long: &'static str,
+    pub date_short: &'static str,
+    /// Month ticks of long charts.
+    pub date_month: &'static str,
+    /// Month ticks where the year changes (and the first one).
+    pub date_month_year: &'static str,
+    pub months_short: [&'static str; 12],
+    pub months: [&'static str; 12],
+    /// Joins list items ("YouTube, Facebook a LinkedIn").
+    pub list_sep: &'static str,
+    pub list_last: &'static str,
+
     pub views: &'static str,
+    pub views_title: &'static str,
     pub total: &'static str,
-    pub cumulative_title: &'static str,
-    pub cumulative_subtitle: &'static str,
     pub source_line: &'static str,
-    pub synthetic_note: &'static str,
     pub as_of: &'static str,
+    pub as_of_title: &'static str,
     pub platform: &'static str,
     pub video: &'static str,
+    pub videos: &'static str,
     pub account: &'static str,
+    pub share: &'static str,
     pub last_reading: &'static str,
     pub sources: &'static str,
     pub milestones: &'static str,
@@ -39,21 +105,99 @@ pub struct Strings {
     pub decreases_none: &'static str,
     pub from_to: &'static str,
     pub launched: &'static str,
+    pub launch_day: &'static str,
     pub no_data: &'static str,
-    pub months_short: [&'static str; 12],
+    pub generated: &'static str,
+    pub timezone: &'static str,
+    pub charts: &'static str,
+    pub press_snippet: &'static str,
+    pub data_freshness: &'static str,
+    pub others: &'static str,
+
+    /// Source kinds (`Timeline.videos[].sources`).
+    pub source_api: &'static str,
+    pub source_export: &'static str,
+    pub source_manual: &'static str,
+
+    pub cumulative_title: &'static str,
+    pub cumulative_subtitle: &'static str,
+    pub daily_title: &'static str,
+    /// `{period}` the date range.
+    pub daily_subtitle_day: &'static str,
+    pub daily_subtitle_week: &'static str,
+    pub daily_subtitle_month: &'static str,
+    pub platforms_title: &'static str,
+    /// `{total}` total views, `{date}` as-of date.
+    pub platforms_subtitle: &'static str,
+    pub videos_title: &'static str,
+    pub videos_subtitle: &'static str,
+    /// `{platform}` and `{what}`, e.g. "YouTube: view counting changed (Shorts)".
+    pub counting_change: &'static str,
+    pub counting_shorts: &'static str,
+    pub counting_all: &'static str,
+
+    /// `{amount}` with `{views}` after it, `{where}` the platforms.
+    pub snippet_over: &'static str,
+    pub snippet_exact: &'static str,
+    /// `{platforms}` the list of platforms.
+    pub snippet_where_one: &'static str,
+    pub snippet_where_many: &'static str,
+    /// `{milestone}`, `{date}`, then `{after}` (`snippet_days_after` or `snippet_launch_day`).
+    pub snippet_milestone: &'static str,
+    pub snippet_milestone_no_launch: &'static str,
+    /// `{days}` "4 dny".
+    pub snippet_days_after: &'static str,
+    pub snippet_launch_day: &'static str,
+    pub snippet_no_data: &'static str,
+    /// Write "8 tisíc" (true) or "8,000" (false) for thousands.
+    pub thousands_in_words: bool,
+    pub thousand: Forms,
+    pub million: Forms,
+    pub view_forms: Forms,
+    pub day_forms: Forms,
 }
 
 const EN: Strings = Strings {
+    tag: "en",
+    grouping: num_format::Locale::en,
+    plural: plural_en,
+    decimal_mark: '.',
+    percent: "{n}%",
+    date_long: "{d}\u{a0}{mon}\u{a0}{y}",
+    date_short: "{d}\u{a0}{mon}",
+    date_month: "{mon}",
+    date_month_year: "{mon}\u{a0}{y}",
+    months_short: [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ],
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    list_sep: ", ",
+    list_last: " and ",
+
     views: "views",
+    views_title: "Views",
     total: "Total",
-    cumulative_title: "Views across platforms",
-    cumulative_subtitle: "Cumulative views by platform",
     source_line: "Source: viewtally",
-    synthetic_note: "",
     as_of: "as of",
+    as_of_title: "As of",
     platform: "Platform",
     video: "Video",
+    videos: "Videos",
     account: "Account",
+    share: "Share",
     last_reading: "Last reading",
     sources: "Sources",
     milestones: "Milestones",
@@ -70,24 +214,111 @@ const EN: Strings = Strings {
     decreases: "Counters that went down",
     decreases_none: "No counter went down.",
     from_to: "from → to",
-    launched: "launch",
+    launched: "Launch",
+    launch_day: "launch",
     no_data: "No observations yet: import an export file or run `viewtally collect`.",
-    months_short: [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ],
+    generated: "Generated",
+    timezone: "time zone",
+    charts: "Charts",
+    press_snippet: "For the press release",
+    data_freshness: "Data",
+    others: "{n} others",
+
+    source_api: "API",
+    source_export: "export",
+    source_manual: "manual entry",
+
+    cumulative_title: "Views across platforms",
+    cumulative_subtitle: "Cumulative views by platform",
+    daily_title: "New views",
+    daily_subtitle_day: "New views per day by platform, {period}",
+    daily_subtitle_week: "New views per week by platform, {period}",
+    daily_subtitle_month: "New views per month by platform, {period}",
+    platforms_title: "Views by platform",
+    platforms_subtitle: "Share of the {total} views, as of {date}",
+    videos_title: "Views by video and account",
+    videos_subtitle: "Each post of the video, as of {date}",
+    counting_change: "{platform} changed view counting ({what})",
+    counting_shorts: "Shorts",
+    counting_all: "all formats",
+
+    snippet_over: "The video already has more than {amount} {views} {where}.",
+    snippet_exact: "The video already has {amount} {views} {where}.",
+    snippet_where_one: "on {platforms}",
+    snippet_where_many: "across {platforms}",
+    snippet_milestone: "It passed {milestone} views on {date}, {after}.",
+    snippet_milestone_no_launch: "It passed {milestone} views on {date}.",
+    snippet_days_after: "{days} after launch",
+    snippet_launch_day: "on launch day",
+    snippet_no_data: "There are no view counts for the video yet.",
+    thousands_in_words: false,
+    thousand: Forms {
+        one: "thousand",
+        few: "thousand",
+        other: "thousand",
+        fraction: "thousand",
+    },
+    million: Forms {
+        one: "million",
+        few: "million",
+        other: "million",
+        fraction: "million",
+    },
+    view_forms: Forms {
+        one: "view",
+        few: "views",
+        other: "views",
+        fraction: "views",
+    },
+    day_forms: Forms {
+        one: "day",
+        few: "days",
+        other: "days",
+        fraction: "days",
+    },
 };
 
 const CS: Strings = Strings {
+    tag: "cs",
+    grouping: num_format::Locale::cs,
+    plural: plural_cs,
+    decimal_mark: ',',
+    percent: "{n}\u{a0}%",
+    date_long: "{d}.\u{a0}{m}.\u{a0}{y}",
+    date_short: "{d}.\u{a0}{m}.",
+    date_month: "{month}",
+    date_month_year: "{month} {y}",
+    months_short: [
+        "led", "úno", "bře", "dub", "kvě", "čvn", "čvc", "srp", "zář", "říj", "lis", "pro",
+    ],
+    months: [
+        "leden",
+        "únor",
+        "březen",
+        "duben",
+        "květen",
+        "červen",
+        "červenec",
+        "srpen",
+        "září",
+        "říjen",
+        "listopad",
+        "prosinec",
+    ],
+    list_sep: ", ",
+    list_last: " a\u{a0}",
+
     views: "zhlédnutí",
+    views_title: "Zhlédnutí",
     total: "Celkem",
-    cumulative_title: "Zhlédnutí napříč sítěmi",
-    cumulative_subtitle: "Kumulativní počet zhlédnutí podle sítě",
     source_line: "Zdroj: viewtally",
-    synthetic_note: "",
     as_of: "stav k",
+    as_of_title: "Stav k",
     platform: "Síť",
     video: "Video",
+    videos: "Videa",
     account: "Účet",
+    share: "Podíl",
     last_reading: "Poslední odečet",
     sources: "Zdroje",
     milestones: "Milníky",
@@ -104,11 +335,68 @@ const CS: Strings = Strings {
     decreases: "Počítadla, která klesla",
     decreases_none: "Žádné počítadlo neklesalo.",
     from_to: "z → na",
-    launched: "zveřejnění",
+    launched: "Zveřejnění",
+    launch_day: "zveřejnění",
     no_data: "Zatím žádná data: importujte export nebo spusťte `viewtally collect`.",
-    months_short: [
-        "led", "úno", "bře", "dub", "kvě", "čvn", "čvc", "srp", "zář", "říj", "lis", "pro",
-    ],
+    generated: "Vytvořeno",
+    timezone: "časové pásmo",
+    charts: "Grafy",
+    press_snippet: "Do tiskové zprávy",
+    data_freshness: "Data",
+    others: "{n} dalších",
+
+    source_api: "API",
+    source_export: "export",
+    source_manual: "ruční zadání",
+
+    cumulative_title: "Zhlédnutí napříč sítěmi",
+    cumulative_subtitle: "Kumulativní počet zhlédnutí podle sítě",
+    daily_title: "Nová zhlédnutí",
+    daily_subtitle_day: "Nová zhlédnutí za den podle sítě, {period}",
+    daily_subtitle_week: "Nová zhlédnutí za týden podle sítě, {period}",
+    daily_subtitle_month: "Nová zhlédnutí za měsíc podle sítě, {period}",
+    platforms_title: "Zhlédnutí podle sítě",
+    platforms_subtitle: "Podíl na celkových {total} zhlédnutích, stav k\u{a0}{date}",
+    videos_title: "Zhlédnutí podle videa a účtu",
+    videos_subtitle: "Jednotlivá zveřejnění videa, stav k\u{a0}{date}",
+    counting_change: "{platform} změnil počítání zhlédnutí ({what})",
+    counting_shorts: "Shorts",
+    counting_all: "všechny formáty",
+
+    snippet_over: "Video má již přes {amount} {views} {where}.",
+    snippet_exact: "Video má již {amount} {views} {where}.",
+    snippet_where_one: "na síti {platforms}",
+    snippet_where_many: "na sítích {platforms}",
+    snippet_milestone: "Hranici {milestone} zhlédnutí překonalo {date}, {after}.",
+    snippet_milestone_no_launch: "Hranici {milestone} zhlédnutí překonalo {date}.",
+    snippet_days_after: "{days} po zveřejnění",
+    snippet_launch_day: "v\u{a0}den zveřejnění",
+    snippet_no_data: "Pro video zatím nejsou k\u{a0}dispozici žádná čísla o zhlédnutí.",
+    thousands_in_words: true,
+    thousand: Forms {
+        one: "tisíc",
+        few: "tisíce",
+        other: "tisíc",
+        fraction: "tisíce",
+    },
+    million: Forms {
+        one: "milion",
+        few: "miliony",
+        other: "milionů",
+        fraction: "milionu",
+    },
+    view_forms: Forms {
+        one: "zhlédnutí",
+        few: "zhlédnutí",
+        other: "zhlédnutí",
+        fraction: "zhlédnutí",
+    },
+    day_forms: Forms {
+        one: "den",
+        few: "dny",
+        other: "dní",
+        fraction: "dne",
+    },
 };
 
 /// Formatting for one report language.
@@ -129,63 +417,76 @@ impl Locale {
 
     /// `8 000` (no-break space) in Czech, `8,000` in English.
     pub fn number(&self, n: i64) -> String {
-        let sep = match self.language {
-            Language::Cs => NBSP,
-            Language::En => ',',
-        };
-        let digits = n.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(sep);
-            }
-            out.push(ch);
-        }
-        if n < 0 {
-            out.insert(0, '-');
-        }
-        out
+        n.to_formatted_string(&self.strings.grouping)
     }
 
     /// A decimal with one digit: `123,4` / `123.4`.
     pub fn decimal(&self, x: f64) -> String {
-        let whole = x.trunc() as i64;
-        let tenth = ((x.abs() - x.abs().trunc()) * 10.0).round() as i64;
-        let (whole, tenth) = if tenth == 10 {
-            (whole + x.signum() as i64, 0)
-        } else {
-            (whole, tenth)
-        };
-        let mark = match self.language {
-            Language::Cs => ',',
-            Language::En => '.',
-        };
-        format!("{}{mark}{tenth}", self.number(whole))
+        self.decimal_digits(x, 1)
+    }
+
+    /// A decimal with `digits` digits after the mark (0 → a whole number).
+    pub fn decimal_digits(&self, x: f64, digits: u32) -> String {
+        let factor = 10i64.pow(digits);
+        let scaled = (x * factor as f64).round() as i64;
+        let whole = self.number(scaled.abs() / factor);
+        let sign = if scaled < 0 { "-" } else { "" };
+        if digits == 0 {
+            return format!("{sign}{whole}");
+        }
+        let frac = scaled.abs() % factor;
+        format!(
+            "{sign}{whole}{}{frac:0width$}",
+            self.strings.decimal_mark,
+            width = digits as usize
+        )
+    }
+
+    /// A share in percent with one decimal: `41,5 %` / `41.5%`.
+    pub fn percent(&self, x: f64) -> String {
+        self.strings.percent.replace("{n}", &self.decimal(x))
+    }
+
+    fn date_pattern(&self, pattern: &str, d: NaiveDate) -> String {
+        pattern
+            .replace("{d}", &d.day().to_string())
+            .replace("{m}", &d.month().to_string())
+            .replace("{y}", &d.year().to_string())
+            .replace("{mon}", self.strings.months_short[d.month0() as usize])
+            .replace("{month}", self.strings.months[d.month0() as usize])
     }
 
     /// `24. 7. 2020` / `24 Jul 2020`.
     pub fn date(&self, d: NaiveDate) -> String {
-        match self.language {
-            Language::Cs => format!("{}.{NBSP}{}.{NBSP}{}", d.day(), d.month(), d.year()),
-            Language::En => format!(
-                "{}{NBSP}{}{NBSP}{}",
-                d.day(),
-                self.strings.months_short[d.month0() as usize],
-                d.year()
-            ),
-        }
+        self.date_pattern(self.strings.date_long, d)
     }
 
     /// `24. 7.` / `24 Jul`.
     pub fn short_date(&self, d: NaiveDate) -> String {
-        match self.language {
-            Language::Cs => format!("{}.{NBSP}{}.", d.day(), d.month()),
-            Language::En => format!(
-                "{}{NBSP}{}",
-                d.day(),
-                self.strings.months_short[d.month0() as usize]
-            ),
+        self.date_pattern(self.strings.date_short, d)
+    }
+
+    /// A month tick: `srpen` / `Aug`, with the year where asked (`srpen 2020` / `Aug 2020`).
+    pub fn month(&self, d: NaiveDate, with_year: bool) -> String {
+        let pattern = if with_year {
+            self.strings.date_month_year
+        } else {
+            self.strings.date_month
+        };
+        self.date_pattern(pattern, d)
+    }
+
+    /// A date range: `24. 7. – 30. 9. 2020` (the year once when both share it).
+    pub fn period(&self, first: NaiveDate, last: NaiveDate) -> String {
+        if first == last {
+            return self.date(first);
         }
+        let start = if first.year() == last.year() {
+            self.short_date(first)
+        } else {
+            self.date(first)
+        };
+        format!("{start}\u{a0}– {}", self.date(last))
     }
 
     /// Date and time in the campaign time zone: `27. 7. 2020 14:05` / `27 Jul 2020 14:05`.
@@ -198,6 +499,42 @@ impl Locale {
             local.minute()
         )
     }
+
+    /// The form of a counted word for `n`.
+    pub fn form(&self, forms: &Forms, n: i64) -> &'static str {
+        match (self.strings.plural)(n) {
+            Plural::One => forms.one,
+            Plural::Few => forms.few,
+            Plural::Other => forms.other,
+        }
+    }
+
+    /// "4 dny" / "4 days".
+    pub fn count(&self, n: i64, forms: &Forms) -> String {
+        format!("{}{NBSP}{}", self.number(n), self.form(forms, n))
+    }
+
+    /// "YouTube, Facebook a LinkedIn" / "YouTube, Facebook and LinkedIn".
+    pub fn list(&self, items: &[&str]) -> String {
+        match items {
+            [] => String::new(),
+            [one] => one.to_string(),
+            [rest @ .., last] => format!(
+                "{}{}{last}",
+                rest.join(self.strings.list_sep),
+                self.strings.list_last
+            ),
+        }
+    }
+
+    /// What a source kind is called (`api`, `export`, `manual`).
+    pub fn source_kind(&self, kind: &str) -> &'static str {
+        match kind {
+            "api" => self.strings.source_api,
+            "manual" => self.strings.source_manual,
+            _ => self.strings.source_export,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -209,19 +546,55 @@ mod tests {
         let cs = Locale::new(Language::Cs);
         let en = Locale::new(Language::En);
         assert_eq!(cs.number(8000), "8\u{a0}000");
+        assert_eq!(cs.number(999), "999");
         assert_eq!(cs.number(1_250_000), "1\u{a0}250\u{a0}000");
         assert_eq!(en.number(8123), "8,123");
         assert_eq!(en.number(999), "999");
         assert_eq!(en.number(-1000), "-1,000");
         assert_eq!(cs.decimal(123.45), "123,5");
+        assert_eq!(cs.decimal(1234.5), "1\u{a0}234,5");
         assert_eq!(en.decimal(9.96), "10.0");
+        assert_eq!(en.decimal(-0.04), "0.0");
+        assert_eq!(en.decimal(-2.25), "-2.3");
+        assert_eq!(cs.percent(41.53), "41,5\u{a0}%");
+        assert_eq!(en.percent(41.53), "41.5%");
     }
 
     #[test]
     fn dates() {
         let d = NaiveDate::from_ymd_opt(2020, 7, 24).unwrap();
-        assert_eq!(Locale::new(Language::Cs).date(d), "24.\u{a0}7.\u{a0}2020");
-        assert_eq!(Locale::new(Language::En).date(d), "24\u{a0}Jul\u{a0}2020");
-        assert_eq!(Locale::new(Language::Cs).short_date(d), "24.\u{a0}7.");
+        let e = NaiveDate::from_ymd_opt(2020, 9, 30).unwrap();
+        let cs = Locale::new(Language::Cs);
+        let en = Locale::new(Language::En);
+        assert_eq!(cs.date(d), "24.\u{a0}7.\u{a0}2020");
+        assert_eq!(en.date(d), "24\u{a0}Jul\u{a0}2020");
+        assert_eq!(cs.short_date(d), "24.\u{a0}7.");
+        assert_eq!(cs.month(d, true), "červenec 2020");
+        assert_eq!(en.month(d, false), "Jul");
+        assert_eq!(cs.period(d, e), "24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020");
+    }
+
+    #[test]
+    fn plurals_and_lists() {
+        let cs = Locale::new(Language::Cs);
+        let en = Locale::new(Language::En);
+        let t = cs.strings.thousand;
+        assert_eq!(
+            [1, 2, 4, 5, 21].map(|n| cs.form(&t, n)),
+            ["tisíc", "tisíce", "tisíce", "tisíc", "tisíc"]
+        );
+        let m = cs.strings.million;
+        assert_eq!(
+            [1, 3, 7].map(|n| cs.form(&m, n)),
+            ["milion", "miliony", "milionů"]
+        );
+        assert_eq!(cs.count(4, &cs.strings.day_forms), "4\u{a0}dny");
+        assert_eq!(en.count(1, &en.strings.day_forms), "1\u{a0}day");
+        assert_eq!(
+            cs.list(&["YouTube", "Facebook", "LinkedIn"]),
+            "YouTube, Facebook a\u{a0}LinkedIn"
+        );
+        assert_eq!(en.list(&["YouTube", "Facebook"]), "YouTube and Facebook");
+        assert_eq!(en.list(&["YouTube"]), "YouTube");
     }
 }

@@ -2,8 +2,11 @@
 //! Render never talks to an API or the store: it gets a [`Timeline`] and writes files.
 
 pub mod chart;
+mod context;
+mod html;
 pub mod locale;
 mod markdown;
+pub mod snippet;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,8 +14,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::config::{Campaign, ChartFormat, Language};
+use crate::config::{Campaign, ChartFormat, ChartSize, Language};
+use crate::model::Platform;
 use crate::timeline::Timeline;
+use chart::theme::Palette;
+use chart::{Canvas, Chart, ChartKind, ChartTexts};
 use locale::Locale;
 
 /// A rendering failure; names the file where there is one.
@@ -29,6 +35,8 @@ pub enum RenderError {
     },
     #[error("report template: {0}")]
     Template(String),
+    #[error("timeline.json: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// How and where to write a report.
@@ -36,7 +44,8 @@ pub enum RenderError {
 pub struct ReportOptions {
     /// The campaign's own folder (`<report dir>/<slug>`).
     pub dir: PathBuf,
-    pub size: (u32, u32),
+    /// Chart sizes; each is a set of files (`cumulative.png`, `cumulative-print.png` …).
+    pub sizes: Vec<ChartSize>,
     pub formats: Vec<ChartFormat>,
     pub language: Language,
     /// When the report is made (shown as "generated").
@@ -95,19 +104,64 @@ fn render_atomic(
     make_readable(path).map_err(err)
 }
 
-/// Titles and source line of a campaign's charts, from `[campaign.style]` or defaults.
-fn frame_texts(campaign: &Campaign, loc: &Locale) -> (String, String, String) {
+/// Titles, source line and logo of a campaign's charts, from `[campaign.style]` or defaults.
+pub fn chart_texts(campaign: &Campaign, tl: &Timeline, loc: &Locale) -> ChartTexts {
     let style = &campaign.style;
-    let title = style.title.clone().unwrap_or_else(|| campaign.name.clone());
-    let subtitle = style
-        .subtitle
-        .clone()
-        .unwrap_or_else(|| loc.strings.cumulative_subtitle.to_string());
     let source = style
         .source
         .clone()
         .unwrap_or_else(|| loc.strings.source_line.to_string());
-    (title, subtitle, source)
+    let source = match tl.as_of {
+        Some(t) => format!(
+            "{source} · {} {}",
+            loc.strings.as_of,
+            loc.datetime(t, tl.tz)
+        ),
+        None => source,
+    };
+    ChartTexts {
+        title: style.title.clone().unwrap_or_else(|| campaign.name.clone()),
+        subtitle: style.subtitle.clone(),
+        source,
+        logo: style.logo.clone(),
+    }
+}
+
+/// The chart kinds a timeline gets (`videos` only with re-posts).
+pub fn chart_kinds(tl: &Timeline) -> Vec<ChartKind> {
+    ChartKind::ALL
+        .into_iter()
+        .filter(|k| k.applies(tl))
+        .collect()
+}
+
+/// The file name of a chart: `cumulative.png`, `daily-print.svg`, `videos-1200x675.png`.
+pub fn chart_file(kind: ChartKind, size: ChartSize, format: ChartFormat) -> String {
+    let ext = match format {
+        ChartFormat::Png => "png",
+        ChartFormat::Svg => "svg",
+    };
+    format!("{}{}.{ext}", kind.name(), size.file_suffix())
+}
+
+/// "as of …, sources: API for YouTube, export for LinkedIn" — per source kind, the platforms
+/// whose readings came from it.
+pub fn sources_by_kind(tl: &Timeline, loc: &Locale) -> Vec<(String, Vec<Platform>)> {
+    let mut out: Vec<(String, Vec<Platform>)> = Vec::new();
+    for kind in ["api", "export", "manual"] {
+        let mut platforms: Vec<Platform> = tl
+            .videos
+            .iter()
+            .filter(|v| v.sources.iter().any(|s| s == kind))
+            .map(|v| v.platform)
+            .collect();
+        platforms.sort();
+        platforms.dedup();
+        if !platforms.is_empty() {
+            out.push((loc.source_kind(kind).to_string(), platforms));
+        }
+    }
+    out
 }
 
 /// Write the report files of one campaign; returns the paths written.
@@ -117,47 +171,69 @@ pub fn write_report(
     options: &ReportOptions,
 ) -> Result<Vec<PathBuf>, RenderError> {
     let loc = Locale::new(options.language);
-    let (title, subtitle, source) = frame_texts(campaign, &loc);
-    let source_line = match timeline.as_of {
-        Some(t) => format!(
-            "{source} · {} {}",
-            loc.strings.as_of,
-            loc.datetime(t, timeline.tz)
-        ),
-        None => source.clone(),
+    let texts = chart_texts(campaign, timeline, &loc);
+    let palette = Palette::new(&campaign.style.colors);
+    let chart = Chart {
+        tl: timeline,
+        loc: &loc,
+        palette: &palette,
+        texts: &texts,
     };
-    let frame = chart::Frame {
-        title: &title,
-        subtitle: &subtitle,
-        source: &source_line,
-    };
+    let kinds = chart_kinds(timeline);
     let mut written = Vec::new();
-    for format in &options.formats {
-        match format {
-            ChartFormat::Png => {
-                let path = options.dir.join("cumulative.png");
-                render_atomic(&path, |tmp| {
-                    chart::cumulative_png(tmp, options.size, timeline, &loc, &frame)
-                })?;
-                written.push(path);
-            }
-            ChartFormat::Svg => {
-                let path = options.dir.join("cumulative.svg");
-                let svg = chart::cumulative_svg(options.size, timeline, &loc, &frame)?;
-                write_atomic(&path, svg.as_bytes())?;
+    for kind in &kinds {
+        for size in &options.sizes {
+            let canvas = Canvas::sized(size.pixels());
+            for format in &options.formats {
+                let path = options.dir.join(chart_file(*kind, *size, *format));
+                match format {
+                    ChartFormat::Png => {
+                        render_atomic(&path, |tmp| chart::png(*kind, &chart, &canvas, tmp))?
+                    }
+                    ChartFormat::Svg => {
+                        let svg = chart::svg(*kind, &chart, &canvas)?;
+                        write_atomic(&path, svg.as_bytes())?;
+                    }
+                }
+                tracing::debug!(file = %path.display(), "chart written");
                 written.push(path);
             }
         }
     }
+
     let path = options.dir.join("timeline.csv");
     write_atomic(&path, timeline_csv(timeline).as_bytes())?;
     written.push(path);
 
+    let path = options.dir.join("timeline.json");
+    write_atomic(&path, timeline_json(timeline)?.as_bytes())?;
+    written.push(path);
+
+    for language in [Language::Cs, Language::En] {
+        let l = Locale::new(language);
+        let path = options.dir.join(format!("snippet.{}.txt", l.strings.tag));
+        write_atomic(
+            &path,
+            format!("{}\n", snippet::snippet(timeline, &l)).as_bytes(),
+        )?;
+        written.push(path);
+    }
+
     let path = options.dir.join("summary.md");
-    let md = markdown::summary(campaign, timeline, &loc, options)?;
+    let md = markdown::summary(campaign, timeline, &chart, options, &kinds)?;
     write_atomic(&path, md.as_bytes())?;
     written.push(path);
+
+    let path = options.dir.join("report.html");
+    let page = html::report(campaign, timeline, &chart, options, &kinds)?;
+    write_atomic(&path, page.as_bytes())?;
+    written.push(path);
     Ok(written)
+}
+
+/// The timeline as JSON (the same shape as `export --what timeline --format json`).
+pub fn timeline_json(tl: &Timeline) -> Result<String, RenderError> {
+    Ok(serde_json::to_string_pretty(tl)? + "\n")
 }
 
 /// One row per day (campaign time zone): cumulative views per platform and in total as of the

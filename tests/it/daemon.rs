@@ -188,6 +188,10 @@ const CONFIG: &str = r#"
 [store]
 url = "sqlite://data/d.db"
 
+[report]
+sizes = ["web"]
+formats = ["svg"]
+
 [[notify]]
 url_env = "HOOK_URL"
 format = "json"

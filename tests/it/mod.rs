@@ -5,3 +5,4 @@ mod daemon;
 mod demo;
 mod exports;
 mod import;
+mod report;

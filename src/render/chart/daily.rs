@@ -1,0 +1,327 @@
+//! `daily`: new views per day stacked by platform (per week or month on long spans), negative
+//! days (removed views) clipped at 0, the launch day and counting changes marked, the peak
+//! labelled.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::axes::{self, KeyItem, Painter, Rect, Scale, Weight};
+use super::{theme, Canvas, Chart};
+use crate::model::local_date;
+use crate::render::RenderError;
+use crate::timeline::Timeline;
+
+/// How days are grouped into bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Day,
+    Week,
+    Month,
+}
+
+impl Bucket {
+    /// Days up to ~6 months, weeks up to 3 years, months beyond.
+    pub fn for_span(days: i64) -> Bucket {
+        match days {
+            0..=200 => Bucket::Day,
+            201..=1100 => Bucket::Week,
+            _ => Bucket::Month,
+        }
+    }
+
+    /// The first day of the bar a date falls in.
+    fn start(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            Bucket::Day => d,
+            Bucket::Week => d - Duration::days(d.weekday().num_days_from_monday() as i64),
+            Bucket::Month => d.with_day(1).unwrap_or(d),
+        }
+    }
+
+    fn next(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            Bucket::Day => d + Duration::days(1),
+            Bucket::Week => d + Duration::days(7),
+            Bucket::Month => d
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(d + Duration::days(31)),
+        }
+    }
+}
+
+/// One bar: its first day, the day after it, new views per platform (each day clipped at 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub values: Vec<i64>,
+}
+
+impl Bar {
+    pub fn total(&self) -> i64 {
+        self.values.iter().sum()
+    }
+}
+
+/// The bars of a timeline.
+pub fn bars(tl: &Timeline) -> (Bucket, Vec<Bar>) {
+    let (Some(first), Some(last)) = (tl.days.first(), tl.days.last()) else {
+        return (Bucket::Day, Vec::new());
+    };
+    let bucket = Bucket::for_span((last.date - first.date).num_days());
+    let mut out: Vec<Bar> = Vec::new();
+    for d in &tl.days {
+        let start = bucket.start(d.date);
+        if out.last().is_none_or(|b| b.start != start) {
+            out.push(Bar {
+                start,
+                end: bucket.next(start),
+                values: vec![0; tl.platforms.len()],
+            });
+        }
+        if let Some(bar) = out.last_mut() {
+            for (acc, v) in bar.values.iter_mut().zip(&d.new_platforms) {
+                *acc += (*v).max(0);
+            }
+        }
+    }
+    (bucket, out)
+}
+
+pub(super) fn subtitle(chart: &Chart) -> String {
+    let s = chart.loc.strings;
+    let (bucket, _) = bars(chart.tl);
+    let pattern = match bucket {
+        Bucket::Day => s.daily_subtitle_day,
+        Bucket::Week => s.daily_subtitle_week,
+        Bucket::Month => s.daily_subtitle_month,
+    };
+    let period = match (chart.tl.days.first(), chart.tl.days.last()) {
+        (Some(a), Some(b)) => chart.loc.period(a.date, b.date),
+        _ => String::new(),
+    };
+    pattern
+        .replace("{period}", &period)
+        .trim_end_matches(", ")
+        .to_string()
+}
+
+pub(super) fn draw<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    canvas: &Canvas,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (tl, loc) = (chart.tl, chart.loc);
+    let key: Vec<KeyItem> = tl
+        .platforms
+        .iter()
+        .map(|pl| KeyItem {
+            text: pl.display_name().to_string(),
+            color: chart.palette.platform_text(*pl),
+        })
+        .collect();
+    let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
+    let (_, bars) = bars(tl);
+    let (Some(first), Some(last)) = (bars.first(), bars.last()) else {
+        p.text(
+            loc.strings.no_data,
+            (body.left, body.top + p.u(40.0)),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )?;
+        return Ok(());
+    };
+    let (first_day, end_day) = (first.start, last.end);
+    let last_day = end_day - Duration::days(1);
+    let peak = bars
+        .iter()
+        .max_by_key(|b| (b.total(), std::cmp::Reverse(b.start)))
+        .map(|b| b.total())
+        .unwrap_or(0);
+    let y_top = (peak as f64 * 1.12).max(1.0);
+    let ticks = axes::nice_ticks(y_top);
+
+    let launch = tl
+        .launched
+        .map(|l| local_date(l, tl.tz))
+        .filter(|d| *d >= first_day && *d < end_day);
+    let changes = axes::counting_changes(loc, &tl.platforms, first_day, last_day);
+    let markers = launch.is_some() as usize + changes.len();
+
+    let left = body.left + axes::y_label_width(p, loc, &ticks);
+    let right = body.right;
+    let bottom = body.bottom - p.u(theme::LABEL * 1.2 + 26.0);
+    let top = body.top
+        + if markers > 0 {
+            p.u(theme::SMALL * 1.8)
+        } else {
+            0.0
+        };
+    let off = |d: NaiveDate| (d - first_day).num_days() as f64;
+    let x = Scale::new(0.0, off(end_day), left, right);
+    let y = Scale::new(0.0, y_top, bottom, top);
+    axes::y_grid(p, loc, &ticks, &y, left, right)?;
+
+    // The peak, labelled above its bar (placed first so the markers keep clear of it).
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut peak_label = None;
+    if let Some(bar) = bars.iter().find(|b| b.total() == peak).filter(|_| peak > 0) {
+        let cx = (x.map(off(bar.start)) + x.map(off(bar.end))) / 2.0;
+        let text = loc.number(peak);
+        let w = p.text_width(&text, theme::LABEL, Weight::Bold);
+        let cx = cx.max(left + w / 2.0);
+        let ty = y.map(peak as f64) - p.u(8.0);
+        placed.push(Rect {
+            x0: cx - w / 2.0,
+            y0: ty - p.u(theme::LABEL),
+            x1: cx + w / 2.0,
+            y1: ty,
+        });
+        peak_label = Some((text, cx, ty));
+    }
+
+    // Launch day and counting changes: a label on top and a dotted line down to the bar.
+    let bar_top = |d: NaiveDate| {
+        let v = bars
+            .iter()
+            .find(|b| b.start <= d && d < b.end)
+            .map_or(0, |b| b.total());
+        let mut t = y.map(v as f64) - p.u(8.0);
+        if v == peak && peak > 0 {
+            t -= p.u(theme::LABEL * 1.5);
+        }
+        t
+    };
+    let mut marks: Vec<(NaiveDate, String)> = Vec::new();
+    if let Some(d) = launch {
+        marks.push((d, format!("{} {}", loc.strings.launched, loc.short_date(d))));
+    }
+    marks.extend(changes.iter().cloned());
+    for (d, text) in &marks {
+        let cx = x.map(off(*d) + 0.5);
+        let w = p.text_width(text, theme::SMALL, Weight::Regular);
+        let (min_x, max_x) = (p.u(theme::PAD) / 2.0, p.w - w - p.u(theme::PAD) / 2.0);
+        let half = p.u(theme::SMALL) * 0.62;
+        let rect = |lx: f64, cy: f64| Rect {
+            x0: lx - p.u(6.0),
+            y0: cy - half,
+            x1: lx + w + p.u(6.0),
+            y1: cy + half,
+        };
+        // Centred over the day, else starting or ending at it; a row lower only when none of
+        // these is free.
+        let mut cy = body.top + p.u(theme::SMALL * 0.7);
+        let (lx, r) = loop {
+            let free = [cx - w / 2.0, cx - p.u(10.0), cx + p.u(10.0) - w]
+                .into_iter()
+                .map(|lx| lx.max(min_x).min(max_x))
+                .map(|lx| (lx, rect(lx, cy)))
+                .find(|(_, r)| !placed.iter().any(|o| o.overlaps(r)));
+            match free {
+                Some(found) => break found,
+                None if cy >= bottom - p.u(80.0) => {
+                    let lx = (cx - w / 2.0).max(min_x).min(max_x);
+                    break (lx, rect(lx, cy));
+                }
+                None => cy += p.u(theme::SMALL * 1.4),
+            }
+        };
+        // The line stops above the bar, and above any label in its way.
+        let end = placed
+            .iter()
+            .filter(|o| o.x0 <= cx && cx <= o.x1 && o.y0 > r.y1)
+            .map(|o| o.y0 - p.u(6.0))
+            .fold(bar_top(*d), f64::min);
+        if end > r.y1 + p.u(4.0) {
+            p.dashed(
+                (cx, r.y1 + p.u(4.0)),
+                (cx, end),
+                theme::MARK.mix(0.8),
+                1.5,
+                4.0,
+            )?;
+        }
+        placed.push(p.boxed_text(
+            text,
+            (lx, cy),
+            theme::SMALL,
+            Weight::Regular,
+            theme::MARK,
+            HPos::Left,
+        )?);
+    }
+
+    // Bars: platforms stacked in the timeline's order, a thin gap between bars when there is
+    // room for one.
+    for bar in &bars {
+        let (x0, x1) = (x.map(off(bar.start)), x.map(off(bar.end)));
+        let inset = if x1 - x0 > p.u(6.0) {
+            ((x1 - x0) * 0.12).max(1.0)
+        } else {
+            0.0
+        };
+        let mut base = 0i64;
+        for (k, v) in bar.values.iter().enumerate() {
+            if *v <= 0 {
+                continue;
+            }
+            let color = chart.palette.platform(tl.platforms[k]);
+            p.rect(
+                (x0 + inset, y.map((base + v) as f64)),
+                (x1 - inset, y.map(base as f64)),
+                color.to_rgba(),
+            )?;
+            base += v;
+        }
+    }
+    let y0 = y.map(0.0);
+    p.line(&[(left, y0), (right, y0)], theme::AXIS.to_rgba(), 2.0)?;
+    axes::x_date_axis(p, loc, first_day, last_day, y0, |d| {
+        // Ticks at the middle of a day's bar; at a week's or month's start otherwise.
+        let mid = if bars.len() == tl.days.len() {
+            0.5
+        } else {
+            0.0
+        };
+        (d >= first_day && d < end_day).then(|| x.map(off(d) + mid))
+    })?;
+
+    if let Some((text, cx, ty)) = peak_label {
+        p.text(
+            &text,
+            (cx, ty),
+            theme::LABEL,
+            Weight::Bold,
+            theme::INK,
+            (HPos::Center, VPos::Bottom),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets() {
+        assert_eq!(Bucket::for_span(69), Bucket::Day);
+        assert_eq!(Bucket::for_span(365), Bucket::Week);
+        assert_eq!(Bucket::for_span(2000), Bucket::Month);
+        let d = NaiveDate::from_ymd_opt(2020, 7, 24).unwrap(); // a Friday
+        assert_eq!(
+            Bucket::Week.start(d),
+            NaiveDate::from_ymd_opt(2020, 7, 20).unwrap()
+        );
+        assert_eq!(
+            Bucket::Month.next(Bucket::Month.start(d)),
+            NaiveDate::from_ymd_opt(2020, 8, 1).unwrap()
+        );
+    }
+}

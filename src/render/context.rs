@@ -1,0 +1,190 @@
+//! What `summary.md` and `report.html` show, formatted for the report language: one context
+//! for both minijinja templates, so the two never disagree.
+
+use minijinja::{context, Environment, Value};
+
+use super::chart::{Chart, ChartKind};
+use super::locale::Locale;
+use super::{chart_file, snippet, sources_by_kind, RenderError, ReportOptions};
+use crate::config::{Campaign, ChartFormat, ChartSize};
+use crate::model::local_date;
+use crate::timeline::Timeline;
+
+/// A template environment with the report's templates loaded.
+pub fn environment() -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, source) in [
+        ("summary.md", include_str!("templates/summary.md.j2")),
+        ("report.html", include_str!("templates/report.html.j2")),
+    ] {
+        env.add_template(name, source)
+            .map_err(|e| RenderError::Template(format!("{name}: {e:#}")))?;
+    }
+    Ok(env)
+}
+
+/// Render one template of [`environment`].
+pub fn render(name: &str, ctx: Value) -> Result<String, RenderError> {
+    let env = environment()?;
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| RenderError::Template(format!("{name}: {e:#}")))
+}
+
+/// "API (Facebook), export (YouTube, LinkedIn)".
+pub fn sources_text(tl: &Timeline, loc: &Locale) -> String {
+    sources_by_kind(tl, loc)
+        .into_iter()
+        .map(|(kind, platforms)| {
+            let names: Vec<&str> = platforms.iter().map(|p| p.display_name()).collect();
+            format!("{kind} ({})", loc.list(&names))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The shared context of the report templates.
+pub fn report_context(
+    campaign: &Campaign,
+    tl: &Timeline,
+    chart: &Chart,
+    options: &ReportOptions,
+    kinds: &[ChartKind],
+) -> Value {
+    let loc = chart.loc;
+    let s = loc.strings;
+    let tz = tl.tz;
+    let total = tl.total();
+    let platforms: Vec<Value> = tl
+        .platform_totals()
+        .into_iter()
+        .map(|(p, v)| {
+            let share = if total > 0 {
+                v as f64 * 100.0 / total as f64
+            } else {
+                0.0
+            };
+            context! {
+                name => p.display_name(),
+                color => super::chart::theme::css(chart.palette.platform_text(p)),
+                views => loc.number(v),
+                share => loc.percent(share),
+                share_value => share,
+            }
+        })
+        .collect();
+    let mut videos: Vec<_> = tl.videos.iter().collect();
+    videos.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.video.cmp(&b.video)));
+    let videos: Vec<Value> = videos
+        .iter()
+        .map(|v| {
+            let sources: Vec<&str> = v.sources.iter().map(|k| loc.source_kind(k)).collect();
+            context! {
+                platform => v.platform.display_name(),
+                video => v.video.clone(),
+                title => v.title.clone(),
+                account => v.account.clone(),
+                views => loc.number(v.views),
+                last => loc.datetime(v.last_reading, tz),
+                sources => sources.join(", "),
+            }
+        })
+        .collect();
+    let milestones: Vec<Value> = tl
+        .milestones
+        .iter()
+        .map(|m| {
+            let bracket = match (m.before, m.after) {
+                (Some(b), Some(a)) => format!(
+                    "{} ({}) → {} ({})",
+                    loc.datetime(b.at, tz),
+                    loc.number(b.total),
+                    loc.datetime(a.at, tz),
+                    loc.number(a.total)
+                ),
+                (None, Some(a)) => {
+                    format!("— → {} ({})", loc.datetime(a.at, tz), loc.number(a.total))
+                }
+                _ => "—".into(),
+            };
+            context! {
+                threshold => loc.number(m.threshold),
+                crossed => m.crossed_at.map(|t| loc.datetime(t, tz)),
+                crossed_date => m.crossed_at.map(|t| loc.date(local_date(t, tz))),
+                bracket => bracket,
+            }
+        })
+        .collect();
+    let velocity = tl.velocity.map(|v| {
+        context! {
+            per_day => loc.number(v.views_per_day.round() as i64),
+            window => loc.decimal(v.window_days),
+        }
+    });
+    let forecast = tl.forecast.as_ref().map(|f| {
+        context! {
+            threshold => loc.number(f.threshold),
+            remaining => loc.number(f.remaining),
+            eta => f.eta.map(|t| loc.date(local_date(t, tz))),
+        }
+    });
+    let decreases: Vec<Value> = tl
+        .decreases
+        .iter()
+        .map(|d| {
+            context! {
+                platform => d.platform.display_name(),
+                video => d.video.clone(),
+                at => loc.datetime(d.at, tz),
+                from => loc.number(d.from),
+                to => loc.number(d.to),
+            }
+        })
+        .collect();
+    let first_size = options.sizes.first().copied().unwrap_or(ChartSize::Web);
+    let image_format = if options.formats.contains(&ChartFormat::Png) {
+        Some(ChartFormat::Png)
+    } else {
+        options.formats.first().copied()
+    };
+    let charts: Vec<Value> = kinds
+        .iter()
+        .map(|k| {
+            context! {
+                name => k.name(),
+                subtitle => k.subtitle(chart),
+                image => image_format.map(|f| chart_file(*k, first_size, f)),
+                files => options
+                    .sizes
+                    .iter()
+                    .flat_map(|size| options.formats.iter().map(|f| chart_file(*k, *size, *f)))
+                    .collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    context! {
+        s => Value::from_serialize(s),
+        lang => s.tag,
+        title => chart.texts.title.clone(),
+        name => campaign.name.clone(),
+        note => campaign.style.note.clone(),
+        logo => campaign.style.logo.clone(),
+        source => chart.texts.source.clone(),
+        as_of => tl.as_of.map(|t| loc.datetime(t, tz)),
+        generated => loc.datetime(options.generated_at, tz),
+        timezone => tz.name(),
+        sources => sources_text(tl, loc),
+        launched => tl.launched.map(|t| loc.date(local_date(t, tz))),
+        total => loc.number(total),
+        platforms => platforms,
+        videos => videos,
+        milestones => milestones,
+        velocity => velocity,
+        forecast => forecast,
+        decreases => decreases,
+        charts => charts,
+        snippet => snippet::snippet(tl, loc),
+    }
+}
