@@ -1,7 +1,6 @@
 //! Command-line interface: clap definitions and dispatch. Every command calls the same library
 //! functions the daemon will.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,13 +9,13 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Campaign, ChartSize, Config, ConfigError, Language};
+use crate::config::{self, ChartSize, Config, ConfigError, Language};
 use crate::exports::{self, ImportError, ImportOptions};
 use crate::model::{day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
 use crate::sources;
 use crate::store::{self, Query, Store};
-use crate::timeline::{self, Timeline, TimelineOptions};
+use crate::timeline;
 
 /// Count a campaign video's views across YouTube, Facebook and LinkedIn, and chart them.
 #[derive(Debug, Parser)]
@@ -322,56 +321,6 @@ fn open_store(config: &Config) -> Result<Box<dyn Store>> {
     Ok(store::open(&config.store.url)?)
 }
 
-/// Compute a campaign's timeline from the store.
-pub fn campaign_timeline(
-    store: &dyn Store,
-    campaign: &Campaign,
-    until: Option<DateTime<Utc>>,
-) -> Result<Timeline> {
-    let observations = store.observations(&Query {
-        campaign: campaign.slug().to_string(),
-        until,
-        metric: None,
-    })?;
-    let titles: HashMap<_, _> = campaign
-        .videos
-        .iter()
-        .map(|v| {
-            (
-                (v.platform, v.id.clone()),
-                (v.title.clone(), v.account.clone()),
-            )
-        })
-        .collect();
-    let options = TimelineOptions {
-        campaign: campaign.slug().to_string(),
-        tz: campaign.tz(),
-        launched: campaign.launched_at,
-        milestones: campaign.milestones().to_vec(),
-        velocity_window_days: 7,
-        titles,
-    };
-    Ok(timeline::build(&observations, &options)?)
-}
-
-/// How a campaign's report is written: into `<base>/<slug>/`, in the campaign language unless
-/// `lang` overrides it.
-pub fn report_options(
-    config: &Config,
-    campaign: &Campaign,
-    base: &Path,
-    lang: Option<Language>,
-    generated_at: DateTime<Utc>,
-) -> ReportOptions {
-    ReportOptions {
-        dir: base.join(campaign.slug()),
-        sizes: config.report.chart_sizes(),
-        formats: config.report.formats.clone(),
-        language: lang.unwrap_or(campaign.language),
-        generated_at,
-    }
-}
-
 fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
     // The sample exports in config/demo/ (tests/fixtures/make_demo.py writes them).
     const SAMPLES: &[(&str, &[u8])] = &[
@@ -454,13 +403,10 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
         );
     }
     let campaign = &config.campaigns[0];
-    let tl = campaign_timeline(store.as_ref(), campaign, None)?;
+    let tl = timeline::for_campaign(store.as_ref(), campaign, None)?;
     let options = ReportOptions {
         dir: PathBuf::from("reports/demo"),
-        sizes: config.report.chart_sizes(),
-        formats: config.report.formats.clone(),
-        language: campaign.language,
-        generated_at: now,
+        ..ReportOptions::for_campaign(&config, campaign, Path::new("reports"), None, now)
     };
     let written = render::write_report(campaign, &tl, &options)?;
     print!("\n{}", Status::text(&tl, &Locale::new(campaign.language)));
@@ -767,8 +713,9 @@ fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<Exit
         .clone()
         .unwrap_or_else(|| config.report.dir.clone());
     for campaign in config.selected(args.campaign.campaign.as_deref())? {
-        let tl = campaign_timeline(store.as_ref(), campaign, until)?;
-        let mut options = report_options(config, campaign, &base, args.lang, until.unwrap_or(now));
+        let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
+        let mut options =
+            ReportOptions::for_campaign(config, campaign, &base, args.lang, until.unwrap_or(now));
         if !args.size.is_empty() {
             options.sizes = args.size.clone();
         }
@@ -796,14 +743,14 @@ fn status(
     let store = open_store(config)?;
     if json {
         let campaign = config.campaign(slug)?;
-        let tl = campaign_timeline(store.as_ref(), campaign, until)?;
+        let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
         println!(
             "{}",
             serde_json::to_string_pretty(&Status::new(&tl, until.unwrap_or(now)))?
         );
     } else {
         for campaign in config.selected(slug)? {
-            let tl = campaign_timeline(store.as_ref(), campaign, until)?;
+            let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
             print!("{}", Status::text(&tl, &Locale::new(campaign.language)));
         }
     }
@@ -849,7 +796,7 @@ fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
             }
         }
         ExportWhat::Timeline => {
-            let tl = campaign_timeline(store.as_ref(), campaign, None)?;
+            let tl = timeline::for_campaign(store.as_ref(), campaign, None)?;
             match args.format {
                 ExportFormat::Csv => render::timeline_csv(&tl),
                 ExportFormat::Json => serde_json::to_string_pretty(&tl)? + "\n",

@@ -163,6 +163,38 @@ impl Timeline {
     }
 }
 
+/// A campaign's timeline from the store (readings at or before `until`).
+pub fn for_campaign(
+    store: &dyn crate::store::Store,
+    campaign: &crate::config::Campaign,
+    until: Option<DateTime<Utc>>,
+) -> anyhow::Result<Timeline> {
+    let observations = store.observations(&crate::store::Query {
+        campaign: campaign.slug().to_string(),
+        until,
+        metric: None,
+    })?;
+    let titles: HashMap<_, _> = campaign
+        .videos
+        .iter()
+        .map(|v| {
+            (
+                (v.platform, v.id.clone()),
+                (v.title.clone(), v.account.clone()),
+            )
+        })
+        .collect();
+    let options = TimelineOptions {
+        campaign: campaign.slug().to_string(),
+        tz: campaign.tz(),
+        launched: campaign.launched_at,
+        milestones: campaign.milestones().to_vec(),
+        velocity_window_days: 7,
+        titles,
+    };
+    Ok(build(&observations, &options)?)
+}
+
 /// The last point at or before `t`.
 fn as_of(points: &[Point], t: DateTime<Utc>) -> Option<&Point> {
     let n = points.partition_point(|p| p.at <= t);

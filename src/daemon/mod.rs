@@ -401,8 +401,14 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
     match job {
         Job::Report => {
             let store = store::open(&config.store.url)?;
-            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
-            let options = crate::cli::report_options(config, c, &config.report.dir, None, now);
+            let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
+            let options = crate::render::ReportOptions::for_campaign(
+                config,
+                c,
+                &config.report.dir,
+                None,
+                now,
+            );
             let written = crate::render::write_report(c, &tl, &options)?;
             Ok(format!("report written ({} files)", written.len()))
         }
@@ -465,7 +471,7 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                     }
                 }
             }
-            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+            let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
             ctx.metrics.observe(&tl);
             if failed > 0 {
                 anyhow::bail!(
@@ -502,7 +508,7 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
                 .inc_by(*n);
         }
     }
-    let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+    let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
     ctx.metrics.observe(&tl);
     // A credential that expires within 7 days turns /healthz red until it is renewed.
     if let Ok(state) = crate::sources::linkedin::StoredState::load(store.as_ref()) {
@@ -553,7 +559,7 @@ fn baseline(ctx: &Ctx) -> Result<()> {
     let mut store = store::open(&ctx.config.store.url)?;
     let now = ctx.clock.now();
     for c in &ctx.config.campaigns {
-        let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+        let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
         ctx.metrics.observe(&tl);
         if store.notices(c.slug())?.is_empty() {
             for m in tl.milestones.iter().filter(|m| m.crossed_at.is_some()) {
@@ -584,7 +590,7 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
         tokio::task::spawn_blocking(move || -> Result<Vec<Notice>> {
             let c = campaign(&ctx2.config, &slug2)?;
             let mut store = store::open(&ctx2.config.store.url)?;
-            let tl = crate::cli::campaign_timeline(store.as_ref(), c, None)?;
+            let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
             ctx2.metrics.observe(&tl);
             let states = store.notices(&slug2)?;
             let done = |t: i64| {

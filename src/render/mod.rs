@@ -52,6 +52,26 @@ pub struct ReportOptions {
     pub generated_at: DateTime<Utc>,
 }
 
+impl ReportOptions {
+    /// How a campaign's report is written: into `<base>/<slug>/`, in the campaign language unless
+    /// `lang` overrides it.
+    pub fn for_campaign(
+        config: &crate::config::Config,
+        campaign: &Campaign,
+        base: &Path,
+        lang: Option<Language>,
+        generated_at: DateTime<Utc>,
+    ) -> ReportOptions {
+        ReportOptions {
+            dir: base.join(campaign.slug()),
+            sizes: config.report.chart_sizes(),
+            formats: config.report.formats.clone(),
+            language: lang.unwrap_or(campaign.language),
+            generated_at,
+        }
+    }
+}
+
 /// Write `content` to `path` atomically: a temporary file in the same folder, then rename.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), RenderError> {
     let err = |source| RenderError::Write {
