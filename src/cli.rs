@@ -667,8 +667,9 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 }
                 if r.other_videos_skipped > 0 {
                     println!(
-                        "  skipped {} rows of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos)",
-                        r.other_videos_skipped
+                        "  skipped {} rows of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos): {}",
+                        r.other_videos_skipped,
+                        r.other_videos.join(", ")
                     );
                 }
                 if r.bad_rows_skipped > 0 {

@@ -385,6 +385,8 @@ pub struct ImportReport {
     pub bad_rows_skipped: usize,
     /// Rows of videos no selected campaign lists.
     pub other_videos_skipped: usize,
+    /// Some of those videos, as `platform id` (to copy into [[campaign.video]]).
+    pub other_videos: Vec<String>,
     /// Per campaign: how many observations it got.
     pub campaigns: BTreeMap<String, usize>,
     pub written: WriteSummary,
@@ -451,6 +453,8 @@ struct Collector<'a> {
     per_campaign: BTreeMap<String, usize>,
     rows: usize,
     other: usize,
+    /// The unlisted videos those rows were about (a few, for the message).
+    other_videos: std::collections::BTreeSet<(Platform, String)>,
     bad: Vec<BadRow>,
     notes: Vec<String>,
     detail: Option<String>,
@@ -485,6 +489,7 @@ impl<'a> Collector<'a> {
             per_campaign: BTreeMap::new(),
             rows: 0,
             other: 0,
+            other_videos: Default::default(),
             bad: Vec::new(),
             notes: Vec::new(),
             detail: None,
@@ -535,6 +540,9 @@ impl RowSink for Collector<'_> {
         }
         if !taken {
             self.other += 1;
+            if self.other_videos.len() < 20 {
+                self.other_videos.insert((row.platform, row.video.clone()));
+            }
         }
     }
 
@@ -664,6 +672,11 @@ pub fn import_file(
         rows: collector.rows,
         bad_rows_skipped: collector.bad.len(),
         other_videos_skipped: collector.other,
+        other_videos: collector
+            .other_videos
+            .iter()
+            .map(|(p, v)| format!("{} {v}", p.as_str()))
+            .collect(),
         campaigns: collector.per_campaign,
         written,
         preview,

@@ -118,6 +118,11 @@ fn rows_of_unlisted_videos_are_skipped_unless_asked() {
         "{}",
         r.stdout
     );
+    assert!(
+        r.stdout.contains("pass --all-videos): youtube other"),
+        "the unlisted video is named: {}",
+        r.stdout
+    );
     assert_eq!(count(&env), 1);
     env.run(&["import", "--all-videos", f]).ok();
     assert_eq!(count(&env), 2);
