@@ -452,8 +452,35 @@ struct Collector<'a> {
     rows: usize,
     other: usize,
     bad: Vec<BadRow>,
+    /// Rows dated after `now` (refused: see [`future_message`]).
+    future: Vec<BadRow>,
     notes: Vec<String>,
     detail: Option<String>,
+}
+
+/// How far past `now` a reading's instant may lie (clocks of the machine that exported and of
+/// this one differ a little).
+const FUTURE_SLACK_MINUTES: i64 = 10;
+
+/// Why a row dated after `now` is refused, or `None` when its date has come. A day counts as
+/// come once it has begun somewhere on Earth (UTC+14), so no campaign time zone refuses today.
+fn future_message(when: When, now: DateTime<Utc>) -> Option<String> {
+    match when {
+        When::Instant(t) if t > now + chrono::Duration::minutes(FUTURE_SLACK_MINUTES) => Some(format!(
+            "the reading is dated {}, after now ({}); a view count cannot come from the future: fix the date (or the clock of this machine)",
+            t.to_rfc3339(),
+            now.to_rfc3339()
+        )),
+        When::Day(d) | When::EndOf(d)
+            if d > (now + chrono::Duration::hours(14)).date_naive() =>
+        {
+            Some(format!(
+                "the day {d} has not begun yet (now is {}); a view count cannot come from the future: fix the date (or the clock of this machine)",
+                now.to_rfc3339()
+            ))
+        }
+        _ => None,
+    }
 }
 
 impl<'a> Collector<'a> {
@@ -486,6 +513,7 @@ impl<'a> Collector<'a> {
             rows: 0,
             other: 0,
             bad: Vec::new(),
+            future: Vec::new(),
             notes: Vec::new(),
             detail: None,
         }
@@ -495,6 +523,15 @@ impl<'a> Collector<'a> {
 impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
+        if let Some(message) = future_message(row.when, self.now) {
+            self.future.push(BadRow {
+                part: None,
+                line: row.line,
+                column: 0,
+                message,
+            });
+            return;
+        }
         let mut keys = ids::match_keys(row.platform, &row.video);
         if let Some(a) = &row.alias {
             keys.extend(ids::match_keys(row.platform, a));
@@ -620,6 +657,19 @@ pub fn import_file(
         })?;
     let sha = file.sha256.clone();
     drop(file);
+    if !collector.future.is_empty() {
+        if options.skip_bad_rows {
+            collector.bad.append(&mut collector.future);
+        } else {
+            let b = collector.future.swap_remove(0);
+            return Err(ImportError::BadRow {
+                path: row_path(&name, &b.part),
+                line: b.line,
+                column: b.column,
+                message: b.message,
+            });
+        }
+    }
     for b in &collector.bad {
         tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
     }

@@ -450,3 +450,139 @@ proptest! {
         }
     }
 }
+
+// Defined behaviour for odd but well-formed rows, end to end through `viewtally import` (the
+// fixed clock is FIXED_NOW, 2026-11-25T12:00:00Z; the campaign launched 2020-07-24).
+
+mod rows {
+    use super::super::common::*;
+
+    const HEADER: &str = "platform,video,account,metric,kind,at,value\n";
+
+    fn import(env: &Env, name: &str, rows: &str, extra: &[&str]) -> Run {
+        env.write("config/viewtally.toml", CONFIG);
+        let f = env.write(name, &format!("{HEADER}{rows}"));
+        let mut args = vec!["import", f.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    }
+
+    fn stored(env: &Env) -> Vec<String> {
+        let r = env.run(&["export", "--format", "csv"]).ok();
+        r.stdout.lines().skip(1).map(str::to_string).collect()
+    }
+
+    #[test]
+    fn negative_and_non_numeric_values_refuse_the_file() {
+        for (value, says) in [
+            ("-5", "`-5` is negative; counts are 0 or more"),
+            ("−5", "not a whole number"),
+            ("lots", "`lots` is not a whole number"),
+            ("12.5", "not a whole number"),
+            ("1e400", "not a whole number"),
+            ("99999999999999999999", "not a whole number"),
+        ] {
+            let env = Env::new();
+            let r = import(
+                &env,
+                "bad.csv",
+                &format!("youtube,yt1,,views,total,2020-07-25T10:00:00Z,7\nyoutube,yt1,,views,total,2020-07-26T10:00:00Z,{value}\n"),
+                &[],
+            );
+            assert_eq!(r.code, 2, "{value}: {}", r.stderr);
+            assert!(r.stderr.contains("bad.csv:3:7"), "{value}: {}", r.stderr);
+            assert!(r.stderr.contains(says), "{value}: {}", r.stderr);
+            assert!(r.stderr.contains("nothing from this file was stored"));
+            assert!(stored(&env).is_empty(), "{value}");
+        }
+    }
+
+    #[test]
+    fn future_dates_are_bad_rows() {
+        let env = Env::new();
+        let rows = "youtube,yt1,,views,total,2020-07-25T10:00:00Z,50\n\
+                    youtube,yt1,,views,total,2027-07-25T10:00:00Z,60\n\
+                    facebook,fb1,,views,daily,2026-11-27,5\n";
+        let r = import(&env, "future.csv", rows, &[]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("future.csv:3"), "{}", r.stderr);
+        assert!(r.stderr.contains("after now"), "{}", r.stderr);
+        assert!(stored(&env).is_empty());
+        // With --skip-bad-rows the good row is kept, both future ones are skipped and named.
+        let r = import(&env, "future.csv", rows, &["--skip-bad-rows"]).ok();
+        assert!(r.stdout.contains("skipped 2 bad rows"), "{}", r.stdout);
+        assert!(r.stderr.contains("has not begun yet"), "{}", r.stderr);
+        assert_eq!(
+            stored(&env),
+            vec!["youtube,yt1,Chan,views,total,2020-07-25T10:00:00Z,50"]
+        );
+        // Today (in any time zone) and a few minutes of clock skew are not the future.
+        let env = Env::new();
+        import(
+            &env,
+            "today.csv",
+            "facebook,fb1,,views,daily,2026-11-26,5\nyoutube,yt1,,views,total,2026-11-25T12:05:00Z,9\n",
+            &[],
+        )
+        .ok();
+        assert_eq!(stored(&env).len(), 2);
+    }
+
+    #[test]
+    fn dates_before_launch_are_stored_as_given() {
+        // A video may be published (and watched) before the campaign's launch; the store keeps
+        // what the platform said and the timeline starts where the data does.
+        let env = Env::new();
+        import(
+            &env,
+            "early.csv",
+            "youtube,yt1,,views,total,2019-07-25T10:00:00Z,50\nfacebook,fb1,,views,daily,2020-07-01,5\n",
+            &[],
+        )
+        .ok();
+        assert_eq!(stored(&env).len(), 2);
+    }
+
+    #[test]
+    fn duplicate_rows_in_one_file_last_one_wins() {
+        // Same key (platform, video, metric, kind, time) twice in one file: the later row wins,
+        // an identical repeat changes nothing; the summary counts each row it wrote.
+        let env = Env::new();
+        let r = import(
+            &env,
+            "dup.csv",
+            "youtube,yt1,,views,total,2020-07-25T10:00:00Z,50\n\
+             youtube,yt1,,views,total,2020-07-25T10:00:00Z,50\n\
+             facebook,fb1,,views,daily,2020-07-24,70\n\
+             facebook,fb1,,views,daily,2020-07-24,80\n",
+            &[],
+        )
+        .ok();
+        assert!(
+            r.stdout.contains("4 rows → 2 new, 1 updated, 1 unchanged"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(
+            stored(&env),
+            vec![
+                "facebook,fb1,,views,daily,2020-07-24,80",
+                "youtube,yt1,Chan,views,total,2020-07-25T10:00:00Z,50",
+            ]
+        );
+    }
+
+    #[test]
+    fn decreasing_totals_are_stored_as_given() {
+        // Platforms do lower counts (spam views removed); the store keeps both readings.
+        let env = Env::new();
+        import(
+            &env,
+            "dec.csv",
+            "youtube,yt1,,views,total,2020-07-25T10:00:00Z,500\nyoutube,yt1,,views,total,2020-07-26T10:00:00Z,400\n",
+            &[],
+        )
+        .ok();
+        assert_eq!(stored(&env).len(), 2);
+    }
+}
