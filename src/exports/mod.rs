@@ -575,7 +575,8 @@ impl RowSink for Collector<'_> {
         }
     }
 
-    fn bad(&mut self, bad: BadRow) {
+    fn bad(&mut self, mut bad: BadRow) {
+        bad.message = clip_quoted(&bad.message);
         self.bad.push(bad);
     }
 
@@ -648,11 +649,11 @@ pub fn import_file(
                 path: row_path(&name, &b.part),
                 line: b.line,
                 column: b.column,
-                message: b.message,
+                message: clip_quoted(&b.message),
             },
             ParseError::Format(message) => ImportError::Format {
                 path: name.clone(),
-                message,
+                message: clip_quoted(&message),
             },
         })?;
     let sha = file.sha256.clone();
@@ -870,6 +871,29 @@ pub fn metric_value(
     }
 }
 
+/// Longest `quoted` value a message repeats whole; longer ones (a 10 MB cell) are shortened.
+const MAX_QUOTED_CHARS: usize = 120;
+
+/// A message with every `quoted` value longer than [`MAX_QUOTED_CHARS`] shortened to its start,
+/// `…`, its end and its length, so that a huge cell does not become a huge error.
+pub fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > MAX_QUOTED_CHARS {
+            out.extend(part.chars().take(80));
+            out.push_str(&format!(" … ({n} characters) … "));
+            out.extend(part.chars().skip(n - 20));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// The first names of a list, for messages.
 pub fn list(names: &[String]) -> String {
     let mut s = names
@@ -942,6 +966,23 @@ pub(crate) fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quoted_values_are_clipped_in_messages() {
+        let big = "x".repeat(10_000_000);
+        let m = clip_quoted(&format!(
+            "column `platform`: unknown platform `{big}`; use `youtube`"
+        ));
+        assert!(m.len() < 300, "{}", m.len());
+        assert!(
+            m.starts_with("column `platform`: unknown platform `xxx"),
+            "{m}"
+        );
+        assert!(m.contains("(10000000 characters)"), "{m}");
+        assert!(m.ends_with("xxx`; use `youtube`"), "{m}");
+        let short = "`ž` is not a number";
+        assert_eq!(clip_quoted(short), short);
+    }
 
     #[test]
     fn as_of_forms() {

@@ -586,3 +586,29 @@ mod rows {
         assert_eq!(stored(&env).len(), 2);
     }
 }
+
+/// A 10 MB single line: a short, clear error (the cell is not repeated whole), quickly.
+#[test]
+fn a_ten_megabyte_line_gets_a_short_error() {
+    use super::common::*;
+    let env = Env::new();
+    env.write("config/viewtally.toml", CONFIG);
+    let long = "x".repeat(10_000_000);
+    for (name, content) in [
+        (
+            "tidy.csv",
+            format!("platform,video,account,metric,kind,at,value\n{long}\n"),
+        ),
+        ("noheader.csv", long.clone()),
+        (
+            "studio.csv",
+            format!("Date,Content,Video title,Views\n2020-07-24,{long},t,5\n"),
+        ),
+    ] {
+        let f = env.write(name, &content);
+        let r = env.run(&["import", f.to_str().unwrap()]);
+        assert_eq!(r.code, 2, "{name}");
+        assert!(r.stderr.contains(name), "{name}");
+        assert!(r.stderr.len() < 2_000, "{name}: {} bytes", r.stderr.len());
+    }
+}
