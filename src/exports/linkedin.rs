@@ -271,12 +271,50 @@ fn header_row(range: &Range<Data>) -> Option<(usize, SheetKind, Matched)> {
     None
 }
 
+/// The most cells a sheet's used area may span (a LinkedIn sheet has a few thousand).
+const MAX_SHEET_CELLS: u64 = 4_000_000;
+
+/// A sheet as a range, refusing (with a warning naming the sheet) one whose cells span more
+/// than [`MAX_SHEET_CELLS`]: calamine allocates the whole rectangle, so one cell typed into
+/// `XFD1048576` of an `.xlsx` would ask for 512 GiB (found by `it::robustness`).
+fn sheet_range(wb: &mut Workbook<'_>, name: &str) -> Result<Range<Data>, String> {
+    if let Sheets::Xlsx(x) = wb {
+        let mut cells = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+        let (mut lo, mut hi) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+        let mut any = false;
+        while let Some(c) = cells.next_cell().map_err(|e| e.to_string())? {
+            let (r, col) = c.get_position();
+            lo = (lo.0.min(r), lo.1.min(col));
+            hi = (hi.0.max(r), hi.1.max(col));
+            any = true;
+        }
+        let span = if any {
+            (u64::from(hi.0 - lo.0) + 1) * (u64::from(hi.1 - lo.1) + 1)
+        } else {
+            0
+        };
+        if span > MAX_SHEET_CELLS {
+            tracing::warn!(
+                sheet = name,
+                cells = span,
+                "sheet skipped: its cells span rows {}–{} and columns {}–{}, more than a LinkedIn export holds; delete the cells far from the table and save the workbook again",
+                lo.0 + 1,
+                hi.0 + 1,
+                lo.1 + 1,
+                hi.1 + 1
+            );
+            return Err(format!("sheet `{name}` spans {span} cells"));
+        }
+    }
+    wb.worksheet_range(name).map_err(|e| e.to_string())
+}
+
 /// Sheets that are LinkedIn tables: (name, range, header row index, kind, match).
 #[allow(clippy::type_complexity)]
 fn tables(wb: &mut Workbook<'_>) -> Vec<(String, Range<Data>, usize, SheetKind, Matched)> {
     let mut out = Vec::new();
     for name in wb.sheet_names() {
-        let Ok(range) = wb.worksheet_range(&name) else {
+        let Ok(range) = sheet_range(wb, &name) else {
             continue;
         };
         if let Some((h, kind, m)) = header_row(&range) {
@@ -294,7 +332,7 @@ pub fn describe_workbook(file: &ExportFile) -> String {
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;
     for name in wb.sheet_names() {
-        let Ok(range) = wb.worksheet_range(&name) else {
+        let Ok(range) = sheet_range(&mut wb, &name) else {
             continue;
         };
         let mut first = String::new();
@@ -624,6 +662,41 @@ mod tests {
         assert!(m.contains("DIFAT size"), "{m}");
         // The undamaged file still reads.
         assert!(!read_damaged_xls(|_| {}).unwrap().rows.is_empty());
+    }
+
+    /// Found by probing for unbounded allocation: one cell typed into `XFD1048576` made
+    /// calamine allocate the whole 2^34-cell rectangle (512 GiB) and abort. The sheet is now
+    /// skipped with a warning and the file refused as not a LinkedIn export.
+    #[test]
+    fn xlsx_with_a_far_away_cell_is_refused_not_allocated() {
+        use std::io::{Read as _, Write as _};
+        let src =
+            std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
+        let mut zout = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut e = zin.by_index(i).unwrap();
+            let name = e.name().to_string();
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            if name.starts_with("xl/worksheets/sheet") {
+                let far = r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#;
+                data = String::from_utf8(data)
+                    .unwrap()
+                    .replacen("</sheetData>", far, 1)
+                    .into_bytes();
+            }
+            zout.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zout.write_all(&data).unwrap();
+        }
+        let bytes = zout.finish().unwrap().into_inner();
+        let dir = tempfile::tempdir().unwrap();
+        let p = crate::exports::temp_file(&dir, "conectart_content_1596146400000.xlsx", &bytes);
+        let file = ExportFile::open(&p).unwrap();
+        assert!(!LinkedInPage.sniff(&file));
+        let m = damaged(read_with(&LinkedInPage, &p, &ReadOptions::default()));
+        assert!(!m.is_empty());
     }
 
     fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
