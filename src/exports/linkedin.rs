@@ -45,7 +45,10 @@ fn open(file: &ExportFile) -> Result<Workbook<'_>, ParseError> {
         ParseError::Format(format!("cannot read the Excel workbook: {e}"))
     };
     match file.container {
-        Container::Xlsx => Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?)),
+        Container::Xlsx => {
+            check_xlsx_refs(file)?;
+            Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?))
+        }
         Container::Xls => {
             check_xls(file)?;
             Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?))
@@ -81,6 +84,86 @@ fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
             "the .xls workbook is damaged ({m}); download the export from LinkedIn again"
         ))
     })
+}
+
+/// Refuse an `.xlsx` whose sheets hold a cell reference calamine 0.35 cannot parse without
+/// overflowing (`r="AAAAAAAAA1"` panics in a debug build, wraps in a release one): found by
+/// `it::robustness`. Every `r`/`ref` attribute of `<c>`, `<row>`, `<dimension>` and
+/// `<mergeCell>` must be an A1 reference (at most 3 letters and 7 digits, or a range of two).
+fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
+    let damaged = |m: String| {
+        ParseError::Format(format!(
+            "the .xlsx workbook is damaged ({m}); download the export from LinkedIn again"
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(file.reader()?).map_err(|e| damaged(e.to_string()))?;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| damaged(e.to_string()))?;
+        let name = entry.name().to_string();
+        if !name.starts_with("xl/worksheets/") {
+            continue;
+        }
+        let mut tag: Vec<u8> = Vec::new();
+        let mut in_tag = false;
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|e| damaged(format!("{name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            for &b in &buf[..n] {
+                match b {
+                    b'<' => {
+                        in_tag = true;
+                        tag.clear();
+                    }
+                    b'>' if in_tag => {
+                        in_tag = false;
+                        check_tag(&tag).map_err(|m| damaged(format!("{name}: {m}")))?;
+                    }
+                    _ if in_tag && tag.len() < 4096 => tag.push(b),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `r`/`ref` attributes of one sheet XML tag (without `<` `>`), see [`check_xlsx_refs`].
+fn check_tag(tag: &[u8]) -> Result<(), String> {
+    let name_end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+    if !matches!(local, b"c" | b"row" | b"dimension" | b"mergeCell") {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&tag[name_end..]);
+    for attr in [" r=\"", " ref=\"", "\tr=\"", "\nr=\""] {
+        let mut rest: &str = &text;
+        while let Some(at) = rest.find(attr) {
+            let value_start = at + attr.len();
+            let value = rest[value_start..].split('"').next().unwrap_or("");
+            let ok = value.split(':').count() <= 2
+                && value.split(':').all(|part| {
+                    let part = part.replace('$', "");
+                    let letters = part.chars().take_while(char::is_ascii_alphabetic).count();
+                    let digits = &part[letters..];
+                    letters <= 3 && digits.len() <= 7 && digits.chars().all(|c| c.is_ascii_digit())
+                });
+            if !ok {
+                let shown: String = value.chars().take(40).collect();
+                return Err(format!("cell reference `{shown}` is not an A1 reference"));
+            }
+            rest = &rest[value_start..];
+        }
+    }
+    Ok(())
 }
 
 /// Sector numbers at or above this are markers (end of chain, free, FAT or DIFAT sector).
@@ -664,11 +747,9 @@ mod tests {
         assert!(!read_damaged_xls(|_| {}).unwrap().rows.is_empty());
     }
 
-    /// Found by probing for unbounded allocation: one cell typed into `XFD1048576` made
-    /// calamine allocate the whole 2^34-cell rectangle (512 GiB) and abort. The sheet is now
-    /// skipped with a warning and the file refused as not a LinkedIn export.
-    #[test]
-    fn xlsx_with_a_far_away_cell_is_refused_not_allocated() {
+    /// The English `.xlsx` fixture with `</sheetData>` of each sheet replaced by `tail`,
+    /// written to a temporary file with the fixture's name.
+    fn edited_xlsx(dir: &tempfile::TempDir, tail: &str) -> std::path::PathBuf {
         use std::io::{Read as _, Write as _};
         let src =
             std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
@@ -680,10 +761,9 @@ mod tests {
             let mut data = Vec::new();
             e.read_to_end(&mut data).unwrap();
             if name.starts_with("xl/worksheets/sheet") {
-                let far = r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#;
                 data = String::from_utf8(data)
                     .unwrap()
-                    .replacen("</sheetData>", far, 1)
+                    .replacen("</sheetData>", tail, 1)
                     .into_bytes();
             }
             zout.start_file(name, zip::write::SimpleFileOptions::default())
@@ -691,12 +771,40 @@ mod tests {
             zout.write_all(&data).unwrap();
         }
         let bytes = zout.finish().unwrap().into_inner();
+        crate::exports::temp_file(dir, "conectart_content_1596146400000.xlsx", &bytes)
+    }
+
+    /// Found by probing for unbounded allocation: one cell typed into `XFD1048576` made
+    /// calamine allocate the whole 2^34-cell rectangle (512 GiB) and abort. The sheet is now
+    /// skipped with a warning and the file refused as not a LinkedIn export.
+    #[test]
+    fn xlsx_with_a_far_away_cell_is_refused_not_allocated() {
         let dir = tempfile::tempdir().unwrap();
-        let p = crate::exports::temp_file(&dir, "conectart_content_1596146400000.xlsx", &bytes);
+        let p = edited_xlsx(
+            &dir,
+            r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
+        );
         let file = ExportFile::open(&p).unwrap();
         assert!(!LinkedInPage.sniff(&file));
         let m = damaged(read_with(&LinkedInPage, &p, &ReadOptions::default()));
         assert!(!m.is_empty());
+        // The untouched fixture still reads through the same path.
+        let p = edited_xlsx(&dir, "</sheetData>");
+        assert!(LinkedInPage.sniff(&ExportFile::open(&p).unwrap()));
+    }
+
+    /// Found by `it::robustness` (a mutated `.xlsx`): a cell reference with many letters made
+    /// calamine overflow ("attempt to multiply with overflow").
+    #[test]
+    fn xlsx_with_an_overlong_cell_reference_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = edited_xlsx(
+            &dir,
+            r#"<row r="9"><c r="TotalAAAAAAAAAAAAA9"><v>1</v></c></row></sheetData>"#,
+        );
+        let m = damaged(read_with(&LinkedInPage, &p, &ReadOptions::default()));
+        assert!(m.contains("damaged") && m.contains("TotalAAAA"), "{m}");
+        assert!(!LinkedInPage.sniff(&ExportFile::open(&p).unwrap()));
     }
 
     fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
