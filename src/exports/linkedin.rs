@@ -14,6 +14,8 @@
 //! Sheets are found by their header rows (any language [`super::headers`] knows), not by
 //! their names. A workbook is loaded whole; LinkedIn's are small (one row per post or day).
 
+use std::io::Read;
+
 use calamine::{Data, Range, Reader, Sheets, Xls, Xlsx};
 use chrono::{NaiveDate, NaiveTime};
 
@@ -43,12 +45,262 @@ fn open(file: &ExportFile) -> Result<Workbook<'_>, ParseError> {
         ParseError::Format(format!("cannot read the Excel workbook: {e}"))
     };
     match file.container {
-        Container::Xlsx => Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?)),
-        Container::Xls => Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?)),
+        Container::Xlsx => {
+            check_xlsx_refs(file)?;
+            Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?))
+        }
+        Container::Xls => {
+            check_xls(file)?;
+            Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?))
+        }
         _ => Err(ParseError::Format(
             "a LinkedIn page-analytics export is an .xls or .xlsx workbook; this is neither".into(),
         )),
     }
+}
+
+/// The largest `.xls` read (calamine holds the whole file in memory; LinkedIn's are ~100 KB).
+const MAX_XLS_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuse an `.xls` whose compound-file structure calamine would loop on, over-allocate for or
+/// panic on (a sector chain with a cycle, a sector number past the allocation table, a
+/// truncated sector): found by `it::robustness`, whose mutated `.xls` made calamine 0.35 try to
+/// allocate 4 GiB.
+fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
+    if file.len > MAX_XLS_BYTES {
+        return Err(ParseError::Format(format!(
+            "the .xls workbook is {} MiB; a LinkedIn export is far smaller (at most {} MiB is \
+             read): export the period again, or save it as .xlsx",
+            file.len / (1024 * 1024),
+            MAX_XLS_BYTES / (1024 * 1024)
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.reader()?
+        .read_to_end(&mut bytes)
+        .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
+    check_cfb(&bytes).map_err(|m| {
+        ParseError::Format(format!(
+            "the .xls workbook is damaged ({m}); download the export from LinkedIn again"
+        ))
+    })
+}
+
+/// Refuse an `.xlsx` whose sheets hold a cell reference calamine 0.35 cannot parse without
+/// overflowing (`r="AAAAAAAAA1"` panics in a debug build, wraps in a release one): found by
+/// `it::robustness`. Every `r`/`ref` attribute of `<c>`, `<row>`, `<dimension>` and
+/// `<mergeCell>` must be an A1 reference (at most 3 letters and 7 digits, or a range of two).
+fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
+    let damaged = |m: String| {
+        ParseError::Format(format!(
+            "the .xlsx workbook is damaged ({m}); download the export from LinkedIn again"
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(file.reader()?).map_err(|e| damaged(e.to_string()))?;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| damaged(e.to_string()))?;
+        let name = entry.name().to_string();
+        if !name.starts_with("xl/worksheets/") {
+            continue;
+        }
+        let mut tag: Vec<u8> = Vec::new();
+        let mut in_tag = false;
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|e| damaged(format!("{name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            for &b in &buf[..n] {
+                match b {
+                    b'<' => {
+                        in_tag = true;
+                        tag.clear();
+                    }
+                    b'>' if in_tag => {
+                        in_tag = false;
+                        check_tag(&tag).map_err(|m| damaged(format!("{name}: {m}")))?;
+                    }
+                    _ if in_tag && tag.len() < 4096 => tag.push(b),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `r`/`ref` attributes of one sheet XML tag (without `<` `>`), see [`check_xlsx_refs`].
+fn check_tag(tag: &[u8]) -> Result<(), String> {
+    let name_end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+    if !matches!(local, b"c" | b"row" | b"dimension" | b"mergeCell") {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&tag[name_end..]);
+    for attr in [" r=\"", " ref=\"", "\tr=\"", "\nr=\""] {
+        let mut rest: &str = &text;
+        while let Some(at) = rest.find(attr) {
+            let value_start = at + attr.len();
+            let value = rest[value_start..].split('"').next().unwrap_or("");
+            let ok = value.split(':').count() <= 2
+                && value.split(':').all(|part| {
+                    let part = part.replace('$', "");
+                    let letters = part.chars().take_while(char::is_ascii_alphabetic).count();
+                    let digits = &part[letters..];
+                    letters <= 3 && digits.len() <= 7 && digits.chars().all(|c| c.is_ascii_digit())
+                });
+            if !ok {
+                let shown: String = value.chars().take(40).collect();
+                return Err(format!("cell reference `{shown}` is not an A1 reference"));
+            }
+            rest = &rest[value_start..];
+        }
+    }
+    Ok(())
+}
+
+/// Sector numbers at or above this are markers (end of chain, free, FAT or DIFAT sector).
+const RESERVED_SECTORS: u32 = 0xFFFF_FFFA;
+const DIFSECT: u32 = 0xFFFF_FFFC;
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .unwrap_or(0)
+}
+
+fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    b.chunks_exact(4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Every `next` of an allocation table points inside it (or is a marker), and no chain loops.
+fn check_table(table: &[u32], what: &str) -> Result<(), String> {
+    let n = table.len();
+    if let Some(bad) = table
+        .iter()
+        .find(|&&x| x < RESERVED_SECTORS && x as usize >= n)
+    {
+        return Err(format!("{what} points to sector {bad} of {n}"));
+    }
+    // 0 = not seen, 1 = on the walk now, 2 = known to end.
+    let mut state = vec![0u8; n];
+    for start in 0..n {
+        let mut at = start;
+        let mut walk = Vec::new();
+        while at < n && state[at] == 0 {
+            state[at] = 1;
+            walk.push(at);
+            at = table[at] as usize;
+        }
+        if at < n && state[at] == 1 {
+            return Err(format!("{what} has a chain that loops at sector {at}"));
+        }
+        for w in walk {
+            state[w] = 2;
+        }
+    }
+    Ok(())
+}
+
+/// Validate an OLE compound file the way calamine 0.35 reads it (see [`check_xls`]).
+fn check_cfb(b: &[u8]) -> Result<(), String> {
+    let short = || "the file is cut short".to_string();
+    if b.len() < 512 || !b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Err(short());
+    }
+    let size: usize = match u16::from_le_bytes([b[30], b[31]]) {
+        9 => 512,
+        12 => 4096,
+        s => return Err(format!("sector shift {s}")),
+    };
+    // Whole sectors after the header.
+    let sectors = (b.len() / size).saturating_sub(1);
+    let sector = |id: u32| -> Result<&[u8], String> {
+        let id = id as usize;
+        if id >= sectors {
+            return Err(format!("sector {id} is past the end ({sectors} sectors)"));
+        }
+        Ok(&b[(id + 1) * size..(id + 2) * size])
+    };
+    // calamine reserves this many DIFAT entries up front (from bytes 62..66).
+    if u32_at(b, 62) > 1 << 26 {
+        return Err("the header's DIFAT size is out of range".into());
+    }
+    let mut difat: Vec<u32> = u32s(&b[76..512]).collect();
+    let mut id = u32_at(b, 68);
+    let mut steps = 0;
+    while id < RESERVED_SECTORS {
+        difat.extend(u32s(sector(id)?));
+        id = difat.pop().unwrap_or(ENDOFCHAIN);
+        steps += 1;
+        if steps > sectors {
+            return Err("the DIFAT chain loops".into());
+        }
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+        fat.extend(u32s(sector(id)?));
+    }
+    check_table(&fat, "the FAT")?;
+    // A chain of whole sectors, each inside the FAT (so calamine's `fats[id]` cannot panic).
+    let chain = |start: u32, len: usize| -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        let mut id = start;
+        while id != ENDOFCHAIN && out.len() < len {
+            if id as usize >= fat.len() {
+                return Err(format!("a chain points to sector {id}"));
+            }
+            out.extend_from_slice(sector(id)?);
+            id = fat[id as usize];
+        }
+        out.truncate(len);
+        Ok(out)
+    };
+    let dirs = chain(u32_at(b, 48), usize::MAX)?;
+    let dir = |i: usize| {
+        let d = &dirs[i * 128..(i + 1) * 128];
+        let len = if size == 512 {
+            u64::from(u32_at(d, 120))
+        } else {
+            u64::from(u32_at(d, 120)) | (u64::from(u32_at(d, 124)) << 32)
+        };
+        (u32_at(d, 116), usize::try_from(len).unwrap_or(usize::MAX))
+    };
+    if dirs.len() < 128 {
+        return Err("no root directory".into());
+    }
+    let mini_fat_len = u32_at(b, 64) as usize;
+    let mut mini_fat = Vec::new();
+    let mut mini_sectors = 0;
+    if mini_fat_len > 0 {
+        let (root_start, root_len) = dir(0);
+        mini_sectors = chain(root_start, root_len)?.len() / 64;
+        mini_fat = u32s(&chain(u32_at(b, 60), mini_fat_len.saturating_mul(size))?).collect();
+        check_table(&mini_fat, "the mini FAT")?;
+    }
+    for i in 0..dirs.len() / 128 {
+        let (start, len) = dir(i);
+        if len == 0 || start >= RESERVED_SECTORS {
+            continue;
+        }
+        if len < 4096 {
+            if start as usize >= mini_fat.len() || start as usize >= mini_sectors {
+                return Err(format!("stream {i} starts at mini sector {start}"));
+            }
+        } else {
+            chain(start, len.min(b.len()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A calamine cell as a [`Cell`].
@@ -102,12 +354,50 @@ fn header_row(range: &Range<Data>) -> Option<(usize, SheetKind, Matched)> {
     None
 }
 
+/// The most cells a sheet's used area may span (a LinkedIn sheet has a few thousand).
+const MAX_SHEET_CELLS: u64 = 4_000_000;
+
+/// A sheet as a range, refusing (with a warning naming the sheet) one whose cells span more
+/// than [`MAX_SHEET_CELLS`]: calamine allocates the whole rectangle, so one cell typed into
+/// `XFD1048576` of an `.xlsx` would ask for 512 GiB (found by `it::robustness`).
+fn sheet_range(wb: &mut Workbook<'_>, name: &str) -> Result<Range<Data>, String> {
+    if let Sheets::Xlsx(x) = wb {
+        let mut cells = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+        let (mut lo, mut hi) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+        let mut any = false;
+        while let Some(c) = cells.next_cell().map_err(|e| e.to_string())? {
+            let (r, col) = c.get_position();
+            lo = (lo.0.min(r), lo.1.min(col));
+            hi = (hi.0.max(r), hi.1.max(col));
+            any = true;
+        }
+        let span = if any {
+            (u64::from(hi.0 - lo.0) + 1) * (u64::from(hi.1 - lo.1) + 1)
+        } else {
+            0
+        };
+        if span > MAX_SHEET_CELLS {
+            tracing::warn!(
+                sheet = name,
+                cells = span,
+                "sheet skipped: its cells span rows {}–{} and columns {}–{}, more than a LinkedIn export holds; delete the cells far from the table and save the workbook again",
+                lo.0 + 1,
+                hi.0 + 1,
+                lo.1 + 1,
+                hi.1 + 1
+            );
+            return Err(format!("sheet `{name}` spans {span} cells"));
+        }
+    }
+    wb.worksheet_range(name).map_err(|e| e.to_string())
+}
+
 /// Sheets that are LinkedIn tables: (name, range, header row index, kind, match).
 #[allow(clippy::type_complexity)]
 fn tables(wb: &mut Workbook<'_>) -> Vec<(String, Range<Data>, usize, SheetKind, Matched)> {
     let mut out = Vec::new();
     for name in wb.sheet_names() {
-        let Ok(range) = wb.worksheet_range(&name) else {
+        let Ok(range) = sheet_range(wb, &name) else {
             continue;
         };
         if let Some((h, kind, m)) = header_row(&range) {
@@ -125,7 +415,7 @@ pub fn describe_workbook(file: &ExportFile) -> String {
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;
     for name in wb.sheet_names() {
-        let Ok(range) = wb.worksheet_range(&name) else {
+        let Ok(range) = sheet_range(&mut wb, &name) else {
             continue;
         };
         let mut first = String::new();
@@ -407,6 +697,115 @@ mod tests {
     use super::*;
     use crate::exports::{fixture, read_with, VecSink};
     use chrono::{TimeZone, Utc};
+
+    /// The English `.xls` fixture, changed by `edit`, read by the importer.
+    fn read_damaged_xls(edit: impl Fn(&mut Vec<u8>)) -> Result<VecSink, ParseError> {
+        let mut bytes =
+            std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xls")).unwrap();
+        edit(&mut bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let p = crate::exports::temp_file(&dir, "conectart_content_1596146400000.xls", &bytes);
+        read_with(&LinkedInPage, &p, &ReadOptions::default())
+    }
+
+    fn damaged(r: Result<VecSink, ParseError>) -> String {
+        match r {
+            Err(ParseError::Format(m)) => m,
+            other => panic!("expected a format error, got {other:?}"),
+        }
+    }
+
+    /// Found by `it::robustness`: calamine 0.35 follows a looping sector chain until it runs out
+    /// of memory (a 4 GiB allocation). Here the directory's first sector points to itself.
+    #[test]
+    fn xls_with_a_looping_sector_chain_is_refused() {
+        let m = damaged(read_damaged_xls(|b| {
+            let fat_sector = u32_at(b, 76) as usize;
+            let dir_start = u32_at(b, 48);
+            let at = (fat_sector + 1) * 512 + dir_start as usize * 4;
+            b[at..at + 4].copy_from_slice(&dir_start.to_le_bytes());
+        }));
+        assert!(m.contains("damaged") && m.contains("loops"), "{m}");
+        assert!(m.contains("download the export from LinkedIn again"), "{m}");
+    }
+
+    /// A FAT entry past the table (calamine would index out of bounds), a truncated file and a
+    /// DIFAT size that would reserve gigabytes are refused the same way.
+    #[test]
+    fn xls_with_bad_sector_numbers_or_cut_short_is_refused() {
+        let m = damaged(read_damaged_xls(|b| {
+            let fat_sector = u32_at(b, 76) as usize;
+            let at = (fat_sector + 1) * 512 + 4;
+            b[at..at + 4].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+        }));
+        assert!(m.contains("points to sector"), "{m}");
+        let m = damaged(read_damaged_xls(|b| b.truncate(b.len() / 2)));
+        assert!(m.contains("damaged"), "{m}");
+        let m = damaged(read_damaged_xls(|b| b[62..66].copy_from_slice(&[0xff; 4])));
+        assert!(m.contains("DIFAT size"), "{m}");
+        // The undamaged file still reads.
+        assert!(!read_damaged_xls(|_| {}).unwrap().rows.is_empty());
+    }
+
+    /// The English `.xlsx` fixture with `</sheetData>` of each sheet replaced by `tail`,
+    /// written to a temporary file with the fixture's name.
+    fn edited_xlsx(dir: &tempfile::TempDir, tail: &str) -> std::path::PathBuf {
+        use std::io::{Read as _, Write as _};
+        let src =
+            std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx")).unwrap();
+        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
+        let mut zout = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut e = zin.by_index(i).unwrap();
+            let name = e.name().to_string();
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            if name.starts_with("xl/worksheets/sheet") {
+                data = String::from_utf8(data)
+                    .unwrap()
+                    .replacen("</sheetData>", tail, 1)
+                    .into_bytes();
+            }
+            zout.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zout.write_all(&data).unwrap();
+        }
+        let bytes = zout.finish().unwrap().into_inner();
+        crate::exports::temp_file(dir, "conectart_content_1596146400000.xlsx", &bytes)
+    }
+
+    /// Found by probing for unbounded allocation: one cell typed into `XFD1048576` made
+    /// calamine allocate the whole 2^34-cell rectangle (512 GiB) and abort. The sheet is now
+    /// skipped with a warning and the file refused as not a LinkedIn export.
+    #[test]
+    fn xlsx_with_a_far_away_cell_is_refused_not_allocated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = edited_xlsx(
+            &dir,
+            r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
+        );
+        let file = ExportFile::open(&p).unwrap();
+        assert!(!LinkedInPage.sniff(&file));
+        let m = damaged(read_with(&LinkedInPage, &p, &ReadOptions::default()));
+        assert!(!m.is_empty());
+        // The untouched fixture still reads through the same path.
+        let p = edited_xlsx(&dir, "</sheetData>");
+        assert!(LinkedInPage.sniff(&ExportFile::open(&p).unwrap()));
+    }
+
+    /// Found by `it::robustness` (a mutated `.xlsx`): a cell reference with many letters made
+    /// calamine overflow ("attempt to multiply with overflow").
+    #[test]
+    fn xlsx_with_an_overlong_cell_reference_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = edited_xlsx(
+            &dir,
+            r#"<row r="9"><c r="TotalAAAAAAAAAAAAA9"><v>1</v></c></row></sheetData>"#,
+        );
+        let m = damaged(read_with(&LinkedInPage, &p, &ReadOptions::default()));
+        assert!(m.contains("damaged") && m.contains("TotalAAAA"), "{m}");
+        assert!(!LinkedInPage.sniff(&ExportFile::open(&p).unwrap()));
+    }
 
     fn read(rel: &str, as_of: Option<When>) -> Result<VecSink, ParseError> {
         read_with(

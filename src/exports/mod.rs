@@ -456,8 +456,35 @@ struct Collector<'a> {
     /// The unlisted videos those rows were about (a few, for the message).
     other_videos: std::collections::BTreeSet<(Platform, String)>,
     bad: Vec<BadRow>,
+    /// Rows dated after `now` (refused: see [`future_message`]).
+    future: Vec<BadRow>,
     notes: Vec<String>,
     detail: Option<String>,
+}
+
+/// How far past `now` a reading's instant may lie (clocks of the machine that exported and of
+/// this one differ a little).
+const FUTURE_SLACK_MINUTES: i64 = 10;
+
+/// Why a row dated after `now` is refused, or `None` when its date has come. A day counts as
+/// come once it has begun somewhere on Earth (UTC+14), so no campaign time zone refuses today.
+fn future_message(when: When, now: DateTime<Utc>) -> Option<String> {
+    match when {
+        When::Instant(t) if t > now + chrono::Duration::minutes(FUTURE_SLACK_MINUTES) => Some(format!(
+            "the reading is dated {}, after now ({}); a view count cannot come from the future: fix the date (or the clock of this machine)",
+            t.to_rfc3339(),
+            now.to_rfc3339()
+        )),
+        When::Day(d) | When::EndOf(d)
+            if d > (now + chrono::Duration::hours(14)).date_naive() =>
+        {
+            Some(format!(
+                "the day {d} has not begun yet (now is {}); a view count cannot come from the future: fix the date (or the clock of this machine)",
+                now.to_rfc3339()
+            ))
+        }
+        _ => None,
+    }
 }
 
 impl<'a> Collector<'a> {
@@ -491,6 +518,7 @@ impl<'a> Collector<'a> {
             other: 0,
             other_videos: Default::default(),
             bad: Vec::new(),
+            future: Vec::new(),
             notes: Vec::new(),
             detail: None,
         }
@@ -500,6 +528,15 @@ impl<'a> Collector<'a> {
 impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
+        if let Some(message) = future_message(row.when, self.now) {
+            self.future.push(BadRow {
+                part: None,
+                line: row.line,
+                column: 0,
+                message,
+            });
+            return;
+        }
         let mut keys = ids::match_keys(row.platform, &row.video);
         if let Some(a) = &row.alias {
             keys.extend(ids::match_keys(row.platform, a));
@@ -546,7 +583,8 @@ impl RowSink for Collector<'_> {
         }
     }
 
-    fn bad(&mut self, bad: BadRow) {
+    fn bad(&mut self, mut bad: BadRow) {
+        bad.message = clip_quoted(&bad.message);
         self.bad.push(bad);
     }
 
@@ -619,15 +657,28 @@ pub fn import_file(
                 path: row_path(&name, &b.part),
                 line: b.line,
                 column: b.column,
-                message: b.message,
+                message: clip_quoted(&b.message),
             },
             ParseError::Format(message) => ImportError::Format {
                 path: name.clone(),
-                message,
+                message: clip_quoted(&message),
             },
         })?;
     let sha = file.sha256.clone();
     drop(file);
+    if !collector.future.is_empty() {
+        if options.skip_bad_rows {
+            collector.bad.append(&mut collector.future);
+        } else {
+            let b = collector.future.swap_remove(0);
+            return Err(ImportError::BadRow {
+                path: row_path(&name, &b.part),
+                line: b.line,
+                column: b.column,
+                message: b.message,
+            });
+        }
+    }
     for b in &collector.bad {
         tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
     }
@@ -833,6 +884,29 @@ pub fn metric_value(
     }
 }
 
+/// Longest `quoted` value a message repeats whole; longer ones (a 10 MB cell) are shortened.
+const MAX_QUOTED_CHARS: usize = 120;
+
+/// A message with every `quoted` value longer than [`MAX_QUOTED_CHARS`] shortened to its start,
+/// `…`, its end and its length, so that a huge cell does not become a huge error.
+pub fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > MAX_QUOTED_CHARS {
+            out.extend(part.chars().take(80));
+            out.push_str(&format!(" … ({n} characters) … "));
+            out.extend(part.chars().skip(n - 20));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// The first names of a list, for messages.
 pub fn list(names: &[String]) -> String {
     let mut s = names
@@ -905,6 +979,23 @@ pub(crate) fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quoted_values_are_clipped_in_messages() {
+        let big = "x".repeat(10_000_000);
+        let m = clip_quoted(&format!(
+            "column `platform`: unknown platform `{big}`; use `youtube`"
+        ));
+        assert!(m.len() < 300, "{}", m.len());
+        assert!(
+            m.starts_with("column `platform`: unknown platform `xxx"),
+            "{m}"
+        );
+        assert!(m.contains("(10000000 characters)"), "{m}");
+        assert!(m.ends_with("xxx`; use `youtube`"), "{m}");
+        let short = "`ž` is not a number";
+        assert_eq!(clip_quoted(short), short);
+    }
 
     #[test]
     fn as_of_forms() {

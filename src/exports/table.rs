@@ -84,10 +84,16 @@ impl<'a> Cell<'a> {
 }
 
 /// An Excel serial date (days since 1899-12-30) as a date-time.
+/// `None` when the number is not finite or lies outside the dates chrono can hold (a cell
+/// holding `-1e300` must not panic).
 pub fn excel_serial(days: f64) -> Option<NaiveDateTime> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_time(NaiveTime::MIN);
-    let ms = (days * 86_400_000.0).round() as i64;
-    base.checked_add_signed(chrono::Duration::milliseconds(ms))
+    let ms = (days * 86_400_000.0).round();
+    // ±2^62 ms is far beyond chrono's years ±262143 and well inside i64 and TimeDelta.
+    if !ms.is_finite() || ms.abs() > 4.6e18 {
+        return None;
+    }
+    base.checked_add_signed(chrono::Duration::try_milliseconds(ms as i64)?)
 }
 
 /// The field separator of a CSV, from its header line: the most frequent of `,` `;` and tab
@@ -287,5 +293,21 @@ mod tests {
         let t = excel_serial(44_105.5).unwrap();
         assert_eq!(t.to_string(), "2020-10-01 12:00:00");
         assert_eq!(Cell::text("  "), Cell::Empty);
+    }
+
+    /// Found by `it::robustness`: a date cell holding a huge number panicked in chrono
+    /// ("TimeDelta::milliseconds out of bounds").
+    #[test]
+    fn excel_serials_out_of_range_are_none() {
+        for days in [
+            -1e300,
+            1e300,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NAN,
+            -2.0e14,
+        ] {
+            assert_eq!(excel_serial(days), None, "{days}");
+        }
     }
 }

@@ -6,3 +6,4 @@ mod demo;
 mod exports;
 mod import;
 mod report;
+mod robustness;
