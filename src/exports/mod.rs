@@ -74,6 +74,15 @@ pub struct BadRow {
     pub message: String,
 }
 
+/// `:column` for messages, nothing where the column is unknown (0).
+fn column_suffix(column: usize) -> String {
+    if column == 0 {
+        String::new()
+    } else {
+        format!(":{column}")
+    }
+}
+
 /// An import failure; the message names the file (and line and column where there is one).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -82,7 +91,7 @@ pub enum ImportError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: {message}; nothing from this file was stored (fix the row, or pass --skip-bad-rows to store the good rows)")]
+    #[error("{path}:{line}{}: {message}; nothing from this file was stored (fix the row, or pass --skip-bad-rows to store the good rows)", column_suffix(*.column))]
     BadRow {
         path: String,
         line: u64,

@@ -506,6 +506,11 @@ mod rows {
         let r = import(&env, "future.csv", rows, &[]);
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(r.stderr.contains("future.csv:3"), "{}", r.stderr);
+        assert!(
+            !r.stderr.contains("future.csv:3:0"),
+            "no made-up column: {}",
+            r.stderr
+        );
         assert!(r.stderr.contains("after now"), "{}", r.stderr);
         assert!(stored(&env).is_empty());
         // With --skip-bad-rows the good row is kept, both future ones are skipped and named.
