@@ -252,7 +252,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         std::process::exit(130);
     });
     let timeout = Duration::from_secs(config.daemon.shutdown_timeout_s);
-    let all = futures_join(tasks);
+    let all = futures_util::future::join_all(tasks);
     if tokio::time::timeout(timeout, all).await.is_err() {
         tracing::warn!(
             timeout_s = timeout.as_secs(),
@@ -262,12 +262,6 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     tracing::info!("viewtally daemon stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
-    for t in tasks {
-        let _ = t.await;
-    }
 }
 
 async fn wait_for_signal() {

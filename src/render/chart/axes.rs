@@ -180,6 +180,18 @@ where
             .map_err(de)
     }
 
+    /// The "no observations yet" line where a chart's plot would be.
+    pub fn no_data(&self, body: &Body, loc: &Locale) -> Result<(), RenderError> {
+        self.text(
+            loc.strings.no_data,
+            (body.left, body.top + self.u(40.0)),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )
+    }
+
     /// A text with a white box behind it (readable over lines and areas); returns its box.
     #[allow(clippy::too_many_arguments)]
     pub fn boxed_text(

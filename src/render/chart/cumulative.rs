@@ -39,14 +39,7 @@ where
     let (tl, loc) = (chart.tl, chart.loc);
     let body = axes::frame(p, chart, canvas, &subtitle(chart), &[])?;
     let (Some(first), Some(last)) = (tl.points.first(), tl.points.last()) else {
-        p.text(
-            loc.strings.no_data,
-            (body.left, body.top + p.u(40.0)),
-            theme::LABEL,
-            Weight::Regular,
-            theme::MUTED,
-            (HPos::Left, VPos::Top),
-        )?;
+        p.no_data(&body, loc)?;
         return Ok(());
     };
     let tz = tl.tz;

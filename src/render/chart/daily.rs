@@ -127,14 +127,7 @@ where
     let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
     let (_, bars) = bars(tl);
     let (Some(first), Some(last)) = (bars.first(), bars.last()) else {
-        p.text(
-            loc.strings.no_data,
-            (body.left, body.top + p.u(40.0)),
-            theme::LABEL,
-            Weight::Regular,
-            theme::MUTED,
-            (HPos::Left, VPos::Top),
-        )?;
+        p.no_data(&body, loc)?;
         return Ok(());
     };
     let (first_day, end_day) = (first.start, last.end);

@@ -71,14 +71,7 @@ where
 {
     let loc = chart.loc;
     if bars.is_empty() {
-        p.text(
-            loc.strings.no_data,
-            (body.left, body.top + p.u(40.0)),
-            theme::LABEL,
-            Weight::Regular,
-            theme::MUTED,
-            (HPos::Left, VPos::Top),
-        )?;
+        p.no_data(body, loc)?;
         return Ok(());
     }
     let width = body.right - body.left;
