@@ -3,19 +3,25 @@
 //! Callers talk to the [`Store`] trait only; `sqlite.rs` is the embedded default and a
 //! PostgreSQL implementation can sit beside it without touching them.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{Metric, Observation, Platform};
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// How long claimed ticks are remembered (older claims are pruned as new ones are taken).
+pub const TICK_MEMORY: chrono::Duration = chrono::Duration::days(7);
 
 /// A store failure: the message names the store and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "store url `{0}` is not supported; use sqlite://PATH (e.g. sqlite://data/viewtally.db)"
+        "store url `{0}` is not supported; use sqlite://PATH (e.g. sqlite://data/viewtally.db) \
+         or postgres://USER@HOST:PORT/DATABASE"
     )]
     Unsupported(String),
     #[error("store {location}: cannot open: {message}; check [store] url in the config or $VIEWTALLY_STORE")]
@@ -143,7 +149,7 @@ pub trait Store: Send {
     /// Milestone notification states of a campaign: (threshold, state).
     fn notices(&self, campaign: &str) -> Result<Vec<(i64, NoticeState)>, StoreError>;
 
-    /// Set a milestone's notification state.
+    /// Set a milestone's notification state. A `sent` notice is final: it is never changed.
     fn set_notice(
         &mut self,
         campaign: &str,
@@ -151,6 +157,30 @@ pub trait Store: Send {
         state: NoticeState,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Claim one scheduled tick of a daemon job for `owner` (one daemon of a fleet). Returns
+    /// true for exactly one caller per (campaign, job, tick) among all daemons sharing the store;
+    /// the others skip that tick. Claims older than [`TICK_MEMORY`] are pruned.
+    fn claim_tick(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        tick: DateTime<Utc>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Claim the announcement of a crossed milestone for `owner`: records the milestone as
+    /// `pending` if it is new, and returns true when it is pending and not held by another owner
+    /// whose claim is younger than `lease` (so a daemon that died while sending is replaced).
+    fn claim_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<bool, StoreError>;
 
     /// API quota units spent on a platform's quota `day` in one quota `bucket`
     /// (e.g. YouTube's `videos.list`, counted per Pacific-time day).
@@ -191,6 +221,8 @@ pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
         .or_else(|| url.strip_prefix("sqlite:"))
     {
         Ok(Box::new(SqliteStore::open(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::open(url)?))
     } else {
         Err(StoreError::Unsupported(redact_url(url)))
     }

@@ -69,6 +69,17 @@ const MIGRATIONS: &[&str] = &[
         updated_ms INTEGER NOT NULL,
         PRIMARY KEY (campaign, threshold)
     );",
+    // 4: a fleet of daemons on one store: who runs each scheduled tick, who sends a notice
+    "CREATE TABLE job_ticks (
+        campaign   TEXT    NOT NULL,
+        job        TEXT    NOT NULL,
+        tick_ms    INTEGER NOT NULL,
+        owner      TEXT    NOT NULL,
+        claimed_ms INTEGER NOT NULL,
+        PRIMARY KEY (campaign, job, tick_ms)
+    );
+    ALTER TABLE milestone_notices ADD COLUMN claimed_by TEXT;
+    ALTER TABLE milestone_notices ADD COLUMN claimed_ms INTEGER;",
 ];
 
 pub struct SqliteStore {
@@ -461,11 +472,93 @@ impl Store for SqliteStore {
                 "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (campaign, threshold) DO UPDATE SET state = excluded.state,
-                 updated_ms = excluded.updated_ms",
+                 updated_ms = excluded.updated_ms WHERE milestone_notices.state <> 'sent'",
                 params![campaign, threshold, state.as_str(), at.timestamp_millis()],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    fn claim_tick(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        tick: DateTime<Utc>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let location = self.location();
+        let err = |e: rusqlite::Error| StoreError::Query {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "DELETE FROM job_ticks WHERE campaign = ?1 AND job = ?2 AND tick_ms < ?3",
+            params![campaign, job, (now - super::TICK_MEMORY).timestamp_millis()],
+        )
+        .map_err(err)?;
+        let claimed = tx
+            .execute(
+                "INSERT INTO job_ticks (campaign, job, tick_ms, owner, claimed_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![
+                    campaign,
+                    job,
+                    tick.timestamp_millis(),
+                    owner,
+                    now.timestamp_millis()
+                ],
+            )
+            .map_err(err)?
+            == 1;
+        tx.commit().map_err(err)?;
+        Ok(claimed)
+    }
+
+    fn claim_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let location = self.location();
+        let err = |e: rusqlite::Error| StoreError::Query {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
+             VALUES (?1, ?2, 'pending', ?3) ON CONFLICT DO NOTHING",
+            params![campaign, threshold, now.timestamp_millis()],
+        )
+        .map_err(err)?;
+        let claimed = tx
+            .execute(
+                "UPDATE milestone_notices SET claimed_by = ?3, claimed_ms = ?4
+                 WHERE campaign = ?1 AND threshold = ?2 AND state = 'pending'
+                 AND (claimed_by IS NULL OR claimed_by = ?3 OR claimed_ms < ?5)",
+                params![
+                    campaign,
+                    threshold,
+                    owner,
+                    now.timestamp_millis(),
+                    (now - lease).timestamp_millis()
+                ],
+            )
+            .map_err(err)?
+            == 1;
+        tx.commit().map_err(err)?;
+        Ok(claimed)
     }
 
     fn api_usage(
@@ -553,79 +646,6 @@ mod tests {
     }
 
     #[test]
-    fn upsert_is_idempotent_and_replaces_values() {
-        let mut s = SqliteStore::open(":memory:").unwrap();
-        let a = vec![obs(10, 1000, "export:aaa"), obs(20, 2000, "export:aaa")];
-        let w = s.write(&a, &[]).unwrap();
-        assert_eq!(w.inserted, 2);
-        let w = s.write(&a, &[]).unwrap();
-        assert_eq!((w.inserted, w.unchanged), (0, 2));
-        // a newer export of the same instant replaces the value
-        let w = s.write(&[obs(25, 2000, "export:bbb")], &[]).unwrap();
-        assert_eq!(w.updated, 1);
-        // an API reading at the same instant is a different source kind
-        let w = s.write(&[obs(30, 2000, "api")], &[]).unwrap();
-        assert_eq!(w.inserted, 1);
-        assert_eq!(s.count(Some("c")).unwrap(), 3);
-        let got = s
-            .observations(&Query {
-                campaign: "c".into(),
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            got.iter().map(|o| o.value).collect::<Vec<_>>(),
-            vec![10, 30, 25]
-        );
-    }
-
-    #[test]
-    fn job_state_and_notices() {
-        let mut s = SqliteStore::open(":memory:").unwrap();
-        assert_eq!(s.job_state("c", "collect").unwrap(), JobState::default());
-        s.record_job("c", "collect", ms_to_utc(1000), None, None)
-            .unwrap();
-        s.record_job(
-            "c",
-            "collect",
-            ms_to_utc(1000),
-            Some(ms_to_utc(2000)),
-            Some("boom"),
-        )
-        .unwrap();
-        s.record_job(
-            "c",
-            "collect",
-            ms_to_utc(3000),
-            Some(ms_to_utc(4000)),
-            Some("boom"),
-        )
-        .unwrap();
-        let j = s.job_state("c", "collect").unwrap();
-        assert_eq!((j.consecutive_failures, j.last_success), (2, None));
-        s.record_job("c", "collect", ms_to_utc(5000), Some(ms_to_utc(6000)), None)
-            .unwrap();
-        let j = s.job_state("c", "collect").unwrap();
-        assert_eq!(
-            (j.consecutive_failures, j.last_success),
-            (0, Some(ms_to_utc(6000)))
-        );
-        s.set_notice("c", 8000, NoticeState::Pending, ms_to_utc(1))
-            .unwrap();
-        s.set_notice("c", 8000, NoticeState::Sent, ms_to_utc(2))
-            .unwrap();
-        assert_eq!(s.notices("c").unwrap(), vec![(8000, NoticeState::Sent)]);
-    }
-
-    #[test]
-    fn a_failing_write_stores_nothing() {
-        let mut s = SqliteStore::open(":memory:").unwrap();
-        let rows = vec![obs(10, 1000, "api"), obs(-1, 2000, "api")];
-        assert!(s.write(&rows, &[]).is_err());
-        assert_eq!(s.count(None).unwrap(), 0);
-    }
-
-    #[test]
     fn reopening_keeps_data_and_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/v.db");
@@ -642,41 +662,6 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "store file must be owner-only");
         }
-    }
-
-    #[test]
-    fn api_usage_adds_up_per_day_and_state_is_replaced() {
-        let mut s = SqliteStore::open(":memory:").unwrap();
-        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let next = day.succ_opt().unwrap();
-        assert_eq!(
-            s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
-            0
-        );
-        s.add_api_usage(Platform::Youtube, "videos.list", day, 3)
-            .unwrap();
-        s.add_api_usage(Platform::Youtube, "videos.list", day, 2)
-            .unwrap();
-        s.add_api_usage(Platform::Youtube, "videos.list", next, 1)
-            .unwrap();
-        assert_eq!(
-            s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
-            5
-        );
-        assert_eq!(
-            s.api_usage(Platform::Youtube, "batchGetStats", day)
-                .unwrap(),
-            0
-        );
-        assert_eq!(s.api_state(Platform::Linkedin, "k").unwrap(), None);
-        s.set_api_state(Platform::Linkedin, "k", "a", ms_to_utc(1))
-            .unwrap();
-        s.set_api_state(Platform::Linkedin, "k", "b", ms_to_utc(2))
-            .unwrap();
-        assert_eq!(
-            s.api_state(Platform::Linkedin, "k").unwrap().as_deref(),
-            Some("b")
-        );
     }
 
     #[test]

@@ -5,5 +5,7 @@ mod daemon;
 mod demo;
 mod exports;
 mod import;
+mod pg;
 mod report;
 mod robustness;
+mod store;

@@ -1,0 +1,882 @@
+//! PostgreSQL store: the SQLite store's schema, migrations, idempotency and transaction rules
+//! on a server that a team (or a fleet of daemons) shares.
+//!
+//! URL: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTIONS]` with the options of
+//! `tokio-postgres` (`sslmode=disable|prefer|require`, `connect_timeout=S`, `application_name`,
+//! …) plus viewtally's own: `sslrootcert=FILE` (PEM certificates to trust besides the public
+//! web roots), `sslmode=verify-full` (a synonym of `require`: rustls always checks the
+//! certificate and the host name) and `pool_size=N` (connections, default 4). Without a
+//! password in the URL, `$PGPASSWORD` is used; without a user, `$PGUSER` or `$USER`.
+//!
+//! The [`Store`] trait is synchronous (SQLite is), while the PostgreSQL client is async. The
+//! connection pool and its connections live on one small runtime of their own, so a store call
+//! works the same from a plain thread, a `spawn_blocking` task or an async task (where it blocks
+//! briefly, as an SQLite call does); the queries of a call are driven on the caller's thread.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use futures_executor::block_on;
+use futures_util::{pin_mut, TryStreamExt};
+use tokio_postgres::types::ToSql;
+
+use super::{ImportRecord, JobState, NoticeState, Query, Store, StoreError, WriteSummary};
+use crate::model::{Kind, Metric, Observation, Platform, Source};
+
+/// Schema migrations, applied in order; the same tables as the SQLite store's migrations.
+const MIGRATIONS: &[&str] = &[
+    // 1: observations and imports
+    "CREATE TABLE observations (
+        id           BIGSERIAL PRIMARY KEY,
+        campaign     TEXT   NOT NULL,
+        platform     TEXT   NOT NULL,
+        video        TEXT   NOT NULL,
+        account      TEXT,
+        metric       TEXT   NOT NULL,
+        kind         TEXT   NOT NULL CHECK (kind IN ('total', 'daily')),
+        at_ms        BIGINT NOT NULL,
+        value        BIGINT NOT NULL CHECK (value >= 0),
+        source       TEXT   NOT NULL,
+        source_kind  TEXT   NOT NULL,
+        collected_ms BIGINT NOT NULL,
+        UNIQUE (campaign, platform, video, metric, kind, at_ms, source_kind)
+    );
+    CREATE INDEX observations_campaign_at ON observations (campaign, at_ms);
+    CREATE TABLE imports (
+        campaign    TEXT   NOT NULL,
+        sha256      TEXT   NOT NULL,
+        path        TEXT   NOT NULL,
+        format      TEXT   NOT NULL,
+        rows        BIGINT NOT NULL,
+        imported_ms BIGINT NOT NULL,
+        PRIMARY KEY (campaign, sha256)
+    );",
+    // 2: API quota spent per platform, bucket and quota day; non-secret credential facts
+    "CREATE TABLE api_usage (
+        platform TEXT   NOT NULL,
+        bucket   TEXT   NOT NULL,
+        day      TEXT   NOT NULL,
+        units    BIGINT NOT NULL CHECK (units >= 0),
+        PRIMARY KEY (platform, bucket, day)
+    );
+    CREATE TABLE api_state (
+        platform   TEXT   NOT NULL,
+        key        TEXT   NOT NULL,
+        value      TEXT   NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (platform, key)
+    );",
+    // 3: daemon job state and milestone notifications
+    "CREATE TABLE job_state (
+        campaign             TEXT   NOT NULL,
+        job                  TEXT   NOT NULL,
+        last_started_ms      BIGINT,
+        last_finished_ms     BIGINT,
+        last_success_ms      BIGINT,
+        consecutive_failures BIGINT NOT NULL DEFAULT 0,
+        last_error           TEXT,
+        PRIMARY KEY (campaign, job)
+    );
+    CREATE TABLE milestone_notices (
+        campaign   TEXT   NOT NULL,
+        threshold  BIGINT NOT NULL,
+        state      TEXT   NOT NULL CHECK (state IN ('baseline', 'pending', 'sent')),
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (campaign, threshold)
+    );",
+    // 4: a fleet of daemons on one store: who runs each scheduled tick, who sends a notice
+    "CREATE TABLE job_ticks (
+        campaign   TEXT   NOT NULL,
+        job        TEXT   NOT NULL,
+        tick_ms    BIGINT NOT NULL,
+        owner      TEXT   NOT NULL,
+        claimed_ms BIGINT NOT NULL,
+        PRIMARY KEY (campaign, job, tick_ms)
+    );
+    ALTER TABLE milestone_notices ADD COLUMN claimed_by TEXT;
+    ALTER TABLE milestone_notices ADD COLUMN claimed_ms BIGINT;",
+];
+
+/// Serialises concurrent migrations of one database (several daemons starting at once).
+const MIGRATION_LOCK: i64 = 0x7669_6577_7461_6c6c; // "viewtall"
+
+/// Rows per upsert statement (arrays bound as parameters: one round trip per chunk).
+const CHUNK: usize = 5_000;
+
+const UPSERT: &str = "
+    INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms, value,
+        source, source_kind, collected_ms)
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::bigint[])
+    ON CONFLICT (campaign, platform, video, metric, kind, at_ms, source_kind) DO UPDATE SET
+        value = excluded.value, account = COALESCE(excluded.account, observations.account),
+        source = excluded.source, collected_ms = excluded.collected_ms
+    WHERE observations.value <> excluded.value
+    RETURNING (xmax = 0)";
+
+/// One pool per store URL for the life of the process: the daemon opens the store for every
+/// job, and that must not mean a new connection (and a migration check) each time.
+static POOLS: OnceLock<Mutex<HashMap<String, Pool>>> = OnceLock::new();
+
+/// The runtime the pool's connections run on.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("viewtally-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the PostgreSQL client runtime: {e}"))
+    })
+    .as_ref()
+    .map_err(|e| e.clone())
+}
+
+/// Run a future on the pool's runtime and wait for it (from any thread, in or out of a runtime).
+fn on_runtime<T: Send + 'static>(
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    runtime()?.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| "the PostgreSQL client task ended unexpectedly".to_string())
+}
+
+/// A PostgreSQL store (a handle on a shared connection pool).
+pub struct PgStore {
+    pool: Pool,
+    location: String,
+}
+
+/// The URL split into what tokio-postgres understands and viewtally's own options.
+struct Settings {
+    config: tokio_postgres::Config,
+    root_cert: Option<String>,
+    pool_size: usize,
+}
+
+fn parse_url(url: &str) -> Result<Settings, String> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut root_cert = None;
+    let mut pool_size = 4;
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match (k.as_ref(), v.as_ref()) {
+            ("sslrootcert", v) => root_cert = Some(v.to_string()),
+            ("pool_size", v) => {
+                pool_size = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| format!("pool_size `{v}` must be a number from 1 to 64"))?
+            }
+            ("sslmode", "verify-full" | "verify-ca") => {
+                rest.append_pair("sslmode", "require");
+            }
+            (k, v) => {
+                rest.append_pair(k, v);
+            }
+        }
+    }
+    let rest = rest.finish();
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{rest}")
+    };
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| format!("{e}"))?;
+    if config.get_password().is_none() {
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+    }
+    if config.get_user().is_none() {
+        if let Some(u) = std::env::var("PGUSER")
+            .ok()
+            .or_else(|| std::env::var("USER").ok())
+        {
+            config.user(u);
+        }
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("viewtally");
+    }
+    Ok(Settings {
+        config,
+        root_cert,
+        pool_size,
+    })
+}
+
+fn tls(root_cert: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = root_cert {
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("sslrootcert {path}: cannot read: {e}"))?;
+        let mut n = 0;
+        for cert in rustls_pemfile::certs(&mut std::io::BufReader::new(file)) {
+            let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err(format!(
+                "sslrootcert {path}: no PEM certificate found (expected -----BEGIN CERTIFICATE-----)"
+            ));
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A PostgreSQL error with its server detail, for messages.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{}: {}", db.severity(), db.message());
+            if let Some(d) = db.detail() {
+                s.push_str(&format!(" ({d})"));
+            }
+            s
+        }
+        None => {
+            let mut s = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                s.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            s
+        }
+    }
+}
+
+fn pool_error(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => describe(e),
+        deadpool_postgres::PoolError::Timeout(_) => {
+            "timed out waiting for a connection (is the server up and reachable?)".into()
+        }
+        e => e.to_string(),
+    }
+}
+
+/// Whether a failed transaction can simply be run again (deadlock, serialization failure).
+fn retryable(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+fn ms_to_utc(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+impl PgStore {
+    /// Connect (sharing the process's pool for this URL) and migrate the schema.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        let location = super::redact_url(url.split('?').next().unwrap_or(url));
+        let open_err = |message: String| StoreError::Open {
+            location: location.clone(),
+            message,
+        };
+        let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(pool) = pools.get(url) {
+            return Ok(PgStore {
+                pool: pool.clone(),
+                location,
+            });
+        }
+        let settings = parse_url(url).map_err(open_err)?;
+        let tls = tls(settings.root_cert.as_deref()).map_err(open_err)?;
+        let manager = Manager::from_config(
+            settings.config,
+            tls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(15)))
+            .build()
+            .map_err(|e| open_err(e.to_string()))?;
+        let store = PgStore { pool, location };
+        store.migrate()?;
+        pools.insert(url.to_string(), store.pool.clone());
+        Ok(store)
+    }
+
+    /// A connection from the pool (made on the pool's runtime if a new one is needed).
+    fn client(&self) -> Result<Object, StoreError> {
+        let pool = self.pool.clone();
+        on_runtime(async move { pool.get().await })
+            .map_err(|m| self.err(m))?
+            .map_err(|e| StoreError::Open {
+                location: self.location.clone(),
+                message: pool_error(&e),
+            })
+    }
+
+    fn err(&self, message: impl std::fmt::Display) -> StoreError {
+        StoreError::Query {
+            location: self.location.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn pg(&self, e: tokio_postgres::Error) -> StoreError {
+        self.err(describe(&e))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client()?;
+        let open_err = |e: tokio_postgres::Error| StoreError::Open {
+            location: self.location.clone(),
+            message: describe(&e),
+        };
+        let applied = block_on(async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .await?;
+            tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+                .await?;
+            let version: i64 = tx
+                .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+                .await?
+                .get(0);
+            if version > MIGRATIONS.len() as i64 {
+                return Ok(Err(version));
+            }
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.batch_execute(sql).await?;
+                tracing::debug!(store = %self.location, version = i + 1, "applied store migration");
+            }
+            tx.execute("DELETE FROM schema_version", &[]).await?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&(MIGRATIONS.len() as i64).max(version)],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(()))
+        })
+        .map_err(open_err)?;
+        applied.map_err(|found| StoreError::TooNew {
+            location: self.location.clone(),
+            found,
+            known: MIGRATIONS.len() as i64,
+        })
+    }
+
+    /// Run one statement with parameters; returns the number of rows it changed.
+    fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        let client = self.client()?;
+        block_on(async {
+            let stmt = client.prepare_cached(sql).await?;
+            client.execute(&stmt, params).await
+        })
+        .map_err(|e| self.pg(e))
+    }
+
+    /// Run one query with parameters; returns its rows.
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let client = self.client()?;
+        block_on(async {
+            let stmt = client.prepare_cached(sql).await?;
+            client.query(&stmt, params).await
+        })
+        .map_err(|e| self.pg(e))
+    }
+    /// One attempt at [`Store::write`]: the outer error is a pool failure, the inner one a
+    /// failed (rolled back) transaction.
+    fn write_once(
+        &self,
+        observations: &[Observation],
+        imports: &[ImportRecord],
+    ) -> Result<Result<WriteSummary, tokio_postgres::Error>, StoreError> {
+        let mut client = self.client()?;
+        let mut summary = WriteSummary::default();
+        let done = block_on(async {
+            let tx = client.transaction().await?;
+            let upsert = tx.prepare_cached(UPSERT).await?;
+            for run in unique_runs(observations) {
+                let campaign: Vec<&str> = run.iter().map(|o| o.campaign.as_str()).collect();
+                let platform: Vec<&str> = run.iter().map(|o| o.platform.as_str()).collect();
+                let video: Vec<&str> = run.iter().map(|o| o.video.as_str()).collect();
+                let account: Vec<Option<&str>> = run.iter().map(|o| o.account.as_deref()).collect();
+                let metric: Vec<&str> = run.iter().map(|o| o.metric.as_str()).collect();
+                let kind: Vec<&str> = run.iter().map(|o| o.kind.as_str()).collect();
+                let at: Vec<i64> = run.iter().map(|o| o.at.timestamp_millis()).collect();
+                let value: Vec<i64> = run.iter().map(|o| o.value).collect();
+                let source: Vec<&str> = run.iter().map(|o| o.source.as_str()).collect();
+                let source_kind: Vec<&str> = run.iter().map(|o| o.source.kind()).collect();
+                let collected: Vec<i64> = run
+                    .iter()
+                    .map(|o| o.collected_at.timestamp_millis())
+                    .collect();
+                let rows = tx
+                    .query(
+                        &upsert,
+                        &[
+                            &campaign,
+                            &platform,
+                            &video,
+                            &account,
+                            &metric,
+                            &kind,
+                            &at,
+                            &value,
+                            &source,
+                            &source_kind,
+                            &collected,
+                        ],
+                    )
+                    .await?;
+                for row in &rows {
+                    if row.get::<_, bool>(0) {
+                        summary.inserted += 1;
+                    } else {
+                        summary.updated += 1;
+                    }
+                }
+                summary.unchanged += (run.len() - rows.len()) as u64;
+            }
+            for i in imports {
+                tx.execute(
+                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+                     rows = excluded.rows, imported_ms = excluded.imported_ms",
+                    &[
+                        &i.campaign,
+                        &i.sha256,
+                        &i.path,
+                        &i.format,
+                        &(i.rows as i64),
+                        &i.imported_at.timestamp_millis(),
+                    ],
+                )
+                .await?;
+            }
+            tx.commit().await
+        });
+        Ok(done.map(|()| summary))
+    }
+}
+
+/// Split observations into runs whose keys are unique, in order, so that one multi-row upsert
+/// per run does what a row-by-row upsert would (a repeated key starts a new run).
+fn unique_runs(observations: &[Observation]) -> Vec<&[Observation]> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut seen = HashSet::new();
+    for (i, o) in observations.iter().enumerate() {
+        let key = (
+            o.campaign.as_str(),
+            o.platform,
+            o.video.as_str(),
+            o.metric,
+            o.kind,
+            o.at.timestamp_millis(),
+            o.source.kind(),
+        );
+        if i - start == CHUNK || !seen.insert(key) {
+            runs.push(&observations[start..i]);
+            start = i;
+            seen.clear();
+            seen.insert(key);
+        }
+    }
+    if start < observations.len() {
+        runs.push(&observations[start..]);
+    }
+    runs
+}
+
+impl Store for PgStore {
+    fn write(
+        &mut self,
+        observations: &[Observation],
+        imports: &[ImportRecord],
+    ) -> Result<WriteSummary, StoreError> {
+        // Two writers upserting overlapping keys in different orders can deadlock; PostgreSQL
+        // then aborts one transaction, which is simply run again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.write_once(observations, imports)? {
+                Err(e) if attempt < 5 && retryable(&e) => {
+                    tracing::debug!(store = %self.location, attempt, "write retried: {}", describe(&e));
+                    std::thread::sleep(Duration::from_millis(20 * attempt));
+                }
+                r => return r.map_err(|e| self.pg(e)),
+            }
+        }
+    }
+
+    fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {
+        let client = self.client()?;
+        let until = query
+            .until
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        let metric = query.metric.map(|m| m.as_str());
+        let mut out = Vec::new();
+        let mut bad = None;
+        block_on(async {
+            let stmt = client
+                .prepare_cached(
+                    "SELECT campaign, platform, video, account, metric, kind, at_ms, value, source,
+                     collected_ms FROM observations
+                     WHERE campaign = $1 AND at_ms <= $2 AND ($3::text IS NULL OR metric = $3)
+                     ORDER BY at_ms, platform COLLATE \"C\", video COLLATE \"C\",
+                     metric COLLATE \"C\", kind COLLATE \"C\", source_kind COLLATE \"C\"",
+                )
+                .await?;
+            let params: [&(dyn ToSql + Sync); 3] = [&query.campaign, &until, &metric];
+            let rows = client.query_raw(&stmt, params).await?;
+            pin_mut!(rows);
+            while let Some(r) = rows.try_next().await? {
+                let platform: &str = r.get(1);
+                let metric: &str = r.get(4);
+                let kind: &str = r.get(5);
+                let (Ok(p), Ok(m), Ok(k)) = (
+                    platform.parse::<Platform>(),
+                    metric.parse::<Metric>(),
+                    kind.parse::<Kind>(),
+                ) else {
+                    bad = Some(format!(
+                        "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
+                    ));
+                    break;
+                };
+                out.push(Observation {
+                    campaign: r.get(0),
+                    platform: p,
+                    video: r.get(2),
+                    account: r.get(3),
+                    metric: m,
+                    kind: k,
+                    at: ms_to_utc(r.get(6)),
+                    value: r.get(7),
+                    source: Source::parse(r.get(8)),
+                    collected_at: ms_to_utc(r.get(9)),
+                });
+            }
+            Ok::<_, tokio_postgres::Error>(())
+        })
+        .map_err(|e| self.pg(e))?;
+        match bad {
+            Some(m) => Err(self.err(m)),
+            None => Ok(out),
+        }
+    }
+
+    fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {
+        let rows = self.query(
+            "SELECT COUNT(*) FROM observations WHERE $1::text IS NULL OR campaign = $1",
+            &[&campaign],
+        )?;
+        Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0) as u64)
+    }
+
+    fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError> {
+        let rows = self.query(
+            "SELECT 1 FROM imports WHERE campaign = $1 AND sha256 = $2",
+            &[&campaign, &sha256],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError> {
+        let rows = self.query(
+            "SELECT last_started_ms, last_finished_ms, last_success_ms, consecutive_failures,
+             last_error FROM job_state WHERE campaign = $1 AND job = $2",
+            &[&campaign, &job],
+        )?;
+        Ok(rows
+            .first()
+            .map(|r| JobState {
+                last_started: r.get::<_, Option<i64>>(0).map(ms_to_utc),
+                last_finished: r.get::<_, Option<i64>>(1).map(ms_to_utc),
+                last_success: r.get::<_, Option<i64>>(2).map(ms_to_utc),
+                consecutive_failures: r.get::<_, i64>(3).clamp(0, u32::MAX as i64) as u32,
+                last_error: r.get(4),
+            })
+            .unwrap_or_default())
+    }
+
+    fn record_job(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        started: DateTime<Utc>,
+        finished: Option<DateTime<Utc>>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let started = started.timestamp_millis();
+        match (finished.map(|f| f.timestamp_millis()), error) {
+            (None, _) => self.execute(
+                "INSERT INTO job_state (campaign, job, last_started_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT (campaign, job) DO UPDATE SET last_started_ms = excluded.last_started_ms",
+                &[&campaign, &job, &started],
+            ),
+            (Some(f), None) => self.execute(
+                "INSERT INTO job_state (campaign, job, last_started_ms, last_finished_ms,
+                 last_success_ms, consecutive_failures) VALUES ($1, $2, $3, $4, $4, 0)
+                 ON CONFLICT (campaign, job) DO UPDATE SET
+                 last_finished_ms = excluded.last_finished_ms,
+                 last_success_ms = excluded.last_success_ms,
+                 consecutive_failures = 0, last_error = NULL",
+                &[&campaign, &job, &started, &f],
+            ),
+            (Some(f), Some(e)) => self.execute(
+                "INSERT INTO job_state (campaign, job, last_started_ms, last_finished_ms,
+                 consecutive_failures, last_error) VALUES ($1, $2, $3, $4, 1, $5)
+                 ON CONFLICT (campaign, job) DO UPDATE SET
+                 last_finished_ms = excluded.last_finished_ms,
+                 consecutive_failures = job_state.consecutive_failures + 1,
+                 last_error = excluded.last_error",
+                &[&campaign, &job, &started, &f, &e],
+            ),
+        }
+        .map(|_| ())
+    }
+
+    fn notices(&self, campaign: &str) -> Result<Vec<(i64, NoticeState)>, StoreError> {
+        let rows = self.query(
+            "SELECT threshold, state FROM milestone_notices WHERE campaign = $1 ORDER BY threshold",
+            &[&campaign],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let state: &str = r.get(1);
+                NoticeState::parse(state)
+                    .map(|s| (r.get::<_, i64>(0), s))
+                    .ok_or_else(|| self.err(format!("unknown notice state `{state}`")))
+            })
+            .collect()
+    }
+
+    fn set_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        state: NoticeState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (campaign, threshold) DO UPDATE SET state = excluded.state,
+             updated_ms = excluded.updated_ms WHERE milestone_notices.state <> 'sent'",
+            &[
+                &campaign,
+                &threshold,
+                &state.as_str(),
+                &at.timestamp_millis(),
+            ],
+        )
+        .map(|_| ())
+    }
+
+    fn claim_tick(
+        &mut self,
+        campaign: &str,
+        job: &str,
+        tick: DateTime<Utc>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.client()?;
+        let forget_before = (now - super::TICK_MEMORY).timestamp_millis();
+        block_on(async {
+            let tx = client.transaction().await?;
+            tx.execute(
+                "DELETE FROM job_ticks WHERE campaign = $1 AND job = $2 AND tick_ms < $3",
+                &[&campaign, &job, &forget_before],
+            )
+            .await?;
+            let n = tx
+                .execute(
+                    "INSERT INTO job_ticks (campaign, job, tick_ms, owner, claimed_ms)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    &[
+                        &campaign,
+                        &job,
+                        &tick.timestamp_millis(),
+                        &owner,
+                        &now.timestamp_millis(),
+                    ],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+        .map_err(|e| self.pg(e))
+    }
+
+    fn claim_notice(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.client()?;
+        let (now_ms, expired) = (now.timestamp_millis(), (now - lease).timestamp_millis());
+        block_on(async {
+            let tx = client.transaction().await?;
+            tx.execute(
+                "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
+                 VALUES ($1, $2, 'pending', $3) ON CONFLICT DO NOTHING",
+                &[&campaign, &threshold, &now_ms],
+            )
+            .await?;
+            // The row lock this UPDATE takes makes concurrent claims wait, then re-check.
+            let n = tx
+                .execute(
+                    "UPDATE milestone_notices SET claimed_by = $3, claimed_ms = $4
+                     WHERE campaign = $1 AND threshold = $2 AND state = 'pending'
+                     AND (claimed_by IS NULL OR claimed_by = $3 OR claimed_ms < $5)",
+                    &[&campaign, &threshold, &owner, &now_ms, &expired],
+                )
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+        .map_err(|e| self.pg(e))
+    }
+
+    fn api_usage(
+        &self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let rows = self.query(
+            "SELECT units FROM api_usage WHERE platform = $1 AND bucket = $2 AND day = $3",
+            &[&platform.as_str(), &bucket, &day.to_string()],
+        )?;
+        Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0).max(0) as u64)
+    }
+
+    fn add_api_usage(
+        &mut self,
+        platform: Platform,
+        bucket: &str,
+        day: NaiveDate,
+        units: u64,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO api_usage (platform, bucket, day, units) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (platform, bucket, day) DO UPDATE SET units = api_usage.units + excluded.units",
+            &[&platform.as_str(), &bucket, &day.to_string(), &(units as i64)],
+        )
+        .map(|_| ())
+    }
+
+    fn api_state(&self, platform: Platform, key: &str) -> Result<Option<String>, StoreError> {
+        let rows = self.query(
+            "SELECT value FROM api_state WHERE platform = $1 AND key = $2",
+            &[&platform.as_str(), &key],
+        )?;
+        Ok(rows.first().map(|r| r.get(0)))
+    }
+
+    fn set_api_state(
+        &mut self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO api_state (platform, key, value, updated_ms) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value,
+             updated_ms = excluded.updated_ms",
+            &[&platform.as_str(), &key, &value, &at.timestamp_millis()],
+        )
+        .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_options_of_viewtally_are_taken_out() {
+        let s = parse_url(
+            "postgres://me:pw@db.example:5433/views?sslmode=verify-full&pool_size=8&sslrootcert=%2Fetc%2Fca.pem&application_name=x",
+        )
+        .unwrap();
+        assert_eq!(s.pool_size, 8);
+        assert_eq!(s.root_cert.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(
+            s.config.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Require
+        );
+        assert_eq!(s.config.get_user(), Some("me"));
+        assert_eq!(s.config.get_dbname(), Some("views"));
+        assert_eq!(s.config.get_application_name(), Some("x"));
+        let e = parse_url("postgres://me@h/db?pool_size=0").err().unwrap();
+        assert!(e.contains("pool_size"), "{e}");
+        assert!(parse_url("postgres://me@h/db?bogus=1").is_err());
+    }
+
+    #[test]
+    fn repeated_keys_start_a_new_run() {
+        let o = |at: i64| Observation {
+            campaign: "c".into(),
+            platform: Platform::Youtube,
+            video: "v".into(),
+            account: None,
+            metric: Metric::Views,
+            kind: Kind::Total,
+            at: ms_to_utc(at),
+            value: 1,
+            source: Source::parse("api"),
+            collected_at: ms_to_utc(0),
+        };
+        let rows = vec![o(1), o(2), o(1), o(3)];
+        let runs: Vec<usize> = unique_runs(&rows).iter().map(|r| r.len()).collect();
+        assert_eq!(runs, vec![2, 2]);
+        let many: Vec<Observation> = (0..(CHUNK as i64 + 10)).map(o).collect();
+        let runs: Vec<usize> = unique_runs(&many).iter().map(|r| r.len()).collect();
+        assert_eq!(runs, vec![CHUNK, 10]);
+    }
+}

@@ -1,0 +1,553 @@
+//! The store suite: the same cases against SQLite and against a real PostgreSQL server
+//! (started by the test from Debian's packages; see `pg.rs`).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use viewtally::model::{Kind, Metric, Observation, Platform, Source};
+use viewtally::store::{self, ImportRecord, NoticeState, Query, Store, StoreError};
+
+use super::pg::Postgres;
+
+/// Where the suite makes fresh stores and runs raw SQL on them.
+trait Backend: Sync {
+    fn name(&self) -> &'static str;
+    /// The URL of a new, empty store.
+    fn fresh(&self) -> String;
+    /// Run raw SQL on a store (to set up states the API cannot make).
+    fn sql(&self, url: &str, sql: &str);
+}
+
+struct Sqlite {
+    dir: tempfile::TempDir,
+    n: AtomicU32,
+}
+
+impl Backend for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+    fn fresh(&self) -> String {
+        let n = self.n.fetch_add(1, Ordering::SeqCst);
+        format!("sqlite://{}/s{n}/v.db", self.dir.path().display())
+    }
+    fn sql(&self, url: &str, sql: &str) {
+        let path = url.strip_prefix("sqlite://").unwrap();
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
+impl Backend for Postgres {
+    fn name(&self) -> &'static str {
+        if self.tls {
+            "postgres+tls"
+        } else {
+            "postgres"
+        }
+    }
+    fn fresh(&self) -> String {
+        self.database()
+    }
+    fn sql(&self, url: &str, sql: &str) {
+        Postgres::sql(self, Postgres::db_of(url), sql);
+    }
+}
+
+fn t(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).unwrap()
+}
+
+fn obs(video: &str, value: i64, at: i64, source: &str) -> Observation {
+    Observation {
+        campaign: "c".into(),
+        platform: Platform::Youtube,
+        video: video.into(),
+        account: None,
+        metric: Metric::Views,
+        kind: Kind::Total,
+        at: t(at),
+        value,
+        source: Source::parse(source),
+        collected_at: t(0),
+    }
+}
+
+fn all(s: &dyn Store, campaign: &str) -> Vec<Observation> {
+    s.observations(&Query {
+        campaign: campaign.into(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn open(url: &str) -> Box<dyn Store> {
+    store::open(url).unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
+fn upsert_is_idempotent_and_replaces_values(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let a = vec![
+        obs("v1", 10, 1000, "export:aaa"),
+        obs("v1", 20, 2000, "export:aaa"),
+    ];
+    let w = s.write(&a, &[]).unwrap();
+    assert_eq!((w.inserted, w.updated, w.unchanged), (2, 0, 0));
+    let w = s.write(&a, &[]).unwrap();
+    assert_eq!((w.inserted, w.updated, w.unchanged), (0, 0, 2));
+    // a newer export of the same instant replaces the value
+    let w = s.write(&[obs("v1", 25, 2000, "export:bbb")], &[]).unwrap();
+    assert_eq!(w.updated, 1);
+    // an API reading at the same instant is a different source kind
+    let w = s.write(&[obs("v1", 30, 2000, "api")], &[]).unwrap();
+    assert_eq!(w.inserted, 1);
+    assert_eq!(s.count(Some("c")).unwrap(), 3);
+    assert_eq!(s.count(Some("other")).unwrap(), 0);
+    let got = all(s.as_ref(), "c");
+    assert_eq!(
+        got.iter().map(|o| o.value).collect::<Vec<_>>(),
+        vec![10, 30, 25]
+    );
+    assert_eq!(got[2].source.as_str(), "export:bbb");
+}
+
+fn every_field_round_trips(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let o = Observation {
+        campaign: "mdcc-2020".into(),
+        platform: Platform::Linkedin,
+        video: "urn:li:ugcPost:6693157468235587584".into(),
+        account: Some("Conectart – Děkujeme".into()),
+        metric: Metric::Impressions,
+        kind: Kind::Daily,
+        at: t(1_595_548_800_000),
+        value: 9_007_199_254_740_993,
+        source: Source::parse("export:0123abcd"),
+        collected_at: t(1_600_000_000_123),
+    };
+    s.write(std::slice::from_ref(&o), &[]).unwrap();
+    assert_eq!(all(s.as_ref(), "mdcc-2020"), vec![o.clone()]);
+    // a later write without an account keeps the known one
+    let mut again = o.clone();
+    again.account = None;
+    again.value += 1;
+    s.write(&[again], &[]).unwrap();
+    assert_eq!(
+        all(s.as_ref(), "mdcc-2020")[0].account.as_deref(),
+        Some("Conectart – Děkujeme")
+    );
+}
+
+fn repeated_keys_in_one_write_last_wins(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let rows = vec![
+        obs("v1", 10, 1000, "api"),
+        obs("v2", 5, 1000, "api"),
+        obs("v1", 12, 1000, "api"),
+        obs("v1", 12, 1000, "api"),
+    ];
+    let w = s.write(&rows, &[]).unwrap();
+    assert_eq!((w.inserted, w.updated, w.unchanged), (2, 1, 1));
+    let got = all(s.as_ref(), "c");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got.iter().find(|o| o.video == "v1").unwrap().value, 12);
+}
+
+fn a_failing_write_stores_nothing(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let import = ImportRecord {
+        sha256: "ab".repeat(32),
+        path: "x.csv".into(),
+        format: "tidy".into(),
+        campaign: "c".into(),
+        rows: 2,
+        imported_at: t(5),
+    };
+    let rows = vec![obs("v1", 10, 1000, "api"), obs("v1", -1, 2000, "api")];
+    let e = s.write(&rows, std::slice::from_ref(&import)).unwrap_err();
+    assert!(matches!(e, StoreError::Query { .. }), "{e}");
+    assert_eq!(s.count(None).unwrap(), 0);
+    assert!(!s.imported("c", &import.sha256).unwrap());
+    // and the store is still usable
+    s.write(&rows[..1], std::slice::from_ref(&import)).unwrap();
+    assert!(s.imported("c", &import.sha256).unwrap());
+    assert!(!s.imported("other", &import.sha256).unwrap());
+}
+
+fn large_writes_are_chunked_but_atomic(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let rows: Vec<Observation> = (0..12_345)
+        .map(|i| obs(&format!("v{}", i % 300), i, 1000 + i, "api"))
+        .collect();
+    let w = s.write(&rows, &[]).unwrap();
+    assert_eq!(w.inserted, 12_345);
+    let w = s.write(&rows, &[]).unwrap();
+    assert_eq!(w.unchanged, 12_345);
+    // one bad row at the very end undoes the chunks before it
+    let mut more: Vec<Observation> = (0..11_000)
+        .map(|i| obs("w", i, 100_000 + i, "api"))
+        .collect();
+    more.push(obs("w", -5, 1, "api"));
+    assert!(s.write(&more, &[]).is_err());
+    assert_eq!(s.count(Some("c")).unwrap(), 12_345);
+}
+
+fn queries_filter_by_time_and_metric(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let mut likes = obs("v1", 3, 1500, "api");
+    likes.metric = Metric::Likes;
+    let mut other = obs("v1", 99, 1000, "api");
+    other.campaign = "d".into();
+    s.write(
+        &[
+            obs("v1", 10, 1000, "api"),
+            obs("v1", 20, 2000, "api"),
+            likes,
+            other,
+        ],
+        &[],
+    )
+    .unwrap();
+    let q = |until: Option<i64>, metric: Option<Metric>| {
+        s.observations(&Query {
+            campaign: "c".into(),
+            until: until.map(t),
+            metric,
+        })
+        .unwrap()
+        .iter()
+        .map(|o| o.value)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(q(None, None), vec![10, 3, 20]);
+    assert_eq!(q(Some(1500), None), vec![10, 3]);
+    assert_eq!(q(None, Some(Metric::Views)), vec![10, 20]);
+    assert_eq!(q(Some(999), None), Vec::<i64>::new());
+    assert_eq!(s.count(None).unwrap(), 4);
+}
+
+fn reopening_keeps_data_and_a_newer_schema_is_refused(b: &dyn Backend) {
+    let url = b.fresh();
+    open(&url).write(&[obs("v1", 1, 1, "api")], &[]).unwrap();
+    assert_eq!(open(&url).count(None).unwrap(), 1);
+    b.sql(&url, "UPDATE schema_version SET version = 99");
+    // a new process (here: another URL spelling, so a new connection pool) must refuse it
+    let other = if url.contains('?') {
+        format!("{url}&application_name=second")
+    } else {
+        url.replace("sqlite://", "sqlite:")
+    };
+    let e = store::open(&other)
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e}");
+    assert!(e.to_string().contains("upgrade viewtally"), "{e}");
+}
+
+fn job_state_is_remembered(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    assert_eq!(s.job_state("c", "collect").unwrap(), Default::default());
+    s.record_job("c", "collect", t(1000), None, None).unwrap();
+    s.record_job("c", "collect", t(1000), Some(t(2000)), Some("boom"))
+        .unwrap();
+    s.record_job("c", "collect", t(3000), Some(t(4000)), Some("boom again"))
+        .unwrap();
+    let j = s.job_state("c", "collect").unwrap();
+    assert_eq!(j.consecutive_failures, 2);
+    assert_eq!(j.last_success, None);
+    assert_eq!(j.last_error.as_deref(), Some("boom again"));
+    assert_eq!(j.last_started, Some(t(1000)));
+    s.record_job("c", "collect", t(5000), Some(t(6000)), None)
+        .unwrap();
+    let j = s.job_state("c", "collect").unwrap();
+    assert_eq!(
+        (j.consecutive_failures, j.last_success, j.last_error),
+        (0, Some(t(6000)), None)
+    );
+    assert_eq!(s.job_state("c", "report").unwrap(), Default::default());
+}
+
+fn notices_and_sent_is_final(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    s.set_notice("c", 0, NoticeState::Baseline, t(1)).unwrap();
+    s.set_notice("c", 8000, NoticeState::Pending, t(1)).unwrap();
+    s.set_notice("c", 8000, NoticeState::Sent, t(2)).unwrap();
+    // a late `pending` from a slower daemon must not re-open a sent notice
+    s.set_notice("c", 8000, NoticeState::Pending, t(3)).unwrap();
+    assert_eq!(
+        s.notices("c").unwrap(),
+        vec![(0, NoticeState::Baseline), (8000, NoticeState::Sent)]
+    );
+    assert!(s.notices("d").unwrap().is_empty());
+}
+
+fn notice_claims_are_exclusive_with_a_lease(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let lease = Duration::minutes(10);
+    let now = t(1_000_000_000);
+    assert!(s.claim_notice("c", 8000, "a", now, lease).unwrap());
+    assert_eq!(s.notices("c").unwrap(), vec![(8000, NoticeState::Pending)]);
+    assert!(!s.claim_notice("c", 8000, "b", now, lease).unwrap());
+    assert!(s
+        .claim_notice("c", 8000, "a", now + Duration::minutes(1), lease)
+        .unwrap());
+    // the holder died: after the lease another daemon takes over
+    assert!(!s
+        .claim_notice("c", 8000, "b", now + Duration::minutes(10), lease)
+        .unwrap());
+    assert!(s
+        .claim_notice("c", 8000, "b", now + Duration::minutes(12), lease)
+        .unwrap());
+    s.set_notice("c", 8000, NoticeState::Sent, now).unwrap();
+    assert!(!s
+        .claim_notice("c", 8000, "b", now + Duration::days(1), lease)
+        .unwrap());
+    // a baseline milestone is never announced
+    s.set_notice("c", 10000, NoticeState::Baseline, now)
+        .unwrap();
+    assert!(!s.claim_notice("c", 10000, "a", now, lease).unwrap());
+}
+
+fn ticks_are_claimed_once_and_forgotten_after_a_week(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let now = t(1_000_000_000_000);
+    let tick = now - Duration::seconds(1);
+    assert!(s.claim_tick("c", "collect", tick, "a", now).unwrap());
+    assert!(!s.claim_tick("c", "collect", tick, "b", now).unwrap());
+    assert!(!s.claim_tick("c", "collect", tick, "a", now).unwrap());
+    assert!(s.claim_tick("c", "report", tick, "b", now).unwrap());
+    assert!(s.claim_tick("d", "collect", tick, "b", now).unwrap());
+    let later = now + Duration::days(8);
+    assert!(s.claim_tick("c", "collect", later, "b", later).unwrap());
+    // the old claim was pruned by the later one
+    assert!(s.claim_tick("c", "collect", tick, "b", later).unwrap());
+}
+
+fn concurrent_tick_claims_have_one_winner(b: &dyn Backend) {
+    let url = b.fresh();
+    open(&url);
+    let now = t(1_000_000_000_000);
+    let winners: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let url = url.clone();
+                scope.spawn(move || {
+                    let mut s = open(&url);
+                    (0..20)
+                        .filter(|k| {
+                            s.claim_tick(
+                                "c",
+                                "collect",
+                                now + Duration::seconds(*k),
+                                &format!("d{i}"),
+                                now,
+                            )
+                            .unwrap()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 20, "each of 20 ticks must be claimed exactly once");
+}
+
+fn concurrent_writers_all_land(b: &dyn Backend) {
+    let url = b.fresh();
+    open(&url);
+    std::thread::scope(|scope| {
+        for w in 0..4 {
+            let url = url.clone();
+            scope.spawn(move || {
+                let mut s = open(&url);
+                for batch in 0..5 {
+                    // overlapping keys between writers: same (video, at) upserts
+                    let rows: Vec<Observation> = (0..200)
+                        .map(|i| {
+                            obs(
+                                &format!("v{}", i % 7),
+                                w * 1000 + i,
+                                batch * 1000 + i,
+                                "api",
+                            )
+                        })
+                        .collect();
+                    s.write(&rows, &[]).unwrap();
+                }
+            });
+        }
+    });
+    let s = open(&url);
+    // keys: (video i%7, at batch*1000+i) for i<200, batch<5: 1000 distinct
+    assert_eq!(s.count(Some("c")).unwrap(), 1000);
+}
+
+fn api_usage_adds_up_and_state_is_replaced(b: &dyn Backend) {
+    let mut s = open(&b.fresh());
+    let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let next = day.succ_opt().unwrap();
+    assert_eq!(
+        s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
+        0
+    );
+    s.add_api_usage(Platform::Youtube, "videos.list", day, 3)
+        .unwrap();
+    s.add_api_usage(Platform::Youtube, "videos.list", day, 2)
+        .unwrap();
+    s.add_api_usage(Platform::Youtube, "videos.list", next, 1)
+        .unwrap();
+    assert_eq!(
+        s.api_usage(Platform::Youtube, "videos.list", day).unwrap(),
+        5
+    );
+    assert_eq!(
+        s.api_usage(Platform::Youtube, "batchGetStats", day)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.api_usage(Platform::Facebook, "videos.list", day).unwrap(),
+        0
+    );
+    assert_eq!(s.api_state(Platform::Linkedin, "k").unwrap(), None);
+    s.set_api_state(Platform::Linkedin, "k", "a", t(1)).unwrap();
+    s.set_api_state(Platform::Linkedin, "k", "b", t(2)).unwrap();
+    assert_eq!(
+        s.api_state(Platform::Linkedin, "k").unwrap().as_deref(),
+        Some("b")
+    );
+}
+
+type Case = (&'static str, fn(&dyn Backend));
+
+const CASES: &[Case] = &[
+    (
+        "upsert_is_idempotent_and_replaces_values",
+        upsert_is_idempotent_and_replaces_values,
+    ),
+    ("every_field_round_trips", every_field_round_trips),
+    (
+        "repeated_keys_in_one_write_last_wins",
+        repeated_keys_in_one_write_last_wins,
+    ),
+    (
+        "a_failing_write_stores_nothing",
+        a_failing_write_stores_nothing,
+    ),
+    (
+        "large_writes_are_chunked_but_atomic",
+        large_writes_are_chunked_but_atomic,
+    ),
+    (
+        "queries_filter_by_time_and_metric",
+        queries_filter_by_time_and_metric,
+    ),
+    (
+        "reopening_keeps_data_and_a_newer_schema_is_refused",
+        reopening_keeps_data_and_a_newer_schema_is_refused,
+    ),
+    ("job_state_is_remembered", job_state_is_remembered),
+    ("notices_and_sent_is_final", notices_and_sent_is_final),
+    (
+        "notice_claims_are_exclusive_with_a_lease",
+        notice_claims_are_exclusive_with_a_lease,
+    ),
+    (
+        "ticks_are_claimed_once_and_forgotten_after_a_week",
+        ticks_are_claimed_once_and_forgotten_after_a_week,
+    ),
+    (
+        "concurrent_tick_claims_have_one_winner",
+        concurrent_tick_claims_have_one_winner,
+    ),
+    ("concurrent_writers_all_land", concurrent_writers_all_land),
+    (
+        "api_usage_adds_up_and_state_is_replaced",
+        api_usage_adds_up_and_state_is_replaced,
+    ),
+];
+
+fn run_suite(b: &dyn Backend, only: Option<&[&str]>) {
+    for (name, case) in CASES {
+        if only.is_some_and(|o| !o.contains(name)) {
+            continue;
+        }
+        eprintln!("store suite [{}] {name}", b.name());
+        case(b);
+    }
+}
+
+#[test]
+fn store_suite_sqlite() {
+    let b = Sqlite {
+        dir: tempfile::tempdir().unwrap(),
+        n: AtomicU32::new(0),
+    };
+    run_suite(&b, None);
+}
+
+#[test]
+fn store_suite_postgres() {
+    if let Some(pg) = Postgres::start() {
+        run_suite(&pg, None);
+    }
+}
+
+#[test]
+fn postgres_over_tls_checks_the_certificate() {
+    let Some(pg) = Postgres::start_tls() else {
+        return;
+    };
+    run_suite(
+        &pg,
+        Some(&[
+            "upsert_is_idempotent_and_replaces_values",
+            "concurrent_writers_all_land",
+        ]),
+    );
+    let db = Postgres::db_of(&pg.database()).to_string();
+    // without the CA the server's certificate is not trusted
+    let url = format!(
+        "postgres://viewtally@127.0.0.1:{}/{db}?sslmode=require",
+        pg.port
+    );
+    let e = store::open(&url)
+        .err()
+        .expect("an untrusted certificate must fail")
+        .to_string();
+    assert!(e.contains("cannot open"), "{e}");
+    assert!(e.to_lowercase().contains("certificate"), "{e}");
+    // plain connections are refused by this server
+    let url = format!(
+        "postgres://viewtally@127.0.0.1:{}/{db}?sslmode=disable",
+        pg.port
+    );
+    assert!(store::open(&url).is_err());
+}
+
+#[test]
+fn postgres_errors_name_the_store_not_the_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://me:hunter2secret@127.0.0.1:{port}/views?connect_timeout=2");
+    let e = store::open(&url)
+        .err()
+        .expect("nothing listens there")
+        .to_string();
+    assert!(e.contains(&format!("127.0.0.1:{port}/views")), "{e}");
+    assert!(e.contains("refused"), "{e}");
+    assert!(!e.contains("hunter2secret"), "{e}");
+    let e = store::open("postgres://me@h/db?pool_size=lots")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("pool_size"), "{e}");
+    let e = store::open("mysql://me@h/db").err().unwrap().to_string();
+    assert!(e.contains("postgres://"), "{e}");
+}
