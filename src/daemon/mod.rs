@@ -78,6 +78,27 @@ struct Ctx {
     /// Per campaign: after a failed webhook delivery, no new attempt before this time (and the
     /// current back-off), so a broken webhook is not hammered at every tick.
     notice_backoff: Mutex<std::collections::HashMap<String, (DateTime<Utc>, chrono::Duration)>>,
+    /// This daemon's name among a fleet sharing one store (host, pid and a random part): the
+    /// owner of the ticks and notices it claims.
+    owner: String,
+}
+
+/// How long a daemon's claim on a milestone announcement holds before another daemon may
+/// send it (a daemon that died while sending).
+const NOTICE_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A name for this daemon that no other daemon of a fleet has.
+fn daemon_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    format!(
+        "{}/{}/{:08x}",
+        host.trim(),
+        std::process::id(),
+        fastrand::u32(..)
+    )
 }
 
 /// A held single-instance lock; released when dropped (the process ends).
@@ -203,6 +224,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         },
         failed_files: Mutex::new(HashSet::new()),
         notice_backoff: Mutex::new(std::collections::HashMap::new()),
+        owner: daemon_owner(),
     });
 
     // Current numbers, and milestones already crossed before the daemon first ran.
@@ -226,7 +248,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
             })
             .await
     });
-    tracing::info!(%addr, jobs = jobs.len(), "viewtally daemon started");
+    tracing::info!(%addr, jobs = jobs.len(), owner = %ctx.owner, "viewtally daemon started");
     println!(
         "viewtally daemon listening on http://{addr} ({} jobs)",
         jobs.len()
@@ -310,24 +332,48 @@ async fn job_loop(
             if let Some(last) = state.last_started {
                 let missed = schedule.due_between(last, ctx.clock.now());
                 if missed > 0 {
-                    tracing::info!(
-                        missed,
-                        "ticks were missed while the daemon was down; one catch-up run"
-                    );
-                    run_once(&ctx, &campaign, job).await;
+                    // Keyed by the first missed tick, so of a fleet starting together one
+                    // daemon catches up.
+                    if let Some(first_missed) = schedule.next_after(last) {
+                        tracing::info!(
+                            missed,
+                            "ticks were missed while the daemon was down; one catch-up run"
+                        );
+                        run_once(&ctx, &campaign, job, first_missed).await;
+                    }
                 }
             }
         }
     }
     let jitter = ctx.config.daemon.jitter_s;
-    schedule::run_schedule(&ctx.clock.clone(), &schedule, jitter, &mut stop, |_tick| {
-        run_once(&ctx, &campaign, job)
+    schedule::run_schedule(&ctx.clock.clone(), &schedule, jitter, &mut stop, |tick| {
+        run_once(&ctx, &campaign, job, tick)
     })
     .await;
 }
 
-/// Run a job once: record it, count it, then (for data jobs) refresh numbers and notify.
-async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job) {
+/// Run a job's scheduled `tick` once, unless another daemon sharing the store claimed it: record
+/// it, count it, then (for data jobs) refresh numbers and notify.
+async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>) {
+    let claimed = {
+        let (ctx2, c) = (ctx.clone(), campaign.to_string());
+        tokio::task::spawn_blocking(move || {
+            store::open(&ctx2.config.store.url).and_then(|mut s| {
+                s.claim_tick(&c, job.as_str(), tick, &ctx2.owner, ctx2.clock.now())
+            })
+        })
+        .await
+    };
+    match claimed {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => {
+            tracing::debug!(tick = %crate::render::rfc3339(tick), "tick runs on another daemon");
+            return;
+        }
+        // The store is unreachable: run anyway, so the failure is recorded and reported.
+        Ok(Err(e)) => tracing::warn!("cannot claim the tick: {e}"),
+        Err(e) => tracing::warn!("cannot claim the tick: {e}"),
+    }
     let started = ctx.clock.now();
     let timer = std::time::Instant::now();
     tracing::info!("run started");
@@ -595,10 +641,18 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
             let mut out = Vec::new();
             for m in &tl.milestones {
                 let Some(at) = m.crossed_at else { continue };
-                if done(m.threshold) {
+                // Claimed, so that of a fleet sharing the store one daemon announces it.
+                if done(m.threshold)
+                    || !store.claim_notice(
+                        &slug2,
+                        m.threshold,
+                        &ctx2.owner,
+                        ctx2.clock.now(),
+                        NOTICE_LEASE,
+                    )?
+                {
                     continue;
                 }
-                store.set_notice(&slug2, m.threshold, NoticeState::Pending, ctx2.clock.now())?;
                 let chart_url =
                     ctx2.config.daemon.public_url.as_ref().map(|u| {
                         format!("{}/reports/{slug2}/cumulative.png", u.trim_end_matches('/'))

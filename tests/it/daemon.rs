@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use super::common::*;
 
 /// A local webhook receiver that records every POST body and answers 200.
-struct Receiver {
-    url: String,
+pub(super) struct Receiver {
+    pub(super) url: String,
     bodies: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    pub(super) fn start() -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let bodies = Arc::new(Mutex::new(Vec::new()));
@@ -33,7 +33,7 @@ impl Receiver {
         Receiver { url, bodies }
     }
 
-    fn thresholds(&self) -> Vec<i64> {
+    pub(super) fn thresholds(&self) -> Vec<i64> {
         self.bodies
             .lock()
             .unwrap()
@@ -66,7 +66,7 @@ fn read_request(mut stream: TcpStream) -> Option<String> {
 }
 
 /// GET a path; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
+pub(super) fn get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(s, "GET {path} HTTP/1.0\r\nhost: {addr}\r\n\r\n").unwrap();
@@ -85,10 +85,10 @@ fn get(addr: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-struct Daemon {
-    child: Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
+pub(super) struct Daemon {
+    pub(super) child: Child,
+    pub(super) addr: String,
+    pub(super) stderr: Arc<Mutex<String>>,
 }
 
 impl Daemon {
@@ -96,7 +96,7 @@ impl Daemon {
         Daemon::start_with(env, hook, &[])
     }
 
-    fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
+    pub(super) fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
             .current_dir(env.dir.path())
             .env_clear()
@@ -161,7 +161,7 @@ impl Daemon {
         }
     }
 
-    fn terminate(mut self) -> (i32, String) {
+    pub(super) fn terminate(mut self) -> (i32, String) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -329,7 +329,7 @@ fn a_failing_job_turns_healthz_red() {
 }
 
 /// YouTube answers with a view count that rises by 50 at every request.
-struct Rising(std::sync::atomic::AtomicI64);
+pub(super) struct Rising(pub(super) std::sync::atomic::AtomicI64);
 
 impl wiremock::Respond for Rising {
     fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
