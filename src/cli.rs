@@ -519,6 +519,11 @@ fn check(config: &Config, online: bool, now: DateTime<Utc>) -> Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = open_store(config)?;
+    println!(
+        "store (online): ok, {} observations in {}",
+        store.count(None)?,
+        store.location()
+    );
     let probes = runtime()?.block_on(async {
         sources::Collector::new(config)?
             .probe(config, store.as_mut(), now)

@@ -551,3 +551,54 @@ fn postgres_errors_name_the_store_not_the_password() {
     let e = store::open("mysql://me@h/db").err().unwrap().to_string();
     assert!(e.contains("postgres://"), "{e}");
 }
+
+/// The whole pipeline (import → status, timeline export, report) gives the same numbers on
+/// PostgreSQL as on SQLite, and importing again changes nothing.
+#[test]
+fn the_cli_gives_the_same_answers_on_postgres_and_sqlite() {
+    use super::common::{repo, Env};
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.database();
+    let env = Env::new();
+    env.write(
+        "config/demo.toml",
+        &std::fs::read_to_string(repo("config/demo.toml")).unwrap(),
+    );
+    let demo = repo("config/demo");
+    let demo = demo.to_str().unwrap();
+    let answers = |vars: &[(&str, &str)]| {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--config", "config/demo.toml"];
+            all.extend_from_slice(args);
+            env.run_env(&all, vars).ok().stdout
+        };
+        let first = run(&["import", demo]);
+        let again = run(&["import", demo]);
+        assert!(
+            !again.contains(" new,") || again.contains("→ 0 new"),
+            "{first}\n{again}"
+        );
+        run(&["report"]);
+        (
+            run(&["status", "--json"]),
+            run(&["export", "--what", "timeline", "--format", "json"]),
+            run(&["export", "--format", "csv"]),
+        )
+    };
+    let sqlite = answers(&[]);
+    let postgres = answers(&[("VIEWTALLY_STORE", &url)]);
+    assert!(
+        sqlite.0.contains("\"total_views\": 9917") || sqlite.0.contains("\"total_views\":9917"),
+        "{}",
+        sqlite.0
+    );
+    assert_eq!(sqlite.0, postgres.0, "status --json");
+    assert_eq!(sqlite.1, postgres.1, "timeline export");
+    assert_eq!(sqlite.2, postgres.2, "observations export");
+    assert_eq!(
+        pg.sql(Postgres::db_of(&url), "SELECT COUNT(*) FROM observations"),
+        "409"
+    );
+}
