@@ -11,6 +11,9 @@
 //!
 //! Run with `--nocapture` to see the observed outcome table (one markdown row per cell).
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -902,4 +905,256 @@ matrix! {
     youtube => Platform::Youtube,
     facebook => Platform::Facebook,
     linkedin => Platform::Linkedin,
+}
+
+/// GET a path of the daemon; returns (status, body).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nhost: {addr}\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let out = String::from_utf8_lossy(&raw).into_owned();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// A metric's value from an OpenMetrics text.
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+}
+
+/// A daemon collecting every second against `up`; its address, its log, and the process.
+struct Daemon {
+    child: std::process::Child,
+    addr: String,
+    stderr: Arc<Mutex<String>>,
+    _env: Env,
+}
+
+impl Daemon {
+    fn start(up: &Upstream) -> Daemon {
+        let env = Env::new();
+        env.write("config/viewtally.toml", &config(&up.bases));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
+            .current_dir(env.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(secrets())
+            .args(["daemon", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (sink, mut pipe) = (stderr.clone(), child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}: {}", stderr.lock().unwrap()))
+            .to_string();
+        Daemon {
+            child,
+            addr,
+            stderr,
+            _env: env,
+        }
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Collection runs so far with this result (`ok` or `error`).
+    fn runs(&self, result: &str) -> usize {
+        let (_, metrics) = get(&self.addr, "/metrics");
+        metric(
+            &metrics,
+            &format!(
+                "viewtally_job_runs_total{{campaign=\"c1\",job=\"collect\",result=\"{result}\"}}"
+            ),
+        )
+        .unwrap_or(0.0) as usize
+    }
+
+    /// The other platforms' views are published.
+    fn assert_collected_except(&self, bad: Platform) {
+        let (_, metrics) = get(&self.addr, "/metrics");
+        for other in ALL.into_iter().filter(|q| *q != bad) {
+            let series = format!(
+                "viewtally_views{{campaign=\"c1\",platform=\"{}\",video=\"{}\"}}",
+                other.name(),
+                other.video()
+            );
+            assert_eq!(
+                metric(&metrics, &series),
+                Some(other.views() as f64),
+                "{metrics}\n{}",
+                self.log()
+            );
+        }
+    }
+
+    /// SIGTERM; the daemon stops with 0 and its log holds no secret.
+    fn stop(mut self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code().unwrap_or(-1);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "daemon did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let log = self.log();
+        assert_eq!(code, 0, "{log}");
+        for (_, s) in secrets() {
+            assert!(!log.contains(s), "a secret leaked into the daemon's log");
+        }
+    }
+}
+
+/// The daemon collecting every second while `bad` answers 500: after two failed runs /healthz
+/// is red and names the platform, the other platforms are still collected (their views are in
+/// /metrics), and each run sent at most 1 + RETRIES requests to the failing platform.
+fn daemon_turns_red(bad: Platform, up: &Upstream) {
+    let d = Daemon::start(up);
+    let (addr, log) = (d.addr.clone(), d.stderr.clone());
+    let ctx = |what: &str| format!("{bad:?} daemon: {what}\nstderr:\n{}", log.lock().unwrap());
+
+    let start = Instant::now();
+    let health = loop {
+        let (status, body) = get(&addr, "/healthz");
+        if status == 503 {
+            break body;
+        }
+        assert_eq!(status, 200, "{}", ctx(&body));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}",
+            ctx(&format!("/healthz never turned red: {body}"))
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "failing", "{health}");
+    let job = &health["jobs"][0];
+    assert_eq!(job["job"], "collect", "{health}");
+    assert!(
+        job["consecutive_failures"].as_u64().unwrap() >= 2,
+        "{health}"
+    );
+    let last_error = job["last_error"].as_str().unwrap();
+    assert!(
+        last_error.starts_with(&format!("collection failed on {}: ", bad.display())),
+        "{health}"
+    );
+    assert!(last_error.contains("try again later"), "{health}");
+
+    d.assert_collected_except(bad);
+    let failed_runs = d.runs("error");
+    assert!(failed_runs >= 2, "{}", ctx("runs"));
+    // (one more run may be under way)
+    let requests = up.requests().len();
+    assert!(
+        requests <= (failed_runs + 1) * (1 + RETRIES),
+        "{requests} requests in {failed_runs} runs; {}",
+        ctx("")
+    );
+    let (_, metrics) = get(&addr, "/metrics");
+    assert!(
+        metrics.contains(&format!(
+            "viewtally_api_requests_total{{platform=\"{}\",status=\"500\"}}",
+            bad.name()
+        )),
+        "{}",
+        ctx(&metrics)
+    );
+    d.stop();
+}
+
+/// A deleted video is a warning: after three runs /healthz is still green.
+fn daemon_stays_green(bad: Platform, up: &Upstream) {
+    let d = Daemon::start(up);
+    let start = Instant::now();
+    while d.runs("ok") < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "fewer than 3 good runs: {}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, body) = get(&d.addr, "/healthz");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"status":"ok"}"#),
+        "{}",
+        d.log()
+    );
+    assert_eq!(d.runs("error"), 0, "{}", d.log());
+    d.assert_collected_except(bad);
+    assert!(
+        d.log()
+            .contains(&format!("{} video {}:", bad.name(), bad.video())),
+        "the warning names the video: {}",
+        d.log()
+    );
+    d.stop();
+}
+
+macro_rules! daemon_cells {
+    ($($name:ident => $platform:expr,)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let up = Upstream::start($platform, Fault::Http500).await;
+                tokio::task::block_in_place(|| daemon_turns_red($platform, &up));
+            }
+        )*
+    };
+}
+
+daemon_cells! {
+    daemon_healthz_red_after_youtube_failures => Platform::Youtube,
+    daemon_healthz_red_after_facebook_failures => Platform::Facebook,
+    daemon_healthz_red_after_linkedin_failures => Platform::Linkedin,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_healthz_stays_green_with_a_deleted_video() {
+    let up = Upstream::start(Platform::Youtube, Fault::DeletedVideo).await;
+    tokio::task::block_in_place(|| daemon_stays_green(Platform::Youtube, &up));
 }
