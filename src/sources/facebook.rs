@@ -754,6 +754,19 @@ mod tests {
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+    #[test]
+    fn why_viewtally_gave_up_comes_before_the_advice() {
+        assert_eq!(
+            gave_up(
+                "Facebook had a temporary problem (code 2: retry; later); try again later",
+                " (still so after 3 attempts)"
+            ),
+            "Facebook had a temporary problem (code 2: retry; later) (still so after 3 attempts); \
+             try again later"
+        );
+        assert_eq!(gave_up("no advice", " (x)"), "no advice (x)");
+    }
+
     const TOKEN: &str = "EAAGtestPAGEtoken0123456789";
 
     fn cfg(server: &MockServer) -> FacebookConfig {

@@ -825,6 +825,33 @@ mod tests {
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
+    #[test]
+    fn a_2xx_answer_is_judged_by_the_error_object_it_carries() {
+        use crate::sources::testing::reply;
+        let error = reply(200, &fixture("linkedin/error_server.json"));
+        assert_eq!(embedded_error(&error), Some(503));
+        assert!(retryable(&error));
+        assert_eq!(
+            error_text(&error),
+            "HTTP 200 with error 503: Service Unavailable"
+        );
+        // ordinary answers (socialMetadata has no `status`) and real statuses are what they say
+        for name in [
+            "linkedin/video_analytics.json",
+            "linkedin/social_metadata.json",
+        ] {
+            let ok = reply(200, &fixture(name));
+            assert_eq!((embedded_error(&ok), status_of(&ok)), (None, 200), "{name}");
+        }
+        // a `status` that is not an error status is not an error
+        assert_eq!(
+            embedded_error(&reply(200, r#"{"status": 200, "message": "ok"}"#)),
+            None
+        );
+        let expired = reply(401, &fixture("linkedin/error_expired_token.json"));
+        assert_eq!((embedded_error(&expired), status_of(&expired)), (None, 401));
+    }
+
     const TOKEN: &str = "AQVtestLinkedInAccessToken-0001";
     const FRESH: &str = "AQVfreshLinkedInAccessToken-0002";
     const URN: &str = "urn:li:ugcPost:7000000000000000001";

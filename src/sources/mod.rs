@@ -872,6 +872,17 @@ pub(crate) mod testing {
         )
     }
 
+    /// A finished answer with this status and body (for judging answers without a server).
+    pub fn reply(status: u16, body: &str) -> http::Reply {
+        http::Reply {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+            attempts: 1,
+            retry_after_refused: None,
+        }
+    }
+
     /// A documented API answer from `tests/fixtures/api/`.
     pub fn fixture(name: &str) -> String {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -557,6 +557,26 @@ mod tests {
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
+    #[test]
+    fn a_2xx_answer_is_judged_by_the_error_object_it_carries() {
+        use crate::sources::testing::reply;
+        let error = reply(200, &fixture("youtube/error_backend.json"));
+        assert_eq!(embedded_error(&error), Some(503));
+        assert!(retryable(&error));
+        let key = reply(200, &fixture("youtube/error_key_invalid.json"));
+        assert_eq!(status_of(&key), 400);
+        assert!(!retryable(&key) && ends_run(&key));
+        // ordinary answers and real error statuses are what they say
+        let ok = reply(200, &fixture("youtube/batch_get_stats.json"));
+        assert_eq!((embedded_error(&ok), status_of(&ok)), (None, 200));
+        let no_code = reply(200, r#"{"error": {"message": "x"}}"#);
+        assert_eq!(embedded_error(&no_code), Some(500));
+        assert_eq!(
+            embedded_error(&reply(503, &fixture("youtube/error_backend.json"))),
+            None
+        );
+    }
+
     const KEY: &str = "AIzaTESTKEY-0123456789";
 
     fn cfg(server: &MockServer, method: YoutubeMethod) -> YoutubeConfig {
