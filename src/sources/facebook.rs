@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use super::http::{shape, transient, Api, Reply, SendError};
+use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{FacebookConfig, Secret, FACEBOOK_METRICS};
 use crate::model::{Metric, Platform};
@@ -146,9 +146,17 @@ fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
             ))
         }
         10 | 200..=299 => SubResult::Error(format!(
-            "the token in {token_env} lacks a permission ({code}: {msg}): use a Page access token \
+            "{}the token in {token_env} lacks a permission ({code}: {msg}): use a Page access token \
              with pages_read_engagement and read_insights, from someone with the ANALYZE task on \
-             the Page"
+             the Page{}",
+            video
+                .map(|v| format!("facebook video {v}: "))
+                .unwrap_or_default(),
+            if video.is_some() {
+                " the video belongs to, or remove the video from [[campaign.video]]"
+            } else {
+                ""
+            }
         )),
         100 if msg.contains("valid insights metric") => SubResult::InvalidMetric(msg.clone()),
         100 => SubResult::Unknown(format!(
@@ -176,6 +184,15 @@ fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
                 .map(|t| format!(" (fbtrace_id {t})"))
                 .unwrap_or_default()
         )),
+    }
+}
+
+/// A transient problem's message `what; advice` with why viewtally gave up inserted before the
+/// advice: `what (still so after 3 attempts); advice`.
+fn gave_up(message: &str, why: &str) -> String {
+    match message.rsplit_once("; ") {
+        Some((what, advice)) => format!("{what}{why}; {advice}"),
+        None => format!("{message}{why}"),
     }
 }
 
@@ -361,9 +378,9 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
                         results
                             .entry(sub.video)
                             .or_default()
-                            .push(SubResult::Error(format!(
-                                "{why} (still so after {} retries)",
-                                api.tuning().retries
+                            .push(SubResult::Error(gave_up(
+                                &why,
+                                &format!(" (still so after {} retries)", api.tuning().retries),
                             )));
                     }
                 }
@@ -469,37 +486,40 @@ impl Reader<'_> {
         };
         self.watch_usage(&reply);
         let env = &self.cfg.access_token_env;
-        if !reply.status.is_success() {
-            let doc = reply.json().unwrap_or_default();
-            return all(match GraphError::from_doc(&doc) {
-                Some(e) => match classify(&e, env, None) {
-                    // the HTTP layer already retried the whole batch
-                    SubResult::Retry(m) => SubResult::Error(format!(
-                        "{}{}",
-                        m.trim_end_matches("; try again later"),
-                        reply.gave_up()
-                    )),
-                    // an error about the whole batch (no video named) is an error
-                    SubResult::Unknown(_) | SubResult::InvalidMetric(_) => {
-                        SubResult::Error(format!(
-                            "Facebook refused the batch request ({}: {})",
-                            e.code_text(),
-                            e.message
-                        ))
-                    }
-                    other => other,
-                },
-                None => SubResult::Error(format!(
-                    "Facebook answered HTTP {}{}",
-                    reply.status.as_u16(),
-                    reply.gave_up()
+        // An error object is an error whatever the status (Graph also sends them with 200).
+        let graph_error = reply.json().ok().and_then(|d| GraphError::from_doc(&d));
+        if let Some(e) = graph_error {
+            return all(match classify(&e, env, None) {
+                // the HTTP layer already retried the whole batch
+                SubResult::Retry(m) => SubResult::Error(gave_up(&m, &reply.gave_up())),
+                // an error about the whole batch (no video named) is an error
+                SubResult::Unknown(_) | SubResult::InvalidMetric(_) => SubResult::Error(format!(
+                    "Facebook refused the batch request ({}: {}); check api_base and api_version \
+                     in [platforms.facebook]",
+                    e.code_text(),
+                    e.message
                 )),
+                other => other,
             });
+        }
+        if !reply.status.is_success() {
+            let status = reply.status.as_u16();
+            return all(SubResult::Error(if transient(&reply) {
+                format!(
+                    "Facebook answered HTTP {status}{}; try again later",
+                    reply.gave_up()
+                )
+            } else {
+                format!(
+                    "Facebook answered HTTP {status} to the batch request; check api_base and \
+                     api_version in [platforms.facebook]"
+                )
+            }));
         }
         let shape_error = |detail: String| {
             SubResult::Error(format!(
                 "Facebook answered the batch request in an unexpected shape ({detail}); nothing \
-                 from that answer was stored"
+                 from that answer was stored — {UNEXPECTED_ANSWER_ADVICE}"
             ))
         };
         let doc = match reply.json() {
@@ -531,7 +551,8 @@ impl Reader<'_> {
         let path = format!("answer[{i}]");
         let shape_error = |detail: String| {
             SubResult::Error(format!(
-                "Facebook answered about video {} in an unexpected shape ({detail}); no reading stored",
+                "Facebook answered about video {} in an unexpected shape ({detail}); no reading \
+                 stored — {UNEXPECTED_ANSWER_ADVICE}",
                 sub.video
             ))
         };
@@ -558,19 +579,21 @@ impl Reader<'_> {
             Ok(d) => d,
             Err(e) => return shape_error(format!("{path}.body is malformed JSON ({e})")),
         };
+        if let Some(e) = GraphError::from_doc(&doc) {
+            return classify(&e, &self.cfg.access_token_env, Some(&sub.video));
+        }
         if code == 200 {
             return match parse_values(&sub.ask, &doc, &format!("{path}.body")) {
                 Ok(v) => SubResult::Values(v),
                 Err(d) => shape_error(d),
             };
         }
-        match GraphError::from_doc(&doc) {
-            Some(e) => classify(&e, &self.cfg.access_token_env, Some(&sub.video)),
-            None if code == 429 || code >= 500 => SubResult::Retry(format!(
+        match code {
+            429 | 500.. => SubResult::Retry(format!(
                 "Facebook answered HTTP {code} about video {}; try again later",
                 sub.video
             )),
-            None => shape_error(format!("{path}: code {code} without an error object")),
+            _ => shape_error(format!("{path}: code {code} without an error object")),
         }
     }
 
@@ -731,6 +754,19 @@ mod tests {
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+    #[test]
+    fn why_viewtally_gave_up_comes_before_the_advice() {
+        assert_eq!(
+            gave_up(
+                "Facebook had a temporary problem (code 2: retry; later); try again later",
+                " (still so after 3 attempts)"
+            ),
+            "Facebook had a temporary problem (code 2: retry; later) (still so after 3 attempts); \
+             try again later"
+        );
+        assert_eq!(gave_up("no advice", " (x)"), "no advice (x)");
+    }
+
     const TOKEN: &str = "EAAGtestPAGEtoken0123456789";
 
     fn cfg(server: &MockServer) -> FacebookConfig {
@@ -826,9 +862,10 @@ mod tests {
         );
         assert_eq!(
             failed(&run, "333"),
-            "the token in FACEBOOK_ACCESS_TOKEN lacks a permission (code 10: (#10) Application does \
-             not have permission for this action): use a Page access token with pages_read_engagement \
-             and read_insights, from someone with the ANALYZE task on the Page"
+            "facebook video 333: the token in FACEBOOK_ACCESS_TOKEN lacks a permission (code 10: \
+             (#10) Application does not have permission for this action): use a Page access token \
+             with pages_read_engagement and read_insights, from someone with the ANALYZE task on the \
+             Page the video belongs to, or remove the video from [[campaign.video]]"
         );
         assert_eq!(outcome_values(&run, "444"), vec![]);
         assert!(run.warnings.contains(
@@ -957,8 +994,9 @@ mod tests {
         let run = read(&api, &cfg(&server), &Secret::new(TOKEN), &ids(&["111"])).await;
         assert_eq!(
             failed(&run, "111"),
-            "Facebook rate limit reached (code 17, subcode 2446079: (#17) User request limit reached); wait an hour \
-             before collecting again, or collect less often (still so after 3 retries)"
+            "Facebook rate limit reached (code 17, subcode 2446079: (#17) User request limit \
+             reached) (still so after 3 retries); wait an hour before collecting again, or collect \
+             less often"
         );
         assert_eq!(api.stats.requests(), 4);
     }
@@ -1087,7 +1125,9 @@ mod tests {
         assert_eq!(
             failed(&run, "222"),
             "Facebook answered about video 222 in an unexpected shape (answer[1].body.data[0].values[0].value \
-             should be a non-negative whole number, not an object); no reading stored"
+             should be a non-negative whole number, not an object); no reading stored — try again \
+             later; if it keeps happening, check api_base and any proxy in between, or update \
+             viewtally (the API may have changed)"
         );
 
         let server = MockServer::start().await;

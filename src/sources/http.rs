@@ -40,6 +40,12 @@ const SECRET_PARAMS: &[&str] = &[
     "fb_exchange_token",
 ];
 
+/// What to do about an answer viewtally cannot read (cut short, or not in the documented
+/// shape): the end of every such message.
+pub const UNEXPECTED_ANSWER_ADVICE: &str =
+    "try again later; if it keeps happening, check api_base \
+     and any proxy in between, or update viewtally (the API may have changed)";
+
 /// Timeouts, retries and concurrency, from `[platforms.http]`.
 #[derive(Debug, Clone)]
 pub struct Tuning {

@@ -18,7 +18,9 @@ use futures_util::future::join_all;
 use reqwest::RequestBuilder;
 use serde_json::Value;
 
-use super::http::{percent_encode, shape, transient, Api, Reply, SendError};
+use super::http::{
+    percent_encode, shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE,
+};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{secret_from_env, LinkedinConfig, Secret};
 use crate::model::{Metric, Platform};
@@ -99,6 +101,34 @@ impl Introspection {
     }
 }
 
+/// The `status` of a 2xx answer whose body is a LinkedIn error object (a 2xx answer is judged
+/// by the error it carries, never read as counts).
+fn embedded_error(reply: &Reply) -> Option<u16> {
+    if !reply.status.is_success() {
+        return None;
+    }
+    let doc = reply.json().ok()?;
+    let status = doc.get("status")?.as_u64()?;
+    let is_error = doc.get("elements").is_none()
+        && ["message", "serviceErrorCode", "code"]
+            .iter()
+            .any(|k| doc.get(*k).is_some());
+    u16::try_from(status)
+        .ok()
+        .filter(|s| is_error && (400..600).contains(s))
+}
+
+/// The status an answer is judged by: its own, or that of the error object a 2xx carries.
+fn status_of(reply: &Reply) -> u16 {
+    embedded_error(reply).unwrap_or(reply.status.as_u16())
+}
+
+/// 429 and 5xx, also as the error object of a 2xx answer, are worth retrying.
+fn retryable(reply: &Reply) -> bool {
+    let status = status_of(reply);
+    transient(reply) || status == 429 || status >= 500
+}
+
 /// A LinkedIn error body: `{"status", "serviceErrorCode", "code", "message"}`.
 fn error_text(reply: &Reply) -> String {
     let doc = reply.json().unwrap_or_default();
@@ -110,11 +140,15 @@ fn error_text(reply: &Reply) -> String {
     let message = doc["message"]
         .as_str()
         .map(|m| m.chars().take(300).collect::<String>());
-    let status = reply.status.as_u16();
+    let status = match embedded_error(reply) {
+        Some(s) => format!("HTTP {} with error {s}", reply.status.as_u16()),
+        None => reply.status.as_u16().to_string(),
+    };
     match (code, message) {
         (Some(c), Some(m)) => format!("{status} {c}: {m}"),
         (Some(c), None) => format!("{status} {c}"),
         (None, Some(m)) => format!("{status}: {m}"),
+        (None, None) if embedded_error(reply).is_some() => status,
         (None, None) => format!("HTTP {status}"),
     }
 }
@@ -293,7 +327,7 @@ impl<'a> Session<'a> {
             Ok(r) => r,
             Err(m) => return Outcome::Failed(m),
         };
-        let views = match reply.status.as_u16() {
+        let views = match status_of(&reply) {
             200 => match parse_views(&reply) {
                 Ok(Some(v)) => v,
                 Ok(None) => {
@@ -306,7 +340,7 @@ impl<'a> Session<'a> {
                 Err(d) => {
                     return Outcome::Failed(format!(
                         "LinkedIn answered videoAnalytics in an unexpected shape ({d}); no reading \
-                         stored"
+                         stored — {UNEXPECTED_ANSWER_ADVICE}"
                     ))
                 }
             },
@@ -347,7 +381,7 @@ impl<'a> Session<'a> {
                 return Vec::new();
             }
         };
-        match reply.status.as_u16() {
+        match status_of(&reply) {
             200 => match parse_social(&reply) {
                 Ok(v) => v,
                 Err(d) => {
@@ -389,7 +423,7 @@ impl<'a> Session<'a> {
     fn failure(&self, what: &str, urn: &str, reply: &Reply) -> String {
         let env = &self.cfg.access_token_env;
         let text = error_text(reply);
-        let message = match reply.status.as_u16() {
+        let message = match status_of(reply) {
             426 => {
                 let m = format!(
                     "LinkedIn no longer serves API version {} ([platforms.linkedin] api_version; \
@@ -454,19 +488,19 @@ impl<'a> Session<'a> {
         let token = self.token().await;
         let reply = self
             .api
-            .send(what, build(token.expose()), &transient, Some(&gate))
+            .send(what, build(token.expose()), &retryable, Some(&gate))
             .await
             .map_err(failed)?;
-        if reply.status != 401 {
+        if status_of(&reply) != 401 {
             return Ok(reply);
         }
         let fresh = self.refreshed(&token, &reply).await?;
         let reply = self
             .api
-            .send(what, build(fresh.expose()), &transient, Some(&gate))
+            .send(what, build(fresh.expose()), &retryable, Some(&gate))
             .await
             .map_err(failed)?;
-        if reply.status == 401 {
+        if status_of(&reply) == 401 {
             let m = format!(
                 "LinkedIn rejected the freshly refreshed access token too ({}); authorise the app \
                  again (README, Live collection)",
@@ -489,13 +523,23 @@ impl<'a> Session<'a> {
         }
         let env = &self.cfg.access_token_env;
         let Some((client, refresh_token)) = self.refresh_credentials() else {
-            let m = format!(
-                    "LinkedIn rejected the access token in {env} ({}): LinkedIn access tokens last 60 \
-                     days; get a new one (README, Live collection) and put it in .env as {env}=…, or \
-                     set client_id_env, client_secret_env and refresh_token_env in \
+            let revoked = reply.json().unwrap_or_default()["code"] == "REVOKED_ACCESS_TOKEN";
+            let m = if revoked {
+                format!(
+                    "LinkedIn rejected the access token in {env} ({}): the member revoked the app's \
+                     access; authorise the app again (README, Live collection) and put the new \
+                     token in .env as {env}=…",
+                    error_text(reply)
+                )
+            } else {
+                format!(
+                    "LinkedIn rejected the access token in {env} ({}): LinkedIn access tokens last \
+                     60 days; get a new one (README, Live collection) and put it in .env as \
+                     {env}=…, or set client_id_env, client_secret_env and refresh_token_env in \
                      [platforms.linkedin] to refresh it automatically",
-                error_text(reply)
-            );
+                    error_text(reply)
+                )
+            };
             self.set_fatal(&m);
             return Err(m);
         };
@@ -780,6 +824,33 @@ mod tests {
     use crate::sources::testing::{api, fixture, form_decode, outcome_values};
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[test]
+    fn a_2xx_answer_is_judged_by_the_error_object_it_carries() {
+        use crate::sources::testing::reply;
+        let error = reply(200, &fixture("linkedin/error_server.json"));
+        assert_eq!(embedded_error(&error), Some(503));
+        assert!(retryable(&error));
+        assert_eq!(
+            error_text(&error),
+            "HTTP 200 with error 503: Service Unavailable"
+        );
+        // ordinary answers (socialMetadata has no `status`) and real statuses are what they say
+        for name in [
+            "linkedin/video_analytics.json",
+            "linkedin/social_metadata.json",
+        ] {
+            let ok = reply(200, &fixture(name));
+            assert_eq!((embedded_error(&ok), status_of(&ok)), (None, 200), "{name}");
+        }
+        // a `status` that is not an error status is not an error
+        assert_eq!(
+            embedded_error(&reply(200, r#"{"status": 200, "message": "ok"}"#)),
+            None
+        );
+        let expired = reply(401, &fixture("linkedin/error_expired_token.json"));
+        assert_eq!((embedded_error(&expired), status_of(&expired)), (None, 401));
+    }
 
     const TOKEN: &str = "AQVtestLinkedInAccessToken-0001";
     const FRESH: &str = "AQVfreshLinkedInAccessToken-0002";
@@ -1127,7 +1198,8 @@ mod tests {
         assert_eq!(
             failed(&run, URN),
             "LinkedIn answered videoAnalytics in an unexpected shape (elements[0].value is missing); \
-             no reading stored"
+             no reading stored — try again later; if it keeps happening, check api_base and any \
+             proxy in between, or update viewtally (the API may have changed)"
         );
         assert!(
             failed(&run, URN2).contains("malformed JSON"),

@@ -205,6 +205,21 @@ impl CollectReport {
     }
 }
 
+/// Video ids for a log line: the first ten, then how many more.
+fn video_list(ids: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut out = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(",");
+    if ids.len() > SHOWN {
+        out.push_str(&format!(" (+{} more)", ids.len() - SHOWN));
+    }
+    out
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -549,7 +564,7 @@ impl Collector {
                 }
             }
             for (message, videos) in errors {
-                tracing::error!(platform = %platform, videos = videos.len(), "{message}");
+                tracing::error!(platform = %platform, videos = %video_list(&videos), "{message}");
                 report.errors.push(ErrorLine { message, videos });
             }
             reports.push(report);
@@ -855,6 +870,17 @@ pub(crate) mod testing {
             tuning,
             Redactor::default(),
         )
+    }
+
+    /// A finished answer with this status and body (for judging answers without a server).
+    pub fn reply(status: u16, body: &str) -> http::Reply {
+        http::Reply {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+            attempts: 1,
+            retry_after_refused: None,
+        }
     }
 
     /// A documented API answer from `tests/fixtures/api/`.

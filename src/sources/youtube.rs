@@ -16,7 +16,7 @@ use chrono_tz::America::Los_Angeles;
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use super::http::{shape, transient, Api, Reply, SendError};
+use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{Secret, YoutubeConfig, YoutubeMethod};
 use crate::model::Metric;
@@ -251,7 +251,7 @@ impl Reader<'_> {
             Err(SendError::Refused(m)) => return Err(Failure::QuotaSpent(m)),
             Err(e) => return Err(Failure::Error(format!("YouTube {}: {e}", endpoint.name()))),
         };
-        if !reply.status.is_success() {
+        if !reply.status.is_success() || embedded_error(&reply).is_some() {
             let failure = failure(endpoint, &reply, &self.cfg.api_key_env, self.quota);
             if let Failure::Error(m) = &failure {
                 if ends_run(&reply) {
@@ -264,7 +264,7 @@ impl Reader<'_> {
         let items = parse_items(&reply).map_err(|detail| {
             Failure::Error(format!(
                 "YouTube answered {} in an unexpected shape ({detail}); nothing from that answer \
-                 was stored",
+                 was stored — {UNEXPECTED_ANSWER_ADVICE}",
                 endpoint.name()
             ))
         })?;
@@ -272,12 +272,13 @@ impl Reader<'_> {
             let outcome = match items.get(id.as_str()) {
                 None => Outcome::Missing(format!(
                     "youtube video {id}: not returned by {} (deleted, private, or a wrong id); \
-                     no reading stored",
+                     no reading stored — check the id in [[campaign.video]], and remove the video \
+                     there if it is gone for good",
                     endpoint.name()
                 )),
                 Some(Err(detail)) => Outcome::Failed(format!(
                     "YouTube answered {} in an unexpected shape ({detail}); no reading stored for \
-                     this video",
+                     video {id} — {UNEXPECTED_ANSWER_ADVICE}",
                     endpoint.name()
                 )),
                 Some(Ok(values)) => {
@@ -301,10 +302,36 @@ impl Reader<'_> {
     }
 }
 
-/// 429, 5xx, and 403 `rateLimitExceeded` / `userRateLimitExceeded` are worth retrying.
+/// The `error.code` of a 2xx answer whose body is a Google error object (a 2xx answer is judged
+/// by the error it carries, never read as counts).
+fn embedded_error(reply: &Reply) -> Option<u16> {
+    if !reply.status.is_success() {
+        return None;
+    }
+    let doc = reply.json().ok()?;
+    let error = doc.get("error").filter(|e| e.is_object())?;
+    Some(
+        error["code"]
+            .as_u64()
+            .and_then(|c| u16::try_from(c).ok())
+            .filter(|c| (400..600).contains(c))
+            .unwrap_or(500),
+    )
+}
+
+/// The status an answer is judged by: its own, or that of the error object a 2xx carries.
+fn status_of(reply: &Reply) -> u16 {
+    embedded_error(reply).unwrap_or(reply.status.as_u16())
+}
+
+/// 429, 5xx (also as the error object of a 2xx answer), and 403 `rateLimitExceeded` /
+/// `userRateLimitExceeded` are worth retrying.
 fn retryable(reply: &Reply) -> bool {
+    let status = status_of(reply);
     transient(reply)
-        || (reply.status == 403
+        || status == 429
+        || status >= 500
+        || (status == 403
             && reasons(&reply.json().unwrap_or_default())
                 .iter()
                 .any(|r| r == "rateLimitExceeded" || r == "userRateLimitExceeded"))
@@ -323,7 +350,7 @@ fn ends_run(reply: &Reply) -> bool {
         "quotaExceeded",
         "dailyLimitExceeded",
     ];
-    matches!(reply.status.as_u16(), 400 | 403)
+    matches!(status_of(reply), 400 | 403)
         && reasons(&reply.json().unwrap_or_default())
             .iter()
             .any(|r| KEY_OR_QUOTA.contains(&r.as_str()))
@@ -342,7 +369,12 @@ fn reasons(body: &Value) -> Vec<String> {
 
 /// The user-facing meaning of a non-2xx answer.
 fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> Failure {
-    let status = reply.status.as_u16();
+    let status = status_of(reply);
+    // What the answer was, for messages: `HTTP 503`, or `HTTP 200 with error 503`.
+    let answered = match embedded_error(reply) {
+        Some(code) => format!("HTTP {} with error {code}", reply.status.as_u16()),
+        None => format!("HTTP {status}"),
+    };
     let body = reply.json().unwrap_or_default();
     let reasons = reasons(&body);
     let message = body["error"]["message"]
@@ -395,21 +427,18 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
              application restrictions in the Google Cloud console"
         ));
     }
-    if transient(reply) || status == 403 {
+    if status == 429 || status >= 500 || status == 403 {
         return Failure::Error(format!(
-            "YouTube {} answered HTTP {status} ({first}){}; try again later",
+            "YouTube {} answered {answered} ({first}){}; try again later",
             endpoint.name(),
             reply.gave_up()
         ));
     }
     Failure::Error(if message.is_empty() {
-        format!(
-            "YouTube {} answered HTTP {status} ({first})",
-            endpoint.name()
-        )
+        format!("YouTube {} answered {answered} ({first})", endpoint.name())
     } else {
         format!(
-            "YouTube {} answered HTTP {status} ({first}): {message}",
+            "YouTube {} answered {answered} ({first}): {message}",
             endpoint.name()
         )
     })
@@ -527,6 +556,26 @@ mod tests {
     use crate::sources::testing::{api, fixture, outcome_values};
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[test]
+    fn a_2xx_answer_is_judged_by_the_error_object_it_carries() {
+        use crate::sources::testing::reply;
+        let error = reply(200, &fixture("youtube/error_backend.json"));
+        assert_eq!(embedded_error(&error), Some(503));
+        assert!(retryable(&error));
+        let key = reply(200, &fixture("youtube/error_key_invalid.json"));
+        assert_eq!(status_of(&key), 400);
+        assert!(!retryable(&key) && ends_run(&key));
+        // ordinary answers and real error statuses are what they say
+        let ok = reply(200, &fixture("youtube/batch_get_stats.json"));
+        assert_eq!((embedded_error(&ok), status_of(&ok)), (None, 200));
+        let no_code = reply(200, r#"{"error": {"message": "x"}}"#);
+        assert_eq!(embedded_error(&no_code), Some(500));
+        assert_eq!(
+            embedded_error(&reply(503, &fixture("youtube/error_backend.json"))),
+            None
+        );
+    }
 
     const KEY: &str = "AIzaTESTKEY-0123456789";
 
@@ -686,7 +735,8 @@ mod tests {
             run.outcomes["gone"],
             Outcome::Missing(
                 "youtube video gone: not returned by videos.batchGetStats (deleted, private, or a \
-                 wrong id); no reading stored"
+                 wrong id); no reading stored — check the id in [[campaign.video]], and remove the \
+                 video there if it is gone for good"
                     .into()
             )
         );

@@ -621,7 +621,8 @@ async fn timeouts_and_malformed_answers_fail_without_storing_zeros() {
         r.stdout.contains(
             "  error (1 video): Facebook answered the batch request in an unexpected shape \
              (malformed JSON (EOF while parsing a value at line 1 column 23)); nothing from that \
-             answer was stored\n"
+             answer was stored — try again later; if it keeps happening, check api_base and any \
+             proxy in between, or update viewtally (the API may have changed)\n"
         ),
         "{}",
         r.stdout

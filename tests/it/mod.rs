@@ -4,6 +4,7 @@ mod config_errors;
 mod daemon;
 mod demo;
 mod exports;
+mod faults;
 mod fleet;
 mod import;
 mod pg;
