@@ -1,6 +1,7 @@
 mod collect;
 mod common;
 mod config_errors;
+mod crash;
 mod daemon;
 mod demo;
 mod exports;
