@@ -66,7 +66,7 @@ fn read_request(mut stream: TcpStream) -> Option<String> {
 }
 
 /// GET a path; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
+pub(super) fn get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(s, "GET {path} HTTP/1.0\r\nhost: {addr}\r\n\r\n").unwrap();
@@ -85,10 +85,10 @@ fn get(addr: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-struct Daemon {
+pub(super) struct Daemon {
     child: Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
+    pub(super) addr: String,
+    pub(super) stderr: Arc<Mutex<String>>,
 }
 
 impl Daemon {
@@ -96,7 +96,7 @@ impl Daemon {
         Daemon::start_with(env, hook, &[])
     }
 
-    fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
+    pub(super) fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
             .current_dir(env.dir.path())
             .env_clear()
@@ -161,7 +161,7 @@ impl Daemon {
         }
     }
 
-    fn terminate(mut self) -> (i32, String) {
+    pub(super) fn terminate(mut self) -> (i32, String) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

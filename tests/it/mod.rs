@@ -8,3 +8,4 @@ mod exports;
 mod import;
 mod report;
 mod robustness;
+mod secrets;
