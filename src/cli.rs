@@ -750,12 +750,13 @@ fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<Exit
         .as_deref()
         .map(|s| parse_time(s, "--until"))
         .transpose()?;
+    let campaigns = config.selected(args.campaign.campaign.as_deref())?;
     let store = open_store(config)?;
     let base = args
         .out
         .clone()
         .unwrap_or_else(|| config.report.dir.clone());
-    for campaign in config.selected(args.campaign.campaign.as_deref())? {
+    for campaign in campaigns {
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
         let mut options =
             ReportOptions::for_campaign(config, campaign, &base, args.lang, until.unwrap_or(now));

@@ -6,6 +6,7 @@ mod daemon;
 mod demo;
 mod exports;
 mod import;
+mod paths;
 mod report;
 mod robustness;
 mod secrets;
