@@ -733,10 +733,10 @@ mod tests {
     impl Respond for Upstream {
         fn respond(&self, _: &Request) -> ResponseTemplate {
             let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
-            if n % 5 == 0 {
+            if n.is_multiple_of(5) {
                 return ResponseTemplate::new(500).set_body_string("backend error");
             }
-            if n % 7 == 0 {
+            if n.is_multiple_of(7) {
                 return ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": {
                     "code": 403, "message": "forbidden", "errors": [{"reason": "forbidden"}]}}));
             }
