@@ -208,7 +208,12 @@ pub fn run() -> Result<ExitCode> {
     match &cli.command {
         Command::Demo => demo(now),
         Command::Init { force } => init(*force),
-        Command::Check { online } => check(&load_config(&cli)?, *online, now),
+        Command::Check { online } => check(
+            &load_config(&cli)?,
+            *online,
+            cli.env_file.as_deref().unwrap_or(Path::new(".env")),
+            now,
+        ),
         Command::Collect { campaign } => {
             collect(&load_config(&cli)?, campaign.campaign.as_deref(), now)
         }
@@ -276,18 +281,55 @@ fn init_logging(cli: &Cli) {
 fn load_env(path: Option<&Path>) -> Result<()> {
     match path {
         Some(p) => {
-            dotenvy::from_path(p)
-                .map_err(|e| UsageError(format!("--env-file {}: {e}", p.display())))?;
+            dotenvy::from_path(p).map_err(|e| {
+                UsageError(format!("--env-file {}: {}", p.display(), env_error(p, &e)))
+            })?;
         }
         None => match dotenvy::dotenv() {
             Ok(_) => {}
             Err(e) if e.not_found() => {}
             Err(e) => bail!(UsageError(format!(
-                ".env: {e}; fix the line or pass --env-file PATH"
+                ".env{}; fix the line or pass --env-file PATH",
+                match env_error(Path::new(".env"), &e) {
+                    m if m.starts_with("line ") => format!(" {m}"),
+                    m => format!(": {m}"),
+                }
             ))),
         },
     }
     Ok(())
+}
+
+/// What is wrong with an env file, without quoting the line: dotenvy's own message repeats
+/// it whole, and a line of a secrets file holds a secret.
+fn env_error(path: &Path, e: &dotenvy::Error) -> String {
+    let dotenvy::Error::LineParse(line, index) = e else {
+        return e.to_string();
+    };
+    let number = std::fs::read_to_string(path).ok().and_then(|text| {
+        let first = line.lines().next().unwrap_or("").trim();
+        text.lines().position(|l| l.trim() == first).map(|i| i + 1)
+    });
+    let name: String = line
+        .trim_start()
+        .trim_start_matches("export ")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let what = match name.is_empty() {
+        true => String::new(),
+        false => format!(" (the line of {name})"),
+    };
+    match number {
+        Some(n) => format!(
+            "line {n}{what} cannot be parsed at character {}: write NAME=value (the value is not shown here)",
+            index + 1
+        ),
+        None => format!(
+            "a line{what} cannot be parsed at character {}: write NAME=value (the value is not shown here)",
+            index + 1
+        ),
+    }
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {
@@ -469,7 +511,7 @@ LINKEDIN_ACCESS_TOKEN=\n\
 # LINKEDIN_CLIENT_SECRET=\n\
 # LINKEDIN_REFRESH_TOKEN=\n";
 
-fn check(config: &Config, online: bool, now: DateTime<Utc>) -> Result<ExitCode> {
+fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
     println!("{}: valid", config.origin);
     println!("store: {}", store::redact_url(&config.store.url));
     for c in &config.campaigns {
@@ -514,7 +556,7 @@ fn check(config: &Config, online: bool, now: DateTime<Utc>) -> Result<ExitCode> 
             _ => println!("{name}: {var} is not set (needed only for `collect`)"),
         }
     }
-    warn_env_permissions(Path::new(".env"));
+    warn_env_permissions(env_file);
     if !online {
         return Ok(ExitCode::SUCCESS);
     }
@@ -713,12 +755,13 @@ fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> Result<Exit
         .as_deref()
         .map(|s| parse_time(s, "--until"))
         .transpose()?;
+    let campaigns = config.selected(args.campaign.campaign.as_deref())?;
     let store = open_store(config)?;
     let base = args
         .out
         .clone()
         .unwrap_or_else(|| config.report.dir.clone());
-    for campaign in config.selected(args.campaign.campaign.as_deref())? {
+    for campaign in campaigns {
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
         let mut options =
             ReportOptions::for_campaign(config, campaign, &base, args.lang, until.unwrap_or(now));

@@ -1032,7 +1032,8 @@ impl Config {
                 return Err(at(
                     Some(c.slug.span()),
                     format!(
-                        "campaign slug `{slug}` must be letters, digits, `-` or `_` (it names a folder)"
+                        "campaign slug `{}` must be letters, digits, `-` or `_` (it names a folder)",
+                        slug.escape_debug()
                     ),
                 ));
             }

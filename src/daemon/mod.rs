@@ -741,3 +741,207 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+    /// Resident memory of this process in KiB (Linux), for the record.
+    fn rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map(|pages| pages * 4)
+            .unwrap_or(0)
+    }
+
+    /// The sizes of everything the daemon keeps in memory between ticks.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Held {
+        health_entries: usize,
+        failed_files: usize,
+        notice_backoffs: usize,
+        metric_series: usize,
+    }
+
+    fn held(ctx: &Ctx) -> Held {
+        Held {
+            health_entries: ctx.app.health.lock().unwrap().len(),
+            failed_files: ctx.failed_files.lock().unwrap().len(),
+            notice_backoffs: ctx.notice_backoff.lock().unwrap().len(),
+            metric_series: ctx
+                .metrics
+                .encode()
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .count(),
+        }
+    }
+
+    /// YouTube's videos.list: views rise by 40 a request; every 5th request fails with 500,
+    /// every 7th with 403, so the error paths run too.
+    struct Upstream(AtomicU64);
+
+    impl Respond for Upstream {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            if n.is_multiple_of(5) {
+                return ResponseTemplate::new(500).set_body_string("backend error");
+            }
+            if n.is_multiple_of(7) {
+                return ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": {
+                    "code": 403, "message": "forbidden", "errors": [{"reason": "forbidden"}]}}));
+            }
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "kind": "youtube#videoListResponse",
+                "items": [{"kind": "youtube#video", "id": "vid1",
+                           "statistics": {"viewCount": (n * 40).to_string(), "likeCount": "3"}}]
+            }))
+        }
+    }
+
+    /// 15-minute collections on tokio's paused clock against a mock API: what the daemon holds
+    /// in memory is the same size after day 1 and at the end. `VIEWTALLY_SOAK_DAYS` sets the
+    /// simulated days: 4 by default (384 ticks; a debug build spends ~50 ms of CPU a tick on
+    /// the store and the timeline), 30 for the month (2880 ticks, a few minutes).
+    #[tokio::test(start_paused = true)]
+    async fn memory_stays_flat_over_a_simulated_month_of_ticks() {
+        let days: i64 = std::env::var("VIEWTALLY_SOAK_DAYS")
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(4)
+            .max(2);
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::path("/youtube/v3/videos"))
+            .respond_with(Upstream(AtomicU64::new(0)))
+            .mount(&server)
+            .await;
+        // In memory-backed /dev/shm where there is one: the ticks' fsyncs would otherwise
+        // make this test take minutes (and it measures memory, not disks).
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = match shm.is_dir() {
+            true => tempfile::tempdir_in(shm).unwrap(),
+            false => tempfile::tempdir().unwrap(),
+        };
+        // The key variable only has to be set: PATH always is (the mock checks no key).
+        // The webhook variable is never set, so every milestone notice fails and backs off.
+        let text = format!(
+            r#"
+[store]
+url = "sqlite://{db}"
+
+[platforms.youtube]
+api_base = "{base}"
+api_key_env = "PATH"
+method = "videos_list"
+
+[platforms.http]
+retries = 0
+
+[[notify]]
+url_env = "VIEWTALLY_SOAK_UNSET_HOOK"
+
+[[campaign]]
+slug = "soak"
+name = "Soak"
+timezone = "Europe/Prague"
+milestones = [1000, 10000, 100000, 1000000]
+
+[campaign.schedule]
+collect = "0 */15 * * * *"
+
+[[campaign.video]]
+platform = "youtube"
+id = "vid1"
+"#,
+            db = dir.path().join("soak.db").display(),
+            base = server.uri()
+        );
+        let config = Arc::new(Config::parse(&text, "soak.toml").unwrap());
+        let t0 = DateTime::parse_from_rfc3339("2026-07-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let clock = Clock::starting_at(t0);
+        let metrics = Arc::new(Metrics::new());
+        let app = Arc::new(AppState {
+            campaigns: vec![("soak".into(), "Soak".into())],
+            report_dir: dir.path().join("reports"),
+            metrics: metrics.clone(),
+            health: Mutex::new(BTreeMap::new()),
+            unhealthy_after: 3,
+        });
+        let ctx = Arc::new(Ctx {
+            config: config.clone(),
+            clock: clock.clone(),
+            metrics,
+            app,
+            http: reqwest::Client::new(),
+            collector: Some(crate::sources::Collector::new(&config).unwrap()),
+            failed_files: Mutex::new(HashSet::new()),
+            notice_backoff: Mutex::new(std::collections::HashMap::new()),
+            owner: daemon_owner(),
+        });
+        {
+            let ctx = ctx.clone();
+            tokio::task::spawn_blocking(move || baseline(&ctx))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let schedule = JobSchedule::new("0 */15 * * * *", chrono_tz::Europe::Prague).unwrap();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let job = tokio::spawn(job_loop(
+            ctx.clone(),
+            "soak".into(),
+            Job::Collect,
+            schedule,
+            stop_rx,
+        ));
+        let runs = |ctx: &Ctx| -> u64 {
+            ["ok", "error"]
+                .iter()
+                .map(|r| {
+                    ctx.metrics
+                        .job_runs
+                        .get_or_create(&metrics::JobResultLabels {
+                            campaign: "soak".into(),
+                            job: "collect".into(),
+                            result: (*r).into(),
+                        })
+                        .get()
+                })
+                .sum()
+        };
+
+        // Day 1 settles every label set and map entry; from then on nothing may grow.
+        clock
+            .sleep_until(t0 + chrono::Duration::days(1) + chrono::Duration::minutes(1))
+            .await;
+        let (after_day_1, rss_1) = (held(&ctx), rss_kib());
+        assert_eq!(runs(&ctx), 96);
+        clock
+            .sleep_until(t0 + chrono::Duration::days(days) + chrono::Duration::minutes(1))
+            .await;
+        let (after_month, rss_n) = (held(&ctx), rss_kib());
+        stop_tx.send(true).unwrap();
+        job.await.unwrap();
+
+        let ticks = runs(&ctx);
+        assert_eq!(ticks, 96 * days as u64, "one run per tick");
+        assert_eq!(after_day_1, after_month, "daemon state grew with ticks");
+        assert!(after_month.metric_series > 0 && after_month.notice_backoffs == 1);
+        // Every tick really went to the API and stored what it read.
+        let requests = server.received_requests().await.unwrap().len() as u64;
+        assert_eq!(requests, ticks);
+        let store = store::open(&config.store.url).unwrap();
+        let stored = store.count(Some("soak")).unwrap();
+        assert!(stored > ticks, "{stored} readings for {ticks} ticks");
+        eprintln!(
+            "daemon soak: {ticks} ticks over {days} simulated days, {requests} API requests, \
+             {stored} readings stored; held after day 1 {after_day_1:?}, after day {days} \
+             {after_month:?}; RSS {rss_1} KiB → {rss_n} KiB"
+        );
+    }
+}

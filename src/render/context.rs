@@ -15,6 +15,9 @@ pub fn environment() -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
+    // report.html is auto-escaped (by its name); summary.md escapes with these.
+    env.add_filter("md", |s: String| md_text(&s));
+    env.add_filter("md_code", |s: String| md_code(&s));
     for (name, source) in [
         ("summary.md", include_str!("templates/summary.md.j2")),
         ("report.html", include_str!("templates/report.html.j2")),
@@ -23,6 +26,42 @@ pub fn environment() -> Result<Environment<'static>, RenderError> {
             .map_err(|e| RenderError::Template(format!("{name}: {e:#}")))?;
     }
     Ok(env)
+}
+
+/// Text from a platform, a file or the config, made inert in Markdown: characters that could
+/// start markup, a link or raw HTML are backslash-escaped, and line breaks become spaces (so a
+/// value cannot end a table row or a quote).
+pub fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown code span showing `s` verbatim: its fence is longer than any run of backticks
+/// inside, so an id cannot close it early.
+pub fn md_code(s: &str) -> String {
+    let s = s.replace(['\r', '\n'], " ");
+    let (mut longest, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// Render one template of [`environment`].
@@ -186,5 +225,26 @@ pub fn report_context(
         decreases => decreases,
         charts => charts,
         snippet => snippet::snippet(tl, loc),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_cannot_start_markup_or_html() {
+        assert_eq!(
+            md_text("<script>alert(1)</script> *b* [l](javascript:x) a|b\n> q"),
+            "\\<script\\>alert(1)\\</script\\> \\*b\\* \\[l\\](javascript:x) a\\|b \\> q"
+        );
+        assert_eq!(md_text("Děkujeme, operátoři!"), "Děkujeme, operátoři!");
+    }
+
+    #[test]
+    fn code_spans_outlast_backticks_inside() {
+        assert_eq!(md_code("dQ8mC2c4Rx0"), "`dQ8mC2c4Rx0`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`<img>``"), "``` `<img>`` ```");
     }
 }

@@ -72,6 +72,41 @@ impl ReportOptions {
     }
 }
 
+/// Files being written start with this (hidden; the daemon never serves them).
+const TEMP_PREFIX: &str = ".viewtally-";
+
+/// A temporary file older than this belongs to no running report: its writer was killed.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Remove temporary files that a killed report run left in `dir` (a SIGKILL or power cut
+/// between creating one and renaming it into place). Recent ones are left alone: they may
+/// belong to a report being written right now by another process.
+fn sweep_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map(|t| t.elapsed().unwrap_or_default() >= STALE_TEMP)
+            .unwrap_or(false);
+        if stale {
+            let path = entry.path();
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::debug!(file = %path.display(), "removed a stale temporary file"),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "cannot remove a stale temporary file")
+                }
+            }
+        }
+    }
+}
+
 /// Write `content` to `path` atomically: a temporary file in the same folder, then rename.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), RenderError> {
     let err = |source| RenderError::Write {
@@ -80,7 +115,10 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), RenderError> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(err)?;
     tmp.write_all(content).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
@@ -112,7 +150,7 @@ fn render_atomic(
     std::fs::create_dir_all(dir).map_err(err)?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
     let tmp = tempfile::Builder::new()
-        .prefix(".viewtally-")
+        .prefix(TEMP_PREFIX)
         .suffix(&format!(".{ext}"))
         .tempfile_in(dir)
         .map_err(err)?;
@@ -200,6 +238,7 @@ pub fn write_report(
         texts: &texts,
     };
     let kinds = chart_kinds(timeline);
+    sweep_stale_temps(&options.dir);
     let mut written = Vec::new();
     for kind in &kinds {
         for size in &options.sizes {
@@ -407,5 +446,48 @@ impl Status {
             ));
         }
         out.replace(locale::NBSP, " ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temporary_files_are_swept_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - STALE_TEMP - std::time::Duration::from_secs(1);
+        let stale = dir.path().join(".viewtally-abc.png");
+        let fresh = dir.path().join(".viewtally-def.svg");
+        let other = dir.path().join(".hidden-by-someone-else");
+        for p in [&stale, &fresh, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        for p in [&stale, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        sweep_stale_temps(dir.path());
+        assert!(!stale.exists());
+        assert!(fresh.exists(), "may belong to a report being written now");
+        assert!(other.exists(), "not ours");
+    }
+
+    #[test]
+    fn atomic_writes_leave_only_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/report.html");
+        write_atomic(&path, b"<html></html>\n").unwrap();
+        write_atomic(&path, b"<html>2</html>\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"<html>2</html>\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.html")]);
     }
 }

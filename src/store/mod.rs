@@ -228,23 +228,39 @@ pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
     }
 }
 
-/// A URL with any password replaced, for messages.
+/// A URL with any password replaced (in the user part or a `password=` option), for messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
+            let userinfo = &base[scheme + 3..at];
             match userinfo.find(':') {
                 Some(colon) => format!(
                     "{}{}:**REDACTED**{}",
-                    &url[..scheme + 3],
+                    &base[..scheme + 3],
                     &userinfo[..colon],
-                    &url[at..]
+                    &base[at..]
                 ),
-                None => url.to_string(),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let options: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=**REDACTED**"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&options.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -258,5 +274,9 @@ mod tests {
             "postgres://me:**REDACTED**@db/x"
         );
         assert_eq!(redact_url("sqlite://data/v.db"), "sqlite://data/v.db");
+        assert_eq!(
+            redact_url("postgres://me@db/x?sslmode=require&password=s3cret&pool_size=2"),
+            "postgres://me@db/x?sslmode=require&password=**REDACTED**&pool_size=2"
+        );
     }
 }

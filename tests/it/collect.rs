@@ -7,24 +7,24 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::common::*;
 
-const YT_KEY: &str = "AIzaSyE2E-youtube-key-SECRET-0001";
-const FB_TOKEN: &str = "EAAGE2Efacebook-page-token-SECRET-0002";
-const LI_TOKEN: &str = "AQVE2Elinkedin-access-token-SECRET-0003";
-const LI_CLIENT_SECRET: &str = "linkedin-client-secret-SECRET-0004";
-const LI_REFRESH: &str = "linkedin-refresh-token-SECRET-0005";
-const LI_REFRESHED: &str = "AQVE2Elinkedin-refreshed-token-SECRET-0006";
-const URN: &str = "urn:li:ugcPost:7000000000000000001";
+pub(super) const YT_KEY: &str = "AIzaSyE2E-youtube-key-SECRET-0001";
+pub(super) const FB_TOKEN: &str = "EAAGE2Efacebook-page-token-SECRET-0002";
+pub(super) const LI_TOKEN: &str = "AQVE2Elinkedin-access-token-SECRET-0003";
+pub(super) const LI_CLIENT_SECRET: &str = "linkedin-client-secret-SECRET-0004";
+pub(super) const LI_REFRESH: &str = "linkedin-refresh-token-SECRET-0005";
+pub(super) const LI_REFRESHED: &str = "AQVE2Elinkedin-refreshed-token-SECRET-0006";
+pub(super) const URN: &str = "urn:li:ugcPost:7000000000000000001";
 
-fn fixture(name: &str) -> String {
+pub(super) fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo(&format!("tests/fixtures/api/{name}"))).unwrap()
 }
 
-fn json_reply(status: u16, name: &str) -> ResponseTemplate {
+pub(super) fn json_reply(status: u16, name: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(fixture(name), "application/json")
 }
 
 /// A config whose three platforms point at `base`, with millisecond backoff.
-fn config(base: &str, extra_platforms: &str) -> String {
+pub(super) fn config(base: &str, extra_platforms: &str) -> String {
     format!(
         r#"
 [store]
@@ -75,7 +75,7 @@ id = "{URN}"
     )
 }
 
-fn secrets_env() -> Vec<(&'static str, &'static str)> {
+pub(super) fn secrets_env() -> Vec<(&'static str, &'static str)> {
     vec![
         ("YOUTUBE_API_KEY", YT_KEY),
         ("FACEBOOK_ACCESS_TOKEN", FB_TOKEN),
@@ -84,7 +84,7 @@ fn secrets_env() -> Vec<(&'static str, &'static str)> {
 }
 
 /// A Graph batch answer: one `{code, headers, body}` per sub-request, all with this body.
-struct Batch(u16, String);
+pub(super) struct Batch(pub(super) u16, pub(super) String);
 
 impl Respond for Batch {
     fn respond(&self, r: &Request) -> ResponseTemplate {
@@ -97,7 +97,7 @@ impl Respond for Batch {
     }
 }
 
-async fn mount_good(server: &MockServer) {
+pub(super) async fn mount_good(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/youtube/v3/videos:batchGetStats"))
         .and(query_param("key", YT_KEY))
@@ -437,7 +437,7 @@ async fn check_online_shows_what_each_credential_can_do() {
 }
 
 /// Answers with an error whose text repeats the secret it was sent (some proxies and APIs do).
-struct Echo;
+pub(super) struct Echo;
 
 impl Respond for Echo {
     fn respond(&self, r: &Request) -> ResponseTemplate {

@@ -1,13 +1,16 @@
 mod collect;
 mod common;
 mod config_errors;
+mod crash;
 mod daemon;
 mod demo;
 mod exports;
 mod faults;
 mod fleet;
 mod import;
+mod paths;
 mod pg;
 mod report;
 mod robustness;
+mod secrets;
 mod store;
