@@ -3,6 +3,7 @@ mod common;
 mod config_errors;
 mod daemon;
 mod demo;
+mod export;
 mod exports;
 mod import;
 mod report;
