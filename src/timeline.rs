@@ -657,7 +657,7 @@ fn build_from(
     let mut platform_values: Vec<_> = per_platform.iter().map(|c| c.into_iter()).collect();
     let points: Vec<Point> = ats
         .into_iter()
-        .zip(totals.into_iter())
+        .zip(totals)
         .map(|(at, total)| Point {
             at: ms(at.unwrap_or(0)),
             platforms: platform_values
@@ -902,8 +902,8 @@ fn collect_series(
     let d_col = points_df.column("delta")?.i64()?;
     let rows = s_col
         .into_iter()
-        .zip(a_col.into_iter())
-        .zip(v_col.into_iter().zip(d_col.into_iter()));
+        .zip(a_col)
+        .zip(v_col.into_iter().zip(d_col));
     for ((s, at), (v, d)) in rows {
         let (s, at, v, d) = (
             s.unwrap_or(0),
