@@ -13,6 +13,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::model::{day_end, local_date, Kind, Metric, Observation, Platform};
+use crate::store::ObservationBatch;
 
 /// A failure inside the timeline computation (a bug or an impossible store content).
 #[derive(Debug, thiserror::Error)]
@@ -164,16 +165,34 @@ impl Timeline {
 }
 
 /// A campaign's timeline from the store (readings at or before `until`).
+///
+/// The store is read once, in column batches ([`crate::store::Store::scan`]); no
+/// [`Observation`] is built per row.
 pub fn for_campaign(
     store: &dyn crate::store::Store,
     campaign: &crate::config::Campaign,
     until: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Timeline> {
-    let observations = store.observations(&crate::store::Query {
-        campaign: campaign.slug().to_string(),
-        until,
-        metric: None,
-    })?;
+    let _span = tracing::debug_span!("timeline", campaign = campaign.slug()).entered();
+    let started = std::time::Instant::now();
+    let mut input = TimelineInput::default();
+    let rows = store.scan(
+        &crate::store::Query {
+            campaign: campaign.slug().to_string(),
+            until,
+            metric: None,
+        },
+        crate::store::ScanOrder::Any,
+        &mut |batch| {
+            input.push(batch);
+            Ok(())
+        },
+    )?;
+    tracing::debug!(
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "store read"
+    );
     let titles: HashMap<_, _> = campaign
         .videos
         .iter()
@@ -192,7 +211,198 @@ pub fn for_campaign(
         velocity_window_days: 7,
         titles,
     };
-    Ok(build(&observations, &options)?)
+    let tl = input.finish(&options)?;
+    tracing::debug!(
+        points = tl.points.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "timeline built"
+    );
+    Ok(tl)
+}
+
+/// Rows per Parquet row group of an observations export (several scan batches).
+const PARQUET_ROW_GROUP: usize = 262_144;
+
+/// Observations written to Parquet batch by batch (polars' batched writer, zstd): memory stays
+/// at one row group whatever the size of the store.
+///
+/// Columns: `campaign` (unless the file sits in a `campaign=<slug>` folder), `platform`,
+/// `video`, `account`, `metric`, `kind` (strings), `at` and `collected_at` (UTC datetimes, ms),
+/// `value` (Int64), `source` (string).
+pub struct ParquetObservations<W: std::io::Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+    campaign: Option<String>,
+    pending: Option<DataFrame>,
+    rows: u64,
+}
+
+impl<W: std::io::Write> ParquetObservations<W> {
+    /// Start a file; `campaign` adds the campaign column (None in a partitioned layout).
+    pub fn new(out: W, campaign: Option<&str>) -> Result<Self, TimelineError> {
+        let empty = observations_frame(&ObservationBatch::default(), campaign)?;
+        let writer = ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Zstd(None))
+            .batched(empty.schema())?;
+        Ok(ParquetObservations {
+            writer,
+            campaign: campaign.map(str::to_string),
+            pending: None,
+            rows: 0,
+        })
+    }
+
+    /// Add one batch of a scan.
+    pub fn push(&mut self, batch: &ObservationBatch) -> Result<(), TimelineError> {
+        let df = observations_frame(batch, self.campaign.as_deref())?;
+        self.rows += df.height() as u64;
+        match &mut self.pending {
+            Some(p) => {
+                p.vstack_mut(&df)?;
+            }
+            None => self.pending = Some(df),
+        }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.height() >= PARQUET_ROW_GROUP)
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), TimelineError> {
+        if let Some(mut df) = self.pending.take() {
+            df.as_single_chunk();
+            self.writer.write_batch(&df)?;
+        }
+        Ok(())
+    }
+
+    /// Write the footer; returns the rows written.
+    pub fn finish(mut self) -> Result<u64, TimelineError> {
+        self.flush()?;
+        self.writer.finish()?;
+        Ok(self.rows)
+    }
+}
+
+/// One batch of observations as a polars frame (see [`ParquetObservations`] for the columns).
+fn observations_frame(
+    b: &ObservationBatch,
+    campaign: Option<&str>,
+) -> Result<DataFrame, TimelineError> {
+    let n = b.len();
+    let text = |name: &str, values: Vec<&str>| {
+        StringChunked::from_iter_values(name.into(), values.into_iter())
+            .into_series()
+            .into_column()
+    };
+    let time = |name: &str, values: &[i64]| {
+        Int64Chunked::from_vec(name.into(), values.to_vec())
+            .into_datetime(TimeUnit::Milliseconds, Some("UTC".into()))
+            .into_series()
+            .into_column()
+    };
+    let mut columns = Vec::with_capacity(10);
+    if let Some(c) = campaign {
+        columns.push(text("campaign", vec![c; n]));
+    }
+    columns.push(text(
+        "platform",
+        b.video
+            .iter()
+            .map(|&v| b.videos[v as usize].0.as_str())
+            .collect(),
+    ));
+    columns.push(text(
+        "video",
+        b.video
+            .iter()
+            .map(|&v| b.videos[v as usize].1.as_str())
+            .collect(),
+    ));
+    columns.push(
+        StringChunked::from_iter_options(
+            "account".into(),
+            b.account
+                .iter()
+                .map(|a| a.map(|a| b.accounts[a as usize].as_str())),
+        )
+        .into_series()
+        .into_column(),
+    );
+    columns.push(text(
+        "metric",
+        b.metric.iter().map(|m| m.as_str()).collect(),
+    ));
+    columns.push(text("kind", b.kind.iter().map(|k| k.as_str()).collect()));
+    columns.push(time("at", &b.at_ms));
+    columns.push(Column::new("value".into(), b.value.clone()));
+    columns.push(text(
+        "source",
+        b.source
+            .iter()
+            .map(|&s| b.sources[s as usize].as_str())
+            .collect(),
+    ));
+    columns.push(time("collected_at", &b.collected_ms));
+    Ok(DataFrame::new(columns)?)
+}
+
+/// The daily timeline (the rows of `timeline.csv`) as Parquet: `date` (Date, campaign time
+/// zone), `as_of` (UTC datetime, ms), then Int64 columns `<platform>…`, `total`,
+/// `new_<platform>…`, `new_total`.
+pub fn write_timeline_parquet<W: std::io::Write>(
+    tl: &Timeline,
+    out: W,
+) -> Result<(), TimelineError> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut columns = vec![
+        Int32Chunked::from_vec(
+            "date".into(),
+            tl.days
+                .iter()
+                .map(|d| (d.date - epoch).num_days() as i32)
+                .collect(),
+        )
+        .into_date()
+        .into_series()
+        .into_column(),
+        Int64Chunked::from_vec(
+            "as_of".into(),
+            tl.days.iter().map(|d| d.end.timestamp_millis()).collect(),
+        )
+        .into_datetime(TimeUnit::Milliseconds, Some("UTC".into()))
+        .into_series()
+        .into_column(),
+    ];
+    let int = |name: String, values: Vec<i64>| Column::new(name.into(), values);
+    for (i, p) in tl.platforms.iter().enumerate() {
+        columns.push(int(
+            p.as_str().to_string(),
+            tl.days.iter().map(|d| d.platforms[i]).collect(),
+        ));
+    }
+    columns.push(int(
+        "total".into(),
+        tl.days.iter().map(|d| d.total).collect(),
+    ));
+    for (i, p) in tl.platforms.iter().enumerate() {
+        columns.push(int(
+            format!("new_{}", p.as_str()),
+            tl.days.iter().map(|d| d.new_platforms[i]).collect(),
+        ));
+    }
+    columns.push(int(
+        "new_total".into(),
+        tl.days.iter().map(|d| d.new_total).collect(),
+    ));
+    let mut df = DataFrame::new(columns)?;
+    ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)?;
+    Ok(())
 }
 
 /// The last point at or before `t`.
@@ -206,43 +416,206 @@ pub fn build(
     observations: &[Observation],
     options: &TimelineOptions,
 ) -> Result<Timeline, TimelineError> {
-    // Series ids: one per (platform, video).
-    let mut series: Vec<(Platform, String)> = Vec::new();
-    let mut series_index: HashMap<(Platform, &str), i64> = HashMap::new();
-    let mut cols = Columns::default();
-    let mut other_metrics: HashMap<(i64, Metric), LatestAndDaily> = HashMap::new();
-    let mut accounts: HashMap<i64, String> = HashMap::new();
-    let mut sources: HashMap<i64, Vec<String>> = HashMap::new();
-    for o in observations {
-        let id = *series_index
-            .entry((o.platform, o.video.as_str()))
-            .or_insert_with(|| {
-                series.push((o.platform, o.video.clone()));
-                series.len() as i64 - 1
-            });
-        if let Some(a) = &o.account {
-            accounts.insert(id, a.clone());
-        }
-        let kinds = sources.entry(id).or_default();
-        if !kinds.iter().any(|k| k == o.source.kind()) {
-            kinds.push(o.source.kind().to_string());
-        }
-        if o.metric != Metric::Views {
-            let e = other_metrics.entry((id, o.metric)).or_insert((None, 0));
-            match o.kind {
-                Kind::Total if e.0.is_none_or(|(t, _)| o.at >= t) => e.0 = Some((o.at, o.value)),
-                Kind::Total => {}
-                Kind::Daily => e.1 += o.value,
-            }
-            continue;
-        }
-        cols.series.push(id);
-        cols.platform.push(o.platform as i64);
-        cols.total.push(o.kind == Kind::Total);
-        cols.at.push(o.at.timestamp_millis());
-        cols.value.push(o.value);
+    let mut input = TimelineInput::default();
+    input.push(&ObservationBatch::from_observations(observations));
+    input.finish(options)
+}
+
+/// Buckets of series (by series id) that the views readings are kept in, so that the polars
+/// query can run over a few buckets at a time instead of over every reading at once.
+const BUCKETS: usize = 16;
+
+/// Readings per polars run (buckets are merged up to this): bounds the query's working memory.
+const RUN_ROWS: usize = 1_000_000;
+
+/// Where a row stands in [`crate::store::ScanOrder::Sorted`] order within one series: time,
+/// then metric, kind and source kind names. Used to keep "first seen" and "last seen" facts
+/// independent of the order a scan delivers rows in.
+#[derive(Clone, Copy)]
+struct RowKey {
+    at: i64,
+    metric: Metric,
+    kind: Kind,
+    /// Index into `TimelineInput::kind_names`.
+    source_kind: u16,
+}
+
+/// A timeline's input, gathered from the batches of one store scan (in any order): the views
+/// readings in columns for polars, and per video what the reports list (account, sources,
+/// other metrics).
+#[derive(Default)]
+pub struct TimelineInput {
+    /// (platform, video) per series id: the scan's video dictionary.
+    series: Vec<(Platform, String)>,
+    /// The scan's account dictionary.
+    account_names: Vec<String>,
+    /// Source kind names (`api`, `export`, `manual`).
+    kind_names: Vec<String>,
+    /// Per entry of the scan's source dictionary: its index in `kind_names`.
+    source_kind: Vec<u16>,
+    buckets: Vec<Columns>,
+    other_metrics: HashMap<(u32, Metric), OtherMetric>,
+    /// Per series id: the account of its last row.
+    accounts: Vec<Option<(RowKey, u32)>>,
+    /// Per series id: its source kinds with the first row of each.
+    sources: Vec<Vec<(RowKey, u16)>>,
+}
+
+/// For a metric other than views: the latest `total` reading and the sum of `daily` rows.
+#[derive(Default)]
+struct OtherMetric {
+    latest: Option<(i64, u16, i64)>, // at, source kind, value
+    daily: i64,
+}
+
+impl TimelineInput {
+    fn key_cmp(&self, a: &RowKey, b: &RowKey) -> std::cmp::Ordering {
+        a.at.cmp(&b.at)
+            .then_with(|| a.metric.as_str().cmp(b.metric.as_str()))
+            .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
+            .then_with(|| {
+                self.kind_names[a.source_kind as usize]
+                    .cmp(&self.kind_names[b.source_kind as usize])
+            })
     }
 
+    /// Take in one batch of a scan (batches of one scan share their dictionaries).
+    pub fn push(&mut self, batch: &ObservationBatch) {
+        self.series
+            .extend_from_slice(&batch.videos[self.series.len().min(batch.videos.len())..]);
+        self.account_names.extend_from_slice(
+            &batch.accounts[self.account_names.len().min(batch.accounts.len())..],
+        );
+        for s in &batch.sources[self.source_kind.len().min(batch.sources.len())..] {
+            let kind = s.kind();
+            let index = match self.kind_names.iter().position(|k| k == kind) {
+                Some(i) => i,
+                None => {
+                    self.kind_names.push(kind.to_string());
+                    self.kind_names.len() - 1
+                }
+            };
+            self.source_kind.push(index as u16);
+        }
+        self.accounts.resize(self.series.len(), None);
+        self.sources.resize(self.series.len(), Vec::new());
+        if self.buckets.is_empty() {
+            self.buckets.resize_with(BUCKETS, Columns::default);
+        }
+        for i in 0..batch.len() {
+            let id = batch.video[i];
+            let key = RowKey {
+                at: batch.at_ms[i],
+                metric: batch.metric[i],
+                kind: batch.kind[i],
+                source_kind: self.source_kind[batch.source[i] as usize],
+            };
+            if let Some(a) = batch.account[i] {
+                let later = match &self.accounts[id as usize] {
+                    Some((k, _)) => self.key_cmp(&key, k).is_ge(),
+                    None => true,
+                };
+                if later {
+                    self.accounts[id as usize] = Some((key, a));
+                }
+            }
+            match self.sources[id as usize]
+                .iter()
+                .position(|(_, k)| *k == key.source_kind)
+            {
+                Some(j) => {
+                    let first = self.sources[id as usize][j].0;
+                    if self.key_cmp(&key, &first).is_lt() {
+                        self.sources[id as usize][j].0 = key;
+                    }
+                }
+                None => self.sources[id as usize].push((key, key.source_kind)),
+            }
+            let value = batch.value[i];
+            if key.metric != Metric::Views {
+                let kind_names = &self.kind_names;
+                let e = self.other_metrics.entry((id, key.metric)).or_default();
+                match key.kind {
+                    Kind::Total => {
+                        let later = e.latest.is_none_or(|(at, sk, _)| {
+                            (key.at, &kind_names[key.source_kind as usize])
+                                >= (at, &kind_names[sk as usize])
+                        });
+                        if later {
+                            e.latest = Some((key.at, key.source_kind, value));
+                        }
+                    }
+                    Kind::Daily => e.daily += value,
+                }
+                continue;
+            }
+            let cols = &mut self.buckets[id as usize % BUCKETS];
+            cols.series.push(id);
+            cols.total.push(key.kind == Kind::Total);
+            cols.at.push(key.at);
+            cols.value.push(value);
+        }
+    }
+
+    /// Compute the timeline from everything pushed.
+    pub fn finish(self, options: &TimelineOptions) -> Result<Timeline, TimelineError> {
+        self.finish_in_runs(options, RUN_ROWS)
+    }
+
+    fn finish_in_runs(
+        self,
+        options: &TimelineOptions,
+        run_rows: usize,
+    ) -> Result<Timeline, TimelineError> {
+        let accounts: HashMap<i64, String> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(s, a)| a.map(|(_, a)| (s as i64, self.account_names[a as usize].clone())))
+            .collect();
+        let sources: HashMap<i64, Vec<String>> = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(s, kinds)| {
+                let mut kinds = kinds.clone();
+                kinds.sort_by(|a, b| self.key_cmp(&a.0, &b.0));
+                let names = kinds
+                    .iter()
+                    .map(|&(_, k)| self.kind_names[k as usize].clone())
+                    .collect();
+                (s as i64, names)
+            })
+            .collect();
+        let other_metrics: HashMap<(i64, Metric), (Option<i64>, i64)> = self
+            .other_metrics
+            .iter()
+            .map(|(&(s, m), o)| ((s as i64, m), (o.latest.map(|(_, _, v)| v), o.daily)))
+            .collect();
+        build_from(
+            self.series,
+            self.buckets,
+            (other_metrics, accounts, sources),
+            options,
+            run_rows,
+        )
+    }
+}
+
+/// Per series: other metrics (latest total, sum of daily), account, source kinds.
+type SeriesFacts = (
+    HashMap<(i64, Metric), (Option<i64>, i64)>,
+    HashMap<i64, String>,
+    HashMap<i64, Vec<String>>,
+);
+
+fn build_from(
+    series: Vec<(Platform, String)>,
+    buckets: Vec<Columns>,
+    (other_metrics, accounts, sources): SeriesFacts,
+    options: &TimelineOptions,
+    run_rows: usize,
+) -> Result<Timeline, TimelineError> {
     let platforms: Vec<Platform> = {
         let mut ps: Vec<Platform> = series.iter().map(|(p, _)| *p).collect();
         ps.sort();
@@ -250,7 +623,25 @@ pub fn build(
         ps
     };
 
-    let (points_df, events_df) = series_points(cols, &platforms)?;
+    // Rules 1–3 per run of buckets (each series lies in one bucket); the per-time sums of the
+    // runs are then added up and accumulated.
+    let mut latest: HashMap<i64, (i64, i64, i64)> = HashMap::new(); // first_at, last_at, value
+    let mut decreases = Vec::new();
+    let mut event_sums = Vec::new();
+    let mut pending = Columns::default();
+    let mut buckets = buckets.into_iter().peekable();
+    while let Some(bucket) = buckets.next() {
+        pending.append(bucket);
+        let next_rows = buckets.peek().map_or(usize::MAX, |b| b.len());
+        if buckets.peek().is_some() && pending.len() + next_rows <= run_rows {
+            continue;
+        }
+        let run = std::mem::take(&mut pending);
+        let (points_df, sums) = series_points(run, &series, &platforms)?;
+        event_sums.push(sums.lazy());
+        collect_series(&points_df, &series, &mut latest, &mut decreases)?;
+    }
+    let events_df = accumulate(event_sums, &platforms)?;
 
     // Per-reading-time cumulative values.
     let ats = events_df.column("at")?.i64()?;
@@ -263,45 +654,20 @@ pub fn build(
                 .and_then(|c| c.i64())
         })
         .collect::<PolarsResult<_>>()?;
-    let points: Vec<Point> = (0..events_df.height())
-        .map(|i| Point {
-            at: ms(ats.get(i).unwrap_or(0)),
-            platforms: per_platform.iter().map(|c| c.get(i).unwrap_or(0)).collect(),
-            total: totals.get(i).unwrap_or(0),
+    let mut platform_values: Vec<_> = per_platform.iter().map(|c| c.into_iter()).collect();
+    let points: Vec<Point> = ats
+        .into_iter()
+        .zip(totals)
+        .map(|(at, total)| Point {
+            at: ms(at.unwrap_or(0)),
+            platforms: platform_values
+                .iter_mut()
+                .map(|c| c.next().flatten().unwrap_or(0))
+                .collect(),
+            total: total.unwrap_or(0),
         })
         .collect();
 
-    // Per-series: latest value, first and last reading, decreases.
-    let s_col = points_df.column("series")?.i64()?;
-    let a_col = points_df.column("at")?.i64()?;
-    let v_col = points_df.column("value")?.i64()?;
-    let d_col = points_df.column("delta")?.i64()?;
-    let mut latest: HashMap<i64, (i64, i64, i64)> = HashMap::new(); // first_at, last_at, value
-    let mut decreases = Vec::new();
-    for i in 0..points_df.height() {
-        let (s, at, v, d) = (
-            s_col.get(i).unwrap_or(0),
-            a_col.get(i).unwrap_or(0),
-            v_col.get(i).unwrap_or(0),
-            d_col.get(i).unwrap_or(0),
-        );
-        let e = latest.entry(s).or_insert((at, at, v));
-        e.0 = e.0.min(at);
-        if at >= e.1 {
-            e.1 = at;
-            e.2 = v;
-        }
-        if d < 0 {
-            let (platform, video) = series[s as usize].clone();
-            decreases.push(Decrease {
-                platform,
-                video,
-                at: ms(at),
-                from: v - d,
-                to: v,
-            });
-        }
-    }
     decreases.sort_by(|a, b| a.at.cmp(&b.at).then(a.video.cmp(&b.video)));
     let mut videos: Vec<VideoLine> = latest
         .iter()
@@ -317,7 +683,7 @@ pub fn build(
                 .filter_map(|m| {
                     other_metrics
                         .get(&(s, m))
-                        .map(|(t, daily)| (m, t.map(|(_, v)| v).unwrap_or(*daily)))
+                        .map(|(t, daily)| (m, t.unwrap_or(*daily)))
                 })
                 .collect();
             VideoLine {
@@ -358,27 +724,53 @@ pub fn build(
     })
 }
 
-/// For a metric other than views: the latest `total` reading and the sum of `daily` rows.
-type LatestAndDaily = (Option<(DateTime<Utc>, i64)>, i64);
-
+/// Views readings in columns (21 bytes a reading).
 #[derive(Default)]
 struct Columns {
-    series: Vec<i64>,
-    platform: Vec<i64>,
+    series: Vec<u32>,
     total: Vec<bool>,
     at: Vec<i64>,
     value: Vec<i64>,
+}
+
+impl Columns {
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn append(&mut self, other: Columns) {
+        if self.len() == 0 {
+            *self = other;
+            return;
+        }
+        self.series.extend(other.series);
+        self.total.extend(other.total);
+        self.at.extend(other.at);
+        self.value.extend(other.value);
+    }
 }
 
 fn clip0(e: Expr) -> Expr {
     when(e.clone().lt(lit(0))).then(lit(0i64)).otherwise(e)
 }
 
-/// Rules 1–3 in one lazy query. Returns (per-series points with deltas, per-time cumulative sums).
-fn series_points(cols: Columns, platforms: &[Platform]) -> PolarsResult<(DataFrame, DataFrame)> {
+/// Rules 1–3 in one lazy query over some series. Returns (per-series points with deltas,
+/// per-time sums of the deltas: `at`, `total`, `p_<platform>`…).
+fn series_points(
+    cols: Columns,
+    series: &[(Platform, String)],
+    platforms: &[Platform],
+) -> PolarsResult<(DataFrame, DataFrame)> {
+    let platform: Vec<i64> = cols
+        .series
+        .iter()
+        .map(|&s| series[s as usize].0 as i64)
+        .collect();
+    let ids: Vec<i64> = cols.series.iter().map(|&s| s as i64).collect();
+    drop(cols.series);
     let df = DataFrame::new(vec![
-        Column::new("series".into(), cols.series),
-        Column::new("platform".into(), cols.platform),
+        Column::new("series".into(), ids),
+        Column::new("platform".into(), platform),
         Column::new("total".into(), cols.total),
         Column::new("at".into(), cols.at),
         Column::new("value".into(), cols.value),
@@ -488,19 +880,90 @@ fn series_points(cols: Columns, platforms: &[Platform]) -> PolarsResult<(DataFra
                 .alias(format!("p_{}", p.as_str())),
         );
     }
-    let mut cums = vec![col("total").cum_sum(false)];
-    for p in platforms {
-        cums.push(col(format!("p_{}", p.as_str())).cum_sum(false));
-    }
-    let events = points
+    let sums = points
         .clone()
         .lazy()
         .group_by([col("at")])
         .agg(sums)
-        .sort(["at"], SortMultipleOptions::default())
-        .with_columns(cums)
         .collect()?;
-    Ok((points, events))
+    Ok((points, sums))
+}
+
+/// Per series: first and last reading and latest value; and every decrease (rule 2).
+fn collect_series(
+    points_df: &DataFrame,
+    series: &[(Platform, String)],
+    latest: &mut HashMap<i64, (i64, i64, i64)>,
+    decreases: &mut Vec<Decrease>,
+) -> PolarsResult<()> {
+    let s_col = points_df.column("series")?.i64()?;
+    let a_col = points_df.column("at")?.i64()?;
+    let v_col = points_df.column("value")?.i64()?;
+    let d_col = points_df.column("delta")?.i64()?;
+    let rows = s_col
+        .into_iter()
+        .zip(a_col)
+        .zip(v_col.into_iter().zip(d_col));
+    for ((s, at), (v, d)) in rows {
+        let (s, at, v, d) = (
+            s.unwrap_or(0),
+            at.unwrap_or(0),
+            v.unwrap_or(0),
+            d.unwrap_or(0),
+        );
+        let e = latest.entry(s).or_insert((at, at, v));
+        e.0 = e.0.min(at);
+        if at >= e.1 {
+            e.1 = at;
+            e.2 = v;
+        }
+        if d < 0 {
+            let (platform, video) = series[s as usize].clone();
+            decreases.push(Decrease {
+                platform,
+                video,
+                at: ms(at),
+                from: v - d,
+                to: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Rule 3 across runs: add up the per-time change of every run, then accumulate over time.
+fn accumulate(event_sums: Vec<LazyFrame>, platforms: &[Platform]) -> PolarsResult<DataFrame> {
+    let names: Vec<String> = std::iter::once("total".to_string())
+        .chain(platforms.iter().map(|p| format!("p_{}", p.as_str())))
+        .collect();
+    let empty = || {
+        let mut columns = vec![Column::new("at".into(), Vec::<i64>::new())];
+        columns.extend(
+            names
+                .iter()
+                .map(|n| Column::new(n.into(), Vec::<i64>::new())),
+        );
+        DataFrame::new(columns)
+    };
+    if event_sums.is_empty() {
+        return empty();
+    }
+    concat(event_sums, UnionArgs::default())?
+        .group_by([col("at")])
+        .agg(
+            names
+                .iter()
+                .map(|n| col(n.as_str()).sum())
+                .collect::<Vec<_>>(),
+        )
+        .sort(["at"], SortMultipleOptions::default())
+        .with_columns(
+            names
+                .iter()
+                .map(|n| col(n.as_str()).cum_sum(false))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
 }
 
 fn ms(v: i64) -> DateTime<Utc> {
@@ -866,6 +1329,58 @@ mod tests {
             days,
             vec![("2020-07-24".into(), 10, 10), ("2020-07-25".into(), 25, 15)]
         );
+    }
+
+    #[test]
+    fn runs_of_buckets_and_row_order_do_not_change_the_timeline() {
+        // 40 videos over 3 platforms (all 16 buckets), totals, daily rows, a decrease, two
+        // sources and accounts; computed in one run, in one run per bucket, and from the rows
+        // in reverse order (as an unordered scan may deliver them).
+        let mut obs = Vec::new();
+        let platforms = [Yt, Fb, Li];
+        for v in 0..40 {
+            let video = format!("v{v}");
+            let p = platforms[v % 3];
+            for h in 0..30 {
+                let at = format!("2020-07-{:02}T{:02}:00:00Z", 25 + h / 24, h % 24);
+                let value = (v as i64 + 1) * h as i64 - i64::from(h == 20) * 5;
+                let mut row = o(p, &video, Kind::Total, &at, value.max(0));
+                row.account = Some(format!("acct{}", (v + h) % 3));
+                obs.push(row);
+            }
+            for d in 0..3 {
+                let mut row = o(
+                    p,
+                    &video,
+                    Kind::Daily,
+                    &format!("2020-07-2{}T00:00:00Z", 2 + d),
+                    3,
+                );
+                row.source = Source::export("abcdef0123456789");
+                obs.push(row);
+            }
+            let mut likes = o(p, &video, Kind::Total, "2020-07-26T01:00:00Z", v as i64);
+            likes.metric = Metric::Likes;
+            obs.push(likes);
+        }
+        let options = opts(vec![100, 1000]);
+        let whole = build(&obs, &options).unwrap();
+        let mut input = TimelineInput::default();
+        input.push(&ObservationBatch::from_observations(&obs));
+        let per_bucket = input.finish_in_runs(&options, 1).unwrap();
+        obs.reverse();
+        let reversed = build(&obs, &options).unwrap();
+        for other in [&per_bucket, &reversed] {
+            assert_eq!(other.points, whole.points);
+            assert_eq!(other.days, whole.days);
+            assert_eq!(other.videos, whole.videos);
+            assert_eq!(other.decreases, whole.decreases);
+            assert_eq!(other.milestones, whole.milestones);
+        }
+        assert_eq!(whole.videos.len(), 40);
+        assert!(!whole.decreases.is_empty());
+        assert_eq!(whole.videos[0].sources, vec!["export", "api"]);
+        assert_eq!(whole.videos[0].metrics.get(&Metric::Likes), Some(&39));
     }
 
     #[test]

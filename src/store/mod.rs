@@ -6,9 +6,11 @@
 mod postgres;
 mod sqlite;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::{Metric, Observation, Platform};
+use crate::model::{Kind, Metric, Observation, Platform, Source};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -111,6 +113,138 @@ pub struct Query {
     pub metric: Option<Metric>,
 }
 
+/// Rows per [`ObservationBatch`] of a [`Store::scan`].
+pub const SCAN_BATCH_ROWS: usize = 65_536;
+
+/// Observations in columns, as [`Store::scan`] delivers them: no string per row.
+///
+/// Videos, accounts and sources are interned: the columns hold ids into the dictionaries
+/// below, which grow over a scan and keep their ids (id 3 means the same video in every batch
+/// of one scan).
+#[derive(Debug, Clone, Default)]
+pub struct ObservationBatch {
+    /// Index into [`ObservationBatch::videos`].
+    pub video: Vec<u32>,
+    /// Index into [`ObservationBatch::accounts`].
+    pub account: Vec<Option<u32>>,
+    pub metric: Vec<Metric>,
+    pub kind: Vec<Kind>,
+    /// `at` in milliseconds since the Unix epoch (UTC).
+    pub at_ms: Vec<i64>,
+    pub value: Vec<i64>,
+    /// Index into [`ObservationBatch::sources`].
+    pub source: Vec<u32>,
+    /// `collected_at` in milliseconds since the Unix epoch (UTC).
+    pub collected_ms: Vec<i64>,
+    /// Every (platform, video) seen so far in the scan.
+    pub videos: Vec<(Platform, String)>,
+    /// Every account seen so far in the scan.
+    pub accounts: Vec<String>,
+    /// Every source seen so far in the scan.
+    pub sources: Vec<Source>,
+    /// Dictionary lookups (by platform, then video id; by account; by source).
+    video_ids: HashMap<Platform, HashMap<String, u32>>,
+    account_ids: HashMap<String, u32>,
+    source_ids: HashMap<String, u32>,
+}
+
+impl ObservationBatch {
+    /// Rows in this batch.
+    pub fn len(&self) -> usize {
+        self.at_ms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at_ms.is_empty()
+    }
+
+    /// Empty the columns for the next batch; the dictionaries stay.
+    pub fn clear_rows(&mut self) {
+        self.video.clear();
+        self.account.clear();
+        self.metric.clear();
+        self.kind.clear();
+        self.at_ms.clear();
+        self.value.clear();
+        self.source.clear();
+        self.collected_ms.clear();
+    }
+
+    /// The id of a video in [`ObservationBatch::videos`], added when new (allocates only then).
+    pub fn video_id(&mut self, platform: Platform, video: &str) -> u32 {
+        let ids = self.video_ids.entry(platform).or_default();
+        match ids.get(video) {
+            Some(&id) => id,
+            None => {
+                let id = self.videos.len() as u32;
+                self.videos.push((platform, video.to_string()));
+                ids.insert(video.to_string(), id);
+                id
+            }
+        }
+    }
+
+    /// The id of an account in [`ObservationBatch::accounts`], added when new.
+    pub fn account_id(&mut self, account: &str) -> u32 {
+        match self.account_ids.get(account) {
+            Some(&id) => id,
+            None => {
+                let id = self.accounts.len() as u32;
+                self.accounts.push(account.to_string());
+                self.account_ids.insert(account.to_string(), id);
+                id
+            }
+        }
+    }
+
+    /// The id of a source in [`ObservationBatch::sources`], added when new.
+    pub fn source_id(&mut self, source: &str) -> u32 {
+        match self.source_ids.get(source) {
+            Some(&id) => id,
+            None => {
+                let id = self.sources.len() as u32;
+                self.sources.push(Source::parse(source));
+                self.source_ids.insert(source.to_string(), id);
+                id
+            }
+        }
+    }
+
+    /// Append one observation. For small inputs and the default [`Store::scan`].
+    pub fn push(&mut self, o: &Observation) {
+        let video = self.video_id(o.platform, &o.video);
+        let account = o.account.as_deref().map(|a| self.account_id(a));
+        let source = self.source_id(o.source.as_str());
+        self.video.push(video);
+        self.account.push(account);
+        self.metric.push(o.metric);
+        self.kind.push(o.kind);
+        self.at_ms.push(o.at.timestamp_millis());
+        self.value.push(o.value);
+        self.source.push(source);
+        self.collected_ms.push(o.collected_at.timestamp_millis());
+    }
+
+    /// A batch holding these observations (tests and small callers).
+    pub fn from_observations(observations: &[Observation]) -> ObservationBatch {
+        let mut batch = ObservationBatch::default();
+        for o in observations {
+            batch.push(o);
+        }
+        batch
+    }
+}
+
+/// The row order of a [`Store::scan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOrder {
+    /// The order of [`Store::observations`]: by time, then platform, video, metric, kind and
+    /// source kind (exports, where the output must not change between runs).
+    Sorted,
+    /// Whatever order the store reads fastest (the timeline sorts for itself).
+    Any,
+}
+
 /// A durable home for observations.
 pub trait Store: Send {
     /// Store observations (and the imports they came from) in one transaction: all or none.
@@ -123,6 +257,30 @@ pub trait Store: Send {
 
     /// Observations of a campaign, oldest first.
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError>;
+
+    /// Observations of a campaign in column batches of up to [`SCAN_BATCH_ROWS`] rows, in the
+    /// given order, for reading millions of rows without a `String` per row. `each` sees every batch in turn; an error from it stops the scan and
+    /// is returned. Returns the number of rows delivered.
+    ///
+    /// The default reads [`Store::observations`] and slices it; stores override it with a
+    /// streaming read.
+    fn scan(
+        &self,
+        query: &Query,
+        _order: ScanOrder,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let observations = self.observations(query)?;
+        let mut batch = ObservationBatch::default();
+        for chunk in observations.chunks(SCAN_BATCH_ROWS) {
+            batch.clear_rows();
+            for o in chunk {
+                batch.push(o);
+            }
+            each(&batch)?;
+        }
+        Ok(observations.len() as u64)
+    }
 
     /// How many observations a campaign has (all campaigns with `None`).
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError>;

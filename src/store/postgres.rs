@@ -24,7 +24,10 @@ use futures_executor::block_on;
 use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
-use super::{ImportRecord, JobState, NoticeState, Query, Store, StoreError, WriteSummary};
+use super::{
+    ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store, StoreError,
+    WriteSummary, SCAN_BATCH_ROWS,
+};
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
 /// Schema migrations, applied in order; the same tables as the SQLite store's migrations.
@@ -117,6 +120,16 @@ const UPSERT: &str = "
         source = excluded.source, collected_ms = excluded.collected_ms
     WHERE observations.value <> excluded.value
     RETURNING (xmax = 0)";
+
+/// The rows of a scan; sorted as `observations` sorts them (byte order, as SQLite compares).
+const SCAN_ANY: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
+    collected_ms FROM observations
+    WHERE campaign = $1 AND at_ms <= $2 AND ($3::text IS NULL OR metric = $3)";
+const SCAN_SORTED: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
+    collected_ms FROM observations
+    WHERE campaign = $1 AND at_ms <= $2 AND ($3::text IS NULL OR metric = $3)
+    ORDER BY at_ms, platform COLLATE \"C\", video COLLATE \"C\", metric COLLATE \"C\",
+    kind COLLATE \"C\", source_kind COLLATE \"C\"";
 
 /// One pool per store URL for the life of the process: the daemon opens the store for every
 /// job, and that must not mean a new connection (and a migration check) each time.
@@ -598,6 +611,78 @@ impl Store for PgStore {
             Some(m) => Err(self.err(m)),
             None => Ok(out),
         }
+    }
+
+    fn scan(
+        &self,
+        query: &Query,
+        order: ScanOrder,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        // Same rows and order as `observations`, streamed (rows are not all held at once) into
+        // a reused column batch; strings are borrowed from the row and interned.
+        let client = self.client()?;
+        let until = query
+            .until
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        let metric = query.metric.map(|m| m.as_str());
+        let mut batch = ObservationBatch::default();
+        let mut total = 0u64;
+        let mut failure: Option<StoreError> = None;
+        block_on(async {
+            let stmt = client
+                .prepare_cached(match order {
+                    ScanOrder::Sorted => SCAN_SORTED,
+                    ScanOrder::Any => SCAN_ANY,
+                })
+                .await?;
+            let params: [&(dyn ToSql + Sync); 3] = [&query.campaign, &until, &metric];
+            let rows = client.query_raw(&stmt, params).await?;
+            pin_mut!(rows);
+            while let Some(r) = rows.try_next().await? {
+                let (platform, metric, kind): (&str, &str, &str) = (r.get(0), r.get(3), r.get(4));
+                let (Ok(p), Ok(m), Ok(k)) = (
+                    platform.parse::<Platform>(),
+                    metric.parse::<Metric>(),
+                    kind.parse::<Kind>(),
+                ) else {
+                    failure = Some(self.err(format!(
+                        "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
+                    )));
+                    break;
+                };
+                let video = batch.video_id(p, r.get(1));
+                let account = r.get::<_, Option<&str>>(2).map(|a| batch.account_id(a));
+                let source = batch.source_id(r.get(7));
+                batch.video.push(video);
+                batch.account.push(account);
+                batch.metric.push(m);
+                batch.kind.push(k);
+                batch.at_ms.push(r.get(5));
+                batch.value.push(r.get(6));
+                batch.source.push(source);
+                batch.collected_ms.push(r.get(8));
+                if batch.len() == SCAN_BATCH_ROWS {
+                    total += batch.len() as u64;
+                    if let Err(e) = each(&batch) {
+                        failure = Some(e);
+                        break;
+                    }
+                    batch.clear_rows();
+                }
+            }
+            Ok::<_, tokio_postgres::Error>(())
+        })
+        .map_err(|e| self.pg(e))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if !batch.is_empty() {
+            total += batch.len() as u64;
+            each(&batch)?;
+        }
+        Ok(total)
     }
 
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ImportRecord, JobState, NoticeState, Query, Store, StoreError, WriteSummary};
+use super::{
+    ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store, StoreError,
+    WriteSummary, SCAN_BATCH_ROWS,
+};
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
 /// Schema migrations, applied in order; the schema version is the number applied.
@@ -184,6 +187,21 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// A text column of a row, borrowed from SQLite (None for NULL).
+fn row_text<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> Result<Option<&'a str>, String> {
+    use rusqlite::types::ValueRef;
+    match r.get_ref(i).map_err(|e| e.to_string())? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .map(Some)
+            .map_err(|e| format!("column {i} is not UTF-8: {e}")),
+        other => Err(format!(
+            "column {i} holds {:?}, expected text",
+            other.data_type()
+        )),
+    }
+}
+
 fn ms_to_utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
@@ -289,6 +307,85 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(err)?;
         Ok(summary)
+    }
+
+    fn scan(
+        &self,
+        query: &Query,
+        order: ScanOrder,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        // The rows of `observations`, read column by column into a reused batch: strings are
+        // borrowed from SQLite and interned, so a row allocates nothing. Unordered, SQLite reads
+        // the table straight through (4× faster than sorting the ties of each instant).
+        const SELECT: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
+             collected_ms FROM observations
+             WHERE campaign = ?1 AND at_ms <= ?2 AND (?3 IS NULL OR metric = ?3)";
+        let sql = match order {
+            ScanOrder::Sorted => {
+                format!("{SELECT} ORDER BY at_ms, platform, video, metric, kind, source_kind")
+            }
+            ScanOrder::Any => SELECT.to_string(),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let until = query
+            .until
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(params![
+                query.campaign,
+                until,
+                query.metric.map(|m| m.as_str())
+            ])
+            .map_err(|e| self.err(e))?;
+        let mut batch = ObservationBatch::default();
+        let mut total = 0u64;
+        let err = |e: String| self.err(e);
+        let int = |r: &rusqlite::Row, i: usize| -> Result<i64, StoreError> {
+            r.get_ref(i)
+                .and_then(|v| v.as_i64().map_err(Into::into))
+                .map_err(|e| self.err(e))
+        };
+        let bad = |what: &str, v: &str| self.err(format!("row with unknown {what} `{v}`"));
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let platform = row_text(r, 0).map_err(err)?.unwrap_or_default();
+            let platform = Platform::ALL
+                .into_iter()
+                .find(|p| p.as_str() == platform)
+                .ok_or_else(|| bad("platform", platform))?;
+            let video = batch.video_id(platform, row_text(r, 1).map_err(err)?.unwrap_or_default());
+            let account = row_text(r, 2).map_err(err)?.map(|a| batch.account_id(a));
+            let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
+            let metric = Metric::ALL
+                .into_iter()
+                .find(|m| m.as_str() == metric)
+                .ok_or_else(|| bad("metric", metric))?;
+            let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
+                "total" => Kind::Total,
+                "daily" => Kind::Daily,
+                other => return Err(bad("kind", other)),
+            };
+            let source = batch.source_id(row_text(r, 7).map_err(err)?.unwrap_or_default());
+            batch.video.push(video);
+            batch.account.push(account);
+            batch.metric.push(metric);
+            batch.kind.push(kind);
+            batch.at_ms.push(int(r, 5)?);
+            batch.value.push(int(r, 6)?);
+            batch.source.push(source);
+            batch.collected_ms.push(int(r, 8)?);
+            if batch.len() == SCAN_BATCH_ROWS {
+                total += batch.len() as u64;
+                each(&batch)?;
+                batch.clear_rows();
+            }
+        }
+        if !batch.is_empty() {
+            total += batch.len() as u64;
+            each(&batch)?;
+        }
+        Ok(total)
     }
 
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {

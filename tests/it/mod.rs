@@ -4,6 +4,7 @@ mod config_errors;
 mod crash;
 mod daemon;
 mod demo;
+mod export;
 mod exports;
 mod faults;
 mod fleet;

@@ -421,6 +421,72 @@ fn api_usage_adds_up_and_state_is_replaced(b: &dyn Backend) {
     );
 }
 
+fn scans_deliver_the_rows_of_observations_in_batches(b: &dyn Backend) {
+    use viewtally::store::{ScanOrder, SCAN_BATCH_ROWS};
+    let mut s = open(&b.fresh());
+    let rows: Vec<Observation> = (0..(SCAN_BATCH_ROWS as i64 + 10))
+        .map(|i| {
+            let mut o = obs(
+                &format!("v{}", i % 3),
+                i,
+                1000 + i / 2,
+                if i % 2 == 0 { "api" } else { "export:ab" },
+            );
+            o.account = (i % 5 == 0).then(|| "Chan".to_string());
+            o
+        })
+        .collect();
+    s.write(&rows, &[]).unwrap();
+    let query = Query {
+        campaign: "c".into(),
+        ..Default::default()
+    };
+    let expected = all(s.as_ref(), "c");
+    let read = |order: ScanOrder| {
+        let (mut got, mut sizes) = (Vec::new(), Vec::new());
+        let n = s
+            .scan(&query, order, &mut |b| {
+                sizes.push(b.len());
+                for i in 0..b.len() {
+                    let (platform, video) = b.videos[b.video[i] as usize].clone();
+                    got.push(Observation {
+                        campaign: "c".into(),
+                        platform,
+                        video,
+                        account: b.account[i].map(|a| b.accounts[a as usize].clone()),
+                        metric: b.metric[i],
+                        kind: b.kind[i],
+                        at: t(b.at_ms[i]),
+                        value: b.value[i],
+                        source: b.sources[b.source[i] as usize].clone(),
+                        collected_at: t(b.collected_ms[i]),
+                    });
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(n as usize, got.len());
+        assert_eq!(sizes, vec![SCAN_BATCH_ROWS, 10]);
+        got
+    };
+    assert_eq!(read(ScanOrder::Sorted), expected);
+    let mut any = read(ScanOrder::Any);
+    any.sort_by_key(|o| (o.at, o.video.clone(), o.source.as_str().to_string()));
+    let mut sorted = expected.clone();
+    sorted.sort_by_key(|o| (o.at, o.video.clone(), o.source.as_str().to_string()));
+    assert_eq!(any, sorted);
+    // an error from the callback stops the scan and comes back
+    let e = s
+        .scan(&query, ScanOrder::Any, &mut |_| {
+            Err(StoreError::Query {
+                location: "x".into(),
+                message: "stop here".into(),
+            })
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("stop here"), "{e}");
+}
+
 type Case = (&'static str, fn(&dyn Backend));
 
 const CASES: &[Case] = &[
@@ -444,6 +510,10 @@ const CASES: &[Case] = &[
     (
         "queries_filter_by_time_and_metric",
         queries_filter_by_time_and_metric,
+    ),
+    (
+        "scans_deliver_the_rows_of_observations_in_batches",
+        scans_deliver_the_rows_of_observations_in_batches,
     ),
     (
         "reopening_keeps_data_and_a_newer_schema_is_refused",
