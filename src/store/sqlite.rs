@@ -126,6 +126,27 @@ impl SqliteStore {
         }
     }
 
+    /// Run `f` in an IMMEDIATE transaction and commit: the write lock is taken up front, so a
+    /// concurrent writer makes this one wait (busy timeout) instead of failing when its read
+    /// upgrades to a write.
+    fn in_write_tx<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let location = self.location();
+        let err = |e: rusqlite::Error| StoreError::Query {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = f(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
     fn migrate(&mut self) -> Result<(), StoreError> {
         let location = self.location();
         let open_err = |e: rusqlite::Error| StoreError::Open {
@@ -212,101 +233,86 @@ impl Store for SqliteStore {
         observations: &[Observation],
         imports: &[ImportRecord],
     ) -> Result<WriteSummary, StoreError> {
-        let location = self.location();
-        let err = |e: rusqlite::Error| StoreError::Query {
-            location: location.clone(),
-            message: e.to_string(),
-        };
-        // IMMEDIATE: take the write lock up front, so a concurrent writer makes this one wait
-        // (busy timeout) instead of failing when its read upgrades to a write.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let mut summary = WriteSummary::default();
-        {
-            let mut find = tx
-                .prepare_cached(
-                    "SELECT value FROM observations WHERE campaign = ?1 AND platform = ?2 AND video = ?3
-                     AND metric = ?4 AND kind = ?5 AND at_ms = ?6 AND source_kind = ?7",
-                )
-                .map_err(err)?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms,
-                     value, source, source_kind, collected_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(err)?;
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE observations SET value = ?8, account = COALESCE(?4, account), source = ?9,
-                     collected_ms = ?11
-                     WHERE campaign = ?1 AND platform = ?2 AND video = ?3 AND metric = ?5 AND kind = ?6
-                     AND at_ms = ?7 AND source_kind = ?10",
-                )
-                .map_err(err)?;
-            for o in observations {
-                let existing: Option<i64> = find
-                    .query_row(
-                        params![
-                            o.campaign,
-                            o.platform.as_str(),
-                            o.video,
-                            o.metric.as_str(),
-                            o.kind.as_str(),
-                            o.at.timestamp_millis(),
-                            o.source.kind()
-                        ],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(err)?;
-                let row = params![
-                    o.campaign,
-                    o.platform.as_str(),
-                    o.video,
-                    o.account,
-                    o.metric.as_str(),
-                    o.kind.as_str(),
-                    o.at.timestamp_millis(),
-                    o.value,
-                    o.source.as_str(),
-                    o.source.kind(),
-                    o.collected_at.timestamp_millis()
-                ];
-                match existing {
-                    None => {
-                        insert.execute(row).map_err(err)?;
-                        summary.inserted += 1;
-                    }
-                    Some(v) if v == o.value => summary.unchanged += 1,
-                    Some(_) => {
-                        update.execute(row).map_err(err)?;
-                        summary.updated += 1;
+        self.in_write_tx(|tx| {
+            let mut summary = WriteSummary::default();
+            {
+                let mut find = tx
+                    .prepare_cached(
+                        "SELECT value FROM observations WHERE campaign = ?1 AND platform = ?2 AND video = ?3
+                         AND metric = ?4 AND kind = ?5 AND at_ms = ?6 AND source_kind = ?7",
+                    )?;
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms,
+                         value, source, source_kind, collected_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )?;
+                let mut update = tx
+                    .prepare_cached(
+                        "UPDATE observations SET value = ?8, account = COALESCE(?4, account), source = ?9,
+                         collected_ms = ?11
+                         WHERE campaign = ?1 AND platform = ?2 AND video = ?3 AND metric = ?5 AND kind = ?6
+                         AND at_ms = ?7 AND source_kind = ?10",
+                    )?;
+                for o in observations {
+                    let existing: Option<i64> = find
+                        .query_row(
+                            params![
+                                o.campaign,
+                                o.platform.as_str(),
+                                o.video,
+                                o.metric.as_str(),
+                                o.kind.as_str(),
+                                o.at.timestamp_millis(),
+                                o.source.kind()
+                            ],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    let row = params![
+                        o.campaign,
+                        o.platform.as_str(),
+                        o.video,
+                        o.account,
+                        o.metric.as_str(),
+                        o.kind.as_str(),
+                        o.at.timestamp_millis(),
+                        o.value,
+                        o.source.as_str(),
+                        o.source.kind(),
+                        o.collected_at.timestamp_millis()
+                    ];
+                    match existing {
+                        None => {
+                            insert.execute(row)?;
+                            summary.inserted += 1;
+                        }
+                        Some(v) if v == o.value => summary.unchanged += 1,
+                        Some(_) => {
+                            update.execute(row)?;
+                            summary.updated += 1;
+                        }
                     }
                 }
+                for i in imports {
+                    tx.execute(
+                        "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+                         rows = excluded.rows, imported_ms = excluded.imported_ms",
+                        params![
+                            i.campaign,
+                            i.sha256,
+                            i.path,
+                            i.format,
+                            i.rows as i64,
+                            i.imported_at.timestamp_millis()
+                        ],
+                    )?;
+                }
             }
-            for i in imports {
-                tx.execute(
-                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
-                     rows = excluded.rows, imported_ms = excluded.imported_ms",
-                    params![
-                        i.campaign,
-                        i.sha256,
-                        i.path,
-                        i.format,
-                        i.rows as i64,
-                        i.imported_at.timestamp_millis()
-                    ],
-                )
-                .map_err(err)?;
-            }
-        }
-        tx.commit().map_err(err)?;
-        Ok(summary)
+            Ok(summary)
+        })
     }
 
     fn scan(
@@ -584,22 +590,12 @@ impl Store for SqliteStore {
         owner: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let location = self.location();
-        let err = |e: rusqlite::Error| StoreError::Query {
-            location: location.clone(),
-            message: e.to_string(),
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute(
-            "DELETE FROM job_ticks WHERE campaign = ?1 AND job = ?2 AND tick_ms < ?3",
-            params![campaign, job, (now - super::TICK_MEMORY).timestamp_millis()],
-        )
-        .map_err(err)?;
-        let claimed = tx
-            .execute(
+        self.in_write_tx(|tx| {
+            tx.execute(
+                "DELETE FROM job_ticks WHERE campaign = ?1 AND job = ?2 AND tick_ms < ?3",
+                params![campaign, job, (now - super::TICK_MEMORY).timestamp_millis()],
+            )?;
+            let inserted = tx.execute(
                 "INSERT INTO job_ticks (campaign, job, tick_ms, owner, claimed_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 params![
@@ -609,11 +605,9 @@ impl Store for SqliteStore {
                     owner,
                     now.timestamp_millis()
                 ],
-            )
-            .map_err(err)?
-            == 1;
-        tx.commit().map_err(err)?;
-        Ok(claimed)
+            )?;
+            Ok(inserted == 1)
+        })
     }
 
     fn claim_notice(
@@ -624,23 +618,13 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         lease: chrono::Duration,
     ) -> Result<bool, StoreError> {
-        let location = self.location();
-        let err = |e: rusqlite::Error| StoreError::Query {
-            location: location.clone(),
-            message: e.to_string(),
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute(
-            "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
-             VALUES (?1, ?2, 'pending', ?3) ON CONFLICT DO NOTHING",
-            params![campaign, threshold, now.timestamp_millis()],
-        )
-        .map_err(err)?;
-        let claimed = tx
-            .execute(
+        self.in_write_tx(|tx| {
+            tx.execute(
+                "INSERT INTO milestone_notices (campaign, threshold, state, updated_ms)
+                 VALUES (?1, ?2, 'pending', ?3) ON CONFLICT DO NOTHING",
+                params![campaign, threshold, now.timestamp_millis()],
+            )?;
+            let claimed = tx.execute(
                 "UPDATE milestone_notices SET claimed_by = ?3, claimed_ms = ?4
                  WHERE campaign = ?1 AND threshold = ?2 AND state = 'pending'
                  AND (claimed_by IS NULL OR claimed_by = ?3 OR claimed_ms < ?5)",
@@ -651,11 +635,9 @@ impl Store for SqliteStore {
                     now.timestamp_millis(),
                     (now - lease).timestamp_millis()
                 ],
-            )
-            .map_err(err)?
-            == 1;
-        tx.commit().map_err(err)?;
-        Ok(claimed)
+            )?;
+            Ok(claimed == 1)
+        })
     }
 
     fn api_usage(

@@ -11,9 +11,6 @@
 //!
 //! Run with `--nocapture` to see the observed outcome table (one markdown row per cell).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +19,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::common::*;
+use super::daemon::get;
 
 /// `[platforms.http] retries` of every cell: at most 1 + RETRIES requests per question.
 const RETRIES: usize = 2;
@@ -907,26 +905,6 @@ matrix! {
     linkedin => Platform::Linkedin,
 }
 
-/// GET a path of the daemon; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nhost: {addr}\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let out = String::from_utf8_lossy(&raw).into_owned();
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 /// A metric's value from an OpenMetrics text.
 fn metric(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -934,11 +912,9 @@ fn metric(text: &str, series: &str) -> Option<f64> {
         .and_then(|l| l.split_whitespace().last()?.parse().ok())
 }
 
-/// A daemon collecting every second against `up`; its address, its log, and the process.
+/// A daemon collecting every second against `up` (the daemon tests' runner), and its folder.
 struct Daemon {
-    child: std::process::Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
+    inner: super::daemon::Daemon,
     _env: Env,
 }
 
@@ -946,54 +922,17 @@ impl Daemon {
     fn start(up: &Upstream) -> Daemon {
         let env = Env::new();
         env.write("config/viewtally.toml", &config(&up.bases));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
-            .current_dir(env.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(secrets())
-            .args(["daemon", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (sink, mut pipe) = (stderr.clone(), child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}: {}", stderr.lock().unwrap()))
-            .to_string();
-        Daemon {
-            child,
-            addr,
-            stderr,
-            _env: env,
-        }
+        let inner = super::daemon::Daemon::start_with(&env, "", &secrets());
+        Daemon { inner, _env: env }
     }
 
     fn log(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.inner.stderr.lock().unwrap().clone()
     }
 
     /// Collection runs so far with this result (`ok` or `error`).
     fn runs(&self, result: &str) -> usize {
-        let (_, metrics) = get(&self.addr, "/metrics");
+        let (_, metrics) = get(&self.inner.addr, "/metrics");
         metric(
             &metrics,
             &format!(
@@ -1005,7 +944,7 @@ impl Daemon {
 
     /// The other platforms' views are published.
     fn assert_collected_except(&self, bad: Platform) {
-        let (_, metrics) = get(&self.addr, "/metrics");
+        let (_, metrics) = get(&self.inner.addr, "/metrics");
         for other in ALL.into_iter().filter(|q| *q != bad) {
             let series = format!(
                 "viewtally_views{{campaign=\"c1\",platform=\"{}\",video=\"{}\"}}",
@@ -1022,23 +961,8 @@ impl Daemon {
     }
 
     /// SIGTERM; the daemon stops with 0 and its log holds no secret.
-    fn stop(mut self) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let start = Instant::now();
-        let code = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status.code().unwrap_or(-1);
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "daemon did not stop"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let log = self.log();
+    fn stop(self) {
+        let (code, log) = self.inner.terminate();
         assert_eq!(code, 0, "{log}");
         for (_, s) in secrets() {
             assert!(!log.contains(s), "a secret leaked into the daemon's log");
@@ -1051,7 +975,7 @@ impl Daemon {
 /// /metrics), and each run sent at most 1 + RETRIES requests to the failing platform.
 fn daemon_turns_red(bad: Platform, up: &Upstream) {
     let d = Daemon::start(up);
-    let (addr, log) = (d.addr.clone(), d.stderr.clone());
+    let (addr, log) = (d.inner.addr.clone(), d.inner.stderr.clone());
     let ctx = |what: &str| format!("{bad:?} daemon: {what}\nstderr:\n{}", log.lock().unwrap());
 
     let start = Instant::now();
@@ -1117,7 +1041,7 @@ fn daemon_stays_green(bad: Platform, up: &Upstream) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (status, body) = get(&d.addr, "/healthz");
+    let (status, body) = get(&d.inner.addr, "/healthz");
     assert_eq!(
         (status, body.as_str()),
         (200, r#"{"status":"ok"}"#),
