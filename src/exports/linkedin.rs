@@ -86,7 +86,14 @@ fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
     })
 }
 
-/// Refuse an `.xlsx` whose sheets hold a cell reference calamine 0.35 cannot parse without
+/// The most bytes the entries of an `.xlsx` may unpack to (LinkedIn's unpack to ~50 KB).
+/// calamine holds the shared strings and a sheet's cells in memory, so a small ZIP that unpacks
+/// to gigabytes (a ZIP bomb, or a sheet of a million rows) is refused before it reads them.
+const MAX_XLSX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuse an `.xlsx` that unpacks to more than [`MAX_XLSX_UNPACKED_BYTES`] (counted while
+/// unpacking, not taken from the sizes the ZIP claims), or whose sheets hold a cell reference
+/// calamine 0.35 cannot parse without
 /// overflowing (`r="AAAAAAAAA1"` panics in a debug build, wraps in a release one): found by
 /// `it::robustness`. Every `r`/`ref` attribute of `<c>`, `<row>`, `<dimension>` and
 /// `<mergeCell>` must be an A1 reference (at most 3 letters and 7 digits, or a range of two).
@@ -97,12 +104,11 @@ fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
         ))
     };
     let mut zip = zip::ZipArchive::new(file.reader()?).map_err(|e| damaged(e.to_string()))?;
+    let mut unpacked = 0u64;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| damaged(e.to_string()))?;
         let name = entry.name().to_string();
-        if !name.starts_with("xl/worksheets/") {
-            continue;
-        }
+        let is_sheet = name.starts_with("xl/worksheets/");
         let mut tag: Vec<u8> = Vec::new();
         let mut in_tag = false;
         let mut buf = [0u8; 64 * 1024];
@@ -112,6 +118,18 @@ fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
                 .map_err(|e| damaged(format!("{name}: {e}")))?;
             if n == 0 {
                 break;
+            }
+            unpacked += n as u64;
+            if unpacked > MAX_XLSX_UNPACKED_BYTES {
+                return Err(ParseError::Format(format!(
+                    "the .xlsx workbook unpacks to more than {} MiB (at `{name}`); a LinkedIn \
+                     export unpacks to well under 1 MiB: export the period again from LinkedIn, \
+                     or delete what was added to the workbook",
+                    MAX_XLSX_UNPACKED_BYTES / (1024 * 1024)
+                )));
+            }
+            if !is_sheet {
+                continue;
             }
             for &b in &buf[..n] {
                 match b {
@@ -409,8 +427,10 @@ fn tables(wb: &mut Workbook<'_>) -> Vec<(String, Range<Data>, usize, SheetKind, 
 
 /// What a workbook holds, for the message about an unrecognised one.
 pub fn describe_workbook(file: &ExportFile) -> String {
-    let Ok(mut wb) = open(file) else {
-        return "it cannot be opened as a workbook".into();
+    let mut wb = match open(file) {
+        Ok(wb) => wb,
+        Err(ParseError::Format(m)) => return format!("it cannot be opened as a workbook: {m}"),
+        Err(ParseError::Row(_)) => return "it cannot be opened as a workbook".into(),
     };
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;
