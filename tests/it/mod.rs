@@ -4,6 +4,7 @@ mod config_errors;
 mod daemon;
 mod demo;
 mod exports;
+mod huge;
 mod import;
 mod report;
 mod robustness;
