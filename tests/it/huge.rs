@@ -46,6 +46,8 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
 
 /// `viewtally import FILE ARGS…` in `env`, with its peak RSS; killed (and the test failed) after
 /// [`TIMEOUT`].
+// The child is reaped by `wait4` (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn import(env: &Env, file: &Path, extra: &[&str]) -> Measured {
     env.write("config/viewtally.toml", CONFIG);
     let start = Instant::now();
