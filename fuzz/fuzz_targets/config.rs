@@ -24,7 +24,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             let m = e.to_string();
-            assert!(m.contains("fuzz.toml"), "the error does not name the file: {m}");
+            assert!(
+                m.contains("fuzz.toml"),
+                "the error does not name the file: {m}"
+            );
         }
     }
     let _ = parse_cron(text);

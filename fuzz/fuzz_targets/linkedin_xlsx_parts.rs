@@ -3,9 +3,8 @@
 //! fuzzed bytes, so the XML readers behind the archive get them.
 #![no_main]
 
-static TEMPLATE: &[u8] = include_bytes!(
-    "../../tests/fixtures/exports/linkedin/en/conectart_content_1596146400000.xlsx"
-);
+static TEMPLATE: &[u8] =
+    include_bytes!("../../tests/fixtures/exports/linkedin/en/conectart_content_1596146400000.xlsx");
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some((&which, xml)) = data.split_first() else {

@@ -75,7 +75,10 @@ pub fn read_as(format: &str, file_name: &str, bytes: &[u8]) {
         match importer.read(&file, &options, &mut sink) {
             Ok(()) => {
                 if !skip_bad_rows {
-                    assert!(sink.bad.is_empty(), "bad rows skipped without --skip-bad-rows");
+                    assert!(
+                        sink.bad.is_empty(),
+                        "bad rows skipped without --skip-bad-rows"
+                    );
                 }
             }
             Err(ParseError::Format(m)) => assert!(!m.is_empty(), "empty message"),

@@ -298,10 +298,12 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
     }
     let mini_fat_len = u32_at(b, 64) as usize;
     let mut mini_fat = Vec::new();
+    let mut mini_stream = Vec::new();
     let mut mini_sectors = 0;
     if mini_fat_len > 0 {
         let (root_start, root_len) = dir(0);
-        mini_sectors = chain(root_start, root_len)?.len() / 64;
+        mini_stream = chain(root_start, root_len)?;
+        mini_sectors = mini_stream.len() / 64;
         mini_fat = u32s(&chain(u32_at(b, 60), mini_fat_len.saturating_mul(size))?).collect();
         check_table(&mini_fat, "the mini FAT")?;
     }
@@ -316,6 +318,111 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
             }
         } else {
             chain(start, len.min(b.len()))?;
+        }
+    }
+    // The workbook stream, which calamine parses whole when it opens the file.
+    for i in 0..dirs.len() / 128 {
+        let d = &dirs[i * 128..(i + 1) * 128];
+        let name_len = usize::from(u16::from_le_bytes([d[64], d[65]])).min(64);
+        let name: String = char::decode_utf16(
+            d[..name_len]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|c| *c != 0),
+        )
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect();
+        if !(name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book")) {
+            continue;
+        }
+        let (start, len) = dir(i);
+        if len == 0 || start >= RESERVED_SECTORS {
+            continue;
+        }
+        let stream = if len < 4096 {
+            let mut out = Vec::new();
+            let mut id = start as usize;
+            while out.len() < len && id < mini_sectors && id < mini_fat.len() {
+                out.extend_from_slice(&mini_stream[id * 64..(id + 1) * 64]);
+                id = mini_fat[id] as usize;
+            }
+            out.truncate(len);
+            out
+        } else {
+            chain(start, len.min(b.len()))?
+        };
+        check_biff(&stream)?;
+    }
+    Ok(())
+}
+
+/// Check the BIFF records of a workbook stream that calamine 0.35 reads without checking:
+/// a `MulRk` whose last column is before its first (a subtraction that overflows: found by
+/// the `linkedin_xls` fuzz target) and a `Dimensions` whose end is before its start or that
+/// spans more than [`MAX_SHEET_CELLS`] (calamine reserves room for every cell of it). Records
+/// are read from the stream's start and from every sheet's offset, as calamine reads them.
+fn check_biff(stream: &[u8]) -> Result<(), String> {
+    let mut starts = vec![0usize];
+    let mut scanned = std::collections::HashSet::new();
+    while let Some(start) = starts.pop() {
+        if !scanned.insert(start) {
+            continue;
+        }
+        let mut rest = stream.get(start..).unwrap_or_default();
+        while rest.len() >= 4 {
+            let typ = u16::from_le_bytes([rest[0], rest[1]]);
+            let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+            let Some(data) = rest.get(4..4 + len) else {
+                break;
+            };
+            rest = &rest[4 + len..];
+            match typ {
+                // BoundSheet8: where a sheet's records start.
+                0x0085 if data.len() >= 4 => {
+                    starts.push(u32_at(data, 0) as usize);
+                }
+                // MulRk: row, first column, RK values, last column.
+                0x00BD if data.len() >= 6 => {
+                    let first = u16::from_le_bytes([data[2], data[3]]);
+                    let last = u16::from_le_bytes([data[len - 2], data[len - 1]]);
+                    if last < first {
+                        return Err(format!(
+                            "a MulRk record's columns run from {first} back to {last}"
+                        ));
+                    }
+                }
+                // Dimensions: first row, last row + 1, first column, last column + 1.
+                0x0200 => {
+                    let (rf, rl, mut cf, cl) = match data.len() {
+                        10 => (
+                            u64::from(u16::from_le_bytes([data[0], data[1]])),
+                            u64::from(u16::from_le_bytes([data[2], data[3]])),
+                            u64::from(u16::from_le_bytes([data[4], data[5]])),
+                            u64::from(u16::from_le_bytes([data[6], data[7]])),
+                        ),
+                        14 => (
+                            u64::from(u32_at(data, 0)),
+                            u64::from(u32_at(data, 4)),
+                            u64::from(u16::from_le_bytes([data[8], data[9]])),
+                            u64::from(u16::from_le_bytes([data[10], data[11]])),
+                        ),
+                        _ => continue,
+                    };
+                    if cf > 0xFF || cl < cf {
+                        cf = 0;
+                    }
+                    if rl >= 1 && cl >= 1 {
+                        if rf > rl - 1 || cf > cl - 1 {
+                            return Err("a sheet's dimensions end before they start".into());
+                        }
+                        let cells = (rl - rf) * (cl - cf);
+                        if cells > MAX_SHEET_CELLS {
+                            return Err(format!("a sheet's dimensions span {cells} cells"));
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
     Ok(())
