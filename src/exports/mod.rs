@@ -566,10 +566,6 @@ impl RowSink for Collector<'_> {
             }
             return;
         }
-        if self.observations.len() >= MAX_ROWS_KEPT {
-            self.too_many.get_or_insert(row.line);
-            return;
-        }
         let mut keys = ids::match_keys(row.platform, &row.video);
         if let Some(a) = &row.alias {
             keys.extend(ids::match_keys(row.platform, a));
@@ -586,6 +582,10 @@ impl RowSink for Collector<'_> {
                 continue;
             }
             taken = true;
+            if self.observations.len() >= MAX_ROWS_KEPT {
+                self.too_many.get_or_insert(row.line);
+                return;
+            }
             *self.per_campaign.entry(c.slug().to_string()).or_insert(0) += 1;
             self.observations.push(Observation {
                 campaign: c.slug().to_string(),
