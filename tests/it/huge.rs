@@ -4,9 +4,10 @@
 //!
 //! Each case writes its file into a temp dir, runs the binary and measures the child's peak
 //! resident memory (`wait4`'s `ru_maxrss`) and time. Streaming cases compare the peak with the
-//! same import of a tiny file of the same format, so a few bytes kept per row would show.
-//! The cases here use 100 MB files (8 MB where every row is parsed: a debug build reads
-//! ~1 MB/s); the 1 GB ones are `#[ignore]`d, see README "Fuzzing".
+//! same import of a tiny file of the same format: the 8 MB files hold ~200 000 rows, so
+//! keeping ~120 bytes per row would exceed [`STREAM_SLACK_MB`]. Rows are 8 MB because a debug
+//! build parses ~1.5 MB/s; files refused early are 100 MB; the 1 GB ones are `#[ignore]`d,
+//! see README "Fuzzing".
 
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
