@@ -356,11 +356,13 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Check the BIFF records of a workbook stream that calamine 0.35 reads without checking:
-/// a `MulRk` whose last column is before its first (a subtraction that overflows: found by
-/// the `linkedin_xls` fuzz target) and a `Dimensions` whose end is before its start or that
-/// spans more than [`MAX_SHEET_CELLS`] (calamine reserves room for every cell of it). Records
-/// are read from the stream's start and from every sheet's offset, as calamine reads them.
+/// Check the BIFF records of a workbook stream that calamine 0.35 reads without checking
+/// (both found by the `linkedin_xls` fuzz target): a `MulRk` whose last column is before its
+/// first (a subtraction that overflows), and cells spread over more than [`MAX_SHEET_CELLS`]
+/// (calamine allocates the rectangle they span when it opens the file: one cell at A1 and one
+/// at row 65 536 asked for 58 GB), counted from the cell records and the `Dimensions` record.
+/// Records are read from the stream's start and from every sheet's offset up to its `EOF`
+/// record, as calamine reads them.
 fn check_biff(stream: &[u8]) -> Result<(), String> {
     let mut starts = vec![0usize];
     let mut scanned = std::collections::HashSet::new();
@@ -369,6 +371,15 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
             continue;
         }
         let mut rest = stream.get(start..).unwrap_or_default();
+        // The rows and columns the sheet's cells span: (first, last) of each.
+        let mut span: Option<((u64, u64), (u64, u64))> = None;
+        let mut cell_at = |row: u64, first_col: u64, last_col: u64| {
+            let ((r0, r1), (c0, c1)) = span.unwrap_or(((row, row), (first_col, last_col)));
+            span = Some((
+                (r0.min(row), r1.max(row)),
+                (c0.min(first_col), c1.max(last_col)),
+            ));
+        };
         while rest.len() >= 4 {
             let typ = u16::from_le_bytes([rest[0], rest[1]]);
             let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
@@ -376,7 +387,14 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
                 break;
             };
             rest = &rest[4 + len..];
+            let u16_at = |at: usize| u64::from(u16::from_le_bytes([data[at], data[at + 1]]));
             match typ {
+                // EOF: the end of the globals or of a sheet.
+                0x000A => break,
+                // Number, Label, BoolErr, Rk, LabelSst, Formula: a cell at (row, column).
+                0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x0006 if data.len() >= 4 => {
+                    cell_at(u16_at(0), u16_at(2), u16_at(2));
+                }
                 // BoundSheet8: where a sheet's records start.
                 0x0085 if data.len() >= 4 => {
                     starts.push(u32_at(data, 0) as usize);
@@ -390,6 +408,7 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
                             "a MulRk record's columns run from {first} back to {last}"
                         ));
                     }
+                    cell_at(u16_at(0), u64::from(first), u64::from(last));
                 }
                 // Dimensions: first row, last row + 1, first column, last column + 1.
                 0x0200 => {
@@ -422,6 +441,18 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
                     }
                 }
                 _ => {}
+            }
+        }
+        if let Some(((r0, r1), (c0, c1))) = span {
+            let cells = (r1 - r0 + 1) * (c1 - c0 + 1);
+            if cells > MAX_SHEET_CELLS {
+                return Err(format!(
+                    "a sheet's cells span rows {}–{} and columns {}–{} ({cells} cells)",
+                    r0 + 1,
+                    r1 + 1,
+                    c0 + 1,
+                    c1 + 1
+                ));
             }
         }
     }
