@@ -357,8 +357,10 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
 }
 
 /// Check the BIFF records of a workbook stream that calamine 0.35 reads without checking
-/// (both found by the `linkedin_xls` fuzz target): a `MulRk` whose last column is before its
-/// first (a subtraction that overflows), and cells spread over more than [`MAX_SHEET_CELLS`]
+/// (found by the `linkedin_xls` fuzz target): a `MulRk` whose last column is before its
+/// first (a subtraction that overflows), a `BoundSheet8` pointing past the stream (a slice
+/// out of range), records too short for the number read from them, and cells spread over
+/// more than [`MAX_SHEET_CELLS`]
 /// (calamine allocates the rectangle they span when it opens the file: one cell at A1 and one
 /// at row 65 536 asked for 58 GB), counted from the cell records and the `Dimensions` record.
 /// Records are read from the stream's start and from every sheet's offset up to its `EOF`
@@ -395,9 +397,21 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
                 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x0006 if data.len() >= 4 => {
                     cell_at(u16_at(0), u16_at(2), u16_at(2));
                 }
-                // BoundSheet8: where a sheet's records start.
-                0x0085 if data.len() >= 4 => {
-                    starts.push(u32_at(data, 0) as usize);
+                // BoundSheet8: where a sheet's records start (calamine slices the stream
+                // there and reads the flags after it unchecked).
+                0x0085 => {
+                    let at = u32_at(data, 0) as usize;
+                    if data.len() < 8 || at > stream.len() {
+                        return Err(format!(
+                            "a sheet is said to start at byte {at} of a {}-byte workbook stream",
+                            stream.len()
+                        ));
+                    }
+                    starts.push(at);
+                }
+                // FilePass, CodePage, DateMode: calamine reads a number from them unchecked.
+                0x002F | 0x0042 | 0x0022 if data.len() < 2 => {
+                    return Err(format!("record {typ:#06x} is cut short"));
                 }
                 // MulRk: row, first column, RK values, last column.
                 0x00BD if data.len() >= 6 => {
