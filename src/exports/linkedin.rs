@@ -47,16 +47,60 @@ fn open(file: &ExportFile) -> Result<Workbook<'_>, ParseError> {
     match file.container {
         Container::Xlsx => {
             check_xlsx_refs(file)?;
-            Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?))
+            Ok(Sheets::Xlsx(
+                guarded(|| Xlsx::new(reader))
+                    .map_err(|p| fail(&p))?
+                    .map_err(|e| fail(&e))?,
+            ))
         }
         Container::Xls => {
             check_xls(file)?;
-            Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?))
+            Ok(Sheets::Xls(
+                guarded(|| Xls::new(reader))
+                    .map_err(|p| fail(&p))?
+                    .map_err(|e| fail(&e))?,
+            ))
         }
         _ => Err(ParseError::Format(
             "a LinkedIn page-analytics export is an .xls or .xlsx workbook; this is neither".into(),
         )),
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`] (its panics are caught, not printed).
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run calamine, turning a panic inside it into an error. calamine 0.35's `.xls` reader
+/// indexes records without checking their length in many places (the `linkedin_xls` fuzz
+/// target found one in the shared strings after the ones [`check_biff`] refuses); the checks
+/// above keep out what would abort (huge allocations) and this catches what is left. The
+/// panic message is kept out of the user's terminal: the error says the workbook is damaged.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    result.map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::debug!(panic = %what, "calamine panicked on a damaged workbook");
+        "the workbook is damaged (its records do not hold what they say); download the export \
+         from LinkedIn again"
+            .to_string()
+    })
 }
 
 /// The largest `.xls` read (calamine holds the whole file in memory; LinkedIn's are ~100 KB).
@@ -559,7 +603,7 @@ fn sheet_range(wb: &mut Workbook<'_>, name: &str) -> Result<Range<Data>, String>
             return Err(format!("sheet `{name}` spans {span} cells"));
         }
     }
-    wb.worksheet_range(name).map_err(|e| e.to_string())
+    guarded(|| wb.worksheet_range(name))?.map_err(|e| e.to_string())
 }
 
 /// Sheets that are LinkedIn tables: (name, range, header row index, kind, match).
