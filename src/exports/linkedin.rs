@@ -47,16 +47,60 @@ fn open(file: &ExportFile) -> Result<Workbook<'_>, ParseError> {
     match file.container {
         Container::Xlsx => {
             check_xlsx_refs(file)?;
-            Ok(Sheets::Xlsx(Xlsx::new(reader).map_err(|e| fail(&e))?))
+            Ok(Sheets::Xlsx(
+                guarded(|| Xlsx::new(reader))
+                    .map_err(|p| fail(&p))?
+                    .map_err(|e| fail(&e))?,
+            ))
         }
         Container::Xls => {
             check_xls(file)?;
-            Ok(Sheets::Xls(Xls::new(reader).map_err(|e| fail(&e))?))
+            Ok(Sheets::Xls(
+                guarded(|| Xls::new(reader))
+                    .map_err(|p| fail(&p))?
+                    .map_err(|e| fail(&e))?,
+            ))
         }
         _ => Err(ParseError::Format(
             "a LinkedIn page-analytics export is an .xls or .xlsx workbook; this is neither".into(),
         )),
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`] (its panics are caught, not printed).
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run calamine, turning a panic inside it into an error. calamine 0.35's `.xls` reader
+/// indexes records without checking their length in many places (the `linkedin_xls` fuzz
+/// target found one in the shared strings after the ones [`check_biff`] refuses); the checks
+/// above keep out what would abort (huge allocations) and this catches what is left. The
+/// panic message is kept out of the user's terminal: the error says the workbook is damaged.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    result.map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::debug!(panic = %what, "calamine panicked on a damaged workbook");
+        "the workbook is damaged (its records do not hold what they say); download the export \
+         from LinkedIn again"
+            .to_string()
+    })
 }
 
 /// The largest `.xls` read (calamine holds the whole file in memory; LinkedIn's are ~100 KB).
@@ -86,7 +130,14 @@ fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
     })
 }
 
-/// Refuse an `.xlsx` whose sheets hold a cell reference calamine 0.35 cannot parse without
+/// The most bytes the entries of an `.xlsx` may unpack to (LinkedIn's unpack to ~50 KB).
+/// calamine holds the shared strings and a sheet's cells in memory, so a small ZIP that unpacks
+/// to gigabytes (a ZIP bomb, or a sheet of a million rows) is refused before it reads them.
+const MAX_XLSX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuse an `.xlsx` that unpacks to more than [`MAX_XLSX_UNPACKED_BYTES`] (counted while
+/// unpacking, not taken from the sizes the ZIP claims), or whose sheets hold a cell reference
+/// calamine 0.35 cannot parse without
 /// overflowing (`r="AAAAAAAAA1"` panics in a debug build, wraps in a release one): found by
 /// `it::robustness`. Every `r`/`ref` attribute of `<c>`, `<row>`, `<dimension>` and
 /// `<mergeCell>` must be an A1 reference (at most 3 letters and 7 digits, or a range of two).
@@ -97,12 +148,11 @@ fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
         ))
     };
     let mut zip = zip::ZipArchive::new(file.reader()?).map_err(|e| damaged(e.to_string()))?;
+    let mut unpacked = 0u64;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| damaged(e.to_string()))?;
         let name = entry.name().to_string();
-        if !name.starts_with("xl/worksheets/") {
-            continue;
-        }
+        let is_sheet = name.starts_with("xl/worksheets/");
         let mut tag: Vec<u8> = Vec::new();
         let mut in_tag = false;
         let mut buf = [0u8; 64 * 1024];
@@ -112,6 +162,18 @@ fn check_xlsx_refs(file: &ExportFile) -> Result<(), ParseError> {
                 .map_err(|e| damaged(format!("{name}: {e}")))?;
             if n == 0 {
                 break;
+            }
+            unpacked += n as u64;
+            if unpacked > MAX_XLSX_UNPACKED_BYTES {
+                return Err(ParseError::Format(format!(
+                    "the .xlsx workbook unpacks to more than {} MiB (at `{name}`); a LinkedIn \
+                     export unpacks to well under 1 MiB: export the period again from LinkedIn, \
+                     or delete what was added to the workbook",
+                    MAX_XLSX_UNPACKED_BYTES / (1024 * 1024)
+                )));
+            }
+            if !is_sheet {
+                continue;
             }
             for &b in &buf[..n] {
                 match b {
@@ -280,10 +342,12 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
     }
     let mini_fat_len = u32_at(b, 64) as usize;
     let mut mini_fat = Vec::new();
+    let mut mini_stream = Vec::new();
     let mut mini_sectors = 0;
     if mini_fat_len > 0 {
         let (root_start, root_len) = dir(0);
-        mini_sectors = chain(root_start, root_len)?.len() / 64;
+        mini_stream = chain(root_start, root_len)?;
+        mini_sectors = mini_stream.len() / 64;
         mini_fat = u32s(&chain(u32_at(b, 60), mini_fat_len.saturating_mul(size))?).collect();
         check_table(&mini_fat, "the mini FAT")?;
     }
@@ -298,6 +362,156 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
             }
         } else {
             chain(start, len.min(b.len()))?;
+        }
+    }
+    // The workbook stream, which calamine parses whole when it opens the file.
+    for i in 0..dirs.len() / 128 {
+        let d = &dirs[i * 128..(i + 1) * 128];
+        let name_len = usize::from(u16::from_le_bytes([d[64], d[65]])).min(64);
+        let name: String = char::decode_utf16(
+            d[..name_len]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|c| *c != 0),
+        )
+        .map(|c| c.unwrap_or('\u{fffd}'))
+        .collect();
+        if !(name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book")) {
+            continue;
+        }
+        let (start, len) = dir(i);
+        if len == 0 || start >= RESERVED_SECTORS {
+            continue;
+        }
+        let stream = if len < 4096 {
+            let mut out = Vec::new();
+            let mut id = start as usize;
+            while out.len() < len && id < mini_sectors && id < mini_fat.len() {
+                out.extend_from_slice(&mini_stream[id * 64..(id + 1) * 64]);
+                id = mini_fat[id] as usize;
+            }
+            out.truncate(len);
+            out
+        } else {
+            chain(start, len.min(b.len()))?
+        };
+        check_biff(&stream)?;
+    }
+    Ok(())
+}
+
+/// Check the BIFF records of a workbook stream that calamine 0.35 reads without checking
+/// (found by the `linkedin_xls` fuzz target): a `MulRk` whose last column is before its
+/// first (a subtraction that overflows), a `BoundSheet8` pointing past the stream (a slice
+/// out of range), records too short for the number read from them, and cells spread over
+/// more than [`MAX_SHEET_CELLS`]
+/// (calamine allocates the rectangle they span when it opens the file: one cell at A1 and one
+/// at row 65 536 asked for 58 GB), counted from the cell records and the `Dimensions` record.
+/// Records are read from the stream's start and from every sheet's offset up to its `EOF`
+/// record, as calamine reads them.
+fn check_biff(stream: &[u8]) -> Result<(), String> {
+    let mut starts = vec![0usize];
+    let mut scanned = std::collections::HashSet::new();
+    while let Some(start) = starts.pop() {
+        if !scanned.insert(start) {
+            continue;
+        }
+        let mut rest = stream.get(start..).unwrap_or_default();
+        // The rows and columns the sheet's cells span: (first, last) of each.
+        let mut span: Option<((u64, u64), (u64, u64))> = None;
+        let mut cell_at = |row: u64, first_col: u64, last_col: u64| {
+            let ((r0, r1), (c0, c1)) = span.unwrap_or(((row, row), (first_col, last_col)));
+            span = Some((
+                (r0.min(row), r1.max(row)),
+                (c0.min(first_col), c1.max(last_col)),
+            ));
+        };
+        while rest.len() >= 4 {
+            let typ = u16::from_le_bytes([rest[0], rest[1]]);
+            let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+            let Some(data) = rest.get(4..4 + len) else {
+                break;
+            };
+            rest = &rest[4 + len..];
+            let u16_at = |at: usize| u64::from(u16::from_le_bytes([data[at], data[at + 1]]));
+            match typ {
+                // EOF: the end of the globals or of a sheet.
+                0x000A => break,
+                // Number, Label, BoolErr, Rk, LabelSst, Formula: a cell at (row, column).
+                0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x0006 if data.len() >= 4 => {
+                    cell_at(u16_at(0), u16_at(2), u16_at(2));
+                }
+                // BoundSheet8: where a sheet's records start (calamine slices the stream
+                // there and reads the flags after it unchecked).
+                0x0085 => {
+                    let at = u32_at(data, 0) as usize;
+                    if data.len() < 8 || at > stream.len() {
+                        return Err(format!(
+                            "a sheet is said to start at byte {at} of a {}-byte workbook stream",
+                            stream.len()
+                        ));
+                    }
+                    starts.push(at);
+                }
+                // FilePass, CodePage, DateMode: calamine reads a number from them unchecked.
+                0x002F | 0x0042 | 0x0022 if data.len() < 2 => {
+                    return Err(format!("record {typ:#06x} is cut short"));
+                }
+                // MulRk: row, first column, RK values, last column.
+                0x00BD if data.len() >= 6 => {
+                    let first = u16::from_le_bytes([data[2], data[3]]);
+                    let last = u16::from_le_bytes([data[len - 2], data[len - 1]]);
+                    if last < first {
+                        return Err(format!(
+                            "a MulRk record's columns run from {first} back to {last}"
+                        ));
+                    }
+                    cell_at(u16_at(0), u64::from(first), u64::from(last));
+                }
+                // Dimensions: first row, last row + 1, first column, last column + 1.
+                0x0200 => {
+                    let (rf, rl, mut cf, cl) = match data.len() {
+                        10 => (
+                            u64::from(u16::from_le_bytes([data[0], data[1]])),
+                            u64::from(u16::from_le_bytes([data[2], data[3]])),
+                            u64::from(u16::from_le_bytes([data[4], data[5]])),
+                            u64::from(u16::from_le_bytes([data[6], data[7]])),
+                        ),
+                        14 => (
+                            u64::from(u32_at(data, 0)),
+                            u64::from(u32_at(data, 4)),
+                            u64::from(u16::from_le_bytes([data[8], data[9]])),
+                            u64::from(u16::from_le_bytes([data[10], data[11]])),
+                        ),
+                        _ => continue,
+                    };
+                    if cf > 0xFF || cl < cf {
+                        cf = 0;
+                    }
+                    if rl >= 1 && cl >= 1 {
+                        if rf > rl - 1 || cf > cl - 1 {
+                            return Err("a sheet's dimensions end before they start".into());
+                        }
+                        let cells = (rl - rf) * (cl - cf);
+                        if cells > MAX_SHEET_CELLS {
+                            return Err(format!("a sheet's dimensions span {cells} cells"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(((r0, r1), (c0, c1))) = span {
+            let cells = (r1 - r0 + 1) * (c1 - c0 + 1);
+            if cells > MAX_SHEET_CELLS {
+                return Err(format!(
+                    "a sheet's cells span rows {}–{} and columns {}–{} ({cells} cells)",
+                    r0 + 1,
+                    r1 + 1,
+                    c0 + 1,
+                    c1 + 1
+                ));
+            }
         }
     }
     Ok(())
@@ -389,7 +603,7 @@ fn sheet_range(wb: &mut Workbook<'_>, name: &str) -> Result<Range<Data>, String>
             return Err(format!("sheet `{name}` spans {span} cells"));
         }
     }
-    wb.worksheet_range(name).map_err(|e| e.to_string())
+    guarded(|| wb.worksheet_range(name))?.map_err(|e| e.to_string())
 }
 
 /// Sheets that are LinkedIn tables: (name, range, header row index, kind, match).
@@ -409,8 +623,10 @@ fn tables(wb: &mut Workbook<'_>) -> Vec<(String, Range<Data>, usize, SheetKind, 
 
 /// What a workbook holds, for the message about an unrecognised one.
 pub fn describe_workbook(file: &ExportFile) -> String {
-    let Ok(mut wb) = open(file) else {
-        return "it cannot be opened as a workbook".into();
+    let mut wb = match open(file) {
+        Ok(wb) => wb,
+        Err(ParseError::Format(m)) => return format!("it cannot be opened as a workbook: {m}"),
+        Err(ParseError::Row(_)) => return "it cannot be opened as a workbook".into(),
     };
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;

@@ -64,7 +64,7 @@ impl Importer for MetaBusinessSuite {
                 Ok(Some(l)) => l,
                 Ok(None) => break,
                 Err(b) => {
-                    skip_or_fail(options, out, b)?;
+                    t.skip_or_fail(options, out, b)?;
                     continue;
                 }
             };

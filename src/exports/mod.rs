@@ -464,12 +464,26 @@ struct Collector<'a> {
     other: usize,
     /// The unlisted videos those rows were about (a few, for the message).
     other_videos: std::collections::BTreeSet<(Platform, String)>,
+    /// The first [`MAX_BAD_ROWS_KEPT`] bad rows skipped, and how many there were.
     bad: Vec<BadRow>,
-    /// Rows dated after `now` (refused: see [`future_message`]).
+    bad_count: usize,
+    /// The first rows dated after `now` (refused: see [`future_message`]), and how many.
     future: Vec<BadRow>,
+    future_count: usize,
+    /// The line of the first row past [`MAX_ROWS_KEPT`], if a file has that many.
+    too_many: Option<u64>,
     notes: Vec<String>,
     detail: Option<String>,
 }
+
+/// The most observations one file may give. They are held in memory to be written in one
+/// transaction (~300 bytes each); a campaign's export has a few thousand, and viewtally's own
+/// `export --format csv` of a year of 15-minute collections of a few videos stays below this.
+pub const MAX_ROWS_KEPT: usize = 1_000_000;
+
+/// How many skipped bad rows (and rows from the future) are kept to be shown; the rest are
+/// counted.
+const MAX_BAD_ROWS_KEPT: usize = 100;
 
 /// How far past `now` a reading's instant may lie (clocks of the machine that exported and of
 /// this one differ a little).
@@ -527,7 +541,10 @@ impl<'a> Collector<'a> {
             other: 0,
             other_videos: Default::default(),
             bad: Vec::new(),
+            bad_count: 0,
             future: Vec::new(),
+            future_count: 0,
+            too_many: None,
             notes: Vec::new(),
             detail: None,
         }
@@ -538,12 +555,15 @@ impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
         if let Some(message) = future_message(row.when, self.now) {
-            self.future.push(BadRow {
-                part: None,
-                line: row.line,
-                column: 0,
-                message,
-            });
+            self.future_count += 1;
+            if self.future.len() < MAX_BAD_ROWS_KEPT {
+                self.future.push(BadRow {
+                    part: None,
+                    line: row.line,
+                    column: 0,
+                    message,
+                });
+            }
             return;
         }
         let mut keys = ids::match_keys(row.platform, &row.video);
@@ -562,6 +582,10 @@ impl RowSink for Collector<'_> {
                 continue;
             }
             taken = true;
+            if self.observations.len() >= MAX_ROWS_KEPT {
+                self.too_many.get_or_insert(row.line);
+                return;
+            }
             *self.per_campaign.entry(c.slug().to_string()).or_insert(0) += 1;
             self.observations.push(Observation {
                 campaign: c.slug().to_string(),
@@ -593,8 +617,11 @@ impl RowSink for Collector<'_> {
     }
 
     fn bad(&mut self, mut bad: BadRow) {
-        bad.message = clip_quoted(&bad.message);
-        self.bad.push(bad);
+        self.bad_count += 1;
+        if self.bad.len() < MAX_BAD_ROWS_KEPT {
+            bad.message = clip_quoted(&bad.message);
+            self.bad.push(bad);
+        }
     }
 
     fn note(&mut self, note: String) {
@@ -675,8 +702,22 @@ pub fn import_file(
         })?;
     let sha = file.sha256.clone();
     drop(file);
+    if let Some(line) = collector.too_many {
+        return Err(ImportError::Format {
+            path: name,
+            message: format!(
+                "line {line}: more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
+                 file (a file's rows are held in memory to be stored in one transaction); \
+                 nothing from this file was stored: split it (by platform or by month) and \
+                 import the parts"
+            ),
+        });
+    }
     if !collector.future.is_empty() {
         if options.skip_bad_rows {
+            collector.bad_count += collector.future_count;
+            let room = MAX_BAD_ROWS_KEPT.saturating_sub(collector.bad.len());
+            collector.future.truncate(room);
             collector.bad.append(&mut collector.future);
         } else {
             let b = collector.future.swap_remove(0);
@@ -690,6 +731,13 @@ pub fn import_file(
     }
     for b in &collector.bad {
         tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
+    }
+    if collector.bad_count > collector.bad.len() {
+        tracing::warn!(
+            file = %name,
+            more = collector.bad_count - collector.bad.len(),
+            "more bad rows were skipped than are listed above"
+        );
     }
     if collector.other > 0 {
         tracing::debug!(
@@ -730,7 +778,7 @@ pub fn import_file(
         format: importer.name(),
         detail: collector.detail,
         rows: collector.rows,
-        bad_rows_skipped: collector.bad.len(),
+        bad_rows_skipped: collector.bad_count,
         other_videos_skipped: collector.other,
         other_videos: collector
             .other_videos

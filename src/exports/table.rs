@@ -2,7 +2,9 @@
 //! the cells of a spreadsheet. Both hand out [`Cell`]s that parse as counts, decimals or dates.
 
 use std::borrow::Cow;
+use std::cell::Cell as SharedCell;
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -143,9 +145,96 @@ pub fn header_of(head: &[u8]) -> Vec<String> {
     }
 }
 
+/// The longest CSV record read, in bytes. A platform's rows are a few hundred bytes (a Facebook
+/// post's description at most ~250 KB); without a bound, one 1 GB line (or a quote opened and
+/// never closed) would be held in memory whole.
+pub const MAX_RECORD_BYTES: u64 = 1024 * 1024;
+
+/// Where a CSV reader may read up to: the byte offset of the current record's start plus
+/// [`MAX_RECORD_BYTES`], moved on after each record by the reader's owner.
+#[derive(Debug, Clone)]
+pub struct RecordLimit(Rc<SharedCell<u64>>);
+
+impl Default for RecordLimit {
+    fn default() -> Self {
+        RecordLimit(Rc::new(SharedCell::new(MAX_RECORD_BYTES)))
+    }
+}
+
+impl RecordLimit {
+    /// A record ended at byte `at`: the next one may run to `at + MAX_RECORD_BYTES`.
+    pub fn record_ended_at(&self, at: u64) {
+        self.0.set(at.saturating_add(MAX_RECORD_BYTES));
+    }
+
+    /// `input`, failing with [`record_too_long`] once it reads past the limit.
+    pub fn wrap<R: Read>(&self, input: R) -> LimitedInput<R> {
+        LimitedInput {
+            inner: input,
+            read: 0,
+            limit: self.clone(),
+        }
+    }
+}
+
+/// Whether a CSV error is [`LimitedInput`]'s: the record is too long (or the input failed),
+/// and reading on cannot skip past it.
+pub fn is_fatal(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(_))
+}
+
+/// The message for a record longer than [`MAX_RECORD_BYTES`].
+pub fn record_too_long() -> String {
+    format!(
+        "a row longer than {} MiB (a line without its line break, or a quote that is never \
+         closed); no platform writes such rows: check that this is the file the platform exported",
+        MAX_RECORD_BYTES / (1024 * 1024)
+    )
+}
+
+/// The error for a row reading cannot get past: the file is refused whole (`--skip-bad-rows`
+/// cannot skip it), with the line (and ZIP entry) named.
+pub fn fatal_error(bad: &BadRow) -> super::ParseError {
+    super::ParseError::Format(format!(
+        "{}line {}: {}; nothing from this file was stored",
+        bad.part
+            .as_ref()
+            .map(|p| format!("{p} "))
+            .unwrap_or_default(),
+        bad.line,
+        bad.message
+    ))
+}
+
+/// A reader that stops with an error at its [`RecordLimit`].
+pub struct LimitedInput<R> {
+    inner: R,
+    read: u64,
+    limit: RecordLimit,
+}
+
+impl<R: Read> Read for LimitedInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.limit.0.get().saturating_sub(self.read);
+        if room == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                record_too_long(),
+            ));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 /// A CSV being read record by record.
 pub struct CsvTable<R: Read> {
-    reader: csv::Reader<BufReader<R>>,
+    reader: csv::Reader<LimitedInput<BufReader<R>>>,
+    limit: RecordLimit,
+    /// An error reading on cannot get past (a record too long, an I/O error).
+    fatal: bool,
     pub headers: Vec<String>,
     /// The decimal separator the file's field separator implies (`.` for `,`, `,` for `;`).
     pub decimal: Option<char>,
@@ -169,11 +258,12 @@ impl<R: Read> CsvTable<R> {
         if bom {
             buf.consume(3);
         }
+        let limit = RecordLimit::default();
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(buf);
+            .from_reader(limit.wrap(buf));
         let headers = match reader.headers() {
             Ok(h) => h.iter().map(str::to_string).collect(),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
@@ -185,8 +275,11 @@ impl<R: Read> CsvTable<R> {
             }
             Err(e) => return Err(format!("cannot read the header: {e}")),
         };
+        limit.record_ended_at(reader.position().byte());
         Ok(CsvTable {
             reader,
+            limit,
+            fatal: false,
             headers,
             decimal: match delimiter {
                 b',' => Some('.'),
@@ -202,11 +295,15 @@ impl<R: Read> CsvTable<R> {
     pub fn next_record(&mut self) -> Result<Option<u64>, BadRow> {
         loop {
             let before = self.reader.position().line();
+            if self.fatal {
+                return Ok(None);
+            }
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => return Ok(None),
-                Ok(true) => {}
+                Ok(true) => self.limit.record_ended_at(self.reader.position().byte()),
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(before);
+                    self.fatal = is_fatal(&e);
                     let message = match e.kind() {
                         csv::ErrorKind::Utf8 { .. } => "this line is not UTF-8 text".to_string(),
                         _ => format!("unreadable CSV: {e}"),
@@ -228,6 +325,20 @@ impl<R: Read> CsvTable<R> {
         }
     }
 
+    /// Skip a bad row with `--skip-bad-rows`, else fail with it; always fail when reading on
+    /// cannot get past it (a row longer than [`MAX_RECORD_BYTES`]).
+    pub fn skip_or_fail(
+        &self,
+        options: &super::ReadOptions,
+        out: &mut dyn super::RowSink,
+        bad: BadRow,
+    ) -> Result<(), super::ParseError> {
+        if self.fatal {
+            return Err(fatal_error(&bad));
+        }
+        super::skip_or_fail(options, out, bad)
+    }
+
     /// A cell of the current record.
     pub fn cell(&self, column: usize) -> Cell<'_> {
         self.record
@@ -245,6 +356,43 @@ impl<R: Read> CsvTable<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_longer_than_the_limit_ends_the_file() {
+        let sink_options = crate::exports::ReadOptions {
+            as_of: None,
+            skip_bad_rows: true,
+        };
+        let mut sink = crate::exports::VecSink::default();
+        // A long line, then a quote never closed over many short lines.
+        let long = "x".repeat(MAX_RECORD_BYTES as usize + 10);
+        let quoted = format!("1,\"{}", "a,b\n".repeat(MAX_RECORD_BYTES as usize / 4 + 10));
+        for body in [long, quoted] {
+            let input = format!("a,b\n1,2\n{body}\n3,4\n");
+            let mut t = CsvTable::open(input.as_bytes()).unwrap();
+            assert_eq!(t.next_record().unwrap(), Some(2));
+            let bad = t.next_record().unwrap_err();
+            assert_eq!(bad.line, 3);
+            assert!(bad.message.contains("longer than 1 MiB"), "{}", bad.message);
+            // --skip-bad-rows cannot skip it: the file is refused, naming the line.
+            match t.skip_or_fail(&sink_options, &mut sink, bad) {
+                Err(crate::exports::ParseError::Format(m)) => {
+                    assert!(m.starts_with("line 3: unreadable CSV: a row longer"), "{m}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(t.next_record().unwrap(), None);
+        }
+        assert!(sink.bad.is_empty());
+        // Rows up to the limit are read, however many there are.
+        let row = format!("{},1\n", "y".repeat(MAX_RECORD_BYTES as usize - 100));
+        let input = format!("a,b\n{}", row.repeat(3));
+        let mut t = CsvTable::open(input.as_bytes()).unwrap();
+        for line in 2..5 {
+            assert_eq!(t.next_record().unwrap(), Some(line));
+        }
+        assert_eq!(t.next_record().unwrap(), None);
+    }
 
     #[test]
     fn delimiters_and_bom() {

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::table::{fatal_error, is_fatal, RecordLimit};
 use super::{
     skip_or_fail, BadRow, Container, ExportFile, Importer, ParseError, ReadOptions, Row, RowSink,
     When,
@@ -51,14 +52,16 @@ impl Importer for TidyCsv {
             std::io::Seek::seek(&mut input, std::io::SeekFrom::Start(0))
                 .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
         }
+        let limit = RecordLimit::default();
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(input);
+            .from_reader(limit.wrap(input));
         let headers = reader
             .headers()
             .map_err(|e| ParseError::Format(format!("cannot read the header: {e}")))?
             .clone();
+        limit.record_ended_at(reader.position().byte());
         let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let mut idx = [0usize; 7];
         for (i, name) in HEADER.iter().enumerate() {
@@ -79,7 +82,7 @@ impl Importer for TidyCsv {
             let line = reader.position().line();
             match reader.read_record(&mut record) {
                 Ok(false) => break,
-                Ok(true) => {}
+                Ok(true) => limit.record_ended_at(reader.position().byte()),
                 Err(e) => {
                     let bad = BadRow {
                         part: None,
@@ -87,6 +90,10 @@ impl Importer for TidyCsv {
                         column: 1,
                         message: format!("unreadable CSV: {e}"),
                     };
+                    if is_fatal(&e) {
+                        // Reading on cannot get past a row too long (or an I/O error).
+                        return Err(fatal_error(&bad));
+                    }
                     skip_or_fail(options, out, bad)?;
                     continue;
                 }

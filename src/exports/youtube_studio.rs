@@ -226,7 +226,7 @@ fn read_table<R: Read>(
             Ok(None) => break,
             Err(mut b) => {
                 b.part = part.clone();
-                skip_or_fail(options, out, b)?;
+                t.skip_or_fail(options, out, b)?;
                 continue;
             }
         };
@@ -243,6 +243,14 @@ fn read_table<R: Read>(
             }))
         });
         match row {
+            Ok(Some(_)) if rows.len() >= super::MAX_ROWS_KEPT => {
+                return Err(ParseError::Format(format!(
+                    "{}line {line}: Table data lists more than {} videos, far more than a \
+                     channel has; check that this is the file YouTube Studio exported",
+                    part.as_ref().map(|p| format!("{p} ")).unwrap_or_default(),
+                    super::MAX_ROWS_KEPT
+                )))
+            }
             Ok(Some(r)) => rows.push(r),
             Ok(None) => {}
             Err(b) => skip_or_fail(options, out, b)?,
@@ -272,7 +280,7 @@ fn read_daily<R: Read>(
             Ok(None) => break,
             Err(mut b) => {
                 b.part = part.clone();
-                skip_or_fail(options, out, b)?;
+                t.skip_or_fail(options, out, b)?;
                 continue;
             }
         };

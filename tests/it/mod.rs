@@ -8,6 +8,7 @@ mod export;
 mod exports;
 mod faults;
 mod fleet;
+mod huge;
 mod import;
 mod paths;
 mod pg;

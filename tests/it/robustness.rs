@@ -617,3 +617,177 @@ fn a_ten_megabyte_line_gets_a_short_error() {
         assert!(r.stderr.len() < 2_000, "{name}: {} bytes", r.stderr.len());
     }
 }
+
+/// Every input a cargo-fuzz run found (kept in `fuzz/regressions/<target>/`), replayed the way
+/// its target reads it, on each `cargo test`.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let Ok(targets) = std::fs::read_dir(&root) else {
+        return;
+    };
+    for target in targets.flatten() {
+        let target_name = target.file_name().to_string_lossy().into_owned();
+        let Ok(files) = std::fs::read_dir(target.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let bytes = std::fs::read(f.path()).expect("regression input");
+            eprintln!(
+                "replaying {target_name}/{}",
+                f.file_name().to_string_lossy()
+            );
+            replay(&target_name, &bytes);
+        }
+    }
+}
+
+/// Read `data` as the fuzz target `target` does (`fuzz/fuzz_targets/<target>.rs`).
+fn replay(target: &str, data: &[u8]) {
+    match target {
+        "tidy_csv" => read_everything("observations.csv", data),
+        "youtube_csv" => read_everything("Chart data.csv", data),
+        "youtube_zip" => read_everything("Content 2020-07-24_2020-08-02 Conectart.zip", data),
+        "meta_csv" => read_everything("Jul-24-2020_Aug-02-2020_lifetime.csv", data),
+        "linkedin_xlsx" => read_everything("conectart_content_1596146400000.xlsx", data),
+        "linkedin_xls" => read_everything("conectart_content_1596146400000.xls", data),
+        "youtube_zip_parts" => {
+            let Some((&flags, rest)) = data.split_first() else {
+                return;
+            };
+            let p = split_parts(rest, 3);
+            let names = ["Table data.csv", "Chart data.csv", "Totals.csv"];
+            let entries: Vec<(&str, &[u8])> = names
+                .iter()
+                .zip(&p)
+                .map(|(n, c)| (*n, c.as_slice()))
+                .collect();
+            let zip = zip_of(&entries, flags & 1 == 1);
+            let name = if flags & 2 == 2 {
+                "Content 2020-07-24_2020-08-02 Conectart.zip"
+            } else {
+                "export.zip"
+            };
+            read_everything(name, &zip);
+        }
+        "linkedin_xlsx_parts" => {
+            let Some((&which, xml)) = data.split_first() else {
+                return;
+            };
+            let template =
+                std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx"))
+                    .expect("fixture");
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(template)).expect("zip");
+            let mut entries = Vec::new();
+            for i in 0..z.len() {
+                let mut e = z.by_index(i).expect("entry");
+                let mut content = Vec::new();
+                e.read_to_end(&mut content).expect("entry");
+                entries.push((e.name().to_string(), content));
+            }
+            let target = usize::from(which) % entries.len();
+            entries[target].1 = xml.to_vec();
+            let refs: Vec<(&str, &[u8])> = entries
+                .iter()
+                .map(|(n, c)| (n.as_str(), c.as_slice()))
+                .collect();
+            read_everything(
+                "conectart_content_1596146400000.xlsx",
+                &zip_of(&refs, which & 0x80 != 0),
+            );
+        }
+        "import_file" => {
+            use chrono::TimeZone;
+            let config = Config::parse(&config_text(1), "demo.toml").expect("demo config");
+            let mut store = viewtally::store::open("sqlite://:memory:").expect("store");
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir
+                .path()
+                .join("Content 2020-07-24_2020-08-02 x_content_1596146400000.csv");
+            std::fs::write(&path, data).expect("write");
+            let now = chrono::Utc
+                .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+                .single()
+                .expect("time");
+            for skip_bad_rows in [false, true] {
+                let options = exports::ImportOptions {
+                    skip_bad_rows,
+                    dry_run: true,
+                    ..Default::default()
+                };
+                if let Err(e) = exports::import_file(&path, &config, store.as_mut(), &options, now)
+                {
+                    let m = e.to_string();
+                    assert!(m.contains("x_content_1596146400000.csv"), "{m}");
+                    assert!(m.len() < 4096, "{} bytes", m.len());
+                }
+            }
+        }
+        "numbers" => {
+            let _ = table::header_of(data);
+            let _ = table::sniff_delimiter(data);
+            if let Ok(raw) = std::str::from_utf8(data) {
+                for d in [None, Some('.'), Some(',')] {
+                    let _ = numbers::parse_number(raw, d);
+                    if let Ok(Some(n)) = numbers::parse_count(raw, d) {
+                        assert!(n >= 0);
+                    }
+                }
+                for lang in LANGUAGES {
+                    let _ = numbers::parse_stamp(raw, lang);
+                }
+                let _ = numbers::date_range_in(raw);
+                let _ = numbers::epoch_ms_in(raw);
+                let _ = exports::parse_as_of(raw);
+                for p in [Platform::Youtube, Platform::Facebook, Platform::Linkedin] {
+                    if let Ok(id) = ids::normalize(p, raw) {
+                        let _ = ids::match_keys(p, &id);
+                    }
+                }
+            }
+        }
+        "config" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                if let Err(e) = Config::parse(text, "fuzz.toml") {
+                    assert!(e.to_string().contains("fuzz.toml"));
+                }
+            }
+        }
+        other => panic!("fuzz/regressions/{other}: no fuzz target has this name"),
+    }
+}
+
+/// `fuzz/src/lib.rs`'s `parts`: split at `\n#####\n` into `n` parts.
+fn split_parts(data: &[u8], n: usize) -> Vec<Vec<u8>> {
+    const SEP: &[u8] = b"\n#####\n";
+    let mut out = Vec::with_capacity(n);
+    let mut rest = data;
+    while out.len() + 1 < n {
+        match rest.windows(SEP.len()).position(|w| w == SEP) {
+            Some(at) => {
+                out.push(rest[..at].to_vec());
+                rest = &rest[at + SEP.len()..];
+            }
+            None => break,
+        }
+    }
+    out.push(rest.to_vec());
+    out.resize(n, Vec::new());
+    out
+}
+
+/// A ZIP of these entries, stored or deflated.
+fn zip_of(entries: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
+    let method = if deflate {
+        zip::CompressionMethod::Deflated
+    } else {
+        zip::CompressionMethod::Stored
+    };
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        z.start_file(*name, options).expect("zip entry");
+        z.write_all(content).expect("zip write");
+    }
+    z.finish().expect("zip").into_inner()
+}
