@@ -166,6 +166,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         .listen
         .clone()
         .unwrap_or_else(|| config.daemon.listen.clone());
+    let mut signals = StopSignals::new();
     let _lock = lock_store(&config.store.url, &listen)?;
     let config = Arc::new(config);
     let metrics = Arc::new(Metrics::new());
@@ -264,12 +265,12 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         ));
     }
 
-    wait_for_signal().await;
+    signals.recv().await;
     tracing::info!("stopping: no new runs; waiting for running jobs to finish");
     let _ = stop_tx.send(true);
     // A second signal exits at once; SQLite's transactions keep the store consistent.
-    tokio::spawn(async {
-        wait_for_signal().await;
+    tokio::spawn(async move {
+        signals.recv().await;
         eprintln!("second signal: exiting now");
         std::process::exit(130);
     });
@@ -286,27 +287,38 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() {
+/// SIGTERM and SIGINT, listened for from the moment this is made: made before the daemon
+/// says it is listening, so a stop request that comes right after start is never missed (the
+/// default action would kill the process mid-start).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals {
+                unix: signal(SignalKind::terminate())
+                    .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)))
+                    .ok(),
             }
         }
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some((term, int)) = self.unix.as_mut() {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
