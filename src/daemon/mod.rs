@@ -652,7 +652,10 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
             };
             let mut out = Vec::new();
             for m in &tl.milestones {
-                let Some(at) = m.crossed_at else { continue };
+                // Only a proven crossing (ΣL ≥ m) is announced, dated as rule 4 allows.
+                let (Some(at), Some(by)) = (m.crossed_at, m.by) else {
+                    continue;
+                };
                 // Claimed, so that of a fleet sharing the store one daemon announces it.
                 if done(m.threshold)
                     || !store.claim_notice(
@@ -674,10 +677,12 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
                     name: c.name.clone(),
                     threshold: m.threshold,
                     crossed_at: at,
+                    after: m.after,
+                    by,
                     total_views: tl.total(),
                     text: format!(
                         "{}\n{}",
-                        Notice::sentence(&c.name, m.threshold, at, tl.total(), c.tz(), c.language),
+                        Notice::sentence(&c.name, m, tl.total(), c.tz(), c.language),
                         crate::render::snippet::snippet(
                             &tl,
                             &crate::render::locale::Locale::new(c.language)

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::config::{Language, NotifyConfig, NotifyFormat, Secret};
-use crate::model::local_date;
 use crate::render::locale::Locale;
+use crate::timeline::{CrossingDay, Milestone, Reading};
 
 /// A milestone worth announcing.
 #[derive(Debug, Clone)]
@@ -15,34 +15,45 @@ pub struct Notice {
     pub campaign: String,
     pub name: String,
     pub threshold: i64,
+    /// The estimate of the crossing inside its bracket (rule 4).
     pub crossed_at: DateTime<Utc>,
+    /// The bracket the readings prove: after (below) and by (at or above).
+    pub after: Option<Reading>,
+    pub by: Reading,
     pub total_views: i64,
     pub text: String,
     pub chart_url: Option<String>,
 }
 
 impl Notice {
-    /// The announcement sentence in the campaign language.
+    /// The announcement sentence in the campaign language, dated as rule 4 allows: the day
+    /// when the bracket lies within one calendar day, else "by" the day of the proving reading.
     pub fn sentence(
         name: &str,
-        threshold: i64,
-        crossed_at: DateTime<Utc>,
+        m: &Milestone,
         total: i64,
         tz: chrono_tz::Tz,
         language: Language,
     ) -> String {
         let loc = Locale::new(language);
-        let date = loc.date(local_date(crossed_at, tz));
-        match language {
-            Language::Cs => format!(
-                "Video „{name}“ překročilo {} zhlédnutí ({date}); nyní jich má {}.",
-                loc.number(threshold),
-                loc.number(total)
+        let (on, date) = match m.day(tz) {
+            Some(CrossingDay::On(d)) => (true, loc.date(d)),
+            Some(CrossingDay::By(d)) => (false, loc.date(d)),
+            None => (false, "—".into()),
+        };
+        let (threshold, total) = (loc.number(m.threshold), loc.number(total));
+        match (language, on) {
+            (Language::Cs, true) => format!(
+                "Video „{name}“ překročilo {threshold} zhlédnutí {date}; nyní jich má {total}."
             ),
-            Language::En => format!(
-                "The video “{name}” passed {} views ({date}); it now has {}.",
-                loc.number(threshold),
-                loc.number(total)
+            (Language::Cs, false) => format!(
+                "Video „{name}“ překročilo {threshold} zhlédnutí nejpozději {date}; nyní jich má {total}."
+            ),
+            (Language::En, true) => format!(
+                "The video “{name}” passed {threshold} views on {date}; it now has {total}."
+            ),
+            (Language::En, false) => format!(
+                "The video “{name}” had passed {threshold} views by {date}; it now has {total}."
             ),
         }
     }
@@ -82,6 +93,8 @@ pub fn payload(format: NotifyFormat, n: &Notice) -> Value {
             "name": n.name,
             "threshold": n.threshold,
             "crossed_at": crate::render::rfc3339(n.crossed_at),
+            "after": n.after.map(|r| json!({"at": crate::render::rfc3339(r.at), "total": r.total})),
+            "by": json!({"at": crate::render::rfc3339(n.by.at), "total": n.by.total}),
             "total_views": n.total_views,
             "text": n.text,
             "chart_url": link,
@@ -141,21 +154,38 @@ pub async fn send(
 mod tests {
     use super::*;
 
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().into()
+    }
+
+    fn milestone(after: &str, by: &str) -> Milestone {
+        Milestone {
+            threshold: 8000,
+            crossed_at: Some(t("2020-07-28T17:56:00Z")),
+            after: Some(Reading {
+                at: t(after),
+                total: 7990,
+            }),
+            by: Some(Reading {
+                at: t(by),
+                total: 8010,
+            }),
+        }
+    }
+
     fn notice() -> Notice {
+        let m = milestone("2020-07-28T12:00:00Z", "2020-07-28T20:00:00Z");
         Notice {
             campaign: "c".into(),
             name: "Děkujeme".into(),
             threshold: 8000,
-            crossed_at: DateTime::parse_from_rfc3339("2020-07-28T17:56:00Z")
-                .unwrap()
-                .into(),
+            crossed_at: t("2020-07-28T17:56:00Z"),
+            after: m.after,
+            by: m.by.unwrap(),
             total_views: 8123,
             text: Notice::sentence(
                 "Děkujeme",
-                8000,
-                DateTime::parse_from_rfc3339("2020-07-28T17:56:00Z")
-                    .unwrap()
-                    .into(),
+                &m,
                 8123,
                 chrono_tz::Europe::Prague,
                 Language::Cs,
@@ -165,11 +195,25 @@ mod tests {
     }
 
     #[test]
+    fn sentences_follow_rule_4() {
+        let wide = milestone("2020-07-24T07:00:00Z", "2026-11-03T10:00:00Z");
+        let tz = chrono_tz::Europe::Prague;
+        assert_eq!(
+            Notice::sentence("V", &wide, 8123, tz, Language::En),
+            "The video “V” had passed 8,000 views by 3\u{a0}Nov\u{a0}2026; it now has 8,123."
+        );
+        assert_eq!(
+            Notice::sentence("V", &wide, 8123, tz, Language::Cs),
+            "Video „V“ překročilo 8\u{a0}000 zhlédnutí nejpozději 3.\u{a0}11.\u{a0}2026; nyní jich má 8\u{a0}123."
+        );
+    }
+
+    #[test]
     fn payload_shapes() {
         let n = notice();
         assert_eq!(
             n.text,
-            "Video „Děkujeme“ překročilo 8\u{a0}000 zhlédnutí (28.\u{a0}7.\u{a0}2020); nyní jich má 8\u{a0}123."
+            "Video „Děkujeme“ překročilo 8\u{a0}000 zhlédnutí 28.\u{a0}7.\u{a0}2020; nyní jich má 8\u{a0}123."
         );
         let slack = payload(NotifyFormat::Slack, &n);
         assert!(slack["text"]
@@ -181,5 +225,7 @@ mod tests {
         let generic = payload(NotifyFormat::Json, &n);
         assert_eq!(generic["threshold"], 8000);
         assert_eq!(generic["crossed_at"], "2020-07-28T17:56:00Z");
+        assert_eq!(generic["by"]["total"], 8010);
+        assert_eq!(generic["after"]["at"], "2020-07-28T12:00:00Z");
     }
 }

@@ -5,7 +5,7 @@ use minijinja::{context, Environment, Value};
 
 use super::chart::{Chart, ChartKind};
 use super::locale::Locale;
-use super::{chart_file, snippet, sources_by_kind, RenderError, ReportOptions};
+use super::{chart_file, milestone, snippet, sources_by_kind, RenderError, ReportOptions};
 use crate::config::{Campaign, ChartFormat, ChartSize};
 use crate::model::local_date;
 use crate::timeline::Timeline;
@@ -135,24 +135,31 @@ pub fn report_context(
         .milestones
         .iter()
         .map(|m| {
-            let bracket = match (m.before, m.after) {
-                (Some(b), Some(a)) => format!(
-                    "{} ({}) → {} ({})",
-                    loc.datetime(b.at, tz),
-                    loc.number(b.total),
-                    loc.datetime(a.at, tz),
-                    loc.number(a.total)
-                ),
-                (None, Some(a)) => {
-                    format!("— → {} ({})", loc.datetime(a.at, tz), loc.number(a.total))
-                }
-                _ => "—".into(),
-            };
             context! {
                 threshold => loc.number(m.threshold),
-                crossed => m.crossed_at.map(|t| loc.datetime(t, tz)),
-                crossed_date => m.crossed_at.map(|t| loc.date(local_date(t, tz))),
-                bracket => bracket,
+                crossed => milestone::day_text(m, tz, loc, None),
+                estimate => milestone::estimate_text(m, tz, loc),
+                estimate_at => m.crossed_at.map(|t| loc.datetime(t, tz)),
+                bracket => milestone::bracket_text(m, tz, loc),
+            }
+        })
+        .collect();
+    let disagreements: Vec<Value> = tl
+        .disagreements
+        .iter()
+        .map(|d| {
+            let proved = match d.high {
+                Some(h) if h == d.low => loc.number(h),
+                Some(h) => format!("{}–{}", loc.number(d.low), loc.number(h)),
+                None => format!("≥ {}", loc.number(d.low)),
+            };
+            context! {
+                platform => d.platform.display_name(),
+                video => d.video.clone(),
+                at => loc.datetime(d.at, tz),
+                text => s.disagreement_row
+                    .replace("{read}", &loc.number(d.read))
+                    .replace("{proved}", &proved),
             }
         })
         .collect();
@@ -223,6 +230,7 @@ pub fn report_context(
         velocity => velocity,
         forecast => forecast,
         decreases => decreases,
+        disagreements => disagreements,
         charts => charts,
         snippet => snippet::snippet(tl, loc),
     }

@@ -145,6 +145,27 @@ pub struct Strings {
     /// `{milestone}`, `{date}`, then `{after}` (`snippet_days_after` or `snippet_launch_day`).
     pub snippet_milestone: &'static str,
     pub snippet_milestone_no_launch: &'static str,
+    /// The crossing could not be dated to a day: `{milestone}`, `{date}` (the day of `by`).
+    pub snippet_milestone_by: &'static str,
+    /// Rule 4 in a status line or table: `{date}`.
+    pub crossed_on: &'static str,
+    pub crossed_by: &'static str,
+    /// A chart label's date part: `{date}`.
+    pub label_by: &'static str,
+    /// The bracket in words: `{after}`, `{after_total}`, `{by}`, `{by_total}`.
+    pub bracket_between: &'static str,
+    pub bracket_by_only: &'static str,
+    /// "estimated" before a date and time.
+    pub estimated: &'static str,
+    pub estimate_title: &'static str,
+    /// How to read the milestone table.
+    pub milestones_note: &'static str,
+    /// The charts' note on estimated stretches.
+    pub estimated_note_cumulative: &'static str,
+    pub estimated_note_daily: &'static str,
+    /// Rule 1: a lifetime total the daily rows contradict.
+    pub disagreements: &'static str,
+    pub disagreement_row: &'static str,
     /// `{days}` "4 dny".
     pub snippet_days_after: &'static str,
     pub snippet_launch_day: &'static str,
@@ -248,6 +269,19 @@ const EN: Strings = Strings {
     snippet_where_many: "across {platforms}",
     snippet_milestone: "It passed {milestone} views on {date}, {after}.",
     snippet_milestone_no_launch: "It passed {milestone} views on {date}.",
+    snippet_milestone_by: "It had passed {milestone} views by {date}.",
+    crossed_on: "passed on {date}",
+    crossed_by: "passed by {date}",
+    label_by: "by {date}",
+    bracket_between: "between {after} (at most {after_total}) and {by} (at least {by_total})",
+    bracket_by_only: "by {by} (at least {by_total}); no earlier reading bounds it",
+    estimated: "estimated",
+    estimate_title: "Estimate",
+    milestones_note: "Crossed: the day, when the readings pin the crossing within one calendar day; otherwise the day by which it had certainly happened. Between readings: the last reading that proves the total was still below the milestone (at most) and the first that proves it had reached it (at least). Estimate: the time the curve drawn between the readings reaches the milestone, not a reading.",
+    estimated_note_cumulative: "Lighter areas and dashed line: estimated between readings",
+    estimated_note_daily: "Lighter bars: a gap between readings spread evenly over its days (estimated)",
+    disagreements: "Lifetime totals that the daily rows contradict",
+    disagreement_row: "read {read}; the daily rows before it proved {proved}; the total counts from its reading on",
     snippet_days_after: "{days} after launch",
     snippet_launch_day: "on launch day",
     snippet_no_data: "There are no view counts for the video yet.",
@@ -369,6 +403,19 @@ const CS: Strings = Strings {
     snippet_where_many: "na sítích {platforms}",
     snippet_milestone: "Hranici {milestone} zhlédnutí překonalo {date}, {after}.",
     snippet_milestone_no_launch: "Hranici {milestone} zhlédnutí překonalo {date}.",
+    snippet_milestone_by: "Hranici {milestone} zhlédnutí překonalo nejpozději {date}.",
+    crossed_on: "překonáno {date}",
+    crossed_by: "překonáno nejpozději {date}",
+    label_by: "nejpozději {date}",
+    bracket_between: "mezi {after} (nejvýše {after_total}) a\u{a0}{by} (nejméně {by_total})",
+    bracket_by_only: "nejpozději {by} (nejméně {by_total}); dřívější odečet chybí",
+    estimated: "odhad",
+    estimate_title: "Odhad",
+    milestones_note: "Dosaženo: den, pokud odečty vymezují překonání v rámci jednoho kalendářního dne; jinak den, do kterého k němu jistě došlo. Mezi odečty: poslední odečet, podle kterého byl součet ještě pod milníkem (nejvýše), a první, podle kterého ho dosáhl (nejméně). Odhad: okamžik, kdy křivka vedená mezi odečty milník protne; není to odečet.",
+    estimated_note_cumulative: "Světlejší plochy a\u{a0}čárkovaná čára: odhad mezi odečty",
+    estimated_note_daily: "Světlejší sloupce: přírůstek mezi odečty rozložený rovnoměrně do dnů (odhad)",
+    disagreements: "Celkové počty, kterým odporují denní údaje",
+    disagreement_row: "odečteno {read}; denní údaje před ním dokládaly {proved}; od odečtu platí celkový počet",
     snippet_days_after: "{days} po zveřejnění",
     snippet_launch_day: "v\u{a0}den zveřejnění",
     snippet_no_data: "Pro video zatím nejsou k\u{a0}dispozici žádná čísla o zhlédnutí.",
@@ -498,6 +545,27 @@ impl Locale {
             local.hour(),
             local.minute()
         )
+    }
+
+    /// An instant in the campaign time zone where a local midnight ends the day before it:
+    /// `31. 7. 2020 24:00` / `31 Jul 2020 24:00` (rule 4: a day's end belongs to that day).
+    pub fn instant(&self, t: DateTime<Utc>, tz: Tz) -> String {
+        let local = t.with_timezone(&tz);
+        if local.hour() == 0 && local.minute() == 0 && local.second() == 0 {
+            if let Some(prev) = local.date_naive().pred_opt() {
+                return format!("{} 24:00", self.date(prev));
+            }
+        }
+        self.datetime(t, tz)
+    }
+
+    /// A date with the year only where it differs from `year` (`24. 7.` / `3. 11. 2026`).
+    pub fn date_in(&self, d: NaiveDate, year: Option<i32>) -> String {
+        if year == Some(d.year()) {
+            self.short_date(d)
+        } else {
+            self.date(d)
+        }
     }
 
     /// The form of a counted word for `n`.

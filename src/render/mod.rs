@@ -6,6 +6,7 @@ mod context;
 mod html;
 pub mod locale;
 mod markdown;
+pub mod milestone;
 pub mod snippet;
 
 use std::io::Write;
@@ -352,7 +353,27 @@ pub struct StatusVideo {
 #[derive(Debug, Serialize)]
 pub struct StatusMilestone {
     pub threshold: i64,
+    /// The estimate inside the bracket; null only while not crossed.
     pub crossed_at: Option<String>,
+    /// The last instant the total was proven below the threshold (rule 4).
+    pub after: Option<StatusReading>,
+    /// The first instant the total was proven at or above it; null while not crossed.
+    pub by: Option<StatusReading>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusReading {
+    pub at: String,
+    pub total: i64,
+}
+
+impl From<crate::timeline::Reading> for StatusReading {
+    fn from(r: crate::timeline::Reading) -> Self {
+        StatusReading {
+            at: rfc3339(r.at),
+            total: r.total,
+        }
+    }
 }
 
 impl Status {
@@ -383,6 +404,8 @@ impl Status {
                 .map(|m| StatusMilestone {
                     threshold: m.threshold,
                     crossed_at: m.crossed_at.map(rfc3339),
+                    after: m.after.map(Into::into),
+                    by: m.by.map(Into::into),
                 })
                 .collect(),
             next_milestone_eta: tl.forecast.as_ref().and_then(|f| f.eta).map(rfc3339),
@@ -424,10 +447,8 @@ impl Status {
         }
         out.push('\n');
         for m in &tl.milestones {
-            let when = m
-                .crossed_at
-                .map(|t| loc.datetime(t, tl.tz))
-                .unwrap_or_else(|| loc.strings.not_yet.into());
+            let when =
+                milestone::status_text(m, tl.tz, loc).unwrap_or_else(|| loc.strings.not_yet.into());
             out.push_str(&format!(
                 "  {} {:>10}: {when}\n",
                 loc.strings.milestone,

@@ -4,7 +4,7 @@
 
 use super::locale::{Locale, NBSP};
 use crate::model::local_date;
-use crate::timeline::Timeline;
+use crate::timeline::{CrossingDay, Timeline};
 
 /// How a total is said: the amount (number and unit word) and whether it is exact.
 ///
@@ -81,35 +81,40 @@ pub fn snippet(tl: &Timeline, loc: &Locale) -> String {
         .map(|(p, _)| p.display_name())
         .collect();
     let mut out = total_sentence(tl.total(), &platforms, loc);
+    // The highest milestone proven crossed, dated as rule 4 allows.
     let crossed = tl
         .milestones
         .iter()
-        .filter_map(|m| m.crossed_at.map(|t| (m.threshold, t)))
+        .filter_map(|m| m.day(tl.tz).map(|d| (m.threshold, d)))
         .max_by_key(|(threshold, _)| *threshold);
-    if let Some((threshold, at)) = crossed {
-        let day = local_date(at, tl.tz);
-        let launch = tl
-            .launched
-            .map(|l| local_date(l, tl.tz))
-            .filter(|l| *l <= day);
-        let sentence = match launch {
-            Some(l) => {
-                let days = (day - l).num_days();
-                let after = if days == 0 {
-                    s.snippet_launch_day.to_string()
-                } else {
-                    s.snippet_days_after
-                        .replace("{days}", &loc.count(days, &s.day_forms))
-                };
-                s.snippet_milestone.replace("{after}", &after)
+    if let Some((threshold, day)) = crossed {
+        let sentence = match day {
+            CrossingDay::On(day) => {
+                let launch = tl
+                    .launched
+                    .map(|l| local_date(l, tl.tz))
+                    .filter(|l| *l <= day);
+                match launch {
+                    Some(l) => {
+                        let days = (day - l).num_days();
+                        let after = if days == 0 {
+                            s.snippet_launch_day.to_string()
+                        } else {
+                            s.snippet_days_after
+                                .replace("{days}", &loc.count(days, &s.day_forms))
+                        };
+                        s.snippet_milestone.replace("{after}", &after)
+                    }
+                    None => s.snippet_milestone_no_launch.to_string(),
+                }
             }
-            None => s.snippet_milestone_no_launch.to_string(),
+            CrossingDay::By(_) => s.snippet_milestone_by.to_string(),
         };
         out.push(' ');
         out.push_str(
             &sentence
                 .replace("{milestone}", &loc.number(threshold))
-                .replace("{date}", &loc.date(day)),
+                .replace("{date}", &loc.date(day.date())),
         );
     }
     out

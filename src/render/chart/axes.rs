@@ -305,6 +305,29 @@ pub struct Body {
 pub struct KeyItem {
     pub text: String,
     pub color: RGBColor,
+    /// A note rather than a series: a light swatch and regular, muted text (the key's line
+    /// on estimated stretches).
+    pub note: bool,
+}
+
+impl KeyItem {
+    /// A series of the chart in its colour.
+    pub fn series(text: &str, color: RGBColor) -> KeyItem {
+        KeyItem {
+            text: text.to_string(),
+            color,
+            note: false,
+        }
+    }
+
+    /// The key's line on estimated stretches (drawn lighter than read data).
+    pub fn estimated(text: &str) -> KeyItem {
+        KeyItem {
+            text: text.to_string(),
+            color: theme::MUTED,
+            note: true,
+        }
+    }
 }
 
 /// Draw the frame: title and subtitle on top (wrapped to the width), an optional colour key,
@@ -385,23 +408,29 @@ where
         let mut x = pad;
         let sq = p.u(theme::LABEL * 0.62);
         for item in key {
-            let tw = p.text_width(&item.text, theme::LABEL, Weight::Bold);
+            let (em, weight) = if item.note {
+                (theme::SMALL, Weight::Regular)
+            } else {
+                (theme::LABEL, Weight::Bold)
+            };
+            let tw = p.text_width(&item.text, em, weight);
             if x + sq + p.u(10.0) + tw > p.w - pad && x > pad {
                 x = pad;
                 y += p.u(theme::LABEL * 1.4);
             }
             let mid = y + p.u(theme::LABEL * 0.5);
-            p.rect(
-                (x, mid - sq / 2.0),
-                (x + sq, mid + sq / 2.0),
-                item.color.to_rgba(),
-            )?;
+            let swatch = if item.note {
+                item.color.mix(theme::ESTIMATED_ALPHA)
+            } else {
+                item.color.to_rgba()
+            };
+            p.rect((x, mid - sq / 2.0), (x + sq, mid + sq / 2.0), swatch)?;
             x += sq + p.u(10.0);
             p.text(
                 &item.text,
                 (x, mid),
-                theme::LABEL,
-                Weight::Bold,
+                em,
+                weight,
                 item.color,
                 (HPos::Left, VPos::Center),
             )?;

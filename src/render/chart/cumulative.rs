@@ -6,10 +6,10 @@ use chrono::{Duration, NaiveDate};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::axes::{self, days, Painter, Rect, Scale, Weight};
+use super::axes::{self, days, KeyItem, Painter, Rect, Scale, Weight};
 use super::{theme, Canvas, Chart};
 use crate::model::{day_end, local_date};
-use crate::render::RenderError;
+use crate::render::{milestone, RenderError};
 use crate::timeline::Point;
 
 pub(super) fn subtitle(chart: &Chart) -> String {
@@ -37,7 +37,14 @@ where
     DB::ErrorType: 'static,
 {
     let (tl, loc) = (chart.tl, chart.loc);
-    let body = axes::frame(p, chart, canvas, &subtitle(chart), &[])?;
+    let key: Vec<KeyItem> = tl
+        .points
+        .iter()
+        .any(|q| q.estimated)
+        .then(|| KeyItem::estimated(loc.strings.estimated_note_cumulative))
+        .into_iter()
+        .collect();
+    let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
     let (Some(first), Some(last)) = (tl.points.first(), tl.points.last()) else {
         p.no_data(&body, loc)?;
         return Ok(());
@@ -99,47 +106,42 @@ where
 
     axes::y_grid(p, loc, &ticks, &y, left, right)?;
 
-    // The curve starts at 0 at the launch (before any reading every video counts 0).
-    let n = tl.platforms.len();
-    let mut points: Vec<Point> = Vec::with_capacity(tl.points.len() + 1);
-    if let Some(l) = tl.launched.filter(|l| *l < first.at) {
-        points.push(Point {
-            at: l,
-            platforms: vec![0; n],
-            total: 0,
-        });
-    }
-    points.extend(
-        thin(&tl.points, &x, (right - left).max(1.0) as usize * 2)
-            .into_iter()
-            .cloned(),
-    );
-
-    // Stacked bands, one polygon per platform.
-    let mut lower: Vec<(f64, f64)> = points
-        .iter()
-        .map(|q| (x.map(days(q.at)), y.map(0.0)))
-        .collect();
+    // The launch is a point of the timeline (every video counts 0 there); estimated
+    // stretches (gaps between readings) are drawn lighter, the total's line dashed there.
+    let points = thin(&tl.points, &x, (right - left).max(1.0) as usize * 2);
+    let at = |q: &Point| x.map(days(q.at));
+    let mut lower: Vec<f64> = vec![y.map(0.0); points.len()];
     for (k, pl) in tl.platforms.iter().enumerate() {
-        let upper: Vec<(f64, f64)> = points
+        let upper: Vec<f64> = points
             .iter()
-            .map(|q| {
-                (
-                    x.map(days(q.at)),
-                    y.map(q.platforms[..=k].iter().sum::<i64>() as f64),
-                )
-            })
+            .map(|q| y.map(q.platforms[..=k].iter().sum::<i64>() as f64))
             .collect();
-        let mut poly = upper.clone();
-        poly.extend(lower.iter().rev());
-        p.polygon(&poly, chart.palette.platform(*pl).to_rgba())?;
+        let color = chart.palette.platform(*pl);
+        for (from, to, estimated) in runs(&points, |q| q.platforms_estimated[k]) {
+            let mut poly: Vec<(f64, f64)> =
+                (from..=to).map(|j| (at(&points[j]), upper[j])).collect();
+            poly.extend((from..=to).rev().map(|j| (at(&points[j]), lower[j])));
+            let fill = if estimated {
+                color.mix(theme::ESTIMATED_ALPHA)
+            } else {
+                color.to_rgba()
+            };
+            p.polygon(&poly, fill)?;
+        }
         lower = upper;
     }
-    let top_line: Vec<(f64, f64)> = points
-        .iter()
-        .map(|q| (x.map(days(q.at)), y.map(q.total as f64)))
-        .collect();
-    p.line(&top_line, theme::INK.to_rgba(), 2.5)?;
+    for (from, to, estimated) in runs(&points, |q| q.estimated) {
+        let line: Vec<(f64, f64)> = (from..=to)
+            .map(|j| (at(&points[j]), y.map(points[j].total as f64)))
+            .collect();
+        if estimated {
+            for pair in line.windows(2) {
+                p.dashed(pair[0], pair[1], theme::INK.to_rgba(), 2.5, 7.0)?;
+            }
+        } else {
+            p.line(&line, theme::INK.to_rgba(), 2.5)?;
+        }
+    }
 
     // Baseline and date ticks.
     let y0 = y.map(0.0);
@@ -168,11 +170,9 @@ where
             Some(at) => {
                 let c = (x.map(days(at)), ly);
                 p.dot(c, 8.0, theme::INK)?;
-                let text = format!(
-                    "{} — {}",
-                    loc.number(m.threshold),
-                    loc.short_date(local_date(at, tz))
-                );
+                let when = milestone::day_text(m, tz, loc, milestone::reference_year(tl))
+                    .unwrap_or_else(|| loc.short_date(local_date(at, tz)));
+                let text = format!("{} — {when}", loc.number(m.threshold));
                 let w = p.text_width(&text, theme::LABEL, Weight::Bold);
                 let half = p.u(theme::LABEL) * 0.62 + p.u(2.0);
                 let gap = p.u(18.0);
@@ -305,18 +305,44 @@ fn spread(labels: &mut [EdgeLabel], gap: f64, top: f64, bottom: f64) {
     }
 }
 
+/// Runs of consecutive segments with the same flag: (first point, last point, flag), where
+/// segment j (from point j−1 to point j) carries the flag of point j.
+fn runs(points: &[Point], flag: impl Fn(&Point) -> bool) -> Vec<(usize, usize, bool)> {
+    let mut out: Vec<(usize, usize, bool)> = Vec::new();
+    for j in 1..points.len() {
+        let f = flag(&points[j]);
+        match out.last_mut() {
+            Some(run) if run.2 == f => run.1 = j,
+            _ => out.push((j - 1, j, f)),
+        }
+    }
+    out
+}
+
 /// At most about `max` points: the last reading in each pixel column (the curve looks the
-/// same; a year of hourly readings stays a small SVG).
-fn thin<'a>(points: &'a [Point], x: &Scale, max: usize) -> Vec<&'a Point> {
+/// same; a year of hourly readings stays a small SVG). A kept point's stretch is estimated
+/// when any stretch it stands for was.
+fn thin(points: &[Point], x: &Scale, max: usize) -> Vec<Point> {
     if points.len() <= max.max(2) {
-        return points.iter().collect();
+        return points.to_vec();
     }
     let column = |q: &Point| (x.map(days(q.at)) * 2.0).floor() as i64;
-    let mut out: Vec<&Point> = Vec::with_capacity(max);
+    let mut out: Vec<Point> = Vec::with_capacity(max);
+    let mut pending: Option<(bool, Vec<bool>)> = None;
     for (i, q) in points.iter().enumerate() {
+        let flags = pending.get_or_insert_with(|| (false, vec![false; q.platforms.len()]));
+        flags.0 |= q.estimated;
+        for (a, b) in flags.1.iter_mut().zip(&q.platforms_estimated) {
+            *a |= *b;
+        }
         let c = column(q);
         if i == 0 || points.get(i + 1).map(column) != Some(c) {
-            out.push(q);
+            let (estimated, platforms_estimated) = pending.take().unwrap_or_default();
+            out.push(Point {
+                estimated,
+                platforms_estimated,
+                ..q.clone()
+            });
         }
     }
     out

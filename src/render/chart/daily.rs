@@ -56,6 +56,8 @@ pub struct Bar {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub values: Vec<i64>,
+    /// Per platform: whether any of its days is an estimate (drawn lighter).
+    pub estimated: Vec<bool>,
 }
 
 impl Bar {
@@ -78,11 +80,15 @@ pub fn bars(tl: &Timeline) -> (Bucket, Vec<Bar>) {
                 start,
                 end: bucket.next(start),
                 values: vec![0; tl.platforms.len()],
+                estimated: vec![false; tl.platforms.len()],
             });
         }
         if let Some(bar) = out.last_mut() {
             for (acc, v) in bar.values.iter_mut().zip(&d.new_platforms) {
                 *acc += (*v).max(0);
+            }
+            for (acc, e) in bar.estimated.iter_mut().zip(&d.estimated) {
+                *acc |= *e;
             }
         }
     }
@@ -119,10 +125,13 @@ where
     let key: Vec<KeyItem> = tl
         .platforms
         .iter()
-        .map(|pl| KeyItem {
-            text: pl.display_name().to_string(),
-            color: chart.palette.platform_text(*pl),
-        })
+        .map(|pl| KeyItem::series(pl.display_name(), chart.palette.platform_text(*pl)))
+        .chain(
+            tl.days
+                .iter()
+                .any(|d| d.any_estimated())
+                .then(|| KeyItem::estimated(loc.strings.estimated_note_daily)),
+        )
         .collect();
     let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
     let (_, bars) = bars(tl);
@@ -265,10 +274,15 @@ where
                 continue;
             }
             let color = chart.palette.platform(tl.platforms[k]);
+            let fill = if bar.estimated[k] {
+                color.mix(theme::ESTIMATED_ALPHA)
+            } else {
+                color.to_rgba()
+            };
             p.rect(
                 (x0 + inset, y.map((base + v) as f64)),
                 (x1 - inset, y.map(base as f64)),
-                color.to_rgba(),
+                fill,
             )?;
             base += v;
         }

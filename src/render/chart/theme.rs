@@ -13,6 +13,8 @@ pub const GRID: RGBColor = RGBColor(0xdd, 0xe0, 0xe4);
 pub const AXIS: RGBColor = RGBColor(0x5b, 0x5f, 0x64);
 pub const MARK: RGBColor = RGBColor(0x3a, 0x3a, 0x3a);
 pub const BACKGROUND: RGBColor = RGBColor(0xff, 0xff, 0xff);
+/// Opacity of estimated stretches (a gap between readings) over the white background.
+pub const ESTIMATED_ALPHA: f64 = 0.38;
 
 /// Em sizes in pixels at 1600×900. Chosen so that the chart stays readable printed at half a
 /// page's width (labels ≈ 1.7 % of the width).

@@ -7,12 +7,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+mod bounds;
+mod curve;
+#[cfg(test)]
+mod props;
+
+pub use bounds::GAP_MS;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::model::{day_end, local_date, Kind, Metric, Observation, Platform};
+use crate::model::{day_end, day_of, local_date, Kind, Metric, Observation, Platform};
 use crate::store::ObservationBatch;
 
 /// A failure inside the timeline computation (a bug or an impossible store content).
@@ -33,13 +40,22 @@ pub struct TimelineOptions {
     pub titles: HashMap<(Platform, String), (Option<String>, Option<String>)>,
 }
 
-/// The cumulative views at one reading time.
+/// The campaign at one instant where something was read (or the launch).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Point {
     pub at: DateTime<Utc>,
-    /// Cumulative views per platform, in the order of [`Timeline::platforms`].
+    /// Estimated cumulative views per platform, in the order of [`Timeline::platforms`].
     pub platforms: Vec<i64>,
+    /// Estimated cumulative views (the sum of `platforms`).
     pub total: i64,
+    /// What the readings prove: at least `low` views …
+    pub low: i64,
+    /// … and at most `high` (None: a video has no later reading to bound it).
+    pub high: Option<i64>,
+    /// Whether the stretch from the previous point to this one is an estimate (a gap between
+    /// readings), in total and per platform.
+    pub estimated: bool,
+    pub platforms_estimated: Vec<bool>,
 }
 
 /// One calendar day of the campaign (campaign time zone).
@@ -48,11 +64,25 @@ pub struct Day {
     pub date: NaiveDate,
     /// The end of the day (UTC); the cumulative values are as of this instant.
     pub end: DateTime<Utc>,
+    /// Estimated cumulative views per platform and in total at the end of the day.
     pub platforms: Vec<i64>,
     pub total: i64,
+    /// Proven bounds of the total at the end of the day.
+    pub low: i64,
+    pub high: Option<i64>,
     /// New views that day per platform (negative where a counter went down).
     pub new_platforms: Vec<i64>,
     pub new_total: i64,
+    /// Whether the day's new views are (partly) an estimate: a gap's increase spread over
+    /// its days, per platform.
+    pub estimated: Vec<bool>,
+}
+
+impl Day {
+    /// Whether any platform's new views that day are estimated.
+    pub fn any_estimated(&self) -> bool {
+        self.estimated.iter().any(|e| *e)
+    }
 }
 
 /// One video (one post on one platform) and its latest numbers.
@@ -81,30 +111,76 @@ pub struct Decrease {
     pub to: i64,
 }
 
-/// A reading used to bracket a milestone crossing.
+/// A lifetime total that the daily rows before it contradict (rule 1: the total wins from its
+/// instant on; earlier days keep what the daily rows say).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Disagreement {
+    pub platform: Platform,
+    pub video: String,
+    pub at: DateTime<Utc>,
+    /// What the daily rows proved at that instant.
+    pub low: i64,
+    pub high: Option<i64>,
+    /// The total read.
+    pub read: i64,
+}
+
+/// An end of a milestone's bracket: an instant and the proven total there.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Reading {
     pub at: DateTime<Utc>,
     pub total: i64,
 }
 
-/// A milestone and when the total crossed it.
+/// A milestone and what the readings prove about its crossing (rule 4).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Milestone {
     pub threshold: i64,
-    /// Interpolated linearly between the bracketing readings.
+    /// The estimate of the crossing, inside (after, by]; None until it is proven.
     pub crossed_at: Option<DateTime<Utc>>,
-    /// The last reading below the threshold (None when the first reading was already above it).
-    pub before: Option<Reading>,
-    /// The first reading at or above the threshold.
+    /// The last instant before `by` at which the total was proven below the threshold (with
+    /// that upper bound), at the earliest the launch with 0.
     pub after: Option<Reading>,
+    /// The first instant at which the total was proven at or above the threshold (with that
+    /// lower bound). None: not crossed yet.
+    pub by: Option<Reading>,
 }
 
-/// Views per day over the trailing window.
+/// How a crossing may be dated in words (rule 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrossingDay {
+    /// The bracket lies within one calendar day: "passed 8,000 views on 28 Jul".
+    On(NaiveDate),
+    /// It does not: "had passed 8,000 views by 3 Sep".
+    By(NaiveDate),
+}
+
+impl CrossingDay {
+    pub fn date(self) -> NaiveDate {
+        match self {
+            CrossingDay::On(d) | CrossingDay::By(d) => d,
+        }
+    }
+}
+
+impl Milestone {
+    /// The day to state, in the campaign time zone: `On` only when `after` and `by` fall within
+    /// one calendar day (a day's end, 24:00, belongs to that day).
+    pub fn day(&self, tz: Tz) -> Option<CrossingDay> {
+        let by = self.by?;
+        let by_day = day_of(by.at, tz);
+        match self.after {
+            Some(a) if local_date(a.at, tz) == by_day => Some(CrossingDay::On(by_day)),
+            _ => Some(CrossingDay::By(by_day)),
+        }
+    }
+}
+
+/// Views per day over the trailing window, between known points only (rule 7).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Velocity {
     pub views_per_day: f64,
-    /// The window actually used, in days (shorter than asked when the data is younger).
+    /// The longest span between known points used, in days (at most the window).
     pub window_days: f64,
 }
 
@@ -113,7 +189,7 @@ pub struct Velocity {
 pub struct Forecast {
     pub threshold: i64,
     pub remaining: i64,
-    /// None: not at the current pace.
+    /// None: not at the current pace, or no pace known.
     pub eta: Option<DateTime<Utc>>,
     /// Whether the threshold is one of the configured milestones (else the next round number).
     pub configured: bool,
@@ -129,38 +205,42 @@ pub struct Timeline {
     /// The time of the latest reading (None without data).
     pub as_of: Option<DateTime<Utc>>,
     pub platforms: Vec<Platform>,
-    /// Per-platform and total cumulative views at each distinct reading time.
+    /// Proven views per platform at the latest reading.
+    pub platform_views: Vec<i64>,
+    /// The campaign at each instant where something was read (and at the launch).
     pub points: Vec<Point>,
     pub days: Vec<Day>,
     pub videos: Vec<VideoLine>,
     pub decreases: Vec<Decrease>,
+    pub disagreements: Vec<Disagreement>,
     pub milestones: Vec<Milestone>,
     pub velocity: Option<Velocity>,
     pub forecast: Option<Forecast>,
 }
 
 impl Timeline {
-    /// Total views at the latest reading.
+    /// Total views at the latest reading: what the readings prove.
     pub fn total(&self) -> i64 {
-        self.points.last().map(|p| p.total).unwrap_or(0)
+        self.points.last().map(|p| p.low).unwrap_or(0)
     }
 
-    /// Views per platform at the latest reading.
+    /// Proven views per platform at the latest reading.
     pub fn platform_totals(&self) -> Vec<(Platform, i64)> {
-        match self.points.last() {
-            Some(p) => self
-                .platforms
-                .iter()
-                .copied()
-                .zip(p.platforms.iter().copied())
-                .collect(),
-            None => Vec::new(),
-        }
+        self.platforms
+            .iter()
+            .copied()
+            .zip(self.platform_views.iter().copied())
+            .collect()
     }
 
-    /// The cumulative total as of `t` (0 before the first reading).
+    /// The proven total as of `t` (0 before the first reading).
     pub fn total_at(&self, t: DateTime<Utc>) -> i64 {
-        as_of(&self.points, t).map(|p| p.total).unwrap_or(0)
+        as_of(&self.points, t).map(|p| p.low).unwrap_or(0)
+    }
+
+    /// Whether any stretch of the timeline is an estimate (the charts then say so).
+    pub fn has_estimates(&self) -> bool {
+        self.points.iter().any(|p| p.estimated) || self.days.iter().any(Day::any_estimated)
     }
 }
 
@@ -622,12 +702,21 @@ fn build_from(
         ps.dedup();
         ps
     };
+    let platform_index = |p: Platform| platforms.iter().position(|q| *q == p).unwrap_or(0);
+    // The latest reading of all: the origin of the estimate's lines and the end of the
+    // velocity window.
+    let as_of_ms = buckets.iter().flat_map(|b| b.at.iter().copied()).max();
+    let origin = as_of_ms.unwrap_or(0);
+    let launch_ms = options.launched.map(|l| l.timestamp_millis());
+    let window_ms = options.velocity_window_days * bounds::DAY_MS;
 
-    // Rules 1–3 per run of buckets (each series lies in one bucket); the per-time sums of the
-    // runs are then added up and accumulated.
+    // Rules 1–3 per video, in runs of buckets (each series lies in one bucket); each run's
+    // changes are summed per instant by polars, and the runs' sums added up at the end.
     let mut latest: HashMap<i64, (i64, i64, i64)> = HashMap::new(); // first_at, last_at, value
     let mut decreases = Vec::new();
-    let mut event_sums = Vec::new();
+    let mut disagreements = Vec::new();
+    let mut rates: Vec<(f64, f64)> = Vec::new(); // views/day, span in days
+    let mut run_sums = Vec::new();
     let mut pending = Columns::default();
     let mut buckets = buckets.into_iter().peekable();
     while let Some(bucket) = buckets.next() {
@@ -637,38 +726,66 @@ fn build_from(
             continue;
         }
         let run = std::mem::take(&mut pending);
-        let (points_df, sums) = series_points(run, &series, &platforms)?;
-        event_sums.push(sums.lazy());
-        collect_series(&points_df, &series, &mut latest, &mut decreases)?;
+        let mut deltas = curve::Deltas::default();
+        for (id, readings) in run.by_series() {
+            let Some(b) = bounds::bounds(readings, launch_ms) else {
+                continue;
+            };
+            let (platform, video) = &series[id as usize];
+            deltas.push(&b, platform_index(*platform), origin);
+            let last = b.events.iter().rfind(|e| e.at <= b.last_reading);
+            latest.insert(
+                id as i64,
+                (b.first_reading, b.last_reading, last.map_or(0, |e| e.lo)),
+            );
+            for c in &b.conflicts {
+                match *c {
+                    bounds::Conflict::Decrease { at, from, to } => decreases.push(Decrease {
+                        platform: *platform,
+                        video: video.clone(),
+                        at: ms(at),
+                        from,
+                        to,
+                    }),
+                    bounds::Conflict::Disagreement {
+                        at,
+                        low,
+                        high,
+                        read,
+                    } => disagreements.push(Disagreement {
+                        platform: *platform,
+                        video: video.clone(),
+                        at: ms(at),
+                        low,
+                        high,
+                        read,
+                    }),
+                }
+            }
+            if let Some(rate) = series_rate(&b, origin, window_ms) {
+                rates.push(rate);
+            }
+        }
+        if deltas.len() > 0 {
+            run_sums.push(deltas.sums(platforms.len())?);
+        }
     }
-    let events_df = accumulate(event_sums, &platforms)?;
-
-    // Per-reading-time cumulative values.
-    let ats = events_df.column("at")?.i64()?;
-    let totals = events_df.column("total")?.i64()?;
-    let per_platform: Vec<&Int64Chunked> = platforms
-        .iter()
-        .map(|p| {
-            events_df
-                .column(&format!("p_{}", p.as_str()))
-                .and_then(|c| c.i64())
-        })
-        .collect::<PolarsResult<_>>()?;
-    let mut platform_values: Vec<_> = per_platform.iter().map(|c| c.into_iter()).collect();
-    let points: Vec<Point> = ats
-        .into_iter()
-        .zip(totals)
-        .map(|(at, total)| Point {
-            at: ms(at.unwrap_or(0)),
-            platforms: platform_values
-                .iter_mut()
-                .map(|c| c.next().flatten().unwrap_or(0))
-                .collect(),
-            total: total.unwrap_or(0),
-        })
-        .collect();
+    if let (Some(l), false) = (launch_ms, run_sums.is_empty()) {
+        let mut mark = curve::Deltas::default();
+        mark.mark(l);
+        run_sums.push(mark.sums(platforms.len())?);
+    }
+    let curve = curve::Curve::accumulate(run_sums, platforms.len(), origin)?;
+    let points = points(&curve, platforms.len());
+    let platform_views: Vec<i64> = match as_of_ms {
+        Some(t) => (0..platforms.len())
+            .map(|k| curve.platform_lower(k, t))
+            .collect(),
+        None => Vec::new(),
+    };
 
     decreases.sort_by(|a, b| a.at.cmp(&b.at).then(a.video.cmp(&b.video)));
+    disagreements.sort_by(|a, b| a.at.cmp(&b.at).then(a.video.cmp(&b.video)));
     let mut videos: Vec<VideoLine> = latest
         .iter()
         .map(|(&s, &(first, last, views))| {
@@ -701,12 +818,13 @@ fn build_from(
         .collect();
     videos.sort_by(|a, b| b.views.cmp(&a.views).then(a.video.cmp(&b.video)));
 
-    let as_of_time = points.last().map(|p| p.at);
-    let days = day_grid(&points, options, platforms.len());
-    let milestones = milestones(&points, options.launched, &options.milestones);
-    let velocity = as_of_time
-        .and_then(|t| velocity(&points, options.launched, t, options.velocity_window_days));
-    let forecast = as_of_time.map(|t| forecast(&points, &options.milestones, velocity, t));
+    let as_of_time = as_of_ms.map(ms);
+    let first_reading = latest.values().map(|v| v.0).min().map(ms);
+    let days = day_grid(&curve, first_reading, as_of_time, options, platforms.len());
+    let milestones = milestones(&curve, &options.milestones);
+    let velocity = velocity(&rates);
+    let total = points.last().map_or(0, |p| p.low);
+    let forecast = as_of_time.map(|t| forecast(total, &options.milestones, velocity, t));
 
     Ok(Timeline {
         campaign: options.campaign.clone(),
@@ -714,10 +832,12 @@ fn build_from(
         launched: options.launched,
         as_of: as_of_time,
         platforms,
+        platform_views,
         points,
         days,
         videos,
         decreases,
+        disagreements,
         milestones,
         velocity,
         forecast,
@@ -738,6 +858,28 @@ impl Columns {
         self.at.len()
     }
 
+    /// The readings of each series (rows in any order).
+    fn by_series(self) -> impl Iterator<Item = (u32, bounds::Readings)> {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_unstable_by_key(|&i| self.series[i]);
+        let mut out: Vec<(u32, bounds::Readings)> = Vec::new();
+        for i in order {
+            let id = self.series[i];
+            if out.last().is_none_or(|(s, _)| *s != id) {
+                out.push((id, bounds::Readings::default()));
+            }
+            if let Some((_, r)) = out.last_mut() {
+                let row = (self.at[i], self.value[i]);
+                if self.total[i] {
+                    r.totals.push(row);
+                } else {
+                    r.daily.push(row);
+                }
+            }
+        }
+        out.into_iter()
+    }
+
     fn append(&mut self, other: Columns) {
         if self.len() == 0 {
             *self = other;
@@ -750,255 +892,97 @@ impl Columns {
     }
 }
 
-fn clip0(e: Expr) -> Expr {
-    when(e.clone().lt(lit(0))).then(lit(0i64)).otherwise(e)
-}
-
-/// Rules 1–3 in one lazy query over some series. Returns (per-series points with deltas,
-/// per-time sums of the deltas: `at`, `total`, `p_<platform>`…).
-fn series_points(
-    cols: Columns,
-    series: &[(Platform, String)],
-    platforms: &[Platform],
-) -> PolarsResult<(DataFrame, DataFrame)> {
-    let platform: Vec<i64> = cols
-        .series
+/// Rule 7 for one video: views per day between its first and last known point within the
+/// trailing window, when they are at least a day apart.
+fn series_rate(b: &bounds::Bounds, as_of: i64, window_ms: i64) -> Option<(f64, f64)> {
+    let mut known = b
+        .events
         .iter()
-        .map(|&s| series[s as usize].0 as i64)
-        .collect();
-    let ids: Vec<i64> = cols.series.iter().map(|&s| s as i64).collect();
-    drop(cols.series);
-    let df = DataFrame::new(vec![
-        Column::new("series".into(), ids),
-        Column::new("platform".into(), platform),
-        Column::new("total".into(), cols.total),
-        Column::new("at".into(), cols.at),
-        Column::new("value".into(), cols.value),
-    ])?;
-    let by_at = || SortMultipleOptions::default();
-    // The same reading from two sources of one kind at the same instant counts once.
-    let readings = df
-        .lazy()
-        .group_by([col("series"), col("platform"), col("total"), col("at")])
-        .agg([col("value").max()]);
-
-    // Rule 1: `total` readings stand as read …
-    let totals = readings.clone().filter(col("total"));
-    let bounds = totals.clone().group_by([col("series")]).agg([
-        col("at").min().alias("first_at"),
-        col("value")
-            .sort_by([col("at")], by_at())
-            .first()
-            .alias("first_value"),
-        col("at").max().alias("last_at"),
-        col("value")
-            .sort_by([col("at")], by_at())
-            .last()
-            .alias("last_value"),
-    ]);
-    // … `daily` rows become a running sum at the end of each day …
-    let daily = readings
-        .filter(col("total").not())
-        .sort(["series", "at"], SortMultipleOptions::default())
-        .with_column(
-            col("value")
-                .cum_sum(false)
-                .over([col("series")])
-                .alias("cum"),
-        )
-        .join(
-            bounds,
-            [col("series")],
-            [col("series")],
-            JoinArgs::new(JoinType::Left),
-        );
-    let anchors = daily.clone().group_by([col("series")]).agg([
-        col("cum")
-            .filter(col("at").lt_eq(col("first_at")))
-            .max()
-            .alias("cum_at_first"),
-        col("cum")
-            .filter(col("at").lt_eq(col("last_at")))
-            .max()
-            .alias("cum_at_last"),
-    ]);
-    // … and fill the periods without `total` readings, shifted to meet them.
-    let daily = daily
-        .join(
-            anchors,
-            [col("series")],
-            [col("series")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(
-            when(col("first_at").is_null())
-                .then(col("cum"))
-                .when(col("at").lt(col("first_at")))
-                .then(clip0(
-                    col("cum") + col("first_value") - col("cum_at_first").fill_null(lit(0i64)),
-                ))
-                .when(col("at").gt(col("last_at")))
-                .then(clip0(
-                    col("cum") + col("last_value") - col("cum_at_last").fill_null(lit(0i64)),
-                ))
-                .otherwise(lit(NULL))
-                .alias("merged"),
-        )
-        .filter(col("merged").is_not_null())
-        .select([
-            col("series"),
-            col("platform"),
-            col("at"),
-            col("merged").alias("value"),
-        ]);
-
-    let points = concat(
-        [
-            totals.select([col("series"), col("platform"), col("at"), col("value")]),
-            daily,
-        ],
-        UnionArgs::default(),
-    )?
-    .group_by([col("series"), col("platform"), col("at")])
-    .agg([col("value").max()])
-    .sort(["series", "at"], SortMultipleOptions::default())
-    // Rule 2 and 3: each reading adds its change since the series' previous reading.
-    .with_column(
-        (col("value") - col("value").shift(lit(1)).over([col("series")]))
-            .fill_null(col("value"))
-            .alias("delta"),
-    )
-    .collect()?;
-
-    let mut sums = vec![col("delta").sum().alias("total")];
-    for p in platforms {
-        sums.push(
-            when(col("platform").eq(lit(*p as i64)))
-                .then(col("delta"))
-                .otherwise(lit(0i64))
-                .sum()
-                .alias(format!("p_{}", p.as_str())),
-        );
-    }
-    let sums = points
-        .clone()
-        .lazy()
-        .group_by([col("at")])
-        .agg(sums)
-        .collect()?;
-    Ok((points, sums))
-}
-
-/// Per series: first and last reading and latest value; and every decrease (rule 2).
-fn collect_series(
-    points_df: &DataFrame,
-    series: &[(Platform, String)],
-    latest: &mut HashMap<i64, (i64, i64, i64)>,
-    decreases: &mut Vec<Decrease>,
-) -> PolarsResult<()> {
-    let s_col = points_df.column("series")?.i64()?;
-    let a_col = points_df.column("at")?.i64()?;
-    let v_col = points_df.column("value")?.i64()?;
-    let d_col = points_df.column("delta")?.i64()?;
-    let rows = s_col
-        .into_iter()
-        .zip(a_col)
-        .zip(v_col.into_iter().zip(d_col));
-    for ((s, at), (v, d)) in rows {
-        let (s, at, v, d) = (
-            s.unwrap_or(0),
-            at.unwrap_or(0),
-            v.unwrap_or(0),
-            d.unwrap_or(0),
-        );
-        let e = latest.entry(s).or_insert((at, at, v));
-        e.0 = e.0.min(at);
-        if at >= e.1 {
-            e.1 = at;
-            e.2 = v;
-        }
-        if d < 0 {
-            let (platform, video) = series[s as usize].clone();
-            decreases.push(Decrease {
-                platform,
-                video,
-                at: ms(at),
-                from: v - d,
-                to: v,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Rule 3 across runs: add up the per-time change of every run, then accumulate over time.
-fn accumulate(event_sums: Vec<LazyFrame>, platforms: &[Platform]) -> PolarsResult<DataFrame> {
-    let names: Vec<String> = std::iter::once("total".to_string())
-        .chain(platforms.iter().map(|p| format!("p_{}", p.as_str())))
-        .collect();
-    let empty = || {
-        let mut columns = vec![Column::new("at".into(), Vec::<i64>::new())];
-        columns.extend(
-            names
-                .iter()
-                .map(|n| Column::new(n.into(), Vec::<i64>::new())),
-        );
-        DataFrame::new(columns)
-    };
-    if event_sums.is_empty() {
-        return empty();
-    }
-    concat(event_sums, UnionArgs::default())?
-        .group_by([col("at")])
-        .agg(
-            names
-                .iter()
-                .map(|n| col(n.as_str()).sum())
-                .collect::<Vec<_>>(),
-        )
-        .sort(["at"], SortMultipleOptions::default())
-        .with_columns(
-            names
-                .iter()
-                .map(|n| col(n.as_str()).cum_sum(false))
-                .collect::<Vec<_>>(),
-        )
-        .collect()
+        .filter(|e| e.known() && e.at >= as_of - window_ms && e.at <= as_of);
+    let first = known.next()?;
+    let last = known.last()?;
+    let span = (last.at - first.at) as f64 / bounds::DAY_MS as f64;
+    (span >= 1.0).then(|| ((last.lo - first.lo) as f64 / span, span))
 }
 
 fn ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 
+/// The points: the curves at every instant where something was read (and at the launch).
+fn points(curve: &curve::Curve, n_platforms: usize) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::new();
+    let mut prev: Option<i64> = None;
+    for (r, &at) in curve.at.iter().enumerate() {
+        if !curve.real[r] {
+            continue;
+        }
+        let platforms: Vec<i64> = (0..n_platforms)
+            .map(|k| curve.platform_estimate(k, at).round() as i64)
+            .collect();
+        let (estimated, platforms_estimated) = match prev {
+            Some(p) => curve.estimated(p, at),
+            None => (false, vec![false; n_platforms]),
+        };
+        out.push(Point {
+            at: ms(at),
+            total: platforms.iter().sum(),
+            platforms,
+            low: curve.lower(at),
+            high: curve.upper(at),
+            estimated,
+            platforms_estimated,
+        });
+        prev = Some(at);
+    }
+    out
+}
+
 /// One row per calendar day from the launch day (or first reading) to the last reading.
-fn day_grid(points: &[Point], options: &TimelineOptions, n_platforms: usize) -> Vec<Day> {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+fn day_grid(
+    curve: &curve::Curve,
+    first_reading: Option<DateTime<Utc>>,
+    as_of_time: Option<DateTime<Utc>>,
+    options: &TimelineOptions,
+    n_platforms: usize,
+) -> Vec<Day> {
+    let (Some(first), Some(last)) = (first_reading, as_of_time) else {
         return Vec::new();
     };
     // A reading at midnight closes the day before it (that is where `daily` rows sit).
-    let first_date = local_date(first.at - Duration::milliseconds(1), options.tz);
+    let first_date = day_of(first, options.tz);
     let mut date = options
         .launched
         .map_or(first_date, |l| local_date(l, options.tz).min(first_date));
-    let last_date = local_date(last.at - Duration::milliseconds(1), options.tz).max(date);
+    let last_date = day_of(last, options.tz).max(date);
     let mut days = Vec::new();
     let mut prev: Option<(Vec<i64>, i64)> = None;
+    let mut start = match date.pred_opt() {
+        Some(d) => day_end(d, options.tz),
+        None => day_end(date, options.tz) - Duration::days(1),
+    };
     while date <= last_date {
         let end = day_end(date, options.tz);
-        let (platforms, total) = match as_of(points, end) {
-            Some(p) => (p.platforms.clone(), p.total),
-            None => (vec![0; n_platforms], 0),
-        };
+        let t = end.timestamp_millis();
+        let platforms: Vec<i64> = (0..n_platforms)
+            .map(|k| curve.platform_estimate(k, t).round() as i64)
+            .collect();
+        let total: i64 = platforms.iter().sum();
         let (pp, pt) = prev.clone().unwrap_or((vec![0; n_platforms], 0));
+        let (_, estimated) = curve.estimated(start.timestamp_millis(), t);
         days.push(Day {
             date,
             end,
             new_platforms: platforms.iter().zip(&pp).map(|(a, b)| a - b).collect(),
             new_total: total - pt,
+            low: curve.lower(t),
+            high: curve.upper(t),
+            estimated,
             platforms: platforms.clone(),
             total,
         });
         prev = Some((platforms, total));
+        start = end;
         match date.succ_opt() {
             Some(d) => date = d,
             None => break,
@@ -1007,73 +991,81 @@ fn day_grid(points: &[Point], options: &TimelineOptions, n_platforms: usize) -> 
     days
 }
 
-/// Rule 4: milestone m is crossed at the first reading where the total ≥ m, interpolated
-/// linearly from the previous reading (or the launch, at 0 views).
-fn milestones(
-    points: &[Point],
-    launched: Option<DateTime<Utc>>,
-    thresholds: &[i64],
-) -> Vec<Milestone> {
-    let mut readings: Vec<Reading> = Vec::with_capacity(points.len() + 1);
-    if let (Some(l), Some(first)) = (launched, points.first()) {
-        if l < first.at {
-            readings.push(Reading { at: l, total: 0 });
-        }
-    }
-    readings.extend(points.iter().map(|p| Reading {
-        at: p.at,
-        total: p.total,
-    }));
+/// Rule 4: `by` is the first instant where ΣL ≥ m, `after` the last one before it where
+/// ΣU < m (the launch at the earliest), and the crossing is where ΣE reaches m between them.
+fn milestones(curve: &curve::Curve, thresholds: &[i64]) -> Vec<Milestone> {
+    let real: Vec<i64> = curve
+        .at
+        .iter()
+        .zip(&curve.real)
+        .filter(|(_, r)| **r)
+        .map(|(a, _)| *a)
+        .collect();
     thresholds
         .iter()
         .map(|&m| {
-            let Some(i) = readings.iter().position(|r| r.total >= m) else {
-                return Milestone {
-                    threshold: m,
-                    crossed_at: None,
-                    before: None,
-                    after: None,
-                };
+            let not_crossed = Milestone {
+                threshold: m,
+                crossed_at: None,
+                after: None,
+                by: None,
             };
-            let after = readings[i];
-            let before = i.checked_sub(1).map(|j| readings[j]);
-            let crossed_at = match before {
-                Some(b) if after.total > b.total => {
-                    let span = (after.at - b.at).num_milliseconds() as f64;
-                    let frac = (m - b.total) as f64 / (after.total - b.total) as f64;
-                    b.at + Duration::milliseconds((span * frac).round() as i64)
+            let Some(j) = real.iter().position(|&t| curve.lower(t) >= m) else {
+                return not_crossed;
+            };
+            let by = Reading {
+                at: ms(real[j]),
+                total: curve.lower(real[j]),
+            };
+            let i = real[..j]
+                .iter()
+                .rposition(|&t| curve.upper(t).is_some_and(|u| u < m));
+            let after = i.map(|i| Reading {
+                at: ms(real[i]),
+                total: curve.upper(real[i]).unwrap_or(0),
+            });
+            // ΣE is a line between consecutive points: find where it reaches m after `after`.
+            let from = i.map_or(0, |i| i + 1);
+            let mut crossed = real[j];
+            for k in from..=j {
+                let e = curve.estimate(real[k]);
+                if e >= m as f64 - 1e-6 {
+                    crossed = match k.checked_sub(1) {
+                        Some(p) => {
+                            let e0 = curve.estimate(real[p]);
+                            let f = if e > e0 {
+                                ((m as f64 - e0) / (e - e0)).clamp(0.0, 1.0)
+                            } else {
+                                1.0
+                            };
+                            real[p] + ((real[k] - real[p]) as f64 * f).round() as i64
+                        }
+                        None => real[k],
+                    };
+                    break;
                 }
-                _ => after.at,
-            };
+            }
+            let lower_end = i.map_or(i64::MIN, |i| real[i] + 1);
+            let crossed = crossed.clamp(lower_end, real[j]);
             Milestone {
                 threshold: m,
-                crossed_at: Some(crossed_at),
-                before,
-                after: Some(after),
+                crossed_at: Some(ms(crossed)),
+                after,
+                by: Some(by),
             }
         })
         .collect()
 }
 
-/// Rule 5: views per day over the trailing window ending at the last reading.
-fn velocity(
-    points: &[Point],
-    launched: Option<DateTime<Utc>>,
-    as_of_time: DateTime<Utc>,
-    window_days: i64,
-) -> Option<Velocity> {
-    let first = points.first()?;
-    let origin = launched.map_or(first.at, |l| l.min(first.at));
-    let start = (as_of_time - Duration::days(window_days)).max(origin);
-    let span_days = (as_of_time - start).num_milliseconds() as f64 / 86_400_000.0;
-    if span_days < 1.0 / 24.0 {
+/// Rule 7: the videos' paces summed (each between known points only); None when no video has
+/// two known points a day apart within the window.
+fn velocity(rates: &[(f64, f64)]) -> Option<Velocity> {
+    if rates.is_empty() {
         return None;
     }
-    let now = as_of(points, as_of_time).map_or(0, |p| p.total);
-    let then = as_of(points, start).map_or(0, |p| p.total);
     Some(Velocity {
-        views_per_day: (now - then) as f64 / span_days,
-        window_days: span_days,
+        views_per_day: rates.iter().map(|r| r.0).sum(),
+        window_days: rates.iter().map(|r| r.1).fold(0.0, f64::max),
     })
 }
 
@@ -1083,12 +1075,11 @@ pub const STALLED_VIEWS_PER_DAY: f64 = 0.5;
 /// The next milestone above the current total: the next configured one, else the next round
 /// number (1, 2 or 5 × 10ⁿ), with its ETA at the current velocity.
 fn forecast(
-    points: &[Point],
+    total: i64,
     thresholds: &[i64],
     velocity: Option<Velocity>,
     as_of_time: DateTime<Utc>,
 ) -> Forecast {
-    let total = points.last().map_or(0, |p| p.total);
     let (threshold, configured) = match thresholds.iter().find(|&&m| m > total) {
         Some(&m) => (m, true),
         None => (next_round(total), false),
@@ -1129,6 +1120,7 @@ pub fn next_round(total: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::model::Source;
+    use chrono::Datelike;
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -1162,6 +1154,10 @@ mod tests {
 
     use Platform::{Facebook as Fb, Linkedin as Li, Youtube as Yt};
 
+    fn lows(tl: &Timeline) -> Vec<i64> {
+        tl.points.iter().map(|p| p.low).collect()
+    }
+
     #[test]
     fn as_of_sum_of_videos_read_at_different_times() {
         let obs = vec![
@@ -1171,19 +1167,42 @@ mod tests {
             o(Fb, "b", Kind::Total, "2020-07-25T16:00:00Z", 80),
         ];
         let tl = build(&obs, &opts(vec![200])).unwrap();
+        // proven: the last reading of each video at or before each instant
+        assert_eq!(lows(&tl), vec![100, 150, 210, 240]);
+        // …and at most the next reading of each (at 16:00 nothing bounds YouTube any more)
+        let highs: Vec<Option<i64>> = tl.points.iter().map(|p| p.high).collect();
+        assert_eq!(highs, vec![Some(150), Some(210), Some(240), None]);
+        // the estimate joins each video's readings: YouTube 130 at 12:00, Facebook 65 at 14:00
         let totals: Vec<i64> = tl.points.iter().map(|p| p.total).collect();
-        assert_eq!(totals, vec![100, 150, 210, 240]);
+        assert_eq!(totals, vec![100, 180, 225, 240]);
         assert_eq!(tl.platforms, vec![Yt, Fb]);
-        assert_eq!(tl.points[2].platforms, vec![160, 50]);
-        // no extrapolation: between readings the last one holds
+        assert_eq!(tl.points[2].platforms, vec![160, 65]);
         assert_eq!(tl.total_at(t("2020-07-25T13:59:59Z")), 150);
         assert_eq!(tl.total_at(t("2020-07-25T09:00:00Z")), 0);
-        // 200 is crossed between 12:00 (150) and 14:00 (210): 50/60 of two hours = 100 min
+        // 200 is proven at 14:00 (210); at 10:00 at most 150 were possible; ΣE reaches 200
+        // 20/45 of the way from 12:00 (180) to 14:00 (225)
         let m = &tl.milestones[0];
-        assert_eq!(m.crossed_at, Some(t("2020-07-25T13:40:00Z")));
-        assert_eq!(m.before.unwrap().total, 150);
-        assert_eq!(m.after.unwrap().at, t("2020-07-25T14:00:00Z"));
+        assert_eq!(
+            m.by,
+            Some(Reading {
+                at: t("2020-07-25T14:00:00Z"),
+                total: 210
+            })
+        );
+        assert_eq!(
+            m.after,
+            Some(Reading {
+                at: t("2020-07-25T10:00:00Z"),
+                total: 150
+            })
+        );
+        assert_eq!(m.crossed_at, Some(t("2020-07-25T12:53:20Z")));
+        assert_eq!(
+            m.day(chrono_tz::UTC),
+            Some(CrossingDay::On(t("2020-07-25T00:00:00Z").date_naive()))
+        );
         assert_eq!(tl.total(), 240);
+        assert_eq!(tl.platform_totals(), vec![(Yt, 160), (Fb, 80)]);
     }
 
     #[test]
@@ -1194,10 +1213,7 @@ mod tests {
             o(Yt, "a", Kind::Total, "2020-07-25T12:00:00Z", 120),
         ];
         let tl = build(&obs, &opts(vec![])).unwrap();
-        assert_eq!(
-            tl.points.iter().map(|p| p.total).collect::<Vec<_>>(),
-            vec![100, 90, 120]
-        );
+        assert_eq!(lows(&tl), vec![100, 90, 120]);
         assert_eq!(
             tl.decreases,
             vec![Decrease {
@@ -1211,50 +1227,122 @@ mod tests {
     }
 
     #[test]
-    fn daily_rows_fill_before_totals_and_are_shifted_to_meet_them() {
-        // Export history: 10, 20, 30 on three days (cumulative 10, 30, 60); API collection
-        // starts at noon of the third day reading 70: the export curve is shifted by 70 - 30
-        // (the running sum at or before the first total) and stops where totals begin.
+    fn a_later_lifetime_total_never_rewrites_the_daily_history() {
+        // Launch on the 24th; daily rows 10, 20, 30 for 24–26 Jul; a lifetime total of 200
+        // read on the 30th. The days keep what the file says; the 140 views between the 27th
+        // and the 30th are spread over those days and marked as estimated.
+        let mut options = opts(vec![50, 100]);
+        options.launched = Some(t("2020-07-24T00:00:00Z"));
         let obs = vec![
             o(Li, "p", Kind::Daily, "2020-07-25T00:00:00Z", 10),
             o(Li, "p", Kind::Daily, "2020-07-26T00:00:00Z", 20),
             o(Li, "p", Kind::Daily, "2020-07-27T00:00:00Z", 30),
-            o(Li, "p", Kind::Total, "2020-07-26T12:00:00Z", 70),
-            o(Li, "p", Kind::Total, "2020-07-27T12:00:00Z", 100),
-            // after the last total, daily rows continue from it
-            o(Li, "p", Kind::Daily, "2020-07-28T00:00:00Z", 5),
+            o(Li, "p", Kind::Total, "2020-07-30T00:00:00Z", 200),
         ];
-        let tl = build(&obs, &opts(vec![])).unwrap();
-        let got: Vec<(String, i64)> = tl
-            .points
+        let tl = build(&obs, &options).unwrap();
+        let days: Vec<(u32, i64, i64, bool)> = tl
+            .days
             .iter()
-            .map(|p| (p.at.format("%d %H").to_string(), p.total))
+            .map(|d| (d.date.day0() + 1, d.total, d.new_total, d.any_estimated()))
             .collect();
         assert_eq!(
-            got,
+            days,
             vec![
-                ("25 00".into(), 50),
-                ("26 00".into(), 70),
-                ("26 12".into(), 70),
-                ("27 12".into(), 100),
-                ("28 00".into(), 100 + (65 - 60)),
+                (24, 10, 10, false),
+                (25, 30, 20, false),
+                (26, 60, 30, false),
+                (27, 107, 47, true),
+                (28, 153, 46, true),
+                (29, 200, 47, true),
             ]
         );
+        // day ends the daily rows pin are proven exactly
+        assert_eq!((tl.days[2].low, tl.days[2].high), (60, Some(60)));
+        assert_eq!((tl.days[3].low, tl.days[3].high), (60, Some(200)));
+        // 50 crossed on the 26th (30 → 60), proven by the daily rows: one calendar day
+        let m = &tl.milestones[0];
+        assert_eq!(
+            m.after.map(|r| (r.at, r.total)),
+            Some((t("2020-07-26T00:00:00Z"), 30))
+        );
+        assert_eq!(
+            m.by.map(|r| (r.at, r.total)),
+            Some((t("2020-07-27T00:00:00Z"), 60))
+        );
+        assert_eq!(
+            m.day(chrono_tz::UTC),
+            Some(CrossingDay::On(t("2020-07-26T00:00:00Z").date_naive()))
+        );
+        // 100 lies in the gap: only "by the 30th"
+        let m = &tl.milestones[1];
+        assert_eq!(m.after.map(|r| r.total), Some(60));
+        assert_eq!(
+            m.by.map(|r| (r.at, r.total)),
+            Some((t("2020-07-30T00:00:00Z"), 200))
+        );
+        assert_eq!(
+            m.day(chrono_tz::UTC),
+            Some(CrossingDay::By(t("2020-07-29T00:00:00Z").date_naive()))
+        );
+        let crossed = m.crossed_at.unwrap();
+        assert!(crossed > t("2020-07-27T00:00:00Z") && crossed <= t("2020-07-30T00:00:00Z"));
+        assert!(tl.disagreements.is_empty() && tl.decreases.is_empty());
     }
 
     #[test]
-    fn only_daily_rows_make_a_running_sum() {
+    fn sparse_readings_years_after_launch_give_by_dates_and_no_pace() {
+        let mut options = opts(vec![8000, 10000]);
+        options.launched = Some(t("2020-07-24T07:00:00Z"));
+        let obs = vec![
+            o(Yt, "a", Kind::Total, "2026-11-20T10:00:00Z", 9000),
+            o(Fb, "b", Kind::Total, "2026-11-20T10:00:01Z", 1500),
+            o(Yt, "a", Kind::Total, "2026-11-20T16:00:00Z", 9003),
+            o(Fb, "b", Kind::Total, "2026-11-20T16:00:01Z", 1501),
+        ];
+        let tl = build(&obs, &options).unwrap();
+        for m in &tl.milestones {
+            assert_eq!(
+                m.after.map(|r| (r.at, r.total)),
+                Some((t("2020-07-24T07:00:00Z"), 0))
+            );
+            assert_eq!(
+                m.day(chrono_tz::UTC),
+                Some(CrossingDay::By(t("2026-11-20T00:00:00Z").date_naive())),
+                "{m:?}"
+            );
+        }
+        assert_eq!(tl.milestones[0].by.unwrap().at, t("2026-11-20T10:00:00Z"));
+        assert_eq!(tl.milestones[1].by.unwrap().total, 10500);
+        // readings six hours apart are no pace
+        assert_eq!(tl.velocity, None);
+        assert_eq!(tl.forecast.as_ref().unwrap().eta, None);
+        // the years between launch and the first reading are an estimate, drawn as one
+        assert!(tl.points[1].estimated);
+        assert!(tl
+            .days
+            .iter()
+            .filter(|d| d.date.year() < 2026)
+            .all(|d| d.any_estimated()));
+    }
+
+    #[test]
+    fn only_daily_rows_prove_at_least_their_sum() {
         let obs = vec![
             o(Yt, "a", Kind::Daily, "2020-07-25T00:00:00Z", 10),
             o(Yt, "a", Kind::Daily, "2020-07-26T00:00:00Z", 20),
         ];
-        let tl = build(&obs, &opts(vec![])).unwrap();
-        assert_eq!(
-            tl.points.iter().map(|p| p.total).collect::<Vec<_>>(),
-            vec![10, 30]
-        );
+        let tl = build(&obs, &opts(vec![25])).unwrap();
+        assert_eq!(tl.total(), 30);
         assert_eq!(tl.days.len(), 2);
         assert_eq!(tl.days[1].new_total, 20);
+        assert_eq!(tl.days[1].high, None);
+        // proven crossed by the end of the 25th, but nothing bounds it before: "by"
+        let m = &tl.milestones[0];
+        assert_eq!(m.after, None);
+        assert_eq!(
+            m.day(chrono_tz::UTC),
+            Some(CrossingDay::By(t("2020-07-25T00:00:00Z").date_naive()))
+        );
     }
 
     #[test]
@@ -1282,13 +1370,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            tl.milestones[0].before,
+            tl.milestones[0].after,
             Some(Reading {
                 at: t("2020-07-20T00:00:00Z"),
                 total: 0
             })
         );
         assert_eq!(tl.milestones[0].crossed_at, Some(t("2020-07-22T12:00:00Z")));
+        // the launch (0 views) and one reading three days later are two known points
+        let v = tl.velocity.unwrap();
+        assert_eq!((v.views_per_day, v.window_days), (200.0, 3.0));
     }
 
     fn opts_with(m: Vec<i64>, launched: Option<DateTime<Utc>>) -> TimelineOptions {
@@ -1320,14 +1411,18 @@ mod tests {
             o(Yt, "a", Kind::Total, "2020-07-24T22:30:00Z", 25), // 00:30 Prague, 25 Jul
         ];
         let tl = build(&obs, &options).unwrap();
-        let days: Vec<(String, i64, i64)> = tl
+        let days: Vec<(String, i64, i64, i64, Option<i64>)> = tl
             .days
             .iter()
-            .map(|d| (d.date.to_string(), d.total, d.new_total))
+            .map(|d| (d.date.to_string(), d.total, d.new_total, d.low, d.high))
             .collect();
+        // midnight lies between the readings: proven 10–25, estimated 17.5
         assert_eq!(
             days,
-            vec![("2020-07-24".into(), 10, 10), ("2020-07-25".into(), 25, 15)]
+            vec![
+                ("2020-07-24".into(), 18, 18, 10, Some(25)),
+                ("2020-07-25".into(), 25, 7, 25, None)
+            ]
         );
     }
 
@@ -1375,6 +1470,7 @@ mod tests {
             assert_eq!(other.days, whole.days);
             assert_eq!(other.videos, whole.videos);
             assert_eq!(other.decreases, whole.decreases);
+            assert_eq!(other.disagreements, whole.disagreements);
             assert_eq!(other.milestones, whole.milestones);
         }
         assert_eq!(whole.videos.len(), 40);
