@@ -715,7 +715,7 @@ fn build_from(
     let mut latest: HashMap<i64, (i64, i64, i64)> = HashMap::new(); // first_at, last_at, value
     let mut decreases = Vec::new();
     let mut disagreements = Vec::new();
-    let mut rates: Vec<(f64, f64)> = Vec::new(); // views/day, span in days
+    let mut rates: Vec<(f64, Option<f64>)> = Vec::new(); // views/day, span in the window
     let mut run_sums = Vec::new();
     let mut pending = Columns::default();
     let mut buckets = buckets.into_iter().peekable();
@@ -892,17 +892,33 @@ impl Columns {
     }
 }
 
-/// Rule 7 for one video: views per day between its first and last known point within the
-/// trailing window, when they are at least a day apart.
-fn series_rate(b: &bounds::Bounds, as_of: i64, window_ms: i64) -> Option<(f64, f64)> {
-    let mut known = b
-        .events
-        .iter()
-        .filter(|e| e.known() && e.at >= as_of - window_ms && e.at <= as_of);
-    let first = known.next()?;
-    let last = known.last()?;
-    let span = (last.at - first.at) as f64 / bounds::DAY_MS as f64;
-    (span >= 1.0).then(|| ((last.lo - first.lo) as f64 / span, span))
+/// Rule 7 for one video: views per day between known points, and the span in days when both
+/// lie within the trailing window. A video whose last known point is in the window but whose
+/// other known points are not is bridged to its last known point before the window (its pace
+/// across that gap, between known points only); one not read within the window has no pace.
+fn series_rate(b: &bounds::Bounds, as_of: i64, window_ms: i64) -> Option<(f64, Option<f64>)> {
+    let start = as_of - window_ms;
+    let known: Vec<&bounds::Event> = b.events.iter().filter(|e| e.known()).collect();
+    let last = *known.last()?;
+    if last.at < start {
+        return None;
+    }
+    let day = bounds::DAY_MS;
+    let rate = |a: &bounds::Event| {
+        let span = (last.at - a.at) as f64 / day as f64;
+        (last.lo - a.lo) as f64 / span
+    };
+    match known.iter().find(|e| e.at >= start) {
+        Some(first) if last.at - first.at >= day => {
+            Some((rate(first), Some((last.at - first.at) as f64 / day as f64)))
+        }
+        _ => known
+            .iter()
+            .rev()
+            .find(|e| e.at < start)
+            .filter(|e| last.at - e.at >= day)
+            .map(|e| (rate(e), None)),
+    }
 }
 
 fn ms(v: i64) -> DateTime<Utc> {
@@ -1059,13 +1075,14 @@ fn milestones(curve: &curve::Curve, thresholds: &[i64]) -> Vec<Milestone> {
 
 /// Rule 7: the videos' paces summed (each between known points only); None when no video has
 /// two known points a day apart within the window.
-fn velocity(rates: &[(f64, f64)]) -> Option<Velocity> {
-    if rates.is_empty() {
-        return None;
-    }
+fn velocity(rates: &[(f64, Option<f64>)]) -> Option<Velocity> {
+    let window = rates
+        .iter()
+        .filter_map(|r| r.1)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))?;
     Some(Velocity {
         views_per_day: rates.iter().map(|r| r.0).sum(),
-        window_days: rates.iter().map(|r| r.1).fold(0.0, f64::max),
+        window_days: window,
     })
 }
 
@@ -1380,6 +1397,32 @@ mod tests {
         // the launch (0 views) and one reading three days later are two known points
         let v = tl.velocity.unwrap();
         assert_eq!((v.views_per_day, v.window_days), (200.0, 3.0));
+    }
+
+    #[test]
+    fn pace_bridges_a_video_read_rarely_to_its_last_reading_before_the_window() {
+        // YouTube read daily for the last 9 days (+10 a day); LinkedIn read 20 days ago (100)
+        // and on the last day (300): its pace is 10 a day across that gap, not 200 in a week.
+        let mut obs: Vec<Observation> = (0..9)
+            .map(|d| {
+                o(
+                    Yt,
+                    "a",
+                    Kind::Total,
+                    &format!("2020-08-{:02}T12:00:00Z", 13 + d),
+                    1000 + 10 * d as i64,
+                )
+            })
+            .collect();
+        obs.push(o(Li, "p", Kind::Total, "2020-08-01T12:00:00Z", 100));
+        obs.push(o(Li, "p", Kind::Total, "2020-08-21T12:00:00Z", 300));
+        let tl = build(&obs, &opts(vec![])).unwrap();
+        let v = tl.velocity.unwrap();
+        assert!((v.views_per_day - 20.0).abs() < 1e-9, "{v:?}");
+        assert_eq!(v.window_days, 7.0);
+        // LinkedIn alone has no two readings within the window: no pace at all
+        let tl = build(&obs[9..], &opts(vec![])).unwrap();
+        assert_eq!(tl.velocity, None);
     }
 
     fn opts_with(m: Vec<i64>, launched: Option<DateTime<Utc>>) -> TimelineOptions {

@@ -84,7 +84,22 @@ fn demo_writes_the_report_and_status_agrees() {
     assert!(s["milestones"][1]["crossed_at"].is_null());
     assert!(s["next_milestone_eta"].is_string());
 
-    // The crossing lies between the bracketing readings of the timeline.
+    // The crossing lies in its bracket (timeline rule 4): the end of 27 Jul (at most 7 780
+    // views proven) and the end of 28 Jul (at least 8 274), one calendar day in Prague.
+    let m = &s["milestones"][0];
+    assert_eq!(
+        m["after"],
+        serde_json::json!({"at": "2020-07-27T22:00:00Z", "total": 7780})
+    );
+    assert_eq!(
+        m["by"],
+        serde_json::json!({"at": "2020-07-28T22:00:00Z", "total": 8274})
+    );
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    assert!(t("2020-07-27T22:00:00Z") < t(crossed) && t(crossed) <= t("2020-07-28T22:00:00Z"));
+    assert!(s["milestones"][1]["after"].is_null() && s["milestones"][1]["by"].is_null());
+
+    // The timeline export carries the same bracket.
     let r = env
         .run(&[
             "--config",
@@ -98,15 +113,29 @@ fn demo_writes_the_report_and_status_agrees() {
         .ok();
     let tl: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let m = &tl["milestones"][0];
-    let before = m["before"]["at"].as_str().unwrap();
-    let after = m["after"]["at"].as_str().unwrap();
-    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
-    assert!(
-        t(before) < t(crossed) && t(crossed) <= t(after),
-        "{before} < {crossed} <= {after}"
-    );
-    assert!(m["before"]["total"].as_i64().unwrap() < 8000);
-    assert!(m["after"]["total"].as_i64().unwrap() >= 8000);
+    assert_eq!(m["after"]["total"], 7780);
+    assert_eq!(m["by"]["total"], 8274);
+
+    // The sparse LinkedIn readings (28 Jul, 31 Jul, 14 Aug, 30 Sep) are no spikes in the daily
+    // figures: each gap's views are spread over its days and marked as estimated.
+    let days = tl["days"].as_array().unwrap();
+    let li = tl["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|p| p == "linkedin")
+        .unwrap();
+    let late: Vec<(i64, bool)> = days
+        .iter()
+        .filter(|d| d["date"].as_str().unwrap() >= "2020-08-01")
+        .map(|d| {
+            (
+                d["new_platforms"][li].as_i64().unwrap(),
+                d["estimated"][li].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(late.iter().all(|(v, est)| *v <= 10 && *est), "{late:?}");
 
     // Running the demo again starts from a fresh scratch store.
     let r = env.run(&["demo"]).ok();
