@@ -296,8 +296,10 @@ pub fn timeline_json(tl: &Timeline) -> Result<String, RenderError> {
     Ok(serde_json::to_string_pretty(tl)? + "\n")
 }
 
-/// One row per day (campaign time zone): cumulative views per platform and in total as of the
-/// end of the day, then the new views of that day.
+/// One row per day (campaign time zone): estimated cumulative views per platform and in total
+/// as of the end of the day, the new views of that day, then what the readings prove about the
+/// total at the day's end (`total_low`, `total_high`, empty where nothing read later bounds it)
+/// and whether the day's figures are partly estimated (a gap between readings spread over it).
 pub fn timeline_csv(tl: &Timeline) -> String {
     let mut out = String::from("date,as_of");
     for p in &tl.platforms {
@@ -309,7 +311,7 @@ pub fn timeline_csv(tl: &Timeline) -> String {
         out.push_str(",new_");
         out.push_str(p.as_str());
     }
-    out.push_str(",new_total\n");
+    out.push_str(",new_total,total_low,total_high,estimated\n");
     for d in &tl.days {
         out.push_str(&format!("{},{}", d.date, rfc3339(d.end)));
         for v in &d.platforms {
@@ -319,7 +321,13 @@ pub fn timeline_csv(tl: &Timeline) -> String {
         for v in &d.new_platforms {
             out.push_str(&format!(",{v}"));
         }
-        out.push_str(&format!(",{}\n", d.new_total));
+        let high = d.high.map(|h| h.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            ",{},{},{high},{}\n",
+            d.new_total,
+            d.low,
+            d.any_estimated()
+        ));
     }
     out
 }

@@ -432,7 +432,8 @@ fn observations_frame(
 
 /// The daily timeline (the rows of `timeline.csv`) as Parquet: `date` (Date, campaign time
 /// zone), `as_of` (UTC datetime, ms), then Int64 columns `<platform>…`, `total`,
-/// `new_<platform>…`, `new_total`.
+/// `new_<platform>…`, `new_total`, `total_low`, `total_high` (null where unbounded), and
+/// `estimated` (Boolean).
 pub fn write_timeline_parquet<W: std::io::Write>(
     tl: &Timeline,
     out: W,
@@ -477,6 +478,21 @@ pub fn write_timeline_parquet<W: std::io::Write>(
     columns.push(int(
         "new_total".into(),
         tl.days.iter().map(|d| d.new_total).collect(),
+    ));
+    columns.push(int(
+        "total_low".into(),
+        tl.days.iter().map(|d| d.low).collect(),
+    ));
+    columns.push(Column::new(
+        "total_high".into(),
+        tl.days.iter().map(|d| d.high).collect::<Vec<Option<i64>>>(),
+    ));
+    columns.push(Column::new(
+        "estimated".into(),
+        tl.days
+            .iter()
+            .map(Day::any_estimated)
+            .collect::<Vec<bool>>(),
     ));
     let mut df = DataFrame::new(columns)?;
     ParquetWriter::new(out)

@@ -244,9 +244,42 @@ fn daemon_imports_on_schedule_notifies_once_and_stops_cleanly() {
     }
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(hook.thresholds(), vec![100, 200]);
-    let body = hook.bodies.lock().unwrap()[0].clone();
+    let of = |threshold: i64| {
+        hook.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|b| b["threshold"] == threshold)
+            .cloned()
+            .unwrap()
+    };
+    let body = of(100);
     assert_eq!(body["event"], "milestone_crossed");
     assert_eq!(body["campaign"], "c1");
+    // Rule 4: nothing bounds the first reading from below (no launch in this config), so the
+    // crossing of 100 is only known to have happened by that reading's day.
+    assert_eq!(
+        body["by"],
+        serde_json::json!({"at": "2020-07-25T10:00:00Z", "total": 150})
+    );
+    assert!(body["after"].is_null(), "{body}");
+    let text = body["text"].as_str().unwrap().replace('\u{a0}', " ");
+    assert!(
+        text.starts_with("The video “Daemon test” had passed 100 views by 25 Jul 2020;"),
+        "{text}"
+    );
+    // 200: proven below at the first reading (150), proven above at the second (250), a day
+    // apart: "by" the second's day
+    let body = of(200);
+    assert_eq!(
+        body["after"],
+        serde_json::json!({"at": "2020-07-25T10:00:00Z", "total": 150})
+    );
+    let text = body["text"].as_str().unwrap().replace('\u{a0}', " ");
+    assert!(
+        text.contains("had passed 200 views by 26 Jul 2020"),
+        "{text}"
+    );
 
     let (_, metrics) = get(&d.addr, "/metrics");
     for needle in [

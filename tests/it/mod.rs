@@ -10,6 +10,7 @@ mod faults;
 mod fleet;
 mod huge;
 mod import;
+mod milestones;
 mod paths;
 mod pg;
 mod report;
