@@ -750,9 +750,13 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
         }
         {
             let (ctx2, slug2, t) = (ctx.clone(), slug.to_string(), notice.threshold);
+            let (after, by) = (notice.after.map(|r| r.at), notice.by.at);
             let _ = tokio::task::spawn_blocking(move || {
-                store::open(&ctx2.config.store.url)
-                    .and_then(|mut s| s.set_notice(&slug2, t, NoticeState::Sent, ctx2.clock.now()))
+                store::open(&ctx2.config.store.url).and_then(|mut s| {
+                    s.set_notice(&slug2, t, NoticeState::Sent, ctx2.clock.now())?;
+                    // The bracket it stated, so that a later correction is never silent.
+                    s.record_announced(&slug2, t, after, by)
+                })
             })
             .await;
         }

@@ -231,6 +231,11 @@ pub fn report_context(
         forecast => forecast,
         decreases => decreases,
         disagreements => disagreements,
+        contradicted => tl
+            .contradicted
+            .iter()
+            .map(|c| milestone::contradicted_text(c, tz, loc))
+            .collect::<Vec<_>>(),
         charts => charts,
         snippet => snippet::snippet(tl, loc),
     }

@@ -7,7 +7,7 @@ use chrono::Datelike;
 use chrono_tz::Tz;
 
 use super::locale::Locale;
-use crate::timeline::{CrossingDay, Milestone, Timeline};
+use crate::timeline::{Contradicted, CrossingDay, Milestone, Timeline};
 
 /// The year dates are shown without (the launch year, else the first reading's).
 pub fn reference_year(tl: &Timeline) -> Option<i32> {
@@ -69,6 +69,25 @@ pub fn status_text(m: &Milestone, tz: Tz, loc: &Locale) -> Option<String> {
         out.push_str(&format!("; {e}"));
     }
     Some(out)
+}
+
+/// "8,000 views: announced as crossed between … and …; the readings now say: passed by …".
+pub fn contradicted_text(c: &Contradicted, tz: Tz, loc: &Locale) -> String {
+    let s = loc.strings;
+    let announced = match c.announced_after {
+        Some(a) => s
+            .announced_between
+            .replace("{after}", &loc.instant(a, tz))
+            .replace("{by}", &loc.instant(c.announced_by, tz)),
+        None => s
+            .announced_by
+            .replace("{by}", &loc.instant(c.announced_by, tz)),
+    };
+    let now = status_text(&c.now, tz, loc).unwrap_or_else(|| s.not_proven_now.to_string());
+    s.contradicted_row
+        .replace("{milestone}", &loc.number(c.threshold))
+        .replace("{announced}", &announced)
+        .replace("{now}", &now)
 }
 
 #[cfg(test)]

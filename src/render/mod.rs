@@ -463,6 +463,13 @@ impl Status {
                 loc.number(m.threshold)
             ));
         }
+        for c in &tl.contradicted {
+            out.push_str(&format!(
+                "  ! {}: {}\n",
+                loc.strings.contradicted,
+                milestone::contradicted_text(c, tl.tz, loc)
+            ));
+        }
         if let Some(f) = &tl.forecast {
             let eta = f
                 .eta

@@ -77,6 +77,14 @@ pub struct JobState {
 }
 
 /// Where a milestone notification stands: `baseline` (already crossed when the daemon first
+/// A milestone announcement that was sent, with the bracket (timeline rule 4) it stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Announced {
+    pub threshold: i64,
+    pub after: Option<DateTime<Utc>>,
+    pub by: DateTime<Utc>,
+}
+
 /// ran; never announced), `pending` (crossed, announcement not yet delivered), `sent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeState {
@@ -315,6 +323,19 @@ pub trait Store: Send {
         state: NoticeState,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Remember the bracket a sent announcement stated (the first one recorded stays), so that
+    /// a report can say when later corrections move the crossing out of it.
+    fn record_announced(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        after: Option<DateTime<Utc>>,
+        by: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The sent announcements of a campaign with the bracket each stated.
+    fn announced(&self, campaign: &str) -> Result<Vec<Announced>, StoreError>;
 
     /// Claim one scheduled tick of a daemon job for `owner` (one daemon of a fleet). Returns
     /// true for exactly one caller per (campaign, job, tick) among all daemons sharing the store;

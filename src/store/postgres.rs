@@ -25,8 +25,8 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store, StoreError,
-    WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store,
+    StoreError, WriteSummary, SCAN_BATCH_ROWS,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -102,6 +102,9 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE milestone_notices ADD COLUMN claimed_by TEXT;
     ALTER TABLE milestone_notices ADD COLUMN claimed_ms BIGINT;",
+    // 5: the bracket a sent announcement stated (timeline rules v2)
+    "ALTER TABLE milestone_notices ADD COLUMN after_ms BIGINT;
+    ALTER TABLE milestone_notices ADD COLUMN by_ms BIGINT;",
 ];
 
 /// Serialises concurrent migrations of one database (several daemons starting at once).
@@ -795,6 +798,42 @@ impl Store for PgStore {
             ],
         )
         .map(|_| ())
+    }
+
+    fn record_announced(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        after: Option<DateTime<Utc>>,
+        by: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE milestone_notices SET after_ms = $3, by_ms = $4
+             WHERE campaign = $1 AND threshold = $2 AND state = 'sent' AND by_ms IS NULL",
+            &[
+                &campaign,
+                &threshold,
+                &after.map(|a| a.timestamp_millis()),
+                &by.timestamp_millis(),
+            ],
+        )
+        .map(|_| ())
+    }
+
+    fn announced(&self, campaign: &str) -> Result<Vec<Announced>, StoreError> {
+        let rows = self.query(
+            "SELECT threshold, after_ms, by_ms FROM milestone_notices
+             WHERE campaign = $1 AND state = 'sent' AND by_ms IS NOT NULL ORDER BY threshold",
+            &[&campaign],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Announced {
+                threshold: r.get::<_, i64>(0),
+                after: r.get::<_, Option<i64>>(1).map(ms_to_utc),
+                by: ms_to_utc(r.get::<_, i64>(2)),
+            })
+            .collect())
     }
 
     fn claim_tick(

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store, StoreError,
-    WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store,
+    StoreError, WriteSummary, SCAN_BATCH_ROWS,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -83,6 +83,9 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE milestone_notices ADD COLUMN claimed_by TEXT;
     ALTER TABLE milestone_notices ADD COLUMN claimed_ms INTEGER;",
+    // 5: the bracket a sent announcement stated (timeline rules v2)
+    "ALTER TABLE milestone_notices ADD COLUMN after_ms INTEGER;
+    ALTER TABLE milestone_notices ADD COLUMN by_ms INTEGER;",
 ];
 
 pub struct SqliteStore {
@@ -580,6 +583,56 @@ impl Store for SqliteStore {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    fn record_announced(
+        &mut self,
+        campaign: &str,
+        threshold: i64,
+        after: Option<DateTime<Utc>>,
+        by: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE milestone_notices SET after_ms = ?3, by_ms = ?4
+                 WHERE campaign = ?1 AND threshold = ?2 AND state = 'sent' AND by_ms IS NULL",
+                params![
+                    campaign,
+                    threshold,
+                    after.map(|a| a.timestamp_millis()),
+                    by.timestamp_millis()
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn announced(&self, campaign: &str) -> Result<Vec<Announced>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT threshold, after_ms, by_ms FROM milestone_notices
+                 WHERE campaign = ?1 AND state = 'sent' AND by_ms IS NOT NULL ORDER BY threshold",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([campaign], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| {
+            r.map(|(threshold, after, by)| Announced {
+                threshold,
+                after: after.map(ms_to_utc),
+                by: ms_to_utc(by),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| self.err(e))
     }
 
     fn claim_tick(

@@ -214,11 +214,53 @@ pub struct Timeline {
     pub decreases: Vec<Decrease>,
     pub disagreements: Vec<Disagreement>,
     pub milestones: Vec<Milestone>,
+    /// Announcements already sent whose bracket the readings now contradict (rule 5: a
+    /// correction moved the crossing out of it).
+    pub contradicted: Vec<Contradicted>,
     pub velocity: Option<Velocity>,
     pub forecast: Option<Forecast>,
 }
 
+/// A sent announcement and what the readings say now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contradicted {
+    pub threshold: i64,
+    /// The bracket the announcement stated.
+    pub announced_after: Option<DateTime<Utc>>,
+    pub announced_by: DateTime<Utc>,
+    /// The milestone as the readings now prove it (`by` None: no longer proven crossed).
+    pub now: Milestone,
+}
+
 impl Timeline {
+    /// Compare sent announcements with what the readings prove now: an announcement is
+    /// contradicted when the crossing is no longer proven, or its bracket and the current one
+    /// no longer overlap.
+    pub fn check_announcements(&mut self, announced: &[crate::store::Announced]) {
+        self.contradicted = announced
+            .iter()
+            .filter_map(|a| {
+                let now = self
+                    .milestones
+                    .iter()
+                    .find(|m| m.threshold == a.threshold)?;
+                let moved = match now.by {
+                    None => true,
+                    Some(by) => {
+                        a.after.is_some_and(|after| by.at <= after)
+                            || now.after.is_some_and(|after| after.at >= a.by)
+                    }
+                };
+                moved.then(|| Contradicted {
+                    threshold: a.threshold,
+                    announced_after: a.after,
+                    announced_by: a.by,
+                    now: now.clone(),
+                })
+            })
+            .collect();
+    }
+
     /// Total views at the latest reading: what the readings prove.
     pub fn total(&self) -> i64 {
         self.points.last().map(|p| p.low).unwrap_or(0)
@@ -291,7 +333,12 @@ pub fn for_campaign(
         velocity_window_days: 7,
         titles,
     };
-    let tl = input.finish(&options)?;
+    let mut tl = input.finish(&options)?;
+    // What was announced is checked against the full readings only (a past state via
+    // `--until` shows what was proven then).
+    if until.is_none() {
+        tl.check_announcements(&store.announced(campaign.slug())?);
+    }
     tracing::debug!(
         points = tl.points.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -855,6 +902,7 @@ fn build_from(
         decreases,
         disagreements,
         milestones,
+        contradicted: Vec::new(),
         velocity,
         forecast,
     })

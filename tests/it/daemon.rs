@@ -456,3 +456,58 @@ id = "vid1"
     let s: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
     assert!(s["total_views"].as_i64().unwrap() >= 250);
 }
+
+#[test]
+fn a_correction_that_moves_an_announced_crossing_is_never_silent() {
+    let env = Env::new();
+    env.write("config/viewtally.toml", CONFIG);
+    std::fs::create_dir_all(env.path("inbox")).unwrap();
+    let hook = Receiver::start();
+    let d = Daemon::start(&env, &hook.url);
+    drop_file(
+        &env,
+        "a.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,150\n",
+    );
+    d.wait_for_total(150);
+    let start = Instant::now();
+    while hook.thresholds().is_empty() && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, stderr) = d.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(hook.thresholds(), vec![100]);
+
+    // A newer export corrects the reading of 25 Jul (80, not 150) and adds 26 Jul: 100 was
+    // crossed after the moment the announcement said it had been crossed by.
+    let fixed = env.write(
+        "fixed.csv",
+        "platform,video,account,metric,kind,at,value\n\
+         youtube,v1,,views,total,2020-07-25T10:00:00Z,80\n\
+         youtube,v1,,views,total,2020-07-26T10:00:00Z,250\n",
+    );
+    env.run(&["import", fixed.to_str().unwrap()]).ok();
+    let status = env.run(&["status"]).ok().stdout.replace('\u{a0}', " ");
+    assert!(
+        status.contains(
+            "! Announcements that a correction has overtaken: 100 views: announced as crossed by 25 Jul 2020 12:00; the readings now say: passed by 26 Jul 2020 — between 25 Jul 2020 12:00 (at most 80) and 26 Jul 2020 12:00 (at least 250)"
+        ),
+        "{status}"
+    );
+    env.run(&["report"]).ok();
+    let md = env.read("reports/c1/summary.md").replace('\u{a0}', " ");
+    assert!(
+        md.contains("**Announcements that a correction has overtaken**"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- 100 views: announced as crossed by 25 Jul 2020 12:00;"),
+        "{md}"
+    );
+    // a past state shows what was proven then, without the later correction's verdict
+    let past = env
+        .run(&["status", "--until", "2020-07-25T12:00:00Z"])
+        .ok()
+        .stdout;
+    assert!(!past.contains("Announcements"), "{past}");
+}

@@ -281,6 +281,21 @@ fn notices_and_sent_is_final(b: &dyn Backend) {
         vec![(0, NoticeState::Baseline), (8000, NoticeState::Sent)]
     );
     assert!(s.notices("d").unwrap().is_empty());
+
+    // the bracket a sent announcement stated is kept (the first one recorded), and only for
+    // sent notices
+    s.record_announced("c", 8000, Some(t(10)), t(20)).unwrap();
+    s.record_announced("c", 8000, None, t(30)).unwrap();
+    s.record_announced("c", 0, None, t(30)).unwrap();
+    assert_eq!(
+        s.announced("c").unwrap(),
+        vec![viewtally::store::Announced {
+            threshold: 8000,
+            after: Some(t(10)),
+            by: t(20)
+        }]
+    );
+    assert!(s.announced("d").unwrap().is_empty());
 }
 
 fn notice_claims_are_exclusive_with_a_lease(b: &dyn Backend) {
