@@ -174,6 +174,7 @@ pub fn report_context(
             threshold => loc.number(f.threshold),
             remaining => loc.number(f.remaining),
             eta => f.eta.map(|t| loc.date(local_date(t, tz))),
+            no_eta => super::no_eta(tl, loc),
         }
     });
     let decreases: Vec<Value> = tl

@@ -332,6 +332,15 @@ pub fn timeline_csv(tl: &Timeline) -> String {
     out
 }
 
+/// Why the next milestone has no date: no pace known, or too slow a pace (rule 7).
+pub fn no_eta(tl: &Timeline, loc: &Locale) -> &'static str {
+    if tl.velocity.is_some() {
+        loc.strings.not_at_pace
+    } else {
+        loc.strings.pace_unknown
+    }
+}
+
 /// RFC 3339 in UTC with seconds, as the JSON and CSV outputs write times.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -474,7 +483,7 @@ impl Status {
             let eta = f
                 .eta
                 .map(|t| loc.date(crate::model::local_date(t, tl.tz)))
-                .unwrap_or_else(|| loc.strings.not_at_pace.into());
+                .unwrap_or_else(|| no_eta(tl, loc).into());
             out.push_str(&format!(
                 "  {} {}: {eta}\n",
                 loc.strings.next_milestone,

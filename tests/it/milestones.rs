@@ -233,7 +233,9 @@ fn sparse_readings_years_after_launch_are_dated_by_not_on() {
         "{text}"
     );
     assert!(
-        text.contains("Next milestone 20,000: not at the current pace"),
+        text.contains(
+            "Next milestone 20,000: unknown (no two readings a day apart in the last 7 days)"
+        ),
         "{text}"
     );
 
