@@ -10,7 +10,7 @@ use super::axes::{self, days, KeyItem, Painter, Rect, Scale, Weight};
 use super::{theme, Canvas, Chart};
 use crate::model::{day_end, local_date};
 use crate::render::{milestone, RenderError};
-use crate::timeline::Point;
+use crate::timeline::{CrossingDay, Point};
 
 pub(super) fn subtitle(chart: &Chart) -> String {
     chart
@@ -168,7 +168,21 @@ where
         p.dashed((left, ly), (right, ly), theme::MARK.to_rgba(), 2.0, 9.0)?;
         match m.crossed_at {
             Some(at) => {
-                let c = (x.map(days(at)), ly);
+                // A crossing dated to a day is marked where the estimate crosses; one known
+                // only "by" a day shows its bracket along the milestone line, from the last
+                // moment it was proven below to the reading that proves it, marked there.
+                let c = match (m.day(tz), m.by) {
+                    (Some(CrossingDay::By(_)), Some(by)) => {
+                        let x1 = x.map(days(by.at)).min(right);
+                        let x0 = m.after.map_or(left, |a| x.map(days(a.at))).clamp(left, x1);
+                        let tick = p.u(7.0);
+                        let ink = theme::INK.mix(0.7);
+                        p.line(&[(x0, ly), (x1, ly)], ink, 5.0)?;
+                        p.line(&[(x0, ly - tick), (x0, ly + tick)], ink, 2.5)?;
+                        (x1, ly)
+                    }
+                    _ => (x.map(days(at)), ly),
+                };
                 p.dot(c, 8.0, theme::INK)?;
                 let when = milestone::day_text(m, tz, loc, milestone::reference_year(tl))
                     .unwrap_or_else(|| loc.short_date(local_date(at, tz)));
@@ -182,6 +196,7 @@ where
                     (c.0 - gap, ly - half - p.u(8.0), HPos::Right),
                     (c.0 + gap, ly + half + p.u(8.0), HPos::Left),
                     (c.0 + gap, ly - half - p.u(8.0), HPos::Left),
+                    (c.0 - gap, ly + half + p.u(8.0), HPos::Right),
                 ];
                 let fits = |&(lx, cy, h): &(f64, f64, HPos)| {
                     let x0 = if matches!(h, HPos::Right) { lx - w } else { lx };
