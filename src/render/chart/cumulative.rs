@@ -324,8 +324,8 @@ fn spread(labels: &mut [EdgeLabel], gap: f64, top: f64, bottom: f64) {
 /// segment j (from point j−1 to point j) carries the flag of point j.
 fn runs(points: &[Point], flag: impl Fn(&Point) -> bool) -> Vec<(usize, usize, bool)> {
     let mut out: Vec<(usize, usize, bool)> = Vec::new();
-    for j in 1..points.len() {
-        let f = flag(&points[j]);
+    for (j, q) in points.iter().enumerate().skip(1) {
+        let f = flag(q);
         match out.last_mut() {
             Some(run) if run.2 == f => run.1 = j,
             _ => out.push((j - 1, j, f)),
