@@ -701,10 +701,14 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                     None => r.format.to_string(),
                 };
                 if args.dry_run {
-                    println!("{} ({what}): {} rows read; would store:", r.path, r.rows);
+                    println!(
+                        "{} ({what}): {} read; would store:",
+                        r.path,
+                        crate::model::counted(r.rows, "row", "rows")
+                    );
                     for l in &r.preview {
                         println!(
-                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} rows  sum {}",
+                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} {:<4} sum {}",
                             l.campaign,
                             l.platform.as_str(),
                             l.video,
@@ -712,13 +716,18 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                             l.kind.as_str(),
                             l.span,
                             l.count,
+                            if l.count == 1 { "row" } else { "rows" },
                             l.sum
                         );
                     }
                 } else {
                     println!(
-                        "{} ({what}): {} rows → {} new, {} updated, {} unchanged",
-                        r.path, r.rows, w.inserted, w.updated, w.unchanged
+                        "{} ({what}): {} → {} new, {} updated, {} unchanged",
+                        r.path,
+                        crate::model::counted(r.rows, "row", "rows"),
+                        w.inserted,
+                        w.updated,
+                        w.unchanged
                     );
                 }
                 for note in &r.notes {
@@ -726,15 +735,15 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 }
                 if r.other_videos_skipped > 0 {
                     println!(
-                        "  skipped {} rows of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos): {}",
-                        r.other_videos_skipped,
+                        "  skipped {} of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos): {}",
+                        crate::model::counted(r.other_videos_skipped, "row", "rows"),
                         r.other_videos.join(", ")
                     );
                 }
                 if r.bad_rows_skipped > 0 {
                     println!(
-                        "  skipped {} bad rows (see the warnings above)",
-                        r.bad_rows_skipped
+                        "  skipped {} (see the warnings above)",
+                        crate::model::counted(r.bad_rows_skipped, "bad row", "bad rows")
                     );
                 }
             }

@@ -282,3 +282,12 @@ mod tests {
             .contains("youtube"));
     }
 }
+
+/// `n` and a noun that agrees with it: "1 row", "2 rows", "0 rows".
+pub fn counted(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}

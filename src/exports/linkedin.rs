@@ -125,9 +125,19 @@ fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
         .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
     check_cfb(&bytes).map_err(|m| {
         ParseError::Format(format!(
-            "the .xls workbook is damaged ({m}); download the export from LinkedIn again"
+            "the .xls workbook is damaged or incomplete ({m}); nothing from this file was \
+             stored: download the export from LinkedIn again"
         ))
     })
+}
+
+/// Why an `.xls` file cannot be read as a workbook at all (cut short, damaged, too large), or
+/// `None` when its structure is sound.
+pub fn damage(file: &ExportFile) -> Option<String> {
+    match check_xls(file) {
+        Err(ParseError::Format(m)) => Some(m),
+        _ => None,
+    }
 }
 
 /// The most bytes the entries of an `.xlsx` may unpack to (LinkedIn's unpack to ~50 KB).

@@ -166,6 +166,10 @@ impl Importer for MetaBusinessSuite {
             let mut values = Vec::new();
             let mut failed = None;
             for (field, col) in m.metrics() {
+                if field == Field::Views && t.cell(col).is_empty() {
+                    failed = Some(bad(col, super::required_count(&t.headers[col])));
+                    break;
+                }
                 match metric_value(field, t.cell(col), t.decimal) {
                     Ok(Some((Metric::Reach, _))) if kind == Kind::Daily => {}
                     Ok(Some(v)) => values.push(v),

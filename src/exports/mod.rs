@@ -36,7 +36,7 @@ use crate::model::{day_end, day_of, Kind, Metric, Observation, Platform, Source}
 use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
 
 /// When a parsed value applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum When {
     /// A `total` read at this instant.
     Instant(DateTime<Utc>),
@@ -220,6 +220,9 @@ pub enum Container {
     Xls,
     /// UTF-16 text.
     Utf16,
+    /// A file that starts like a ZIP archive (or `.xlsx`) but cannot be opened as one: cut
+    /// short (its table of contents is at the end) or damaged; why.
+    DamagedZip(String),
     /// Anything else.
     Binary,
 }
@@ -237,6 +240,9 @@ pub struct ExportFile {
     /// The first 64 KiB.
     pub head: Vec<u8>,
     pub container: Container,
+    /// For text: the line an unfinished last row starts on (the file ends inside a row or
+    /// quote: an incomplete download), `None` when the file ends after a complete row.
+    pub unfinished: Option<u64>,
     progress: Option<ProgressBar>,
 }
 
@@ -257,11 +263,13 @@ impl ExportFile {
         let mut hasher = Sha256::new();
         let mut head = Vec::with_capacity(64 * 1024);
         let mut buf = vec![0u8; 64 * 1024];
+        let mut ends = table::RowEnds::default();
         loop {
             let n = file.read(&mut buf).map_err(read_err)?;
             if n == 0 {
                 break;
             }
+            ends.feed(&buf[..n]);
             if head.len() < 64 * 1024 {
                 let take = n.min(64 * 1024 - head.len());
                 head.extend_from_slice(&buf[..take]);
@@ -280,7 +288,7 @@ impl ExportFile {
                         Container::Zip(entries)
                     }
                 }
-                Err(_) => Container::Binary,
+                Err(e) => Container::DamagedZip(e.to_string()),
             }
         } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             Container::Xls
@@ -312,6 +320,11 @@ impl ExportFile {
             len,
             sha256,
             head,
+            unfinished: if container == Container::Text {
+                ends.unfinished()
+            } else {
+                None
+            },
             container,
             progress,
         })
@@ -470,6 +483,11 @@ struct Collector<'a> {
     /// The first rows dated after `now` (refused: see [`future_message`]), and how many.
     future: Vec<BadRow>,
     future_count: usize,
+    /// The line of the last row from the future counted (one row carries several values).
+    future_line: Option<u64>,
+    /// Every lifetime total read, by what it is about and when: the values and their lines (a
+    /// file that gives one video several lifetime values at one instant is contradictory).
+    totals: HashMap<(Platform, String, Metric, When), LifetimeValues>,
     /// The line of the first row past [`MAX_ROWS_KEPT`], if a file has that many.
     too_many: Option<u64>,
     notes: Vec<String>,
@@ -544,6 +562,8 @@ impl<'a> Collector<'a> {
             bad_count: 0,
             future: Vec::new(),
             future_count: 0,
+            future_line: None,
+            totals: HashMap::new(),
             too_many: None,
             notes: Vec::new(),
             detail: None,
@@ -554,7 +574,22 @@ impl<'a> Collector<'a> {
 impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
+        if row.kind == Kind::Total {
+            let seen = self
+                .totals
+                .entry((row.platform, row.video.clone(), row.metric, row.when))
+                .or_default();
+            if !seen.values.contains(&row.value) {
+                seen.values.push(row.value);
+                seen.lines.push(row.line);
+            }
+        }
         if let Some(message) = future_message(row.when, self.now) {
+            // One bad row counts once, however many values it carries.
+            if self.future_line == Some(row.line) {
+                return;
+            }
+            self.future_line = Some(row.line);
             self.future_count += 1;
             if self.future.len() < MAX_BAD_ROWS_KEPT {
                 self.future.push(BadRow {
@@ -635,6 +670,58 @@ impl RowSink for Collector<'_> {
     }
 }
 
+/// The distinct values one file gives for one lifetime total, and the first line of each.
+#[derive(Debug, Default)]
+struct LifetimeValues {
+    values: Vec<i64>,
+    lines: Vec<u64>,
+}
+
+/// The refusal of a file that gives one video several different lifetime totals at one
+/// instant (a daily export whose Date column was removed, read as lifetime totals, would store
+/// its last day as the lifetime total), or `None`.
+fn contradictory_totals(
+    totals: &HashMap<(Platform, String, Metric, When), LifetimeValues>,
+    format: &str,
+) -> Option<String> {
+    let worst = totals
+        .iter()
+        .filter(|(_, v)| v.values.len() > 1)
+        .max_by_key(|((_, video, metric, _), v)| {
+            (
+                *metric == Metric::Views,
+                v.values.len(),
+                std::cmp::Reverse(v.lines[0]),
+                std::cmp::Reverse(video.clone()),
+            )
+        })?;
+    let ((platform, video, metric, _), v) = worst;
+    let what = match platform {
+        Platform::Youtube => "video",
+        _ => "post",
+    };
+    let mut lines: Vec<String> = v.lines.iter().take(5).map(|l| l.to_string()).collect();
+    if v.lines.len() > 5 {
+        lines.push("…".into());
+    }
+    let hint = if format == "tidy-csv" {
+        "a video has one lifetime total at one instant: keep one of these rows, or give each its \
+         own time in `at`"
+            .to_string()
+    } else {
+        "is this a daily export whose Date column was removed? A file of lifetime totals has one \
+         row per video: import the export as the platform gave it (with its Date column)"
+            .to_string()
+    };
+    Some(format!(
+        "{} different lifetime values for {what} {video} in one file (`{}` on lines {}): {hint}; \
+         nothing from this file was stored",
+        v.values.len(),
+        metric.as_str(),
+        lines.join(", ")
+    ))
+}
+
 /// The path shown in a message about a row: the file, and the ZIP entry or sheet.
 fn row_path(name: &str, part: &Option<String>) -> String {
     match part {
@@ -653,6 +740,7 @@ pub fn import_file(
 ) -> Result<ImportReport, ImportError> {
     let file = ExportFile::open(path)?;
     let name = file.name.clone();
+    refuse_damaged(&file)?;
     let importer = match &options.format {
         Some(f) => importers()
             .into_iter()
@@ -702,6 +790,12 @@ pub fn import_file(
         })?;
     let sha = file.sha256.clone();
     drop(file);
+    if let Some(message) = contradictory_totals(&collector.totals, importer.name()) {
+        return Err(ImportError::Format {
+            path: name,
+            message,
+        });
+    }
     if let Some(line) = collector.too_many {
         return Err(ImportError::Format {
             path: name,
@@ -790,6 +884,33 @@ pub fn import_file(
         preview,
         notes: collector.notes,
     })
+}
+
+/// Refuse a file that was cut short or is damaged before any importer reads it (a cut file
+/// must never be read as another kind of file, or as fewer rows than it had).
+fn refuse_damaged(file: &ExportFile) -> Result<(), ImportError> {
+    let message = if file.len == 0 {
+        Some(
+            "the file is empty (incomplete download?); nothing was stored: download or export \
+             it again"
+                .to_string(),
+        )
+    } else if let Some(line) = file.unfinished {
+        Some(table::ends_mid_row(line))
+    } else if let Container::DamagedZip(_) = &file.container {
+        Some(unrecognised(file))
+    } else if file.container == Container::Xls {
+        linkedin::damage(file)
+    } else {
+        None
+    };
+    match message {
+        Some(message) => Err(ImportError::Format {
+            path: file.name.clone(),
+            message,
+        }),
+        None => Ok(()),
+    }
 }
 
 fn format_names() -> String {
@@ -899,6 +1020,11 @@ fn unrecognised(file: &ExportFile) -> String {
             "UTF-16 text, which no export uses; save it as CSV UTF-8 or import the file as the \
              platform exported it; {known}"
         ),
+        Container::DamagedZip(why) => format!(
+            "damaged or incomplete ZIP ({why}): the file starts like a ZIP archive (or .xlsx \
+             workbook) but cannot be opened as one, usually because the download was cut short; \
+             nothing from this file was stored: download the export again"
+        ),
         Container::Binary => format!(
             "not text, a ZIP or an Excel workbook (first bytes: {}); {known}",
             file.head
@@ -939,6 +1065,11 @@ pub fn metric_value(
         Some(v) if v < 0.0 => Err(format!("`{v}` is negative; watch time is 0 or more")),
         Some(v) => Ok(Some((metric, (v * seconds_per_unit).round() as i64))),
     }
+}
+
+/// The message for an empty cell where a count is required (a platform row's views).
+pub fn required_count(header: &str) -> String {
+    format!("column `{header}` is empty; a count is required here (0 if there were none)")
 }
 
 /// Longest `quoted` value a message repeats whole; longer ones (a 10 MB cell) are shortened.

@@ -27,8 +27,18 @@ pub struct Number {
 /// comma-separated file, `,` in a semicolon-separated one); an empty cell (or `-`) is `None`.
 pub fn parse_number(raw: &str, decimal: Option<char>) -> Result<Option<Number>, String> {
     let mut s = raw.trim();
-    if s.is_empty() || matches!(s, "-" | "–" | "—" | "n/a" | "N/A") {
+    if s.is_empty() {
         return Ok(None);
+    }
+    // A dash or "n/a" says the platform had no number: a row with it is bad, never a 0 or a
+    // value silently left out.
+    if matches!(
+        s.to_ascii_lowercase().as_str(),
+        "-" | "–" | "—" | "n/a" | "na" | "n.a." | "null" | "none" | "nan"
+    ) {
+        return Err(format!(
+            "`{raw}` is not a number; a count must be a number (0 if there were none)"
+        ));
     }
     let mut percent = false;
     if let Some(rest) = s.strip_suffix('%') {

@@ -196,6 +196,14 @@ fn values_of<R: Read>(
 ) -> Result<Vec<(Metric, i64)>, BadRow> {
     let mut values = Vec::new();
     for (field, col) in m.metrics() {
+        if field == Field::Views && t.cell(col).is_empty() {
+            return Err(bad(
+                part,
+                t.line(),
+                col,
+                super::required_count(&t.headers[col]),
+            ));
+        }
         match metric_value(field, t.cell(col), t.decimal) {
             Ok(Some(v)) => values.push(v),
             Ok(None) => {}
@@ -231,6 +239,9 @@ fn read_table<R: Read>(
             }
         };
         let row = video_of(t, m, part).and_then(|video| {
+            if video.is_none() {
+                return Ok(None);
+            }
             let values = values_of(t, m, part)?;
             Ok(video.map(|video| TableRow {
                 line,
