@@ -200,6 +200,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
                 c.downcast_ref::<ImportError>(),
                 Some(
                     ImportError::BadRow { .. }
+                        | ImportError::At { .. }
                         | ImportError::Format { .. }
                         | ImportError::Read { .. }
                 )

@@ -636,7 +636,9 @@ pub fn describe_workbook(file: &ExportFile) -> String {
     let mut wb = match open(file) {
         Ok(wb) => wb,
         Err(ParseError::Format(m)) => return format!("it cannot be opened as a workbook: {m}"),
-        Err(ParseError::Row(_)) => return "it cannot be opened as a workbook".into(),
+        Err(ParseError::Row(_) | ParseError::At(_)) => {
+            return "it cannot be opened as a workbook".into()
+        }
     };
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;

@@ -79,10 +79,13 @@ impl Importer for MetaBusinessSuite {
             for col in [Some(post_col), m.get(Field::PageId)].into_iter().flatten() {
                 if let Some(text) = t.cell(col).as_text() {
                     if ids::looks_rounded(&text) {
-                        return Err(ParseError::Format(format!(
-                            "line {line}, column `{}`: {}",
-                            t.headers[col],
-                            ids::rounded_message(&text)
+                        return Err(ParseError::At(bad(
+                            col,
+                            format!(
+                                "column `{}`: {}",
+                                t.headers[col],
+                                ids::rounded_message(&text)
+                            ),
                         )));
                     }
                 }
@@ -146,12 +149,20 @@ impl Importer for MetaBusinessSuite {
                 None => match options.as_of {
                     Some(w) => w,
                     None => {
-                        return Err(ParseError::Format(format!(
-                        "line {line} holds lifetime totals, which are as of the moment the file \
-                             was exported, and a Meta export does not record that moment; pass \
-                             --as-of with the export time (e.g. --as-of 2020-09-30T18:00:00+02:00, \
-                             or --as-of 2020-09-30 for the end of that day)"
-                    )))
+                        // The column that says "Lifetime", if there is one.
+                        let col = m.get(Field::Date).map(|c| c + 1).unwrap_or(0);
+                        return Err(ParseError::At(BadRow {
+                            column: col,
+                            ..bad(
+                                0,
+                                "this row holds lifetime totals, which are as of the moment the \
+                                 file was exported, and a Meta export does not record that \
+                                 moment; pass --as-of with the export time (e.g. --as-of \
+                                 2020-09-30T18:00:00+02:00, or --as-of 2020-09-30 for the end \
+                                 of that day)"
+                                    .to_string(),
+                            )
+                        }));
                     }
                 },
             };
@@ -270,7 +281,7 @@ mod tests {
     fn lifetime_totals_need_as_of() {
         let e = read("meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv", None).unwrap_err();
         assert!(
-            matches!(&e, ParseError::Format(m) if m.starts_with("line 2 holds lifetime totals") && m.contains("--as-of")),
+            matches!(&e, ParseError::At(b) if (b.line, b.column) == (2, 17) && b.message.starts_with("this row holds lifetime totals") && b.message.contains("--as-of")),
             "{e:?}"
         );
     }
@@ -315,7 +326,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ParseError::Format(m) if m.contains("line 2, column `Post ID`: `1.22158E+17`") && m.contains("spreadsheet rounded")),
+            matches!(&e, ParseError::At(b) if (b.line, b.column) == (2, 1) && b.message.contains("column `Post ID`: `1.22158E+17`") && b.message.contains("spreadsheet rounded")),
             "{e:?}"
         );
     }

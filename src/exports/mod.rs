@@ -98,6 +98,13 @@ pub enum ImportError {
         column: usize,
         message: String,
     },
+    #[error("{path}:{line}{}: {message}", column_suffix(*.column))]
+    At {
+        path: String,
+        line: u64,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Format { path: String, message: String },
     #[error("{path}: {source}")]
@@ -189,6 +196,9 @@ pub trait Importer: Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     Row(BadRow),
+    /// The file is refused because of what it holds at this row (not a bad row that
+    /// `--skip-bad-rows` could skip).
+    At(BadRow),
     Format(String),
 }
 
@@ -783,6 +793,12 @@ pub fn import_file(
                 column: b.column,
                 message: clip_quoted(&b.message),
             },
+            ParseError::At(b) => ImportError::At {
+                path: row_path(&name, &b.part),
+                line: b.line,
+                column: b.column,
+                message: clip_quoted(&b.message),
+            },
             ParseError::Format(message) => ImportError::Format {
                 path: name.clone(),
                 message: clip_quoted(&message),
@@ -1148,6 +1164,9 @@ pub(crate) fn read_with(
     options: &ReadOptions,
 ) -> Result<VecSink, ParseError> {
     let file = ExportFile::open(path).map_err(|e| ParseError::Format(e.to_string()))?;
+    if let Err(e) = refuse_damaged(&file) {
+        return Err(ParseError::Format(e.to_string()));
+    }
     let mut sink = VecSink::default();
     importer.read(&file, options, &mut sink)?;
     Ok(sink)

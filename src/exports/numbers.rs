@@ -473,7 +473,15 @@ mod tests {
         let p = parse_number("4.10%", None).unwrap().unwrap();
         assert_eq!((p.value, p.percent), (4.1, true));
         assert_eq!(parse_number("", None).unwrap(), None);
-        assert_eq!(parse_number(" - ", None).unwrap(), None);
+        // Issue 13: a dash or "n/a" is not an empty cell but a missing number (a bad row).
+        for dash in [" - ", "—", "–", "n/a", "N/A"] {
+            assert!(
+                parse_number(dash, None)
+                    .unwrap_err()
+                    .contains("is not a number"),
+                "{dash}"
+            );
+        }
         for bad in ["12a", "1.2.3,4,5", "1,23,45", "abc", "1.22158E+17", ","] {
             assert!(parse_number(bad, None).is_err(), "{bad}");
         }

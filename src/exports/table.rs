@@ -281,15 +281,10 @@ pub fn record_too_long() -> String {
 /// The error for a row reading cannot get past: the file is refused whole (`--skip-bad-rows`
 /// cannot skip it), with the line (and ZIP entry) named.
 pub fn fatal_error(bad: &BadRow) -> super::ParseError {
-    super::ParseError::Format(format!(
-        "{}line {}: {}; nothing from this file was stored",
-        bad.part
-            .as_ref()
-            .map(|p| format!("{p} "))
-            .unwrap_or_default(),
-        bad.line,
-        bad.message
-    ))
+    super::ParseError::At(BadRow {
+        message: format!("{}; nothing from this file was stored", bad.message),
+        ..bad.clone()
+    })
 }
 
 /// A reader that stops with an error at its [`RecordLimit`].
@@ -466,8 +461,13 @@ mod tests {
             assert!(bad.message.contains("longer than 1 MiB"), "{}", bad.message);
             // --skip-bad-rows cannot skip it: the file is refused, naming the line.
             match t.skip_or_fail(&sink_options, &mut sink, bad) {
-                Err(crate::exports::ParseError::Format(m)) => {
-                    assert!(m.starts_with("line 3: unreadable CSV: a row longer"), "{m}")
+                Err(crate::exports::ParseError::At(b)) => {
+                    assert_eq!(b.line, 3);
+                    assert!(
+                        b.message.starts_with("unreadable CSV: a row longer"),
+                        "{}",
+                        b.message
+                    )
                 }
                 other => panic!("{other:?}"),
             }

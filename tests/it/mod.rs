@@ -16,3 +16,4 @@ mod report;
 mod robustness;
 mod secrets;
 mod store;
+mod trust;
