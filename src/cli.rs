@@ -709,7 +709,7 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                     );
                     for l in &r.preview {
                         println!(
-                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} {:<4} sum {}",
+                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} {:<4}  sum {}",
                             l.campaign,
                             l.platform.as_str(),
                             l.video,
