@@ -81,6 +81,29 @@ struct Ctx {
     /// This daemon's name among a fleet sharing one store (host, pid and a random part): the
     /// owner of the ticks and notices it claims.
     owner: String,
+    /// Per campaign: held by the job announcing its milestones, from the claim to `sent`.
+    announcing: AnnounceLocks,
+}
+
+/// One lock per campaign that makes the jobs of one daemon announce its milestones one after
+/// the other. The store's claim ([`store::Store::claim_notice`]) keeps daemons of a fleet (and
+/// a restarted daemon) apart, but it is per daemon: two jobs of one daemon (`collect` and
+/// `import_dir` crossing a milestone in the same second) hold the same claim, and without this
+/// lock both would send while the first is still waiting for a slow webhook. Held from reading
+/// the notice states to marking the milestone `sent`, the second job finds it sent.
+#[derive(Default)]
+struct AnnounceLocks(Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl AnnounceLocks {
+    /// Wait until no other job of this daemon announces `slug`'s milestones.
+    async fn hold(&self, slug: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = match self.0.lock() {
+            Ok(mut m) => m.entry(slug.to_string()).or_default().clone(),
+            // A job that panicked while holding the map left it as it was: use it.
+            Err(e) => e.into_inner().entry(slug.to_string()).or_default().clone(),
+        };
+        lock.lock_owned().await
+    }
 }
 
 /// How long a daemon's claim on a milestone announcement holds before another daemon may
@@ -226,6 +249,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         failed_files: Mutex::new(HashSet::new()),
         notice_backoff: Mutex::new(std::collections::HashMap::new()),
         owner: daemon_owner(),
+        announcing: AnnounceLocks::default(),
     });
 
     // Current numbers, and milestones already crossed before the daemon first ran.
@@ -627,6 +651,8 @@ fn baseline(ctx: &Ctx) -> Result<()> {
 /// Announce every crossed milestone of a campaign not yet announced (exactly once: the state
 /// lives in the store; a failed delivery stays `pending` and is retried after the next run).
 async fn announce(ctx: &Arc<Ctx>, slug: &str) {
+    // Exactly once within this daemon: see [`AnnounceLocks`] (issue 13).
+    let _one_job_at_a_time = ctx.announcing.hold(slug).await;
     let now = ctx.clock.now();
     let waiting = ctx
         .notice_backoff
@@ -927,6 +953,7 @@ id = "vid1"
             failed_files: Mutex::new(HashSet::new()),
             notice_backoff: Mutex::new(std::collections::HashMap::new()),
             owner: daemon_owner(),
+            announcing: AnnounceLocks::default(),
         });
         {
             let ctx = ctx.clone();

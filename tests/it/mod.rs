@@ -1,3 +1,4 @@
+mod announce;
 mod collect;
 mod common;
 mod config_errors;
