@@ -18,3 +18,4 @@ mod robustness;
 mod secrets;
 mod store;
 mod trust;
+mod watch;
