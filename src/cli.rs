@@ -525,6 +525,17 @@ LINKEDIN_ACCESS_TOKEN=\n\
 # LINKEDIN_REFRESH_TOKEN=\n";
 
 fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
+    let (problems, warnings) = check_more(config)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if !problems.is_empty() {
+        bail!(UsageError(format!(
+            "{} is not ready: {}",
+            config.origin,
+            problems.join("; ")
+        )));
+    }
     println!("{}: valid", config.origin);
     println!("store: {}", store::redact_url(&config.store.url));
     for c in &config.campaigns {
@@ -570,6 +581,12 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
         }
     }
     warn_env_permissions(env_file);
+    if !warnings.is_empty() {
+        println!(
+            "{} (see above); the config is valid",
+            crate::model::counted(warnings.len(), "warning", "warnings")
+        );
+    }
     if !online {
         return Ok(ExitCode::SUCCESS);
     }
@@ -612,6 +629,126 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `check` finds beyond the config's syntax, before anything runs: problems (refused:
+/// exit 2) and warnings (exit 0: a variable may be set only where the daemon runs).
+fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
+    use crate::exports::ids;
+    use crate::model::Platform;
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let unset = |var: &str| std::env::var(var).map_or(true, |v| v.trim().is_empty());
+    let p = &config.platforms;
+    for c in &config.campaigns {
+        let slug = c.slug();
+        if c.milestones().is_empty() {
+            problems.push(format!(
+                "campaign `{slug}`: milestones = [] lists no milestone, so nothing would ever be \
+                 announced or marked; list at least one, e.g. milestones = [10000]"
+            ));
+        }
+        for v in &c.videos {
+            let id = v.id.as_str();
+            let bad = match v.platform {
+                Platform::Tiktok | Platform::Vimeo => Some(format!(
+                    "platform `{}` is not supported (yet); supported platforms: youtube, \
+                     facebook, instagram, linkedin",
+                    v.platform
+                )),
+                Platform::Youtube if ids::youtube_id(id).is_none() => Some(format!(
+                    "`{id}` is not a YouTube video id: write the 11-character id (e.g. \
+                     dQ8mC2c4Rx0) or the video's youtube.com / youtu.be URL"
+                )),
+                Platform::Facebook
+                    if ids::facebook_id(id).is_none()
+                        && !id.starts_with("pfbid")
+                        && !id.starts_with("fb.watch/") =>
+                {
+                    Some(format!(
+                        "`{id}` is not a Facebook video id: write the numeric id (e.g. \
+                         3112749605483751) or the video's facebook.com URL"
+                    ))
+                }
+                Platform::Linkedin if ids::linkedin_urn(id).is_none() => Some(format!(
+                    "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
+                     urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
+                )),
+                _ => None,
+            };
+            // An unknown platform is refused; an id that does not look like one is a warning
+            // (collection and imports would find nothing for it).
+            match bad {
+                Some(why) if matches!(v.platform, Platform::Tiktok | Platform::Vimeo) => {
+                    problems.push(format!("campaign `{slug}`: [[campaign.video]] {why}"))
+                }
+                Some(why) => warnings.push(format!(
+                    "campaign `{slug}`: [[campaign.video]] platform = \"{}\", id: {why}; \
+                     collection and imports would find nothing for it",
+                    v.platform
+                )),
+                None => {}
+            }
+        }
+        if c.schedule.collect.is_some() {
+            let mut platforms: Vec<Platform> = c.videos.iter().map(|v| v.platform).collect();
+            platforms.sort();
+            platforms.dedup();
+            for platform in platforms {
+                let var = match platform {
+                    Platform::Youtube => p.youtube.as_ref().map(|y| y.api_key_env.clone()),
+                    Platform::Facebook => p.facebook.as_ref().map(|f| f.access_token_env.clone()),
+                    Platform::Linkedin => p.linkedin.as_ref().map(|l| {
+                        // With a refresh token configured, the access token is fetched.
+                        l.refresh_token_env
+                            .clone()
+                            .unwrap_or_else(|| l.access_token_env.clone())
+                    }),
+                    _ => continue,
+                };
+                match var {
+                    None => warnings.push(format!(
+                        "campaign `{slug}` collects on a schedule from {} but the config has no \
+                         [platforms.{}] section: add one naming the variable that holds the \
+                         credential",
+                        platform.display_name(),
+                        platform.as_str()
+                    )),
+                    Some(var) if unset(&var) => warnings.push(format!(
+                        "campaign `{slug}` collects on a schedule from {}, but {var} is not set: \
+                         put it in .env (or the daemon's environment) before the daemon runs",
+                        platform.display_name()
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    for n in &config.notify {
+        if unset(&n.url_env) {
+            warnings.push(format!(
+                "[[notify]] url_env = \"{0}\": {0} is not set, so milestone announcements to \
+                 this webhook would fail; put the webhook URL in .env (or the daemon's \
+                 environment) as {0}=…",
+                n.url_env
+            ));
+        }
+    }
+    // A store that exists (never created by `check`): campaigns without observations.
+    let existing = config
+        .store
+        .url
+        .strip_prefix("sqlite://")
+        .or_else(|| config.store.url.strip_prefix("sqlite:"))
+        .is_some_and(|db| db != ":memory:" && Path::new(db).is_file());
+    if existing {
+        let store = open_store(config)?;
+        for c in &config.campaigns {
+            if let Some(note) = no_observations_note(store.as_ref(), c.slug())? {
+                warnings.push(note);
+            }
+        }
+    }
+    Ok((problems, warnings))
 }
 
 /// A small runtime for the async API code (the daemon brings its own).

@@ -1,4 +1,5 @@
 mod announce;
+mod check;
 mod collect;
 mod common;
 mod config_errors;

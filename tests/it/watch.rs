@@ -53,8 +53,16 @@ fn a_refused_file_stays_visible_until_fixed_or_removed() {
     std::fs::create_dir_all(env.path("inbox")).unwrap();
     let d = Daemon::start_with(&env, "http://127.0.0.1:9/unused", &[]);
     assert!(env.path("data/w.db.daemon.lock").exists());
-    drop_file(&env, "bad.csv", "youtube,v1,,views,total,2020-07-25T10:00:00Z,n/a\n");
-    drop_file(&env, "good.csv", "youtube,v1,,views,total,2020-07-25T10:00:00Z,50\n");
+    drop_file(
+        &env,
+        "bad.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,n/a\n",
+    );
+    drop_file(
+        &env,
+        "good.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,50\n",
+    );
     let gauge = |n: u32| format!("viewtally_import_failed_files{{campaign=\"c1\"}} {n}");
     let (health, _) = wait_for(&d, "listed", |status, health, metrics| {
         status == 200 && health.contains("bad.csv") && metrics.contains(&gauge(1))
@@ -76,7 +84,8 @@ fn a_refused_file_stays_visible_until_fixed_or_removed() {
     // `status` says so too, with the same reason.
     let s = env.run(&["status"]).ok();
     assert!(
-        s.stdout.contains("bad.csv is refused (until fixed or removed)")
+        s.stdout
+            .contains("bad.csv is refused (until fixed or removed)")
             && s.stdout.contains("`n/a` is not a whole number"),
         "{}",
         s.stdout
@@ -91,13 +100,21 @@ fn a_refused_file_stays_visible_until_fixed_or_removed() {
         "{s}"
     );
     // Fixed: imported, and no longer listed.
-    drop_file(&env, "bad.csv", "youtube,v1,,views,total,2020-07-26T10:00:00Z,70\n");
+    drop_file(
+        &env,
+        "bad.csv",
+        "youtube,v1,,views,total,2020-07-26T10:00:00Z,70\n",
+    );
     let (health, _) = wait_for(&d, "cleared after the fix", |status, health, metrics| {
         status == 200 && !health.contains("bad.csv") && metrics.contains(&gauge(0))
     });
     assert!(health.contains("\"ok\""), "{health}");
     // Another bad file, then removed: listed, then gone.
-    drop_file(&env, "worse.csv", "youtube,v1,,views,total,2020-07-27T10:00:00Z,—\n");
+    drop_file(
+        &env,
+        "worse.csv",
+        "youtube,v1,,views,total,2020-07-27T10:00:00Z,—\n",
+    );
     wait_for(&d, "listed", |_, health, metrics| {
         health.contains("worse.csv") && metrics.contains(&gauge(1))
     });
@@ -140,8 +157,10 @@ fn status_names_the_campaigns_the_store_holds() {
     );
     let c = env.run(&["check"]);
     assert!(
-        c.stdout.contains("campaign `c2` has no observations in the store, which holds `c1`")
-            || c.stderr.contains("campaign `c2` has no observations in the store, which holds `c1`"),
+        c.stdout
+            .contains("campaign `c2` has no observations in the store, which holds `c1`")
+            || c.stderr
+                .contains("campaign `c2` has no observations in the store, which holds `c1`"),
         "{}{}",
         c.stdout,
         c.stderr

@@ -1,0 +1,110 @@
+//! Issue 13: `check` catches what would fail later. Refused (exit 2): an unknown platform,
+//! `milestones = []`. Warned about (exit 0, a `warning:` line on stderr naming the variable or
+//! id): ids that are not the platform's, a `[[notify]]` url_env or a credential a schedule
+//! needs that is not set, a campaign without observations in a store that holds others.
+
+use super::common::*;
+
+fn config(milestones: &str, video: &str) -> String {
+    format!(
+        r#"
+[store]
+url = "sqlite://data/test.db"
+
+[platforms.youtube]
+
+[[notify]]
+url_env = "TEAM_HOOK_URL"
+
+[[campaign]]
+slug = "c1"
+name = "Check test"
+timezone = "Europe/Prague"
+milestones = {milestones}
+
+[campaign.schedule]
+collect = "0 */15 * * * *"
+
+[[campaign.video]]
+{video}
+"#
+    )
+}
+
+const GOOD: &str = "platform = \"youtube\"\nid = \"https://youtu.be/dQ8mC2c4Rx0\"";
+
+#[test]
+fn unknown_platforms_and_empty_milestones_are_refused() {
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &config("[1000]", "platform = \"tiktok\"\nid = \"7234\""),
+    );
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("platform `tiktok` is not supported (yet); supported platforms: youtube, facebook, instagram, linkedin"),
+        "{}",
+        r.stderr
+    );
+    env.write("config/viewtally.toml", &config("[]", GOOD));
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("campaign `c1`: milestones = [] lists no milestone"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn ids_variables_and_webhooks_are_warned_about_by_name() {
+    let env = Env::new();
+    for (video, says) in [
+        (
+            "platform = \"youtube\"\nid = \"abc\"",
+            "`abc` is not a YouTube video id",
+        ),
+        (
+            "platform = \"facebook\"\nid = \"conectart\"",
+            "`conectart` is not a Facebook video id",
+        ),
+        (
+            "platform = \"linkedin\"\nid = \"12345\"",
+            "`12345` is not a LinkedIn post",
+        ),
+    ] {
+        env.write("config/viewtally.toml", &config("[1000]", video));
+        let r = env.run(&["check"]).ok();
+        assert!(r.stderr.contains(says), "{}", r.stderr);
+    }
+    env.write("config/viewtally.toml", &config("[1000]", GOOD));
+    let r = env.run(&["check"]).ok();
+    assert!(
+        r.stderr.contains("warning: campaign `c1` collects on a schedule from YouTube, but YOUTUBE_API_KEY is not set"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("warning: [[notify]] url_env = \"TEAM_HOOK_URL\": TEAM_HOOK_URL is not set"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("2 warnings (see above)"), "{}", r.stdout);
+    // Set: no warning, and the secret appears nowhere.
+    let r = env
+        .run_env(
+            &["check"],
+            &[
+                ("YOUTUBE_API_KEY", "AIza-check-key"),
+                ("TEAM_HOOK_URL", "https://hooks.example/secret-path"),
+            ],
+        )
+        .ok();
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    assert!(!r.stdout.contains("warning"), "{}", r.stdout);
+    assert!(!(r.stdout.clone() + &r.stderr).contains("secret-path"));
+    assert!(!(r.stdout + &r.stderr).contains("AIza-check-key"));
+}
