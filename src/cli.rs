@@ -211,6 +211,28 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 
 /// Parse the command line and run it.
 pub fn run() -> Result<ExitCode> {
+    match run_command() {
+        // `viewtally export … | head`: the reader has what it wanted; end quietly.
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+/// Whether an error is a write to a pipe whose reader has gone (`| head`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |ce| matches!(ce.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|je| je.io_error_kind() == Some(BrokenPipe))
+    })
+}
+
+fn run_command() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_logging(&cli);
     load_env(cli.env_file.as_deref())?;

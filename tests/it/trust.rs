@@ -483,3 +483,48 @@ fn rows_from_the_future_count_once() {
         .ok();
     assert!(r.stdout.contains("skipped 1 bad row (see"), "{}", r.stdout);
 }
+
+#[test]
+fn export_into_a_closed_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let env = Env::new();
+    env.write("config/viewtally.toml", OPEN_CONFIG);
+    let mut rows = String::from("platform,video,account,metric,kind,at,value\n");
+    let start = NaiveDate::from_ymd_opt(2020, 7, 24).unwrap();
+    for v in 0..20 {
+        for d in 0..150 {
+            let day = start + chrono::Duration::days(d);
+            rows.push_str(&format!(
+                "youtube,video{v:06},,views,daily,{day},{}\n",
+                d + v
+            ));
+        }
+    }
+    let f = env.write("many.csv", &rows);
+    env.run(&["import", f.to_str().unwrap()]).ok();
+    for format in ["csv", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
+            .current_dir(env.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("VIEWTALLY_NOW", FIXED_NOW)
+            .args(["export", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -c 100`: read a little, then close the pipe.
+        let mut first = [0u8; 100];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
