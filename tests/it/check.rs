@@ -108,3 +108,41 @@ fn ids_variables_and_webhooks_are_warned_about_by_name() {
     assert!(!(r.stdout.clone() + &r.stderr).contains("secret-path"));
     assert!(!(r.stdout + &r.stderr).contains("AIza-check-key"));
 }
+
+/// A collect error is said once (in the summary), not again in the log at the default
+/// verbosity; and the YouTube key error names the variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collect_error_is_printed_once() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                      "errors": [{"reason": "badRequest", "message": "API key not valid. Please pass a valid API key."}]}
+        })))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &config("[1000]", GOOD).replace(
+            "[platforms.youtube]\n",
+            &format!("[platforms.youtube]\napi_base = \"{}\"\n", server.uri()),
+        ),
+    );
+    let r = tokio::task::block_in_place(|| {
+        env.run_env(&["collect"], &[("YOUTUBE_API_KEY", "AIza-once-key")])
+    });
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        all.matches("YouTube rejected the API key in YOUTUBE_API_KEY")
+            .count(),
+        1,
+        "{all}"
+    );
+    assert!(
+        all.contains("1 video → 0 read, 0 missing, 1 failed"),
+        "{all}"
+    );
+    assert!(!all.contains("AIza-once-key"), "{all}");
+}
