@@ -475,8 +475,10 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
             now,
         )?;
         println!(
-            "  imported config/demo/{name}: {} rows ({}), {} stored",
-            report.rows, report.format, report.written.inserted
+            "  imported config/demo/{name}: {} ({}), {} stored",
+            crate::model::counted(report.rows, "row", "rows"),
+            report.format,
+            report.written.inserted
         );
     }
     let campaign = &config.campaigns[0];
@@ -488,9 +490,9 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
     let written = render::write_report(campaign, &tl, &options)?;
     print!("\n{}", Status::text(&tl, &Locale::new(campaign.language)));
     println!(
-        "\nstore: {} ({} observations)",
+        "\nstore: {} ({})",
         store.location(),
-        store.count(None)?
+        crate::model::counted(store.count(None)? as usize, "observation", "observations")
     );
     println!("report:");
     for p in written {
@@ -614,8 +616,8 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
     }
     let mut store = open_store(config)?;
     println!(
-        "store (online): ok, {} observations in {}",
-        store.count(None)?,
+        "store (online): ok, {} in {}",
+        crate::model::counted(store.count(None)? as usize, "observation", "observations"),
         store.location()
     );
     let probes = runtime()?.block_on(async {
@@ -802,13 +804,25 @@ fn collect(config: &Config, slug: Option<&str>, now: DateTime<Utc>) -> Result<Ex
         .platforms
         .iter()
         .filter(|p| p.failed())
-        .map(|p| format!("{} ({} of {} videos)", p.platform, p.failed, p.videos))
+        .map(|p| {
+            format!(
+                "{} ({} of {})",
+                p.platform,
+                p.failed,
+                crate::model::counted(p.videos, "video", "videos")
+            )
+        })
         .collect();
     if !failed.is_empty() {
         bail!(
-            "collection failed on {} — see the errors above; the {} readings that succeeded were stored",
+            "collection failed on {} — see the errors above; the {} that succeeded {} stored",
             failed.join(", "),
-            report.written.total()
+            crate::model::counted(report.written.total() as usize, "reading", "readings"),
+            if report.written.total() == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -923,8 +937,10 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 return Err(first.into());
             }
             Err(anyhow::Error::new(first).context(format!(
-                "{n} of {} files were not imported (nothing from them was stored)",
-                files.len()
+                "{n} of {} files {} not imported (nothing from {} was stored)",
+                files.len(),
+                if n == 1 { "was" } else { "were" },
+                if n == 1 { "it" } else { "them" }
             )))
         }
     }

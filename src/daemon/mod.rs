@@ -311,8 +311,8 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     });
     tracing::info!(%addr, jobs = jobs.len(), owner = %ctx.owner, "viewtally daemon started");
     println!(
-        "viewtally daemon listening on http://{addr} ({} jobs)",
-        jobs.len()
+        "viewtally daemon listening on http://{addr} ({})",
+        crate::model::counted(jobs.len(), "job", "jobs")
     );
 
     let mut tasks = Vec::new();
@@ -522,7 +522,10 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                 now,
             );
             let written = crate::render::write_report(c, &tl, &options)?;
-            Ok(format!("report written ({} files)", written.len()))
+            Ok(format!(
+                "report written ({})",
+                crate::model::counted(written.len(), "file", "files")
+            ))
         }
         Job::ImportDir => {
             let dir = c
@@ -701,8 +704,8 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
         );
     }
     Ok(format!(
-        "collected {} readings: {}",
-        report.written.total(),
+        "collected {}: {}",
+        crate::model::counted(report.written.total() as usize, "reading", "readings"),
         summary.trim().replace('\n', "; ")
     ))
 }
