@@ -842,6 +842,8 @@ fn read_posts(
                 when,
                 value,
                 line,
+                date_column: 0,
+                part: Some(name.to_string()),
             });
         }
     }
@@ -914,6 +916,8 @@ fn read_metrics(
                 when: When::Day(date),
                 value,
                 line,
+                date_column: position(range, i, date_col).1,
+                part: Some(name.to_string()),
             });
         }
     }

@@ -209,6 +209,11 @@ impl Importer for MetaBusinessSuite {
                     when,
                     value,
                     line,
+                    date_column: match day {
+                        Some(_) => m.get(Field::Date).map_or(0, |c| c + 1),
+                        None => 0,
+                    },
+                    part: None,
                 });
             }
         }

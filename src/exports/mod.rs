@@ -62,6 +62,11 @@ pub struct Row {
     pub value: i64,
     /// 1-based line (or sheet row) in the file, for messages.
     pub line: u64,
+    /// 1-based column of the cell that dates the value (0 when the date is not in the row:
+    /// `--as-of`, a file name), for messages.
+    pub date_column: usize,
+    /// The ZIP entry or sheet the row is in.
+    pub part: Option<String>,
 }
 
 /// A row that could not be read, with where and why.
@@ -603,9 +608,9 @@ impl RowSink for Collector<'_> {
             self.future_count += 1;
             if self.future.len() < MAX_BAD_ROWS_KEPT {
                 self.future.push(BadRow {
-                    part: None,
+                    part: row.part.clone(),
                     line: row.line,
-                    column: 0,
+                    column: row.date_column,
                     message,
                 });
             }

@@ -179,6 +179,8 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
         when,
         value,
         line,
+        date_column: idx[5] + 1,
+        part: None,
     })
 }
 

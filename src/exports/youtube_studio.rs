@@ -129,6 +129,7 @@ impl Importer for YoutubeStudio {
 /// One video's totals from Table data, kept until the period end is known.
 struct TableRow {
     line: u64,
+    part: Option<String>,
     video: String,
     published: Option<NaiveDate>,
     values: Vec<(Metric, i64)>,
@@ -245,6 +246,7 @@ fn read_table<R: Read>(
             let values = values_of(t, m, part)?;
             Ok(video.map(|video| TableRow {
                 line,
+                part: part.clone(),
                 video,
                 published: m
                     .get(Field::PublishTime)
@@ -342,6 +344,8 @@ fn read_daily<R: Read>(
                         when: When::Day(date),
                         value,
                         line,
+                        date_column: date_col + 1,
+                        part: part.clone(),
                     });
                 }
             }
@@ -378,6 +382,8 @@ fn emit_totals(
                 when: as_of,
                 value,
                 line: r.line,
+                date_column: 0,
+                part: r.part.clone(),
             });
         }
     }
