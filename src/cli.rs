@@ -675,9 +675,9 @@ fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
             let id = v.id.as_str();
             let bad = match v.platform {
                 Platform::Tiktok | Platform::Vimeo => Some(format!(
-                    "platform `{}` is not supported (yet); supported platforms: youtube, \
-                     facebook, instagram, linkedin",
-                    v.platform
+                    "platform `{}` is not supported (yet); supported platforms: {}",
+                    v.platform,
+                    config::SUPPORTED_PLATFORMS
                 )),
                 Platform::Youtube if ids::youtube_id(id).is_none() => Some(format!(
                     "`{id}` is not a YouTube video id: write the 11-character id (e.g. \

@@ -226,8 +226,8 @@ impl RowEnds {
 pub fn ends_mid_row(line: u64) -> String {
     format!(
         "the file ends in the middle of line {line} (incomplete download?); nothing from this \
-         file was stored: download or export it again (if you edited it, end its last line \
-         with a line break and close every quote)"
+         file was stored: download or export it again (if the file is complete, or you edited \
+         it, end its last line with a line break and close every quote)"
     )
 }
 

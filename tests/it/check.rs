@@ -47,6 +47,17 @@ fn unknown_platforms_and_empty_milestones_are_refused() {
         "{}",
         r.stderr
     );
+    env.write(
+        "config/viewtally.toml",
+        &config("[1000]", "platform = \"twitter\"\nid = \"x\""),
+    );
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(":20:12: unknown platform `twitter`; supported platforms: youtube, facebook, instagram, linkedin"),
+        "{}",
+        r.stderr
+    );
     env.write("config/viewtally.toml", &config("[]", GOOD));
     let r = env.run(&["check"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
