@@ -500,9 +500,13 @@ struct Collector<'a> {
     future_count: usize,
     /// The line of the last row from the future counted (one row carries several values).
     future_line: Option<u64>,
-    /// Every lifetime total read, by what it is about and when: the values and their lines (a
-    /// file that gives one video several lifetime values at one instant is contradictory).
-    totals: HashMap<(Platform, String, Metric, When), LifetimeValues>,
+    /// Every lifetime total kept, by a hash of what it is about and when: its first value and
+    /// line (a few bytes a row, so memory still grows with the rows kept).
+    totals: HashMap<u64, (i64, u64)>,
+    totals_hasher: std::collections::hash_map::RandomState,
+    /// The lifetime totals the file gives several different values (a file that gives one
+    /// video several lifetime values at one instant is contradictory): values and lines.
+    contradictions: HashMap<(Platform, String, Metric, When), LifetimeValues>,
     /// The line of the first row past [`MAX_ROWS_KEPT`], if a file has that many.
     too_many: Option<u64>,
     notes: Vec<String>,
@@ -579,6 +583,8 @@ impl<'a> Collector<'a> {
             future_count: 0,
             future_line: None,
             totals: HashMap::new(),
+            totals_hasher: Default::default(),
+            contradictions: HashMap::new(),
             too_many: None,
             notes: Vec::new(),
             detail: None,
@@ -586,19 +592,41 @@ impl<'a> Collector<'a> {
     }
 }
 
+impl Collector<'_> {
+    /// Remember a kept lifetime total; note it when the file gave the same total another value.
+    fn check_total(&mut self, row: &Row) {
+        use std::collections::hash_map::Entry;
+        use std::hash::BuildHasher;
+        let key = self
+            .totals_hasher
+            .hash_one((row.platform, &row.video, row.metric, row.when));
+        match self.totals.entry(key) {
+            Entry::Vacant(e) => {
+                e.insert((row.value, row.line));
+            }
+            Entry::Occupied(e) => {
+                let (first, line) = *e.get();
+                if first != row.value {
+                    let seen = self
+                        .contradictions
+                        .entry((row.platform, row.video.clone(), row.metric, row.when))
+                        .or_insert_with(|| LifetimeValues {
+                            values: vec![first],
+                            lines: vec![line],
+                        });
+                    if !seen.values.contains(&row.value) {
+                        seen.values.push(row.value);
+                        seen.lines.push(row.line);
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
-        if row.kind == Kind::Total {
-            let seen = self
-                .totals
-                .entry((row.platform, row.video.clone(), row.metric, row.when))
-                .or_default();
-            if !seen.values.contains(&row.value) {
-                seen.values.push(row.value);
-                seen.lines.push(row.line);
-            }
-        }
         if let Some(message) = future_message(row.when, self.now) {
             // One bad row counts once, however many values it carries.
             if self.future_line == Some(row.line) {
@@ -657,6 +685,9 @@ impl RowSink for Collector<'_> {
                 source: self.source.clone(),
                 collected_at: self.now,
             });
+        }
+        if taken && row.kind == Kind::Total {
+            self.check_total(&row);
         }
         if !taken {
             self.other += 1;
@@ -811,17 +842,19 @@ pub fn import_file(
         })?;
     let sha = file.sha256.clone();
     drop(file);
-    if let Some(message) = contradictory_totals(&collector.totals, importer.name()) {
+    if let Some(message) = contradictory_totals(&collector.contradictions, importer.name()) {
         return Err(ImportError::Format {
             path: name,
             message,
         });
     }
     if let Some(line) = collector.too_many {
-        return Err(ImportError::Format {
+        return Err(ImportError::At {
             path: name,
+            line,
+            column: 0,
             message: format!(
-                "line {line}: more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
+                "more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
                  file (a file's rows are held in memory to be stored in one transaction); \
                  nothing from this file was stored: split it (by platform or by month) and \
                  import the parts"

@@ -257,12 +257,16 @@ fn read_table<R: Read>(
         });
         match row {
             Ok(Some(_)) if rows.len() >= super::MAX_ROWS_KEPT => {
-                return Err(ParseError::Format(format!(
-                    "{}line {line}: Table data lists more than {} videos, far more than a \
-                     channel has; check that this is the file YouTube Studio exported",
-                    part.as_ref().map(|p| format!("{p} ")).unwrap_or_default(),
-                    super::MAX_ROWS_KEPT
-                )))
+                return Err(ParseError::At(BadRow {
+                    part: part.clone(),
+                    line,
+                    column: 0,
+                    message: format!(
+                        "Table data lists more than {} videos, far more than a channel has; \
+                         check that this is the file YouTube Studio exported",
+                        super::MAX_ROWS_KEPT
+                    ),
+                }))
             }
             Ok(Some(r)) => rows.push(r),
             Ok(None) => {}
