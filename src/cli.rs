@@ -200,6 +200,7 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
                 c.downcast_ref::<ImportError>(),
                 Some(
                     ImportError::BadRow { .. }
+                        | ImportError::At { .. }
                         | ImportError::Format { .. }
                         | ImportError::Read { .. }
                 )
@@ -210,6 +211,28 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 
 /// Parse the command line and run it.
 pub fn run() -> Result<ExitCode> {
+    match run_command() {
+        // `viewtally export … | head`: the reader has what it wanted; end quietly.
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+/// Whether an error is a write to a pipe whose reader has gone (`| head`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |ce| matches!(ce.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|je| je.io_error_kind() == Some(BrokenPipe))
+    })
+}
+
+fn run_command() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_logging(&cli);
     load_env(cli.env_file.as_deref())?;
@@ -452,8 +475,10 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
             now,
         )?;
         println!(
-            "  imported config/demo/{name}: {} rows ({}), {} stored",
-            report.rows, report.format, report.written.inserted
+            "  imported config/demo/{name}: {} ({}), {} stored",
+            crate::model::counted(report.rows, "row", "rows"),
+            report.format,
+            report.written.inserted
         );
     }
     let campaign = &config.campaigns[0];
@@ -465,9 +490,9 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
     let written = render::write_report(campaign, &tl, &options)?;
     print!("\n{}", Status::text(&tl, &Locale::new(campaign.language)));
     println!(
-        "\nstore: {} ({} observations)",
+        "\nstore: {} ({})",
         store.location(),
-        store.count(None)?
+        crate::model::counted(store.count(None)? as usize, "observation", "observations")
     );
     println!("report:");
     for p in written {
@@ -524,6 +549,17 @@ LINKEDIN_ACCESS_TOKEN=\n\
 # LINKEDIN_REFRESH_TOKEN=\n";
 
 fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
+    let (problems, warnings) = check_more(config)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if !problems.is_empty() {
+        bail!(UsageError(format!(
+            "{} is not ready: {}",
+            config.origin,
+            problems.join("; ")
+        )));
+    }
     println!("{}: valid", config.origin);
     println!("store: {}", store::redact_url(&config.store.url));
     for c in &config.campaigns {
@@ -569,13 +605,19 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
         }
     }
     warn_env_permissions(env_file);
+    if !warnings.is_empty() {
+        println!(
+            "{} (see above); the config is valid",
+            crate::model::counted(warnings.len(), "warning", "warnings")
+        );
+    }
     if !online {
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = open_store(config)?;
     println!(
-        "store (online): ok, {} observations in {}",
-        store.count(None)?,
+        "store (online): ok, {} in {}",
+        crate::model::counted(store.count(None)? as usize, "observation", "observations"),
         store.location()
     );
     let probes = runtime()?.block_on(async {
@@ -613,6 +655,126 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `check` finds beyond the config's syntax, before anything runs: problems (refused:
+/// exit 2) and warnings (exit 0: a variable may be set only where the daemon runs).
+fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
+    use crate::exports::ids;
+    use crate::model::Platform;
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let unset = |var: &str| std::env::var(var).map_or(true, |v| v.trim().is_empty());
+    let p = &config.platforms;
+    for c in &config.campaigns {
+        let slug = c.slug();
+        if c.milestones().is_empty() {
+            problems.push(format!(
+                "campaign `{slug}`: milestones = [] lists no milestone, so nothing would ever be \
+                 announced or marked; list at least one, e.g. milestones = [10000]"
+            ));
+        }
+        for v in &c.videos {
+            let id = v.id.as_str();
+            let bad = match v.platform {
+                Platform::Tiktok | Platform::Vimeo => Some(format!(
+                    "platform `{}` is not supported (yet); supported platforms: {}",
+                    v.platform,
+                    config::SUPPORTED_PLATFORMS
+                )),
+                Platform::Youtube if ids::youtube_id(id).is_none() => Some(format!(
+                    "`{id}` is not a YouTube video id: write the 11-character id (e.g. \
+                     dQ8mC2c4Rx0) or the video's youtube.com / youtu.be URL"
+                )),
+                Platform::Facebook
+                    if ids::facebook_id(id).is_none()
+                        && !id.starts_with("pfbid")
+                        && !id.starts_with("fb.watch/") =>
+                {
+                    Some(format!(
+                        "`{id}` is not a Facebook video id: write the numeric id (e.g. \
+                         3112749605483751) or the video's facebook.com URL"
+                    ))
+                }
+                Platform::Linkedin if ids::linkedin_urn(id).is_none() => Some(format!(
+                    "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
+                     urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
+                )),
+                _ => None,
+            };
+            // An unknown platform is refused; an id that does not look like one is a warning
+            // (collection and imports would find nothing for it).
+            match bad {
+                Some(why) if matches!(v.platform, Platform::Tiktok | Platform::Vimeo) => {
+                    problems.push(format!("campaign `{slug}`: [[campaign.video]] {why}"))
+                }
+                Some(why) => warnings.push(format!(
+                    "campaign `{slug}`: [[campaign.video]] platform = \"{}\", id: {why}; \
+                     collection and imports would find nothing for it",
+                    v.platform
+                )),
+                None => {}
+            }
+        }
+        if c.schedule.collect.is_some() {
+            let mut platforms: Vec<Platform> = c.videos.iter().map(|v| v.platform).collect();
+            platforms.sort();
+            platforms.dedup();
+            for platform in platforms {
+                let var = match platform {
+                    Platform::Youtube => p.youtube.as_ref().map(|y| y.api_key_env.clone()),
+                    Platform::Facebook => p.facebook.as_ref().map(|f| f.access_token_env.clone()),
+                    Platform::Linkedin => p.linkedin.as_ref().map(|l| {
+                        // With a refresh token configured, the access token is fetched.
+                        l.refresh_token_env
+                            .clone()
+                            .unwrap_or_else(|| l.access_token_env.clone())
+                    }),
+                    _ => continue,
+                };
+                match var {
+                    None => warnings.push(format!(
+                        "campaign `{slug}` collects on a schedule from {} but the config has no \
+                         [platforms.{}] section: add one naming the variable that holds the \
+                         credential",
+                        platform.display_name(),
+                        platform.as_str()
+                    )),
+                    Some(var) if unset(&var) => warnings.push(format!(
+                        "campaign `{slug}` collects on a schedule from {}, but {var} is not set: \
+                         put it in .env (or the daemon's environment) before the daemon runs",
+                        platform.display_name()
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    for n in &config.notify {
+        if unset(&n.url_env) {
+            warnings.push(format!(
+                "[[notify]] url_env = \"{0}\": {0} is not set, so milestone announcements to \
+                 this webhook would fail; put the webhook URL in .env (or the daemon's \
+                 environment) as {0}=…",
+                n.url_env
+            ));
+        }
+    }
+    // A store that exists (never created by `check`): campaigns without observations.
+    let existing = config
+        .store
+        .url
+        .strip_prefix("sqlite://")
+        .or_else(|| config.store.url.strip_prefix("sqlite:"))
+        .is_some_and(|db| db != ":memory:" && Path::new(db).is_file());
+    if existing {
+        let store = open_store(config)?;
+        for c in &config.campaigns {
+            if let Some(note) = no_observations_note(store.as_ref(), c.slug())? {
+                warnings.push(note);
+            }
+        }
+    }
+    Ok((problems, warnings))
+}
+
 /// A small runtime for the async API code (the daemon brings its own).
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -642,13 +804,25 @@ fn collect(config: &Config, slug: Option<&str>, now: DateTime<Utc>) -> Result<Ex
         .platforms
         .iter()
         .filter(|p| p.failed())
-        .map(|p| format!("{} ({} of {} videos)", p.platform, p.failed, p.videos))
+        .map(|p| {
+            format!(
+                "{} ({} of {})",
+                p.platform,
+                p.failed,
+                crate::model::counted(p.videos, "video", "videos")
+            )
+        })
         .collect();
     if !failed.is_empty() {
         bail!(
-            "collection failed on {} — see the errors above; the {} readings that succeeded were stored",
+            "collection failed on {} — see the errors above; the {} that succeeded {} stored",
             failed.join(", "),
-            report.written.total()
+            crate::model::counted(report.written.total() as usize, "reading", "readings"),
+            if report.written.total() == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -701,10 +875,14 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                     None => r.format.to_string(),
                 };
                 if args.dry_run {
-                    println!("{} ({what}): {} rows read; would store:", r.path, r.rows);
+                    println!(
+                        "{} ({what}): {} read; would store:",
+                        r.path,
+                        crate::model::counted(r.rows, "row", "rows")
+                    );
                     for l in &r.preview {
                         println!(
-                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} rows  sum {}",
+                            "  {:<12} {:<9} {:<36} {:<12} {:<6} {:<40} {:>5} {:<4}  sum {}",
                             l.campaign,
                             l.platform.as_str(),
                             l.video,
@@ -712,13 +890,18 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                             l.kind.as_str(),
                             l.span,
                             l.count,
+                            if l.count == 1 { "row" } else { "rows" },
                             l.sum
                         );
                     }
                 } else {
                     println!(
-                        "{} ({what}): {} rows → {} new, {} updated, {} unchanged",
-                        r.path, r.rows, w.inserted, w.updated, w.unchanged
+                        "{} ({what}): {} → {} new, {} updated, {} unchanged",
+                        r.path,
+                        crate::model::counted(r.rows, "row", "rows"),
+                        w.inserted,
+                        w.updated,
+                        w.unchanged
                     );
                 }
                 for note in &r.notes {
@@ -726,15 +909,15 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 }
                 if r.other_videos_skipped > 0 {
                     println!(
-                        "  skipped {} rows of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos): {}",
-                        r.other_videos_skipped,
+                        "  skipped {} of videos the campaign does not list (add them as [[campaign.video]] or pass --all-videos): {}",
+                        crate::model::counted(r.other_videos_skipped, "row", "rows"),
                         r.other_videos.join(", ")
                     );
                 }
                 if r.bad_rows_skipped > 0 {
                     println!(
-                        "  skipped {} bad rows (see the warnings above)",
-                        r.bad_rows_skipped
+                        "  skipped {} (see the warnings above)",
+                        crate::model::counted(r.bad_rows_skipped, "bad row", "bad rows")
                     );
                 }
             }
@@ -754,8 +937,10 @@ fn import(config: &Config, args: &ImportArgs, now: DateTime<Utc>) -> Result<Exit
                 return Err(first.into());
             }
             Err(anyhow::Error::new(first).context(format!(
-                "{n} of {} files were not imported (nothing from them was stored)",
-                files.len()
+                "{n} of {} files {} not imported (nothing from {} was stored)",
+                files.len(),
+                if n == 1 { "was" } else { "were" },
+                if n == 1 { "it" } else { "them" }
             )))
         }
     }
@@ -801,21 +986,106 @@ fn status(
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
     let until = until.map(|s| parse_time(s, "--until")).transpose()?;
-    let store = open_store(config)?;
+    let mut store = open_store(config)?;
     if json {
         let campaign = config.campaign(slug)?;
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Status::new(&tl, until.unwrap_or(now)))?
-        );
+        let mut value = serde_json::to_value(Status::new(&tl, until.unwrap_or(now)))?;
+        let notes = status_notes(config, store.as_mut(), campaign, now)?;
+        if let Some(obj) = value.as_object_mut() {
+            if !notes.refused.is_empty() {
+                obj.insert(
+                    "watch_dir_refused".into(),
+                    serde_json::json!(notes
+                        .refused
+                        .iter()
+                        .map(|(file, error)| serde_json::json!({"file": file, "error": error}))
+                        .collect::<Vec<_>>()),
+                );
+            }
+            if let Some(other) = notes.other_campaigns {
+                obj.insert("note".into(), serde_json::json!(other));
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for campaign in config.selected(slug)? {
             let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
             print!("{}", Status::text(&tl, &Locale::new(campaign.language)));
+            let notes = status_notes(config, store.as_mut(), campaign, now)?;
+            if let Some(other) = notes.other_campaigns {
+                println!("note: {other}");
+            }
+            for (file, error) in notes.refused {
+                println!("watched folder: {file} is refused (until fixed or removed): {error}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `status` says besides the numbers.
+struct StatusNotes {
+    /// Files of the campaign's watched folder that are not imported and that an import
+    /// refuses: (file, the import's error).
+    refused: Vec<(String, String)>,
+    /// When the campaign has no observations but the store holds other campaigns': which.
+    other_campaigns: Option<String>,
+}
+
+fn status_notes(
+    config: &Config,
+    store: &mut dyn Store,
+    campaign: &config::Campaign,
+    now: DateTime<Utc>,
+) -> Result<StatusNotes> {
+    let other_campaigns = no_observations_note(store, campaign.slug())?;
+    let mut refused = Vec::new();
+    if let Some(dir) = campaign.schedule.watch_dir.as_ref().filter(|d| d.is_dir()) {
+        let options = ImportOptions {
+            campaign: Some(campaign.slug().to_string()),
+            dry_run: true,
+            ..Default::default()
+        };
+        for file in exports::expand_paths(std::slice::from_ref(dir))? {
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue;
+            };
+            let sha = exports::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            if store.imported(campaign.slug(), &sha)? {
+                continue;
+            }
+            if let Err(e) = exports::import_file(&file, config, store, &options, now) {
+                refused.push((file.display().to_string(), e.to_string()));
+            }
+        }
+    }
+    Ok(StatusNotes {
+        refused,
+        other_campaigns,
+    })
+}
+
+/// When campaign `slug` has no observations while the store holds other campaigns', a note
+/// that says which (a renamed slug, or a config pointed at another campaign's store).
+pub fn no_observations_note(store: &dyn Store, slug: &str) -> Result<Option<String>> {
+    let held = store.campaigns()?;
+    if held.is_empty() || held.iter().any(|(c, _)| c == slug) {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "campaign `{slug}` has no observations in the store, which holds {}; if the campaign \
+         was renamed, set its slug back (observations are stored under the slug) or import its \
+         data again",
+        held.iter()
+            .take(10)
+            .map(|(c, n)| format!(
+                "`{c}` ({})",
+                crate::model::counted(*n as usize, "observation", "observations")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {

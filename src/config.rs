@@ -933,6 +933,24 @@ pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
     cron::Schedule::from_str(&full).map_err(|e| format!("invalid cron expression `{expr}`: {e}"))
 }
 
+/// The platforms a `[[campaign.video]]` may name: the ones viewtally reads (API or export).
+pub const SUPPORTED_PLATFORMS: &str = "youtube, facebook, instagram, linkedin";
+
+/// A TOML error about an unknown platform says which platforms are supported (serde's message
+/// lists every name the data model has room for, some of which nothing reads yet).
+fn platform_message(message: &str) -> String {
+    match message.strip_prefix("unknown variant `") {
+        Some(rest) if message.contains("expected one of `youtube`") => {
+            let name = rest.split('`').next().unwrap_or_default();
+            format!(
+                "unknown platform `{name}`; supported platforms: {SUPPORTED_PLATFORMS} \
+                 (written in lowercase)"
+            )
+        }
+        _ => message.to_string(),
+    }
+}
+
 impl Config {
     /// Parse and validate a config from text; `origin` names the file in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
@@ -946,7 +964,7 @@ impl Config {
             }
         };
         let mut config: Config =
-            toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+            toml::from_str(text).map_err(|e| at(e.span(), platform_message(e.message().trim())))?;
         config.origin = origin.to_string();
 
         if !(config.store.url.starts_with("sqlite:") || config.store.url.starts_with("postgres")) {

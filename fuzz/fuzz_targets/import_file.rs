@@ -30,7 +30,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         match import_file(&path, &config, store.as_mut(), &options, now) {
             // Rows of videos no campaign lists are among the rows read.
             Ok(report) => assert!(report.other_videos_skipped <= report.rows),
-            Err(e @ (ImportError::BadRow { .. } | ImportError::Format { .. })) => {
+            Err(
+                e @ (ImportError::BadRow { .. }
+                | ImportError::At { .. }
+                | ImportError::Format { .. }),
+            ) => {
                 let m = e.to_string();
                 assert!(m.contains("x_content_1596146400000.csv"), "{m}");
                 assert!(m.len() < 4096, "a huge message: {} bytes", m.len());

@@ -82,7 +82,9 @@ pub fn read_as(format: &str, file_name: &str, bytes: &[u8]) {
                 }
             }
             Err(ParseError::Format(m)) => assert!(!m.is_empty(), "empty message"),
-            Err(ParseError::Row(b)) => assert!(!b.message.is_empty(), "empty message"),
+            Err(ParseError::Row(b)) | Err(ParseError::At(b)) => {
+                assert!(!b.message.is_empty(), "empty message")
+            }
         }
     }
 }

@@ -20,6 +20,16 @@ pub struct JobHealth {
     pub last_error: Option<String>,
 }
 
+/// A file in a watched folder that failed to import: listed until it is fixed or removed.
+#[derive(Debug, Clone)]
+pub struct FailedFile {
+    /// Its content when it failed (a changed file is read again).
+    pub sha256: String,
+    /// The import error, naming the file, line and column.
+    pub error: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
 /// What the handlers read.
 pub struct AppState {
     /// (slug, name) of every campaign.
@@ -28,6 +38,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub health: Mutex<BTreeMap<(String, String), JobHealth>>,
     pub unhealthy_after: u32,
+    /// Files of watched folders that failed to import, by (campaign, path).
+    pub failed_files: Mutex<BTreeMap<(String, String), FailedFile>>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -45,9 +57,31 @@ async fn metrics(State(s): State<Arc<AppState>>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.metrics.encode(),
+        with_failed_files(&s, s.metrics.encode()),
     )
         .into_response()
+}
+
+/// The metrics text with the `viewtally_import_failed_files` gauge added before its end:
+/// per campaign, the files of its watched folder that failed to import and are neither fixed
+/// nor removed.
+fn with_failed_files(s: &AppState, encoded: String) -> String {
+    let failed = s.failed_files.lock().map(|f| f.clone()).unwrap_or_default();
+    let mut gauge = String::from(
+        "# HELP viewtally_import_failed_files Files in the watched folder that failed to import (until fixed or removed).\n\
+         # TYPE viewtally_import_failed_files gauge\n",
+    );
+    for (slug, _) in &s.campaigns {
+        let n = failed.keys().filter(|(c, _)| c == slug).count();
+        let label = slug.replace('\\', "\\\\").replace('"', "\\\"");
+        gauge.push_str(&format!(
+            "viewtally_import_failed_files{{campaign=\"{label}\"}} {n}\n"
+        ));
+    }
+    match encoded.rfind("# EOF") {
+        Some(at) => format!("{}{gauge}{}", &encoded[..at], &encoded[at..]),
+        None => encoded + &gauge,
+    }
 }
 
 async fn healthz(State(s): State<Arc<AppState>>) -> Response {
@@ -64,18 +98,44 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
             })
         })
         .collect();
+    // Files that failed to import are listed, but do not turn /healthz red (503): the daemon
+    // works, a file needs a person (a monitor restarting the daemon would not help).
+    let files: Vec<_> = s
+        .failed_files
+        .lock()
+        .map(|f| f.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|((campaign, file), f)| {
+            json!({
+                "campaign": campaign,
+                "file": file,
+                "error": f.error,
+                "since": crate::render::rfc3339(f.since),
+            })
+        })
+        .collect();
     if failing.is_empty() {
-        (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response()
+        let mut body = json!({ "status": if files.is_empty() { "ok" } else { "degraded" } });
+        if !files.is_empty() {
+            body["reason"] = json!(format!(
+                "{} in a watched folder could not be imported; fix or remove {}",
+                crate::model::counted(files.len(), "file", "files"),
+                if files.len() == 1 { "it" } else { "them" }
+            ));
+            body["failed_files"] = json!(files);
+        }
+        (StatusCode::OK, axum::Json(body)).into_response()
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({
-                "status": "failing",
-                "reason": format!("{} job(s) failed {} or more times in a row", failing.len(), s.unhealthy_after),
-                "jobs": failing,
-            })),
-        )
-            .into_response()
+        let mut body = json!({
+            "status": "failing",
+            "reason": format!("{} failed {} or more times in a row", crate::model::counted(failing.len(), "job", "jobs"), s.unhealthy_after),
+            "jobs": failing,
+        });
+        if !files.is_empty() {
+            body["failed_files"] = json!(files);
+        }
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
     }
 }
 

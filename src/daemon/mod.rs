@@ -10,7 +10,7 @@ pub mod metrics;
 pub mod notify;
 pub mod schedule;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
@@ -73,14 +73,35 @@ struct Ctx {
     http: reqwest::Client,
     /// One collector for the life of the daemon: reused connections, refreshed tokens.
     collector: Option<crate::sources::Collector>,
-    /// Files that failed to import, by content hash (not retried until restart).
-    failed_files: Mutex<HashSet<String>>,
     /// Per campaign: after a failed webhook delivery, no new attempt before this time (and the
     /// current back-off), so a broken webhook is not hammered at every tick.
     notice_backoff: Mutex<std::collections::HashMap<String, (DateTime<Utc>, chrono::Duration)>>,
     /// This daemon's name among a fleet sharing one store (host, pid and a random part): the
     /// owner of the ticks and notices it claims.
     owner: String,
+    /// Per campaign: held by the job announcing its milestones, from the claim to `sent`.
+    announcing: AnnounceLocks,
+}
+
+/// One lock per campaign that makes the jobs of one daemon announce its milestones one after
+/// the other. The store's claim ([`store::Store::claim_notice`]) keeps daemons of a fleet (and
+/// a restarted daemon) apart, but it is per daemon: two jobs of one daemon (`collect` and
+/// `import_dir` crossing a milestone in the same second) hold the same claim, and without this
+/// lock both would send while the first is still waiting for a slow webhook. Held from reading
+/// the notice states to marking the milestone `sent`, the second job finds it sent.
+#[derive(Default)]
+struct AnnounceLocks(Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl AnnounceLocks {
+    /// Wait until no other job of this daemon announces `slug`'s milestones.
+    async fn hold(&self, slug: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = match self.0.lock() {
+            Ok(mut m) => m.entry(slug.to_string()).or_default().clone(),
+            // A job that panicked while holding the map left it as it was: use it.
+            Err(e) => e.into_inner().entry(slug.to_string()).or_default().clone(),
+        };
+        lock.lock_owned().await
+    }
 }
 
 /// How long a daemon's claim on a milestone announcement holds before another daemon may
@@ -122,28 +143,24 @@ pub fn lock_store(url: &str, listen: &str) -> Result<Option<InstanceLock>> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("cannot open the daemon lock {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = std::fs::read_to_string(&path).unwrap_or_default();
-            anyhow::bail!(crate::cli::UsageError(format!(
-                "another viewtally daemon already runs on this store ({}); holder: {}; stop it first \
-                 (systemctl stop viewtally, or kill that pid)",
-                path.display(),
-                holder.trim()
-            )));
+    // The file is removed on a clean stop; a daemon that locked it just before that holds a
+    // lock on a removed file, so after locking, check that the path still names the file
+    // locked (else open it again).
+    let mut attempts = 0;
+    let mut file = loop {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open the daemon lock {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) if attempts < 5 && !same_file(&file, &path) => attempts += 1,
+            Ok(()) => break file,
+            Err(e) => break lock_failed(e, &path)?,
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()))
-        }
-    }
+    };
     file.set_len(0)?;
     writeln!(
         file,
@@ -154,9 +171,51 @@ pub fn lock_store(url: &str, listen: &str) -> Result<Option<InstanceLock>> {
     Ok(Some(InstanceLock { _file: file, path }))
 }
 
+/// Whether `path` still names the open `file` (it was not removed or replaced).
+fn same_file(file: &File, path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// The error for a lock that could not be taken: who holds it, or why not.
+fn lock_failed(e: std::fs::TryLockError, path: &std::path::Path) -> Result<File> {
+    match e {
+        std::fs::TryLockError::WouldBlock => {
+            let holder = std::fs::read_to_string(path).unwrap_or_default();
+            anyhow::bail!(crate::cli::UsageError(format!(
+                "another viewtally daemon already runs on this store ({}); holder: {}; stop it first \
+                 (systemctl stop viewtally, or kill that pid)",
+                path.display(),
+                holder.trim()
+            )));
+        }
+        std::fs::TryLockError::Error(e) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 impl Drop for InstanceLock {
+    /// A clean stop removes the lock file (while still holding the lock); a killed daemon
+    /// leaves it, unlocked, and the next start takes it.
     fn drop(&mut self) {
-        tracing::debug!(lock = %self.path.display(), "released daemon lock");
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => tracing::debug!(lock = %self.path.display(), "removed the daemon lock"),
+            Err(e) => {
+                tracing::warn!(lock = %self.path.display(), "cannot remove the daemon lock: {e}")
+            }
+        }
     }
 }
 
@@ -206,6 +265,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         metrics: metrics.clone(),
         health: Mutex::new(BTreeMap::new()),
         unhealthy_after: config.daemon.unhealthy_after_failures,
+        failed_files: Mutex::new(BTreeMap::new()),
     });
     let ctx = Arc::new(Ctx {
         config: config.clone(),
@@ -223,9 +283,9 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
                 None
             }
         },
-        failed_files: Mutex::new(HashSet::new()),
         notice_backoff: Mutex::new(std::collections::HashMap::new()),
         owner: daemon_owner(),
+        announcing: AnnounceLocks::default(),
     });
 
     // Current numbers, and milestones already crossed before the daemon first ran.
@@ -251,8 +311,8 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     });
     tracing::info!(%addr, jobs = jobs.len(), owner = %ctx.owner, "viewtally daemon started");
     println!(
-        "viewtally daemon listening on http://{addr} ({} jobs)",
-        jobs.len()
+        "viewtally daemon listening on http://{addr} ({})",
+        crate::model::counted(jobs.len(), "job", "jobs")
     );
 
     let mut tasks = Vec::new();
@@ -462,7 +522,10 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                 now,
             );
             let written = crate::render::write_report(c, &tl, &options)?;
-            Ok(format!("report written ({} files)", written.len()))
+            Ok(format!(
+                "report written ({})",
+                crate::model::counted(written.len(), "file", "files")
+            ))
         }
         Job::ImportDir => {
             let dir = c
@@ -483,6 +546,13 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                 campaign: Some(slug.to_string()),
                 ..Default::default()
             };
+            // A refused file stays listed (in /healthz, /metrics and the run's summary) until it
+            // is fixed (its content changes) or removed; it is not read again until then.
+            if let Ok(mut f) = ctx.app.failed_files.lock() {
+                f.retain(|(c, path), _| {
+                    c != slug || files.iter().any(|p| p.display().to_string() == *path)
+                });
+            }
             let (mut imported, mut failed) = (0, 0);
             for file in files {
                 // A file still being written (modified in the last seconds) waits for the next tick.
@@ -497,18 +567,22 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                     continue;
                 };
                 let sha = exports::hex(&Sha256::digest(&bytes));
-                if store.imported(slug, &sha)?
-                    || ctx
-                        .failed_files
-                        .lock()
-                        .map(|f| f.contains(&sha))
-                        .unwrap_or(false)
-                {
+                let key = (slug.to_string(), file.display().to_string());
+                let known_bad = ctx
+                    .app
+                    .failed_files
+                    .lock()
+                    .map(|f| f.get(&key).is_some_and(|b| b.sha256 == sha))
+                    .unwrap_or(false);
+                if known_bad || store.imported(slug, &sha)? {
                     continue;
                 }
                 match exports::import_file(&file, config, store.as_mut(), &options, now) {
                     Ok(r) => {
                         imported += 1;
+                        if let Ok(mut f) = ctx.app.failed_files.lock() {
+                            f.remove(&key);
+                        }
                         tracing::info!(file = %r.path, rows = r.rows, inserted = r.written.inserted, "imported");
                     }
                     Err(e) => {
@@ -516,8 +590,15 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
                         tracing::error!("{e}");
                         // A bad file stays bad until it changes; a store error is retried.
                         if !matches!(e, exports::ImportError::Store { .. }) {
-                            if let Ok(mut f) = ctx.failed_files.lock() {
-                                f.insert(sha);
+                            if let Ok(mut f) = ctx.app.failed_files.lock() {
+                                f.insert(
+                                    key,
+                                    http::FailedFile {
+                                        sha256: sha,
+                                        error: e.to_string(),
+                                        since: now,
+                                    },
+                                );
                             }
                         }
                     }
@@ -525,13 +606,37 @@ fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String
             }
             let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
             ctx.metrics.observe(&tl);
+            let still: Vec<String> = ctx
+                .app
+                .failed_files
+                .lock()
+                .map(|f| {
+                    f.keys()
+                        .filter(|(c, _)| c == slug)
+                        .map(|(_, p)| p.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             if failed > 0 {
                 anyhow::bail!(
-                    "{failed} file(s) in {} could not be imported (see above); fix or remove them",
-                    dir.display()
+                    "{} in {} could not be imported (see above); fix or remove {}",
+                    crate::model::counted(failed, "file", "files"),
+                    dir.display(),
+                    if failed == 1 { "it" } else { "them" }
                 );
             }
-            Ok(format!("{imported} new file(s) imported"))
+            let mut summary = format!(
+                "{} imported",
+                crate::model::counted(imported, "new file", "new files")
+            );
+            if !still.is_empty() {
+                summary.push_str(&format!(
+                    "; {} still refused until fixed or removed (see /healthz): {}",
+                    crate::model::counted(still.len(), "file", "files"),
+                    still.join(", ")
+                ));
+            }
+            Ok(summary)
         }
         Job::Collect => collect(ctx, c, now),
     }
@@ -599,8 +704,8 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
         );
     }
     Ok(format!(
-        "collected {} readings: {}",
-        report.written.total(),
+        "collected {}: {}",
+        crate::model::counted(report.written.total() as usize, "reading", "readings"),
         summary.trim().replace('\n', "; ")
     ))
 }
@@ -627,6 +732,8 @@ fn baseline(ctx: &Ctx) -> Result<()> {
 /// Announce every crossed milestone of a campaign not yet announced (exactly once: the state
 /// lives in the store; a failed delivery stays `pending` and is retried after the next run).
 async fn announce(ctx: &Arc<Ctx>, slug: &str) {
+    // Exactly once within this daemon: see [`AnnounceLocks`] (issue 13).
+    let _one_job_at_a_time = ctx.announcing.hold(slug).await;
     let now = ctx.clock.now();
     let waiting = ctx
         .notice_backoff
@@ -789,7 +896,7 @@ mod tests {
     fn held(ctx: &Ctx) -> Held {
         Held {
             health_entries: ctx.app.health.lock().unwrap().len(),
-            failed_files: ctx.failed_files.lock().unwrap().len(),
+            failed_files: ctx.app.failed_files.lock().unwrap().len(),
             notice_backoffs: ctx.notice_backoff.lock().unwrap().len(),
             metric_series: ctx
                 .metrics
@@ -925,6 +1032,7 @@ id = "vid1"
             metrics: metrics.clone(),
             health: Mutex::new(BTreeMap::new()),
             unhealthy_after: 3,
+            failed_files: Mutex::new(BTreeMap::new()),
         });
         let ctx = Arc::new(Ctx {
             config: config.clone(),
@@ -933,9 +1041,9 @@ id = "vid1"
             app,
             http: reqwest::Client::new(),
             collector: Some(crate::sources::Collector::new(&config).unwrap()),
-            failed_files: Mutex::new(HashSet::new()),
             notice_backoff: Mutex::new(std::collections::HashMap::new()),
             owner: daemon_owner(),
+            announcing: AnnounceLocks::default(),
         });
         {
             let ctx = ctx.clone();

@@ -125,9 +125,19 @@ fn check_xls(file: &ExportFile) -> Result<(), ParseError> {
         .map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
     check_cfb(&bytes).map_err(|m| {
         ParseError::Format(format!(
-            "the .xls workbook is damaged ({m}); download the export from LinkedIn again"
+            "the .xls workbook is damaged or incomplete ({m}); nothing from this file was \
+             stored: download the export from LinkedIn again"
         ))
     })
+}
+
+/// Why an `.xls` file cannot be read as a workbook at all (cut short, damaged, too large), or
+/// `None` when its structure is sound.
+pub fn damage(file: &ExportFile) -> Option<String> {
+    match check_xls(file) {
+        Err(ParseError::Format(m)) => Some(m),
+        _ => None,
+    }
 }
 
 /// The most bytes the entries of an `.xlsx` may unpack to (LinkedIn's unpack to ~50 KB).
@@ -626,7 +636,9 @@ pub fn describe_workbook(file: &ExportFile) -> String {
     let mut wb = match open(file) {
         Ok(wb) => wb,
         Err(ParseError::Format(m)) => return format!("it cannot be opened as a workbook: {m}"),
-        Err(ParseError::Row(_)) => return "it cannot be opened as a workbook".into(),
+        Err(ParseError::Row(_) | ParseError::At(_)) => {
+            return "it cannot be opened as a workbook".into()
+        }
     };
     let mut parts = Vec::new();
     let mut best: Option<super::headers::Fit> = None;
@@ -830,6 +842,8 @@ fn read_posts(
                 when,
                 value,
                 line,
+                date_column: 0,
+                part: Some(name.to_string()),
             });
         }
     }
@@ -902,6 +916,8 @@ fn read_metrics(
                 when: When::Day(date),
                 value,
                 line,
+                date_column: position(range, i, date_col).1,
+                part: Some(name.to_string()),
             });
         }
     }

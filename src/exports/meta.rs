@@ -79,10 +79,13 @@ impl Importer for MetaBusinessSuite {
             for col in [Some(post_col), m.get(Field::PageId)].into_iter().flatten() {
                 if let Some(text) = t.cell(col).as_text() {
                     if ids::looks_rounded(&text) {
-                        return Err(ParseError::Format(format!(
-                            "line {line}, column `{}`: {}",
-                            t.headers[col],
-                            ids::rounded_message(&text)
+                        return Err(ParseError::At(bad(
+                            col,
+                            format!(
+                                "column `{}`: {}",
+                                t.headers[col],
+                                ids::rounded_message(&text)
+                            ),
                         )));
                     }
                 }
@@ -146,12 +149,20 @@ impl Importer for MetaBusinessSuite {
                 None => match options.as_of {
                     Some(w) => w,
                     None => {
-                        return Err(ParseError::Format(format!(
-                        "line {line} holds lifetime totals, which are as of the moment the file \
-                             was exported, and a Meta export does not record that moment; pass \
-                             --as-of with the export time (e.g. --as-of 2020-09-30T18:00:00+02:00, \
-                             or --as-of 2020-09-30 for the end of that day)"
-                    )))
+                        // The column that says "Lifetime", if there is one.
+                        let col = m.get(Field::Date).map(|c| c + 1).unwrap_or(0);
+                        return Err(ParseError::At(BadRow {
+                            column: col,
+                            ..bad(
+                                0,
+                                "this row holds lifetime totals, which are as of the moment the \
+                                 file was exported, and a Meta export does not record that \
+                                 moment; pass --as-of with the export time (e.g. --as-of \
+                                 2020-09-30T18:00:00+02:00, or --as-of 2020-09-30 for the end \
+                                 of that day)"
+                                    .to_string(),
+                            )
+                        }));
                     }
                 },
             };
@@ -166,6 +177,10 @@ impl Importer for MetaBusinessSuite {
             let mut values = Vec::new();
             let mut failed = None;
             for (field, col) in m.metrics() {
+                if field == Field::Views && t.cell(col).is_empty() {
+                    failed = Some(bad(col, super::required_count(&t.headers[col])));
+                    break;
+                }
                 match metric_value(field, t.cell(col), t.decimal) {
                     Ok(Some((Metric::Reach, _))) if kind == Kind::Daily => {}
                     Ok(Some(v)) => values.push(v),
@@ -194,6 +209,11 @@ impl Importer for MetaBusinessSuite {
                     when,
                     value,
                     line,
+                    date_column: match day {
+                        Some(_) => m.get(Field::Date).map_or(0, |c| c + 1),
+                        None => 0,
+                    },
+                    part: None,
                 });
             }
         }
@@ -266,7 +286,7 @@ mod tests {
     fn lifetime_totals_need_as_of() {
         let e = read("meta/en/Jul-24-2020_Aug-02-2020_lifetime.csv", None).unwrap_err();
         assert!(
-            matches!(&e, ParseError::Format(m) if m.starts_with("line 2 holds lifetime totals") && m.contains("--as-of")),
+            matches!(&e, ParseError::At(b) if (b.line, b.column) == (2, 17) && b.message.starts_with("this row holds lifetime totals") && b.message.contains("--as-of")),
             "{e:?}"
         );
     }
@@ -311,7 +331,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ParseError::Format(m) if m.contains("line 2, column `Post ID`: `1.22158E+17`") && m.contains("spreadsheet rounded")),
+            matches!(&e, ParseError::At(b) if (b.line, b.column) == (2, 1) && b.message.contains("column `Post ID`: `1.22158E+17`") && b.message.contains("spreadsheet rounded")),
             "{e:?}"
         );
     }

@@ -36,7 +36,7 @@ use crate::model::{day_end, day_of, Kind, Metric, Observation, Platform, Source}
 use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
 
 /// When a parsed value applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum When {
     /// A `total` read at this instant.
     Instant(DateTime<Utc>),
@@ -62,6 +62,11 @@ pub struct Row {
     pub value: i64,
     /// 1-based line (or sheet row) in the file, for messages.
     pub line: u64,
+    /// 1-based column of the cell that dates the value (0 when the date is not in the row:
+    /// `--as-of`, a file name), for messages.
+    pub date_column: usize,
+    /// The ZIP entry or sheet the row is in.
+    pub part: Option<String>,
 }
 
 /// A row that could not be read, with where and why.
@@ -93,6 +98,13 @@ pub enum ImportError {
     },
     #[error("{path}:{line}{}: {message}; nothing from this file was stored (fix the row, or pass --skip-bad-rows to store the good rows)", column_suffix(*.column))]
     BadRow {
+        path: String,
+        line: u64,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}:{line}{}: {message}", column_suffix(*.column))]
+    At {
         path: String,
         line: u64,
         column: usize,
@@ -189,6 +201,9 @@ pub trait Importer: Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     Row(BadRow),
+    /// The file is refused because of what it holds at this row (not a bad row that
+    /// `--skip-bad-rows` could skip).
+    At(BadRow),
     Format(String),
 }
 
@@ -220,6 +235,9 @@ pub enum Container {
     Xls,
     /// UTF-16 text.
     Utf16,
+    /// A file that starts like a ZIP archive (or `.xlsx`) but cannot be opened as one: cut
+    /// short (its table of contents is at the end) or damaged; why.
+    DamagedZip(String),
     /// Anything else.
     Binary,
 }
@@ -237,6 +255,9 @@ pub struct ExportFile {
     /// The first 64 KiB.
     pub head: Vec<u8>,
     pub container: Container,
+    /// For text: the line an unfinished last row starts on (the file ends inside a row or
+    /// quote: an incomplete download), `None` when the file ends after a complete row.
+    pub unfinished: Option<u64>,
     progress: Option<ProgressBar>,
 }
 
@@ -257,11 +278,13 @@ impl ExportFile {
         let mut hasher = Sha256::new();
         let mut head = Vec::with_capacity(64 * 1024);
         let mut buf = vec![0u8; 64 * 1024];
+        let mut ends = table::RowEnds::default();
         loop {
             let n = file.read(&mut buf).map_err(read_err)?;
             if n == 0 {
                 break;
             }
+            ends.feed(&buf[..n]);
             if head.len() < 64 * 1024 {
                 let take = n.min(64 * 1024 - head.len());
                 head.extend_from_slice(&buf[..take]);
@@ -280,7 +303,7 @@ impl ExportFile {
                         Container::Zip(entries)
                     }
                 }
-                Err(_) => Container::Binary,
+                Err(e) => Container::DamagedZip(e.to_string()),
             }
         } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             Container::Xls
@@ -312,6 +335,11 @@ impl ExportFile {
             len,
             sha256,
             head,
+            unfinished: if container == Container::Text {
+                ends.unfinished()
+            } else {
+                None
+            },
             container,
             progress,
         })
@@ -470,6 +498,15 @@ struct Collector<'a> {
     /// The first rows dated after `now` (refused: see [`future_message`]), and how many.
     future: Vec<BadRow>,
     future_count: usize,
+    /// The line of the last row from the future counted (one row carries several values).
+    future_line: Option<u64>,
+    /// Every lifetime total kept, by a hash of what it is about and when: its first value and
+    /// line (a few bytes a row, so memory still grows with the rows kept).
+    totals: HashMap<u64, (i64, u64)>,
+    totals_hasher: std::collections::hash_map::RandomState,
+    /// The lifetime totals the file gives several different values (a file that gives one
+    /// video several lifetime values at one instant is contradictory): values and lines.
+    contradictions: HashMap<(Platform, String, Metric, When), LifetimeValues>,
     /// The line of the first row past [`MAX_ROWS_KEPT`], if a file has that many.
     too_many: Option<u64>,
     notes: Vec<String>,
@@ -544,9 +581,45 @@ impl<'a> Collector<'a> {
             bad_count: 0,
             future: Vec::new(),
             future_count: 0,
+            future_line: None,
+            totals: HashMap::new(),
+            totals_hasher: Default::default(),
+            contradictions: HashMap::new(),
             too_many: None,
             notes: Vec::new(),
             detail: None,
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// Remember a kept lifetime total; note it when the file gave the same total another value.
+    fn check_total(&mut self, row: &Row) {
+        use std::collections::hash_map::Entry;
+        use std::hash::BuildHasher;
+        let key = self
+            .totals_hasher
+            .hash_one((row.platform, &row.video, row.metric, row.when));
+        match self.totals.entry(key) {
+            Entry::Vacant(e) => {
+                e.insert((row.value, row.line));
+            }
+            Entry::Occupied(e) => {
+                let (first, line) = *e.get();
+                if first != row.value {
+                    let seen = self
+                        .contradictions
+                        .entry((row.platform, row.video.clone(), row.metric, row.when))
+                        .or_insert_with(|| LifetimeValues {
+                            values: vec![first],
+                            lines: vec![line],
+                        });
+                    if !seen.values.contains(&row.value) {
+                        seen.values.push(row.value);
+                        seen.lines.push(row.line);
+                    }
+                }
+            }
         }
     }
 }
@@ -555,12 +628,17 @@ impl RowSink for Collector<'_> {
     fn row(&mut self, row: Row) {
         self.rows += 1;
         if let Some(message) = future_message(row.when, self.now) {
+            // One bad row counts once, however many values it carries.
+            if self.future_line == Some(row.line) {
+                return;
+            }
+            self.future_line = Some(row.line);
             self.future_count += 1;
             if self.future.len() < MAX_BAD_ROWS_KEPT {
                 self.future.push(BadRow {
-                    part: None,
+                    part: row.part.clone(),
                     line: row.line,
-                    column: 0,
+                    column: row.date_column,
                     message,
                 });
             }
@@ -608,6 +686,9 @@ impl RowSink for Collector<'_> {
                 collected_at: self.now,
             });
         }
+        if taken && row.kind == Kind::Total {
+            self.check_total(&row);
+        }
         if !taken {
             self.other += 1;
             if self.other_videos.len() < 20 {
@@ -635,6 +716,58 @@ impl RowSink for Collector<'_> {
     }
 }
 
+/// The distinct values one file gives for one lifetime total, and the first line of each.
+#[derive(Debug, Default)]
+struct LifetimeValues {
+    values: Vec<i64>,
+    lines: Vec<u64>,
+}
+
+/// The refusal of a file that gives one video several different lifetime totals at one
+/// instant (a daily export whose Date column was removed, read as lifetime totals, would store
+/// its last day as the lifetime total), or `None`.
+fn contradictory_totals(
+    totals: &HashMap<(Platform, String, Metric, When), LifetimeValues>,
+    format: &str,
+) -> Option<String> {
+    let worst = totals
+        .iter()
+        .filter(|(_, v)| v.values.len() > 1)
+        .max_by_key(|((_, video, metric, _), v)| {
+            (
+                *metric == Metric::Views,
+                v.values.len(),
+                std::cmp::Reverse(v.lines[0]),
+                std::cmp::Reverse(video.clone()),
+            )
+        })?;
+    let ((platform, video, metric, _), v) = worst;
+    let what = match platform {
+        Platform::Youtube => "video",
+        _ => "post",
+    };
+    let mut lines: Vec<String> = v.lines.iter().take(5).map(|l| l.to_string()).collect();
+    if v.lines.len() > 5 {
+        lines.push("…".into());
+    }
+    let hint = if format == "tidy-csv" {
+        "a video has one lifetime total at one instant: keep one of these rows, or give each its \
+         own time in `at`"
+            .to_string()
+    } else {
+        "is this a daily export whose Date column was removed? A file of lifetime totals has one \
+         row per video: import the export as the platform gave it (with its Date column)"
+            .to_string()
+    };
+    Some(format!(
+        "{} different lifetime values for {what} {video} in one file (`{}` on lines {}): {hint}; \
+         nothing from this file was stored",
+        v.values.len(),
+        metric.as_str(),
+        lines.join(", ")
+    ))
+}
+
 /// The path shown in a message about a row: the file, and the ZIP entry or sheet.
 fn row_path(name: &str, part: &Option<String>) -> String {
     match part {
@@ -653,6 +786,7 @@ pub fn import_file(
 ) -> Result<ImportReport, ImportError> {
     let file = ExportFile::open(path)?;
     let name = file.name.clone();
+    refuse_damaged(&file)?;
     let importer = match &options.format {
         Some(f) => importers()
             .into_iter()
@@ -695,6 +829,12 @@ pub fn import_file(
                 column: b.column,
                 message: clip_quoted(&b.message),
             },
+            ParseError::At(b) => ImportError::At {
+                path: row_path(&name, &b.part),
+                line: b.line,
+                column: b.column,
+                message: clip_quoted(&b.message),
+            },
             ParseError::Format(message) => ImportError::Format {
                 path: name.clone(),
                 message: clip_quoted(&message),
@@ -702,11 +842,19 @@ pub fn import_file(
         })?;
     let sha = file.sha256.clone();
     drop(file);
-    if let Some(line) = collector.too_many {
+    if let Some(message) = contradictory_totals(&collector.contradictions, importer.name()) {
         return Err(ImportError::Format {
             path: name,
+            message,
+        });
+    }
+    if let Some(line) = collector.too_many {
+        return Err(ImportError::At {
+            path: name,
+            line,
+            column: 0,
             message: format!(
-                "line {line}: more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
+                "more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
                  file (a file's rows are held in memory to be stored in one transaction); \
                  nothing from this file was stored: split it (by platform or by month) and \
                  import the parts"
@@ -790,6 +938,33 @@ pub fn import_file(
         preview,
         notes: collector.notes,
     })
+}
+
+/// Refuse a file that was cut short or is damaged before any importer reads it (a cut file
+/// must never be read as another kind of file, or as fewer rows than it had).
+fn refuse_damaged(file: &ExportFile) -> Result<(), ImportError> {
+    let message = if file.len == 0 {
+        Some(
+            "the file is empty (incomplete download?); nothing was stored: download or export \
+             it again"
+                .to_string(),
+        )
+    } else if let Some(line) = file.unfinished {
+        Some(table::ends_mid_row(line))
+    } else if let Container::DamagedZip(_) = &file.container {
+        Some(unrecognised(file))
+    } else if file.container == Container::Xls {
+        linkedin::damage(file)
+    } else {
+        None
+    };
+    match message {
+        Some(message) => Err(ImportError::Format {
+            path: file.name.clone(),
+            message,
+        }),
+        None => Ok(()),
+    }
 }
 
 fn format_names() -> String {
@@ -899,6 +1074,11 @@ fn unrecognised(file: &ExportFile) -> String {
             "UTF-16 text, which no export uses; save it as CSV UTF-8 or import the file as the \
              platform exported it; {known}"
         ),
+        Container::DamagedZip(why) => format!(
+            "damaged or incomplete ZIP ({why}): the file starts like a ZIP archive (or .xlsx \
+             workbook) but cannot be opened as one, usually because the download was cut short; \
+             nothing from this file was stored: download the export again"
+        ),
         Container::Binary => format!(
             "not text, a ZIP or an Excel workbook (first bytes: {}); {known}",
             file.head
@@ -939,6 +1119,11 @@ pub fn metric_value(
         Some(v) if v < 0.0 => Err(format!("`{v}` is negative; watch time is 0 or more")),
         Some(v) => Ok(Some((metric, (v * seconds_per_unit).round() as i64))),
     }
+}
+
+/// The message for an empty cell where a count is required (a platform row's views).
+pub fn required_count(header: &str) -> String {
+    format!("column `{header}` is empty; a count is required here (0 if there were none)")
 }
 
 /// Longest `quoted` value a message repeats whole; longer ones (a 10 MB cell) are shortened.
@@ -1017,6 +1202,9 @@ pub(crate) fn read_with(
     options: &ReadOptions,
 ) -> Result<VecSink, ParseError> {
     let file = ExportFile::open(path).map_err(|e| ParseError::Format(e.to_string()))?;
+    if let Err(e) = refuse_damaged(&file) {
+        return Err(ParseError::Format(e.to_string()));
+    }
     let mut sink = VecSink::default();
     importer.read(&file, options, &mut sink)?;
     Ok(sink)

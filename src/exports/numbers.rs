@@ -27,8 +27,18 @@ pub struct Number {
 /// comma-separated file, `,` in a semicolon-separated one); an empty cell (or `-`) is `None`.
 pub fn parse_number(raw: &str, decimal: Option<char>) -> Result<Option<Number>, String> {
     let mut s = raw.trim();
-    if s.is_empty() || matches!(s, "-" | "–" | "—" | "n/a" | "N/A") {
+    if s.is_empty() {
         return Ok(None);
+    }
+    // A dash or "n/a" says the platform had no number: a row with it is bad, never a 0 or a
+    // value silently left out.
+    if matches!(
+        s.to_ascii_lowercase().as_str(),
+        "-" | "–" | "—" | "n/a" | "na" | "n.a." | "null" | "none" | "nan"
+    ) {
+        return Err(format!(
+            "`{raw}` is not a number; a count must be a number (0 if there were none)"
+        ));
     }
     let mut percent = false;
     if let Some(rest) = s.strip_suffix('%') {
@@ -463,7 +473,15 @@ mod tests {
         let p = parse_number("4.10%", None).unwrap().unwrap();
         assert_eq!((p.value, p.percent), (4.1, true));
         assert_eq!(parse_number("", None).unwrap(), None);
-        assert_eq!(parse_number(" - ", None).unwrap(), None);
+        // Issue 13: a dash or "n/a" is not an empty cell but a missing number (a bad row).
+        for dash in [" - ", "—", "–", "n/a", "N/A"] {
+            assert!(
+                parse_number(dash, None)
+                    .unwrap_err()
+                    .contains("is not a number"),
+                "{dash}"
+            );
+        }
         for bad in ["12a", "1.2.3,4,5", "1,23,45", "abc", "1.22158E+17", ","] {
             assert!(parse_number(bad, None).is_err(), "{bad}");
         }

@@ -145,6 +145,92 @@ pub fn header_of(head: &[u8]) -> Vec<String> {
     }
 }
 
+/// Where a text file ends, as a CSV reader sees it: fed the file's bytes in order, it says
+/// whether the last row is complete (the file ends with a line break, outside quotes) and if
+/// not, the physical line the unfinished row starts on. Quotes open a quoted field only at the
+/// start of a field, as the CSV reader has it (`12" screen` is text, not an open quote).
+#[derive(Debug, Clone)]
+pub struct RowEnds {
+    delimiter: Option<u8>,
+    state: QuoteState,
+    line: u64,
+    row_start: u64,
+    last: Option<u8>,
+    started: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl Default for RowEnds {
+    fn default() -> Self {
+        RowEnds {
+            delimiter: None,
+            state: QuoteState::FieldStart,
+            line: 1,
+            row_start: 1,
+            last: None,
+            started: false,
+        }
+    }
+}
+
+impl RowEnds {
+    /// The next bytes of the file (the first call must hold the header line, to find the
+    /// field separator).
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut bytes = bytes;
+        if !self.started {
+            self.started = true;
+            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            self.delimiter = Some(sniff_delimiter(bytes));
+        }
+        let delimiter = self.delimiter.unwrap_or(b',');
+        use QuoteState as S;
+        for &b in bytes {
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.state = match (self.state, b) {
+                (S::Quoted, b'"') => S::QuoteInQuoted,
+                (S::Quoted, _) => S::Quoted,
+                (S::QuoteInQuoted, b'"') => S::Quoted,
+                (S::FieldStart, b'"') => S::Quoted,
+                (_, b'\n') | (_, b'\r') => {
+                    self.row_start = self.line;
+                    S::FieldStart
+                }
+                (_, d) if d == delimiter => S::FieldStart,
+                _ => S::Unquoted,
+            };
+        }
+        if let Some(&b) = bytes.last() {
+            self.last = Some(b);
+        }
+    }
+
+    /// The line the unfinished last row starts on, or `None` when the file ends after a
+    /// complete row (or is empty).
+    pub fn unfinished(&self) -> Option<u64> {
+        let ends_with_break = matches!(self.last, None | Some(b'\n') | Some(b'\r'));
+        (self.state == QuoteState::Quoted || !ends_with_break).then_some(self.row_start)
+    }
+}
+
+/// The message for a text file that ends inside a row.
+pub fn ends_mid_row(line: u64) -> String {
+    format!(
+        "the file ends in the middle of line {line} (incomplete download?); nothing from this \
+         file was stored: download or export it again (if the file is complete, or you edited \
+         it, end its last line with a line break and close every quote)"
+    )
+}
+
 /// The longest CSV record read, in bytes. A platform's rows are a few hundred bytes (a Facebook
 /// post's description at most ~250 KB); without a bound, one 1 GB line (or a quote opened and
 /// never closed) would be held in memory whole.
@@ -195,15 +281,10 @@ pub fn record_too_long() -> String {
 /// The error for a row reading cannot get past: the file is refused whole (`--skip-bad-rows`
 /// cannot skip it), with the line (and ZIP entry) named.
 pub fn fatal_error(bad: &BadRow) -> super::ParseError {
-    super::ParseError::Format(format!(
-        "{}line {}: {}; nothing from this file was stored",
-        bad.part
-            .as_ref()
-            .map(|p| format!("{p} "))
-            .unwrap_or_default(),
-        bad.line,
-        bad.message
-    ))
+    super::ParseError::At(BadRow {
+        message: format!("{}; nothing from this file was stored", bad.message),
+        ..bad.clone()
+    })
 }
 
 /// A reader that stops with an error at its [`RecordLimit`].
@@ -262,6 +343,10 @@ impl<R: Read> CsvTable<R> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
+            // Rows end at `\n` only, so a `\r\n` file's rows keep the physical line they start
+            // on (with `\r` as a terminator too, the `\n` is read with the next row and every
+            // line number is one too small); the `\r` left at a row's end is trimmed.
+            .terminator(csv::Terminator::Any(b'\n'))
             .trim(csv::Trim::All)
             .from_reader(limit.wrap(buf));
         let headers = match reader.headers() {
@@ -376,8 +461,13 @@ mod tests {
             assert!(bad.message.contains("longer than 1 MiB"), "{}", bad.message);
             // --skip-bad-rows cannot skip it: the file is refused, naming the line.
             match t.skip_or_fail(&sink_options, &mut sink, bad) {
-                Err(crate::exports::ParseError::Format(m)) => {
-                    assert!(m.starts_with("line 3: unreadable CSV: a row longer"), "{m}")
+                Err(crate::exports::ParseError::At(b)) => {
+                    assert_eq!(b.line, 3);
+                    assert!(
+                        b.message.starts_with("unreadable CSV: a row longer"),
+                        "{}",
+                        b.message
+                    )
                 }
                 other => panic!("{other:?}"),
             }

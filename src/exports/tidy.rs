@@ -55,6 +55,10 @@ impl Importer for TidyCsv {
         let limit = RecordLimit::default();
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
+            // Rows end at `\n` only, so a `\r\n` file's rows keep the physical line they start
+            // on (with `\r` as a terminator too, the `\n` is read with the next row and every
+            // line number is one too small); the `\r` left at a row's end is trimmed.
+            .terminator(csv::Terminator::Any(b'\n'))
             .trim(csv::Trim::All)
             .from_reader(limit.wrap(input));
         let headers = reader
@@ -175,6 +179,8 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
         when,
         value,
         line,
+        date_column: idx[5] + 1,
+        part: None,
     })
 }
 

@@ -129,6 +129,7 @@ impl Importer for YoutubeStudio {
 /// One video's totals from Table data, kept until the period end is known.
 struct TableRow {
     line: u64,
+    part: Option<String>,
     video: String,
     published: Option<NaiveDate>,
     values: Vec<(Metric, i64)>,
@@ -196,6 +197,14 @@ fn values_of<R: Read>(
 ) -> Result<Vec<(Metric, i64)>, BadRow> {
     let mut values = Vec::new();
     for (field, col) in m.metrics() {
+        if field == Field::Views && t.cell(col).is_empty() {
+            return Err(bad(
+                part,
+                t.line(),
+                col,
+                super::required_count(&t.headers[col]),
+            ));
+        }
         match metric_value(field, t.cell(col), t.decimal) {
             Ok(Some(v)) => values.push(v),
             Ok(None) => {}
@@ -231,9 +240,13 @@ fn read_table<R: Read>(
             }
         };
         let row = video_of(t, m, part).and_then(|video| {
+            if video.is_none() {
+                return Ok(None);
+            }
             let values = values_of(t, m, part)?;
             Ok(video.map(|video| TableRow {
                 line,
+                part: part.clone(),
                 video,
                 published: m
                     .get(Field::PublishTime)
@@ -244,12 +257,16 @@ fn read_table<R: Read>(
         });
         match row {
             Ok(Some(_)) if rows.len() >= super::MAX_ROWS_KEPT => {
-                return Err(ParseError::Format(format!(
-                    "{}line {line}: Table data lists more than {} videos, far more than a \
-                     channel has; check that this is the file YouTube Studio exported",
-                    part.as_ref().map(|p| format!("{p} ")).unwrap_or_default(),
-                    super::MAX_ROWS_KEPT
-                )))
+                return Err(ParseError::At(BadRow {
+                    part: part.clone(),
+                    line,
+                    column: 0,
+                    message: format!(
+                        "Table data lists more than {} videos, far more than a channel has; \
+                         check that this is the file YouTube Studio exported",
+                        super::MAX_ROWS_KEPT
+                    ),
+                }))
             }
             Ok(Some(r)) => rows.push(r),
             Ok(None) => {}
@@ -331,6 +348,8 @@ fn read_daily<R: Read>(
                         when: When::Day(date),
                         value,
                         line,
+                        date_column: date_col + 1,
+                        part: part.clone(),
                     });
                 }
             }
@@ -367,6 +386,8 @@ fn emit_totals(
                 when: as_of,
                 value,
                 line: r.line,
+                date_column: 0,
+                part: r.part.clone(),
             });
         }
     }

@@ -496,7 +496,8 @@ impl Collector {
             let Some(skip) = ready else { continue };
             let mut report = PlatformReport::new(platform, ids.len());
             if let Some(why) = skip {
-                tracing::warn!(platform = %platform, "{why}");
+                // Said once, in the summary (the CLI prints it, the daemon logs it).
+                tracing::debug!(platform = %platform, "{why}");
                 report.skipped = Some(why);
                 reports.push(report);
                 continue;
@@ -564,7 +565,9 @@ impl Collector {
                 }
             }
             for (message, videos) in errors {
-                tracing::error!(platform = %platform, videos = %video_list(&videos), "{message}");
+                // Said once, in the summary (the CLI prints it, the daemon logs it); here
+                // only with -v, with the full list of videos.
+                tracing::debug!(platform = %platform, videos = %video_list(&videos), "{message}");
                 report.errors.push(ErrorLine { message, videos });
             }
             reports.push(report);

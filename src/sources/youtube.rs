@@ -427,6 +427,17 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
              application restrictions in the Google Cloud console"
         ));
     }
+    // Any other answer about the key (an expired or blocked key, or a 400 `badRequest` that
+    // only says "API key not valid" in its message) names the variable that holds it.
+    if reasons.iter().any(|r| r.starts_with("API_KEY_"))
+        || message.to_ascii_lowercase().contains("api key")
+    {
+        return Failure::Error(format!(
+            "YouTube rejected the API key in {key_env} ({first}: {message}): check the key in the \
+             Google Cloud console (APIs & Services → Credentials), put a valid one in .env as \
+             {key_env}=…, then run `viewtally check --online`"
+        ));
+    }
     if status == 429 || status >= 500 || status == 403 {
         return Failure::Error(format!(
             "YouTube {} answered {answered} ({first}){}; try again later",
@@ -860,6 +871,43 @@ mod tests {
              midnight Pacific time (2026-11-26 08:00 UTC) — collect less often, or ask for more \
              quota in the Google Cloud console"
         );
+    }
+
+    #[tokio::test]
+    async fn other_key_answers_name_the_env_var_too() {
+        for (status, body, says) in [
+            (
+                400,
+                serde_json::json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                    "errors": [{"reason": "badRequest", "message": "API key not valid. Please pass a valid API key."}]}}),
+                "(badRequest: API key not valid. Please pass a valid API key.)",
+            ),
+            (
+                400,
+                serde_json::json!({"error": {"code": 400, "message": "API key expired. Please renew the API key.",
+                    "status": "INVALID_ARGUMENT",
+                    "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_EXPIRED"}]}}),
+                "API key expired",
+            ),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(wiremock::matchers::any())
+                .respond_with(ResponseTemplate::new(status).set_body_json(body))
+                .mount(&server)
+                .await;
+            let q = quota(10_000);
+            let (run, _) = run(&server, YoutubeMethod::VideosList, &["vid1"], &q).await;
+            let m = failed(&run, "vid1");
+            assert!(
+                m.starts_with("YouTube rejected the API key in YOUTUBE_API_KEY (")
+                    && m.contains(says),
+                "{m}"
+            );
+            assert!(
+                m.contains("put a valid one in .env as YOUTUBE_API_KEY=…"),
+                "{m}"
+            );
+        }
     }
 
     #[tokio::test]

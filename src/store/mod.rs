@@ -293,6 +293,9 @@ pub trait Store: Send {
     /// How many observations a campaign has (all campaigns with `None`).
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError>;
 
+    /// The campaigns that have observations, with how many each (by slug).
+    fn campaigns(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
     /// Whether a file with this SHA-256 was already imported into the campaign.
     fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError>;
 

@@ -696,6 +696,17 @@ impl Store for PgStore {
         Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0) as u64)
     }
 
+    fn campaigns(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self.query(
+            "SELECT campaign, COUNT(*) FROM observations GROUP BY campaign ORDER BY campaign",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+            .collect())
+    }
+
     fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError> {
         let rows = self.query(
             "SELECT 1 FROM imports WHERE campaign = $1 AND sha256 = $2",

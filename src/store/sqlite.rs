@@ -464,6 +464,21 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    fn campaigns(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT campaign, COUNT(*) FROM observations GROUP BY campaign ORDER BY campaign",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     fn imported(&self, campaign: &str, sha256: &str) -> Result<bool, StoreError> {
         self.conn
             .query_row(

@@ -228,7 +228,7 @@ async fn a_failing_platform_exits_1_and_the_rest_is_stored() {
     );
     assert!(
         r.stderr.ends_with(
-            "error: collection failed on facebook (1 of 1 videos), linkedin (1 of 1 videos) — see the \
+            "error: collection failed on facebook (1 of 1 video), linkedin (1 of 1 video) — see the \
              errors above; the 5 readings that succeeded were stored\n"
         ),
         "{}",

@@ -339,7 +339,7 @@ fn lifetime_totals_need_a_time_and_as_of_gives_it() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!(
-            "error: {f}: line 2 holds lifetime totals, which are as of the moment the file was exported"
+            "error: {f}:2:17: this row holds lifetime totals, which are as of the moment the file was exported"
         )),
         "{}",
         r.stderr
@@ -501,7 +501,7 @@ fn bad_rows_inside_a_zip_name_the_entry() {
     );
     assert!(observations(&env, "launch").is_empty());
     let r = env.run(&["import", "--skip-bad-rows", p]).ok();
-    assert!(r.stdout.contains("skipped 1 bad rows"), "{}", r.stdout);
+    assert!(r.stdout.contains("skipped 1 bad row "), "{}", r.stdout);
     assert_eq!(observations(&env, "launch").len(), 1);
 }
 

@@ -784,7 +784,7 @@ async fn cell(p: Platform, f: Fault) {
     if e.code == 1 {
         assert!(
             r.stderr.contains(&format!(
-                "error: collection failed on {} (1 of 1 videos) — see the errors above; the {} \
+                "error: collection failed on {} (1 of 1 video) — see the errors above; the {} \
                  readings that succeeded were stored",
                 p.name(),
                 ALL.iter()

@@ -96,7 +96,7 @@ fn one_bad_row_rejects_the_whole_file() {
     assert_eq!(count(&env), 0);
 
     let r = env.run(&["import", "--skip-bad-rows", f]).ok();
-    assert!(r.stdout.contains("skipped 1 bad rows"), "{}", r.stdout);
+    assert!(r.stdout.contains("skipped 1 bad row "), "{}", r.stdout);
     assert_eq!(count(&env), 1);
 }
 
@@ -114,7 +114,7 @@ fn rows_of_unlisted_videos_are_skipped_unless_asked() {
     let r = env.run(&["import", f]).ok();
     assert!(
         r.stdout
-            .contains("skipped 1 rows of videos the campaign does not list"),
+            .contains("skipped 1 row of videos the campaign does not list"),
         "{}",
         r.stdout
     );

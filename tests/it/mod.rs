@@ -1,3 +1,5 @@
+mod announce;
+mod check;
 mod collect;
 mod common;
 mod config_errors;
@@ -17,3 +19,5 @@ mod report;
 mod robustness;
 mod secrets;
 mod store;
+mod trust;
+mod watch;

@@ -228,7 +228,9 @@ fn read_everything(name: &str, bytes: &[u8]) {
                     }
                 }
                 Err(ParseError::Format(m)) => assert!(!m.is_empty()),
-                Err(ParseError::Row(b)) => assert!(!b.message.is_empty()),
+                Err(ParseError::Row(b)) | Err(ParseError::At(b)) => {
+                    assert!(!b.message.is_empty())
+                }
             }
         }
     }

@@ -105,6 +105,9 @@ fn upsert_is_idempotent_and_replaces_values(b: &dyn Backend) {
     assert_eq!(w.inserted, 1);
     assert_eq!(s.count(Some("c")).unwrap(), 3);
     assert_eq!(s.count(Some("other")).unwrap(), 0);
+    // The campaigns the store holds, with their counts (issue 13: `status` and `check` name
+    // them when a campaign has none).
+    assert_eq!(s.campaigns().unwrap(), vec![("c".to_string(), 3)]);
     let got = all(s.as_ref(), "c");
     assert_eq!(
         got.iter().map(|o| o.value).collect::<Vec<_>>(),
