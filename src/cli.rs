@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, ChartSize, Config, ConfigError, Language};
 use crate::exports::{self, ImportError, ImportOptions};
-use crate::model::{day_of, Kind};
+use crate::model::{day_end, day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
 use crate::sources;
 use crate::store::{self, Query, Store};
@@ -1209,7 +1209,12 @@ fn export_to(
                     let t = DateTime::from_timestamp_millis(b.at_ms[i]).unwrap_or_default();
                     let _ = match b.kind[i] {
                         Kind::Total => write!(at, "{}", render::rfc3339(t)),
-                        Kind::Daily => write!(at, "{}", day_of(t, tz)),
+                        // A day of the campaign's time zone as a date; a day that ends elsewhere
+                        // (a platform's reporting day) as its end, so it imports back as it was.
+                        Kind::Daily if day_end(day_of(t, tz), tz) == t => {
+                            write!(at, "{}", day_of(t, tz))
+                        }
+                        Kind::Daily => write!(at, "{}", render::rfc3339(t)),
                     };
                     let _ = write!(value, "{}", b.value[i]);
                     let account = b.account[i].map_or("", |a| b.accounts[a as usize].as_str());

@@ -449,6 +449,9 @@ pub struct YoutubeConfig {
     /// `auto` (default), `batch_get_stats` or `videos_list`.
     #[serde(default)]
     pub method: YoutubeMethod,
+    /// The time zone of the days in YouTube Studio exports (default `America/Los_Angeles`:
+    /// YouTube Analytics reports Pacific-time days).
+    pub day_timezone: Option<String>,
 }
 
 fn default_youtube_key_env() -> String {
@@ -480,6 +483,9 @@ pub struct FacebookConfig {
     /// Milliseconds to pause before each request once the usage headers pass 80 %.
     #[serde(default = "default_facebook_pause")]
     pub slow_down_ms: u64,
+    /// The time zone of the days in Meta Business Suite exports (default
+    /// `America/Los_Angeles`: Meta's insights report Pacific-time days).
+    pub day_timezone: Option<String>,
 }
 
 fn default_facebook_token_env() -> String {
@@ -535,6 +541,9 @@ pub struct LinkedinConfig {
     pub client_id_env: Option<String>,
     pub client_secret_env: Option<String>,
     pub refresh_token_env: Option<String>,
+    /// The time zone of the days in LinkedIn exports (default `UTC`: LinkedIn's daily
+    /// analytics are UTC days).
+    pub day_timezone: Option<String>,
 }
 
 fn default_linkedin_token_env() -> String {
@@ -550,7 +559,34 @@ fn default_linkedin_version() -> String {
     "202610".into()
 }
 
+/// The reporting-day time zone of each platform's analytics (DESIGN timeline rule 1), unless
+/// `[platforms.X] day_timezone` says otherwise.
+pub fn default_day_timezone(p: Platform) -> Tz {
+    match p {
+        Platform::Youtube | Platform::Facebook | Platform::Instagram => {
+            chrono_tz::America::Los_Angeles
+        }
+        _ => chrono_tz::UTC,
+    }
+}
+
 impl PlatformsConfig {
+    /// The time zone in which `p`'s exports count their days: a daily row of its export
+    /// stands for the increase up to the end of that day there.
+    pub fn day_timezone(&self, p: Platform) -> Tz {
+        let configured = match p {
+            Platform::Youtube => self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
+            Platform::Facebook | Platform::Instagram => {
+                self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())
+            }
+            Platform::Linkedin => self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
+            _ => None,
+        };
+        configured
+            .and_then(|z| z.parse().ok())
+            .unwrap_or_else(|| default_day_timezone(p))
+    }
+
     /// Check values serde cannot; normalise API bases (no trailing `/`). An error names the
     /// section and key (to find its position) and says what is expected.
     fn validate(&mut self) -> Result<(), (&'static str, &'static str, String)> {
@@ -595,6 +631,34 @@ impl PlatformsConfig {
             }
             Ok(())
         }
+        fn zone(
+            section: &'static str,
+            value: Option<&String>,
+        ) -> Result<(), (&'static str, &'static str, String)> {
+            match value {
+                Some(z) if z.parse::<Tz>().is_err() => Err((
+                    section,
+                    "day_timezone",
+                    format!(
+                        "{section} day_timezone `{z}` is not an IANA time zone; write it like \
+                         \"America/Los_Angeles\" or \"UTC\""
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        }
+        zone(
+            "[platforms.youtube]",
+            self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
+        )?;
+        zone(
+            "[platforms.facebook]",
+            self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
+        )?;
+        zone(
+            "[platforms.linkedin]",
+            self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
+        )?;
         if let Some(y) = &mut self.youtube {
             const S: &str = "[platforms.youtube]";
             env_name(S, "api_key_env", &y.api_key_env)?;

@@ -250,6 +250,17 @@ pub fn day_of(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
         .date_naive()
 }
 
+/// The calendar day a `daily` observation at `at` stands for: a day of the platform's
+/// reporting time zone when `at` ends one, else a day of the campaign's.
+pub fn daily_date(at: DateTime<Utc>, platform_day: Tz, campaign: Tz) -> NaiveDate {
+    let d = day_of(at, platform_day);
+    if day_end(d, platform_day) == at {
+        d
+    } else {
+        day_of(at, campaign)
+    }
+}
+
 /// The calendar day (in `tz`) that an instant falls on.
 pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()

@@ -32,7 +32,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Campaign, Config};
-use crate::model::{day_end, day_of, Kind, Metric, Observation, Platform, Source};
+use crate::model::{day_end, Kind, Metric, Observation, Platform, Source};
 use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
 
 /// When a parsed value applies.
@@ -40,10 +40,40 @@ use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
 pub enum When {
     /// A `total` read at this instant.
     Instant(DateTime<Utc>),
-    /// A `daily` increment for this calendar day (campaign time zone).
+    /// A `daily` increment for this calendar day as the platform's export counts days (its
+    /// `[platforms.X] day_timezone`: Pacific time for YouTube and Meta, UTC for LinkedIn).
     Day(NaiveDate),
-    /// A `total` as of the end of this day (campaign time zone): an export's period end.
+    /// A `total` as of the end of this day as the platform counts days: an export's period end.
     EndOf(NaiveDate),
+    /// A `daily` increment for this calendar day of the campaign's time zone (the tidy CSV).
+    CampaignDay(NaiveDate),
+    /// A `total` as of the end of this day in the campaign's time zone (`--as-of DATE`).
+    CampaignEndOf(NaiveDate),
+    /// A `daily` increment for the day that ends at this instant (the tidy CSV may give the
+    /// day's end instead of a date, so that an export of observations imports back as it was).
+    DayEnding(DateTime<Utc>),
+}
+
+impl When {
+    /// The calendar date a day-based time names (None for instants).
+    fn date(self) -> Option<NaiveDate> {
+        match self {
+            When::Day(d) | When::EndOf(d) | When::CampaignDay(d) | When::CampaignEndOf(d) => {
+                Some(d)
+            }
+            When::Instant(_) | When::DayEnding(_) => None,
+        }
+    }
+
+    /// The instant an observation is placed at: a day's end in the time zone its day is
+    /// counted in.
+    pub fn instant(self, platform_day: Tz, campaign: Tz) -> DateTime<Utc> {
+        match self {
+            When::Instant(t) | When::DayEnding(t) => t,
+            When::Day(d) | When::EndOf(d) => day_end(d, platform_day),
+            When::CampaignDay(d) | When::CampaignEndOf(d) => day_end(d, campaign),
+        }
+    }
 }
 
 /// One value read from an export file, before it is assigned to a campaign.
@@ -130,7 +160,7 @@ pub struct ImportOptions {
     /// Parse and report, store nothing.
     pub dry_run: bool,
     /// When the `total` readings of the files were read (`--as-of`): an instant, or the end of
-    /// a day ([`When::Instant`] or [`When::EndOf`]). Overrides what a file says.
+    /// a day ([`When::Instant`] or [`When::CampaignEndOf`]). Overrides what a file says.
     pub as_of: Option<When>,
 }
 
@@ -140,7 +170,7 @@ pub fn parse_as_of(s: &str) -> Result<When, String> {
         return Ok(When::Instant(t.with_timezone(&Utc)));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        return Ok(When::EndOf(d));
+        return Ok(When::CampaignEndOf(d));
     }
     Err(format!(
         "--as-of `{s}` is not a time; write RFC 3339 like 2020-09-30T18:00:00+02:00, or a date \
@@ -482,6 +512,8 @@ type VideoIndex = HashMap<(Platform, String), usize>;
 
 struct Collector<'a> {
     campaigns: Vec<(&'a Campaign, VideoIndex)>,
+    /// Where each platform's export days end (`[platforms.X] day_timezone`).
+    day_zones: &'a crate::config::PlatformsConfig,
     all_videos: bool,
     single: bool,
     source: Source,
@@ -535,9 +567,16 @@ fn future_message(when: When, now: DateTime<Utc>) -> Option<String> {
             t.to_rfc3339(),
             now.to_rfc3339()
         )),
-        When::Day(d) | When::EndOf(d)
-            if d > (now + chrono::Duration::hours(14)).date_naive() =>
+        When::DayEnding(t) if t > now + chrono::Duration::days(1) => Some(format!(
+            "the day ending {} has not begun yet (now is {}); a view count cannot come from the future: fix the date (or the clock of this machine)",
+            t.to_rfc3339(),
+            now.to_rfc3339()
+        )),
+        w if w
+            .date()
+            .is_some_and(|d| d > (now + chrono::Duration::hours(14)).date_naive()) =>
         {
+            let d = w.date().unwrap_or_default();
             Some(format!(
                 "the day {d} has not begun yet (now is {}); a view count cannot come from the future: fix the date (or the clock of this machine)",
                 now.to_rfc3339()
@@ -550,6 +589,7 @@ fn future_message(when: When, now: DateTime<Utc>) -> Option<String> {
 impl<'a> Collector<'a> {
     fn new(
         campaigns: &[&'a Campaign],
+        day_zones: &'a crate::config::PlatformsConfig,
         all_videos: bool,
         source: Source,
         now: DateTime<Utc>,
@@ -569,6 +609,7 @@ impl<'a> Collector<'a> {
         Collector {
             single: campaigns.len() == 1,
             campaigns,
+            day_zones,
             all_videos,
             source,
             now,
@@ -678,8 +719,7 @@ impl RowSink for Collector<'_> {
                 metric: row.metric,
                 kind: row.kind,
                 at: match row.when {
-                    When::Instant(t) => t,
-                    When::Day(d) | When::EndOf(d) => day_end(d, c.tz()),
+                    w => w.instant(self.day_zones.day_timezone(row.platform), c.tz()),
                 },
                 value: row.value,
                 source: self.source.clone(),
@@ -814,7 +854,13 @@ pub fn import_file(
         });
     }
     let source = Source::export(&file.sha256);
-    let mut collector = Collector::new(&campaigns, options.all_videos, source, now);
+    let mut collector = Collector::new(
+        &campaigns,
+        &config.platforms,
+        options.all_videos,
+        source,
+        now,
+    );
     let read_options = ReadOptions {
         as_of: options.as_of,
         skip_bad_rows: options.skip_bad_rows,
@@ -898,7 +944,7 @@ pub fn import_file(
         .iter()
         .map(|c| (c.slug().to_string(), c.tz()))
         .collect();
-    let preview = preview(&collector.observations, &zones);
+    let preview = preview(&collector.observations, &zones, &config.platforms);
     let records: Vec<ImportRecord> = collector
         .per_campaign
         .iter()
@@ -975,7 +1021,11 @@ fn format_names() -> String {
         .join(", ")
 }
 
-fn preview(observations: &[Observation], zones: &HashMap<String, Tz>) -> Vec<PreviewLine> {
+fn preview(
+    observations: &[Observation],
+    zones: &HashMap<String, Tz>,
+    day_zones: &crate::config::PlatformsConfig,
+) -> Vec<PreviewLine> {
     let mut groups: BTreeMap<(String, Platform, String, Metric, Kind), PreviewLine> =
         BTreeMap::new();
     for o in observations {
@@ -1006,8 +1056,11 @@ fn preview(observations: &[Observation], zones: &HashMap<String, Tz>) -> Vec<Pre
     let mut out: Vec<PreviewLine> = groups.into_values().collect();
     for l in &mut out {
         let tz = zones.get(&l.campaign).copied().unwrap_or(chrono_tz::UTC);
+        let day_tz = day_zones.day_timezone(l.platform);
         let show = |t: DateTime<Utc>| match l.kind {
-            Kind::Daily => day_of(t, tz).format("%Y-%m-%d").to_string(),
+            Kind::Daily => crate::model::daily_date(t, day_tz, tz)
+                .format("%Y-%m-%d")
+                .to_string(),
             Kind::Total => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
         };
         l.span = if l.first == l.last {
@@ -1246,7 +1299,7 @@ mod tests {
     fn as_of_forms() {
         assert_eq!(
             parse_as_of("2020-09-30").unwrap(),
-            When::EndOf(NaiveDate::from_ymd_opt(2020, 9, 30).unwrap())
+            When::CampaignEndOf(NaiveDate::from_ymd_opt(2020, 9, 30).unwrap())
         );
         assert!(matches!(
             parse_as_of("2020-09-30T18:00:00+02:00").unwrap(),

@@ -158,9 +158,22 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
                 })?
                 .with_timezone(&Utc),
         ),
-        Kind::Daily => When::Day(NaiveDate::parse_from_str(at, "%Y-%m-%d").map_err(|e| {
-            bad(5, format!("`{at}` is not a date ({e}); a `daily` row needs YYYY-MM-DD"))
-        })?),
+        // A date is a day of the campaign's time zone; an RFC 3339 time is the end of the
+        // day (how `export` writes a day whose platform counts days in another zone).
+        Kind::Daily => match NaiveDate::parse_from_str(at, "%Y-%m-%d") {
+            Ok(d) => When::CampaignDay(d),
+            Err(e) => match DateTime::parse_from_rfc3339(at) {
+                Ok(t) => When::DayEnding(t.with_timezone(&Utc)),
+                Err(_) => {
+                    return Err(bad(
+                        5,
+                        format!(
+                            "`{at}` is not a date ({e}); a `daily` row needs YYYY-MM-DD (a day of the campaign's time zone) or the day's end in RFC 3339"
+                        ),
+                    ))
+                }
+            },
+        },
     };
     let raw = field(6)?;
     let value: i64 = raw
@@ -222,7 +235,7 @@ mod tests {
         assert_eq!(p.rows[1].metric, Metric::Views);
         assert_eq!(
             p.rows[1].when,
-            When::Day(NaiveDate::from_ymd_opt(2020, 7, 24).unwrap())
+            When::CampaignDay(NaiveDate::from_ymd_opt(2020, 7, 24).unwrap())
         );
         assert_eq!(p.rows[1].account, None);
     }

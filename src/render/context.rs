@@ -223,6 +223,7 @@ pub fn report_context(
         generated => loc.datetime(options.generated_at, tz),
         timezone => tz.name(),
         sources => sources_text(tl, loc),
+        export_days => super::export_days(tl, options, loc),
         launched => tl.launched.map(|t| loc.date(local_date(t, tz))),
         total => loc.number(total),
         platforms => platforms,

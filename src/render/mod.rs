@@ -51,6 +51,9 @@ pub struct ReportOptions {
     pub language: Language,
     /// When the report is made (shown as "generated").
     pub generated_at: DateTime<Utc>,
+    /// The time zone each platform's exports count their days in (`[platforms.X]
+    /// day_timezone`), said in the report for the platforms with exported data.
+    pub day_zones: Vec<(Platform, chrono_tz::Tz)>,
 }
 
 impl ReportOptions {
@@ -69,6 +72,10 @@ impl ReportOptions {
             formats: config.report.formats.clone(),
             language: lang.unwrap_or(campaign.language),
             generated_at,
+            day_zones: Platform::ALL
+                .into_iter()
+                .map(|p| (p, config.platforms.day_timezone(p)))
+                .collect(),
         }
     }
 }
@@ -221,6 +228,35 @@ pub fn sources_by_kind(tl: &Timeline, loc: &Locale) -> Vec<(String, Vec<Platform
         }
     }
     out
+}
+
+/// "YouTube and Facebook: America/Los_Angeles; LinkedIn: UTC" for the platforms whose data
+/// came (partly) from exports: the day boundary each export used (timeline rule 1).
+pub fn export_days(tl: &Timeline, options: &ReportOptions, loc: &Locale) -> Option<String> {
+    let exported: Vec<Platform> = sources_by_kind(tl, loc)
+        .into_iter()
+        .filter(|(k, _)| k == loc.strings.source_export)
+        .flat_map(|(_, ps)| ps)
+        .collect();
+    let mut groups: Vec<(chrono_tz::Tz, Vec<&str>)> = Vec::new();
+    for p in exported {
+        let tz = options
+            .day_zones
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or_else(|| crate::config::default_day_timezone(p), |(_, tz)| *tz);
+        match groups.iter_mut().find(|(z, _)| *z == tz) {
+            Some((_, names)) => names.push(p.display_name()),
+            None => groups.push((tz, vec![p.display_name()])),
+        }
+    }
+    (!groups.is_empty()).then(|| {
+        groups
+            .iter()
+            .map(|(tz, names)| format!("{}: {}", loc.list(names), tz.name()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 /// Write the report files of one campaign; returns the paths written.

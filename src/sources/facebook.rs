@@ -776,6 +776,7 @@ mod tests {
             api_version: "v25.0".into(),
             metrics: vec!["total_video_views".into(), "total_video_impressions".into()],
             slow_down_ms: 1,
+            day_timezone: None,
         }
     }
 

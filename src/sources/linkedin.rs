@@ -867,6 +867,7 @@ mod tests {
             client_id_env: None,
             client_secret_env: None,
             refresh_token_env: None,
+            day_timezone: None,
         }
     }
 

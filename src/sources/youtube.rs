@@ -596,6 +596,7 @@ mod tests {
             api_base: server.uri(),
             daily_quota: 10_000,
             method,
+            day_timezone: None,
         }
     }
 

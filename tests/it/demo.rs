@@ -21,7 +21,9 @@ fn demo_writes_the_report_and_status_agrees() {
         .filter_map(|n| n.text().map(|t| t.trim().to_string()))
         .collect();
     assert!(
-        texts.iter().any(|t| t == "8\u{a0}000 — 28.\u{a0}7."),
+        texts
+            .iter()
+            .any(|t| t == "8\u{a0}000 — nejpozději 29.\u{a0}7."),
         "{texts:?}"
     );
     assert!(texts.iter().any(|t| t.starts_with("YouTube ")), "{texts:?}");
@@ -39,13 +41,17 @@ fn demo_writes_the_report_and_status_agrees() {
         csv.starts_with("date,as_of,youtube,facebook,linkedin,total,"),
         "{csv}"
     );
+    // YouTube's last day (30 Sep in Pacific time) ends at 09:00 on 1 Oct in Prague
     assert_eq!(
         csv.lines().count(),
-        1 + 69,
-        "one row per day 24. 7. – 30. 9."
+        1 + 70,
+        "one row per day 24. 7. – 1. 10."
     );
     let md = env.read("reports/demo/summary.md");
-    assert!(md.contains("| 8\u{a0}000 | 28.\u{a0}7.\u{a0}2020"), "{md}");
+    assert!(
+        md.contains("| 8\u{a0}000 | nejpozději 29.\u{a0}7.\u{a0}2020"),
+        "{md}"
+    );
     assert!(
         md.contains("syntetických"),
         "the demo is labelled as synthetic"
@@ -85,18 +91,19 @@ fn demo_writes_the_report_and_status_agrees() {
     assert!(s["next_milestone_eta"].is_string());
 
     // The crossing lies in its bracket (timeline rule 4): the end of 27 Jul (at most 7 780
-    // views proven) and the end of 28 Jul (at least 8 274), one calendar day in Prague.
+    // views proven) and the end of 28 Jul (at least 8 274), days as YouTube and Meta count
+    // them (Pacific time: 09:00 in Prague), so two calendar days in Prague: "by 29 Jul".
     let m = &s["milestones"][0];
     assert_eq!(
         m["after"],
-        serde_json::json!({"at": "2020-07-27T22:00:00Z", "total": 7780})
+        serde_json::json!({"at": "2020-07-28T07:00:00Z", "total": 7780})
     );
     assert_eq!(
         m["by"],
-        serde_json::json!({"at": "2020-07-28T22:00:00Z", "total": 8274})
+        serde_json::json!({"at": "2020-07-29T07:00:00Z", "total": 8274})
     );
     let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
-    assert!(t("2020-07-27T22:00:00Z") < t(crossed) && t(crossed) <= t("2020-07-28T22:00:00Z"));
+    assert!(t("2020-07-28T07:00:00Z") < t(crossed) && t(crossed) <= t("2020-07-29T07:00:00Z"));
     assert!(s["milestones"][1]["after"].is_null() && s["milestones"][1]["by"].is_null());
 
     // The timeline export carries the same bracket.

@@ -263,11 +263,15 @@ fn importing_twice_adds_nothing_and_a_newer_export_replaces_overlapping_days() {
     let obs = observations(&env, "launch");
     assert_eq!(obs.len(), 18);
     assert!(
-        obs.contains(&format!("youtube,{YT},,views,daily,2020-08-01,125")),
+        obs.contains(&format!(
+            "youtube,{YT},,views,daily,2020-08-02T07:00:00Z,125"
+        )),
         "{obs:?}"
     );
     assert!(
-        !obs.contains(&format!("youtube,{YT},,views,daily,2020-08-01,120")),
+        !obs.contains(&format!(
+            "youtube,{YT},,views,daily,2020-08-02T07:00:00Z,120"
+        )),
         "{obs:?}"
     );
     // the Table data total (end of 2. 8.) stands; the later days continue from it
@@ -315,9 +319,9 @@ id = "-bQ3xZ9kLmN"
     assert_eq!(observations(&env, "thanks").len(), 16);
     let howto = observations(&env, "howto");
     assert_eq!(howto.len(), 10);
-    // days are placed in each campaign's own time zone
+    // days end where YouTube counts them (Pacific time), whatever the campaign's time zone
     assert!(
-        howto.contains(&"youtube,-bQ3xZ9kLmN,,views,daily,2020-07-24,12".to_string()),
+        howto.contains(&"youtube,-bQ3xZ9kLmN,,views,daily,2020-07-25T07:00:00Z,12".to_string()),
         "{howto:?}"
     );
     assert_eq!(status(&env, &["--campaign", "howto"])["total_views"], 90);
@@ -418,7 +422,8 @@ fn dry_run_is_readable_and_stores_nothing() {
         .lines()
         .find(|l| l.contains(" views ") && l.contains("total") && l.contains(YT))
         .unwrap();
-    assert!(total.contains("2020-08-03 00:00 CEST"), "{total}");
+    // the period ends with 2 Aug as YouTube counts days (Pacific time): 09:00 in Prague
+    assert!(total.contains("2020-08-03 09:00 CEST"), "{total}");
     assert!(out.contains("note: Součty.csv was not read"), "{out}");
     assert!(
         out.contains(&format!("linkedin  {LI}")) && out.contains("2020-07-31 00:00 CEST"),

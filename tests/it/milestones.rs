@@ -325,3 +325,101 @@ fn a_reading_after_a_gap_is_no_spike_in_the_daily_figures() {
         "daily chart key"
     );
 }
+
+/// The demo's exports in a temporary folder, with the demo config (optionally amended).
+fn demo_env(extra_config: &str) -> Env {
+    let env = Env::new();
+    let config = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
+    let config = config.replacen("[[campaign]]", &format!("{extra_config}\n[[campaign]]"), 1);
+    env.write("config/demo.toml", &config);
+    std::fs::create_dir_all(env.path("config/demo")).unwrap();
+    for entry in std::fs::read_dir(repo("config/demo")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, env.path("config/demo").join(p.file_name().unwrap())).unwrap();
+    }
+    env.run(&["--config", "config/demo.toml", "import", "config/demo/"])
+        .ok();
+    env
+}
+
+fn daily_ats(csv: &str, platform: &str) -> Vec<String> {
+    csv.lines()
+        .filter(|l| l.starts_with(platform) && l.contains(",views,daily,"))
+        .map(|l| l.split(',').nth(5).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn export_days_end_where_the_platform_counts_them_and_round_trip() {
+    // YouTube Studio and Meta count days in Pacific time (DESIGN timeline rule 1): the day
+    // 24 Jul ends at 07:00 UTC on the 25th, not at midnight in Prague.
+    let env = demo_env("");
+    let csv = env
+        .run(&["--config", "config/demo.toml", "export", "--format", "csv"])
+        .ok()
+        .stdout;
+    let yt = daily_ats(&csv, "youtube");
+    assert_eq!(yt.first().map(String::as_str), Some("2020-07-25T07:00:00Z"));
+    assert_eq!(
+        daily_ats(&csv, "facebook").first().map(String::as_str),
+        Some("2020-07-25T07:00:00Z")
+    );
+    // The report says which day boundary each export used.
+    env.run(&["--config", "config/demo.toml", "report", "--lang", "en"])
+        .ok();
+    let md = plain(&env.read("reports/mdcc-2020/summary.md"));
+    assert!(
+        md.contains("days of the exports end at midnight in YouTube and Facebook: America/Los_Angeles; LinkedIn: UTC"),
+        "{md}"
+    );
+
+    // export → import is lossless: the exported CSV imported into a fresh store exports the
+    // same rows again.
+    let again = Env::new();
+    again.write(
+        "config/demo.toml",
+        &std::fs::read_to_string(repo("config/demo.toml")).unwrap(),
+    );
+    again.write("all.csv", &csv);
+    again
+        .run(&["--config", "config/demo.toml", "import", "all.csv"])
+        .ok();
+    let csv2 = again
+        .run(&["--config", "config/demo.toml", "export", "--format", "csv"])
+        .ok()
+        .stdout;
+    assert_eq!(csv2, csv);
+
+    // A configured day_timezone moves the day ends; days that end at a campaign midnight are
+    // written as dates.
+    let prague = demo_env("[platforms.youtube]\nday_timezone = \"Europe/Prague\"\n");
+    let csv = prague
+        .run(&["--config", "config/demo.toml", "export", "--format", "csv"])
+        .ok()
+        .stdout;
+    assert_eq!(
+        daily_ats(&csv, "youtube").first().map(String::as_str),
+        Some("2020-07-24")
+    );
+}
+
+#[test]
+fn a_day_timezone_that_is_no_time_zone_is_refused_at_its_line() {
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &format!(
+            "[platforms.linkedin]\naccess_token_env = \"LINKEDIN_ACCESS_TOKEN\"\nday_timezone = \"Mars/Olympus\"\n{}",
+            config("en")
+        ),
+    );
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("[platforms.linkedin] day_timezone `Mars/Olympus` is not an IANA time zone"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("viewtally.toml:3:"), "{}", r.stderr);
+}

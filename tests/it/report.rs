@@ -70,7 +70,9 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
 
     let texts = svg_texts(&env, "reports/demo/cumulative.svg");
     assert!(
-        texts.iter().any(|t| t == "8\u{a0}000 — 28.\u{a0}7."),
+        texts
+            .iter()
+            .any(|t| t == "8\u{a0}000 — nejpozději 29.\u{a0}7."),
         "{texts:?}"
     );
     assert!(texts.iter().any(|t| t == "Celkem 9\u{a0}917"), "{texts:?}");
@@ -85,7 +87,7 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
         texts
             .iter()
             .any(|t| t
-                == "Nová zhlédnutí za den podle sítě, 24.\u{a0}7.\u{a0}– 30.\u{a0}9.\u{a0}2020"),
+                == "Nová zhlédnutí za den podle sítě, 24.\u{a0}7.\u{a0}– 1.\u{a0}10.\u{a0}2020"),
         "{texts:?}"
     );
     let texts = svg_texts(&env, "reports/demo/platforms.svg");
@@ -100,20 +102,20 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
     assert_eq!(
         cs,
         "Video má již přes 9\u{a0}tisíc zhlédnutí na sítích YouTube, Facebook a\u{a0}LinkedIn. \
-         Hranici 8\u{a0}000 zhlédnutí překonalo 28.\u{a0}7.\u{a0}2020, 4\u{a0}dny po zveřejnění.\n"
+         Hranici 8\u{a0}000 zhlédnutí překonalo nejpozději 29.\u{a0}7.\u{a0}2020.\n"
     );
     let en = env.read("reports/demo/snippet.en.txt");
     assert_eq!(
         en,
         "The video already has more than 9,000 views across YouTube, Facebook and LinkedIn. \
-         It passed 8,000 views on 28\u{a0}Jul\u{a0}2020, 4\u{a0}days after launch.\n"
+         It had passed 8,000 views by 29\u{a0}Jul\u{a0}2020.\n"
     );
 
     let json: serde_json::Value =
         serde_json::from_str(&env.read("reports/demo/timeline.json")).expect("timeline.json");
     assert_eq!(json["campaign"], "mdcc-2020");
     assert_eq!(json["milestones"][0]["threshold"], 8000);
-    assert_eq!(json["days"].as_array().map(Vec::len), Some(69));
+    assert_eq!(json["days"].as_array().map(Vec::len), Some(70));
 
     let html = env.read("reports/demo/report.html");
     assert!(
@@ -126,14 +128,20 @@ fn demo_report_has_the_full_file_set_in_both_sizes() {
         html.contains("<svg viewBox=\"0 0 1600 820\""),
         "inline SVG charts"
     );
-    assert!(html.contains("8\u{a0}000 — 28.\u{a0}7."));
+    assert!(html.contains("8\u{a0}000 — nejpozději 29.\u{a0}7."));
     assert!(
-        html.contains("Stav k 1.\u{a0}10.\u{a0}2020 00:00"),
+        html.contains("Stav k 1.\u{a0}10.\u{a0}2020 09:00"),
         "freshness"
     );
     assert!(
         html.contains("zdroje: export (YouTube, Facebook a\u{a0}LinkedIn)"),
         "sources"
+    );
+    assert!(
+        html.contains(
+            "dny v exportech končí o půlnoci v pásmu YouTube a\u{a0}Facebook: America&#x2f;Los_Angeles; LinkedIn: UTC"
+        ),
+        "export day boundaries"
     );
     assert!(
         html.contains("Ukázka na syntetických datech"),
