@@ -77,6 +77,16 @@ impl Env {
     }
 }
 
+/// Where a platform's numbers stand in the per-platform arrays of `timeline.json`.
+pub fn platform_column(timeline: &serde_json::Value, platform: &str) -> usize {
+    timeline["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .position(|p| p == platform)
+        .unwrap_or_else(|| panic!("no {platform} in the timeline"))
+}
+
 /// The repository's own files (config examples, fixtures).
 pub fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

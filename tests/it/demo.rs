@@ -126,12 +126,7 @@ fn demo_writes_the_report_and_status_agrees() {
     // The sparse LinkedIn readings (28 Jul, 31 Jul, 14 Aug, 30 Sep) are no spikes in the daily
     // figures: each gap's views are spread over its days and marked as estimated.
     let days = tl["days"].as_array().unwrap();
-    let li = tl["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|p| p == "linkedin")
-        .unwrap();
+    let li = platform_column(&tl, "linkedin");
     let late: Vec<(i64, bool)> = days
         .iter()
         .filter(|d| d["date"].as_str().unwrap() >= "2020-08-01")

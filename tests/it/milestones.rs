@@ -282,12 +282,7 @@ fn a_reading_after_a_gap_is_no_spike_in_the_daily_figures() {
     env.run(&["report"]).ok();
     let tl: serde_json::Value =
         serde_json::from_str(&env.read("reports/mdcc/timeline.json")).unwrap();
-    let li = tl["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|p| p == "linkedin")
-        .unwrap();
+    let li = platform_column(&tl, "linkedin");
     let gap: Vec<(String, i64, bool)> = tl["days"]
         .as_array()
         .unwrap()
@@ -308,12 +303,7 @@ fn a_reading_after_a_gap_is_no_spike_in_the_daily_figures() {
         "{gap:?}"
     );
     // YouTube's days are read, not estimated
-    let yt = tl["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|p| p == "youtube")
-        .unwrap();
+    let yt = platform_column(&tl, "youtube");
     assert!(tl["days"]
         .as_array()
         .unwrap()
