@@ -1101,6 +1101,7 @@ pub fn metric_value(
     use headers::Field as F;
     let metric = match field {
         F::Views | F::ViewsOffSite => Metric::Views,
+        F::EngagedViews => Metric::EngagedViews,
         F::Likes => Metric::Likes,
         F::Comments => Metric::Comments,
         F::Shares => Metric::Shares,
@@ -1118,6 +1119,59 @@ pub fn metric_value(
         None => Ok(None),
         Some(v) if v < 0.0 => Err(format!("`{v}` is negative; watch time is 0 or more")),
         Some(v) => Ok(Some((metric, (v * seconds_per_unit).round() as i64))),
+    }
+}
+
+/// Values of metrics other than views that were dropped from their rows (a negative net
+/// change, a spreadsheet error such as `#NAME?`): the row's views and other values are kept,
+/// and the import summary says, per column, how many were dropped, where the first was and why.
+#[derive(Debug, Default)]
+pub struct Dropped {
+    /// Column header → (count, first part, first line, first column (1-based), first reason).
+    columns: BTreeMap<String, (usize, Option<String>, u64, usize, String)>,
+}
+
+impl Dropped {
+    /// Whether a bad cell in this field costs only the value (not the row): everything but
+    /// the views a row is about.
+    pub fn droppable(field: headers::Field) -> bool {
+        !matches!(field, headers::Field::Views | headers::Field::ViewsOffSite)
+    }
+
+    pub fn add(
+        &mut self,
+        header: &str,
+        part: &Option<String>,
+        line: u64,
+        column: usize,
+        reason: String,
+    ) {
+        let e = self
+            .columns
+            .entry(header.trim().to_string())
+            .or_insert_with(|| (0, part.clone(), line, column, clip_quoted(&reason)));
+        e.0 += 1;
+    }
+
+    /// One note per column with dropped values.
+    pub fn emit(self, out: &mut dyn RowSink) {
+        for (header, (n, part, line, column, reason)) in self.columns {
+            let negative = reason.contains("negative");
+            out.note(format!(
+                "column `{header}`: {n} value{} dropped, the rest of {} row{} kept (first at {}line \
+                 {line}, column {column}: {reason}){}",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "its" } else { "their" },
+                if n == 1 { "" } else { "s" },
+                part.map(|p| format!("{p} ")).unwrap_or_default(),
+                if negative {
+                    "; a period export reports net changes (e.g. likes minus likes removed), \
+                     which can be negative: export the period \"Lifetime\" for totals"
+                } else {
+                    "; fix the cells in the file to import them"
+                }
+            ));
+        }
     }
 }
 
