@@ -49,6 +49,8 @@ pub enum Field {
     WatchTimeHours,
     /// Watch time in seconds (Meta `Seconds viewed`).
     WatchTimeSeconds,
+    /// YouTube `Average view duration`: not stored, but named when a file lacks `Views`.
+    AverageViewDuration,
 }
 
 impl Field {
@@ -149,6 +151,7 @@ pub static LANGUAGES: &[Language] = &[
             (PublishTime, &["Video publish time"]),
             (Views, &["Views"]),
             (EngagedViews, &["Engaged views"]),
+            (AverageViewDuration, &["Average view duration"]),
             (WatchTimeHours, &["Watch time (hours)"]),
             (Likes, &["Likes"]),
             (Comments, &["Comments added", "Comments"]),
@@ -157,8 +160,9 @@ pub static LANGUAGES: &[Language] = &[
         ],
         meta: &[
             (PostId, &["Post ID"]),
-            (PageId, &["Page ID"]),
-            (PageName, &["Page name"]),
+            // Instagram exports name the account where Facebook's name the Page.
+            (PageId, &["Page ID", "Account ID"]),
+            (PageName, &["Page name", "Account username"]),
             (Title, &["Title"]),
             (PublishTime, &["Publish time"]),
             (Permalink, &["Permalink"]),
@@ -166,7 +170,7 @@ pub static LANGUAGES: &[Language] = &[
             (Date, &["Date"]),
             (Views, &["Views", "3-second video views"]),
             (Reach, &["Reach"]),
-            (Likes, &["Reactions"]),
+            (Likes, &["Reactions", "Likes"]),
             (Comments, &["Comments"]),
             (Shares, &["Shares"]),
             (WatchTimeSeconds, &["Seconds viewed"]),
@@ -818,6 +822,7 @@ pub static LANGUAGES: &[Language] = &[
             (PublishTime, &["Horário de publicação do vídeo"]),
             (Views, &["Visualizações"]),
             (EngagedViews, &["Visualizações engajadas"]),
+            (AverageViewDuration, &["Duração média da visualização"]),
             (WatchTimeHours, &["Tempo de exibição (horas)"]),
             (Likes, &["Marcações \"Gostei\"", "Curtidas"]),
             (Comments, &["Comentários adicionados", "Comentários"]),
@@ -914,6 +919,21 @@ pub fn is_footer_row(cell: &str) -> bool {
         && words
             .iter()
             .any(|w| !w.is_empty() && w.chars().all(|ch| ch.is_ascii_digit()))
+}
+
+/// A header or cell as shown in messages: without soft hyphens, zero-width characters or a
+/// byte-order mark, trimmed (case kept).
+pub fn normalize_display(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+            )
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Whether a cell is the summary row YouTube puts at the top of Table data (any language).
@@ -1088,8 +1108,20 @@ impl Layout {
             .filter(|f| !matched.has(**f))
             .map(|f| self.english_name(*f))
             .collect();
-        if matched.metrics().next().is_none() {
+        let informative: Vec<String> = matched
+            .columns
+            .iter()
+            .filter(|(f, _)| f.is_metric() || **f == Field::AverageViewDuration)
+            .map(|(_, c)| format!("`{}`", normalize_display(&headers[*c])))
+            .collect();
+        if informative.is_empty() {
             missing.push("a metric column (e.g. `Views`)".into());
+        } else if self.format == Format::YouTube && !matched.has(Field::Views) {
+            missing.push(format!(
+                "`Views` (the file's metrics are {}; in YouTube Studio's Advanced mode add the \
+                 metric Views to the table, then export again)",
+                informative.join(", ")
+            ));
         }
         let extra: Vec<String> = self
             .absent
@@ -1168,9 +1200,9 @@ impl Fit {
 /// The layout that best explains a header row, fitting or not.
 pub fn nearest(headers: &[String]) -> Option<Fit> {
     let mut best: Option<Fit> = None;
+    let key = |f: &Fit| (f.score(), f.ok(), std::cmp::Reverse(f.missing.len()));
     for fit in LAYOUTS.iter().map(|l| l.fit(headers)) {
-        let key = (fit.score(), fit.ok());
-        if fit.score() > 0 && best.as_ref().is_none_or(|b| key > (b.score(), b.ok())) {
+        if fit.score() > 0 && best.as_ref().is_none_or(|b| key(&fit) > key(b)) {
             best = Some(fit);
         }
     }

@@ -258,7 +258,28 @@ pub struct ExportFile {
     /// For text: the line an unfinished last row starts on (the file ends inside a row or
     /// quote: an incomplete download), `None` when the file ends after a complete row.
     pub unfinished: Option<u64>,
+    /// A UTF-16 text file decoded to UTF-8 (read instead of the file).
+    decoded: Option<Vec<u8>>,
     progress: Option<ProgressBar>,
+}
+
+/// Largest UTF-16 file decoded in memory (Meta's page exports are a few MB at most).
+const MAX_UTF16_BYTES: u64 = 512 * 1024 * 1024;
+
+/// UTF-16 text (with its byte-order mark) as UTF-8 without one; `None` when it is not valid
+/// UTF-16.
+fn decode_utf16(bytes: &[u8]) -> Option<Vec<u8>> {
+    let big = bytes.starts_with(b"\xfe\xff");
+    let units = bytes[2..].chunks(2).map(|c| match (c, big) {
+        ([a, b], false) => Some(u16::from_le_bytes([*a, *b])),
+        ([a, b], true) => Some(u16::from_be_bytes([*a, *b])),
+        _ => None,
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units.collect::<Option<Vec<u16>>>()?) {
+        out.push(c.ok()?);
+    }
+    Some(out.into_bytes())
 }
 
 /// Something to read a file through: `Read + Seek`.
@@ -292,6 +313,18 @@ impl ExportFile {
             hasher.update(&buf[..n]);
         }
         let sha256 = hex(&hasher.finalize());
+        let mut decoded = None;
+        if (head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff"))
+            && len <= MAX_UTF16_BYTES
+        {
+            let bytes = std::fs::read(path).map_err(read_err)?;
+            if let Some(text) = decode_utf16(&bytes) {
+                head = text[..text.len().min(64 * 1024)].to_vec();
+                ends = table::RowEnds::default();
+                ends.feed(&text);
+                decoded = Some(text);
+            }
+        }
         let container = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
             file.seek(SeekFrom::Start(0)).map_err(read_err)?;
             match zip::ZipArchive::new(std::io::BufReader::new(file)) {
@@ -341,12 +374,16 @@ impl ExportFile {
                 None
             },
             container,
+            decoded,
             progress,
         })
     }
 
     /// A fresh reader over the whole file; reading it advances the progress bar.
     pub fn reader(&self) -> Result<Box<dyn ReadSeek + '_>, ParseError> {
+        if let Some(text) = &self.decoded {
+            return Ok(Box::new(std::io::Cursor::new(text.as_slice())));
+        }
         let file =
             File::open(&self.path).map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
         Ok(Box::new(std::io::BufReader::with_capacity(
@@ -1019,6 +1056,23 @@ fn preview(observations: &[Observation], zones: &HashMap<String, Tz>) -> Vec<Pre
     out
 }
 
+/// The metric a Meta Business Suite Page-level export holds, if the file is one: `sep=,`, the
+/// metric's name alone on line 2, then a header of two columns (`"Date","Primary"`).
+fn meta_page_metric(head: &[u8]) -> Option<String> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let delimiter = table::sep_line(head)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut records = reader.records().skip(1);
+    let name = records.next()?.ok()?;
+    let header = records.next()?.ok()?;
+    (name.len() == 1 && !name[0].trim().is_empty() && header.len() == 2)
+        .then(|| headers::normalize_display(&name[0]))
+}
+
 /// The message for a file no importer recognises: what it holds and the nearest known format.
 fn unrecognised(file: &ExportFile) -> String {
     let known = format!(
@@ -1035,6 +1089,14 @@ fn unrecognised(file: &ExportFile) -> String {
                 .chars()
                 .take(200)
                 .collect::<String>();
+            if let Some(metric) = meta_page_metric(&file.head) {
+                return format!(
+                    "a Meta Business Suite Page-level export (`{metric}` per day for the whole \
+                     Page, no posts or videos): viewtally stores each video's counts; in Meta \
+                     Business Suite export Content → Posts/Videos instead (Insights → Content → \
+                     Export data)"
+                );
+            }
             let headers = table::header_of(&file.head);
             let hint = match headers::nearest(&headers) {
                 Some(fit) => {
@@ -1071,8 +1133,9 @@ fn unrecognised(file: &ExportFile) -> String {
             )
         }
         Container::Utf16 => format!(
-            "UTF-16 text, which no export uses; save it as CSV UTF-8 or import the file as the \
-             platform exported it; {known}"
+            "UTF-16 text that does not decode (a broken character, or larger than {} MiB); \
+             save it as CSV UTF-8 or import the file as the platform exported it; {known}",
+            MAX_UTF16_BYTES / 1024 / 1024
         ),
         Container::DamagedZip(why) => format!(
             "damaged or incomplete ZIP ({why}): the file starts like a ZIP archive (or .xlsx \
@@ -1317,7 +1380,9 @@ mod tests {
             f.container.clone()
         };
         assert_eq!(kind("a.xlsx", b"Date,Views\n"), Container::Text);
-        assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Utf16);
+        // UTF-16 text is decoded (issue 17: it was refused before); invalid UTF-16 stays
+        assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Text);
+        assert_eq!(kind("a.csv", b"\xff\xfe\x00\xd8"), Container::Utf16);
         assert_eq!(
             kind(
                 "a.csv",
@@ -1462,7 +1527,7 @@ mod detection_tests {
         assert!(m.contains("ZIP archive whose entries (`notes.txt`)"), "{m}");
         let m = msg("p.png", b"\x89PNG\r\n\x1a\n\0\0\0");
         assert!(m.contains("first bytes: 89 50 4e 47"), "{m}");
-        let m = msg("u.csv", b"\xff\xfeD\0a\0");
+        let m = msg("u.csv", b"\xff\xfe\x00\xd8");
         assert!(m.contains("UTF-16"), "{m}");
     }
 }

@@ -198,7 +198,7 @@ fn footer_of<R: Read>(t: &CsvTable<R>, m: &Matched) -> Option<String> {
     (ids::youtube_id(&text).is_none()
         && headers::is_footer_row(&text)
         && (0..t.headers.len()).all(|c| c == col || t.cell(c).is_empty()))
-    .then(|| text.trim().to_string())
+    .then(|| headers::normalize_display(&text))
 }
 
 /// The note for a table Studio cut: the rows are read, the videos beyond are not in the file.
