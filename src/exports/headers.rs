@@ -34,6 +34,9 @@ pub enum Field {
     PostLink,
     /// LinkedIn `Created date`.
     CreatedDate,
+    /// LinkedIn `Content Type`: `Organic`, `Sponsored` or `Total` (a boosted post has a row
+    /// of each).
+    Distribution,
     // Metrics
     Views,
     /// YouTube `Engaged views` (stored as its own metric, `engaged_views`).
@@ -178,7 +181,8 @@ pub static LANGUAGES: &[Language] = &[
         linkedin: &[
             (Title, &["Post title", "Update title"]),
             (PostLink, &["Post link", "Update link"]),
-            (PostType, &["Post type", "Update type", "Content type"]),
+            (PostType, &["Post type", "Update type"]),
+            (Distribution, &["Content Type"]),
             (CreatedDate, &["Created date"]),
             (Date, &["Date"]),
             (
