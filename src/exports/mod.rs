@@ -266,20 +266,32 @@ pub struct ExportFile {
 /// Largest UTF-16 file decoded in memory (Meta's page exports are a few MB at most).
 const MAX_UTF16_BYTES: u64 = 512 * 1024 * 1024;
 
-/// UTF-16 text (with its byte-order mark) as UTF-8 without one; `None` when it is not valid
-/// UTF-16.
-fn decode_utf16(bytes: &[u8]) -> Option<Vec<u8>> {
+/// UTF-16 text (with its byte-order mark) as UTF-8 without one, and whether the file was cut
+/// inside a character (an odd byte, or a lone first half of a pair at the end: an incomplete
+/// download); `None` when it is not valid UTF-16.
+fn decode_utf16(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
     let big = bytes.starts_with(b"\xfe\xff");
-    let units = bytes[2..].chunks(2).map(|c| match (c, big) {
-        ([a, b], false) => Some(u16::from_le_bytes([*a, *b])),
-        ([a, b], true) => Some(u16::from_be_bytes([*a, *b])),
-        _ => None,
-    });
-    let mut out = String::with_capacity(bytes.len() / 2);
-    for c in char::decode_utf16(units.collect::<Option<Vec<u16>>>()?) {
+    let body = &bytes[2..];
+    let mut cut = body.len() % 2 == 1;
+    let mut units: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| {
+            if big {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+        units.pop();
+        cut = true;
+    }
+    let mut out = String::with_capacity(body.len() / 2);
+    for c in char::decode_utf16(units) {
         out.push(c.ok()?);
     }
-    Some(out.into_bytes())
+    Some((out.into_bytes(), cut))
 }
 
 /// Something to read a file through: `Read + Seek`.
@@ -314,14 +326,18 @@ impl ExportFile {
         }
         let sha256 = hex(&hasher.finalize());
         let mut decoded = None;
+        let mut cut_line = None;
         if (head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff"))
             && len <= MAX_UTF16_BYTES
         {
             let bytes = std::fs::read(path).map_err(read_err)?;
-            if let Some(text) = decode_utf16(&bytes) {
+            if let Some((text, cut)) = decode_utf16(&bytes) {
                 head = text[..text.len().min(64 * 1024)].to_vec();
                 ends = table::RowEnds::default();
                 ends.feed(&text);
+                if cut {
+                    cut_line = Some(text.iter().filter(|b| **b == b'\n').count() as u64 + 1);
+                }
                 decoded = Some(text);
             }
         }
@@ -369,7 +385,7 @@ impl ExportFile {
             sha256,
             head,
             unfinished: if container == Container::Text {
-                ends.unfinished()
+                ends.unfinished().or(cut_line)
             } else {
                 None
             },

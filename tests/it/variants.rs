@@ -31,10 +31,6 @@ platform = "facebook"
 id = "3112749605483751"
 
 [[campaign.video]]
-platform = "facebook"
-id = "122158761234500001"
-
-[[campaign.video]]
 platform = "instagram"
 id = "17912345678901234"
 
@@ -252,9 +248,10 @@ fn cases() -> Vec<(&'static str, &'static str, &'static [&'static str], Expect)>
             ),
         ),
         (
+            // not listed in the campaign (a listed post id would name it either way)
             "8. Facebook photo post: named by its Post ID",
             "meta-photo/facebook.csv",
-            &[],
+            &["--all-videos"],
             Stored(
                 &[
                     "facebook,122158761234500001,Conectart,comments,total,AT,2",
@@ -339,4 +336,32 @@ fn utf16_sep_files_keep_their_line_numbers() {
         "{}",
         r.stderr
     );
+}
+
+/// A UTF-16 export cut short is refused as incomplete, wherever the cut falls (inside a
+/// character, inside a row, or right after a line break, where it reads the complete rows).
+#[test]
+fn cut_utf16_files_are_refused_as_incomplete() {
+    let env = Env::new();
+    env.write("config/viewtally.toml", CONFIG);
+    let whole =
+        std::fs::read(repo("tests/fixtures/exports/variants/meta-utf16/posts.csv")).unwrap();
+    let p = env.path("in/posts.csv");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let path = p.to_string_lossy().into_owned();
+    for cut in [
+        whole.len() - 1,
+        whole.len() - 3,
+        whole.len() - 40,
+        whole.len() / 2 + 1,
+    ] {
+        std::fs::write(&p, &whole[..cut]).unwrap();
+        let r = env.run(&["import", "--as-of", "2020-08-02", &path]);
+        assert_eq!(r.code, 2, "cut at {cut}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("ends in the middle of line 3"),
+            "cut at {cut}: {}",
+            r.stderr
+        );
+    }
 }
