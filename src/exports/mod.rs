@@ -1398,7 +1398,7 @@ mod tests {
         assert_eq!(kind("a.xlsx", b"Date,Views\n"), Container::Text);
         // UTF-16 text is decoded (issue 17: it was refused before); invalid UTF-16 stays
         assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Text);
-        assert_eq!(kind("a.csv", b"\xff\xfe\x00\xd8"), Container::Utf16);
+        assert_eq!(kind("a.csv", b"\xff\xfe\x00\xdcA\x00"), Container::Utf16);
         assert_eq!(
             kind(
                 "a.csv",
@@ -1543,7 +1543,7 @@ mod detection_tests {
         assert!(m.contains("ZIP archive whose entries (`notes.txt`)"), "{m}");
         let m = msg("p.png", b"\x89PNG\r\n\x1a\n\0\0\0");
         assert!(m.contains("first bytes: 89 50 4e 47"), "{m}");
-        let m = msg("u.csv", b"\xff\xfe\x00\xd8");
+        let m = msg("u.csv", b"\xff\xfe\x00\xdcA\x00");
         assert!(m.contains("UTF-16"), "{m}");
     }
 }
