@@ -478,6 +478,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_sep_line_declares_the_separator_and_keeps_line_numbers() {
+        assert_eq!(sep_line(b"sep=;\r\nA;B\n"), Some(b';'));
+        assert_eq!(sep_line(b"sep=,"), Some(b','));
+        assert_eq!(sep_line(b"sep=,x\n"), None);
+        assert_eq!(sep_line(b"Date,Views\n"), None);
+        assert_eq!(header_of(b"sep=;\nDate;Views\n"), vec!["Date", "Views"]);
+        let mut t =
+            CsvTable::open(&b"\xef\xbb\xbfsep=;\r\nDate;Views\r\n2020-07-24;1,5\r\n"[..]).unwrap();
+        assert_eq!(t.headers, vec!["Date", "Views"]);
+        assert_eq!(t.decimal, Some(','));
+        assert_eq!(t.next_record().unwrap(), Some(3));
+        assert_eq!(t.cell(1).as_text().as_deref(), Some("1,5"));
+    }
+
+    #[test]
     fn a_record_longer_than_the_limit_ends_the_file() {
         let sink_options = crate::exports::ReadOptions {
             as_of: None,
