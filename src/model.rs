@@ -87,10 +87,12 @@ pub enum Metric {
     Impressions,
     Reach,
     WatchTimeS,
+    /// YouTube `Engaged views`: its own count, never added to `views`.
+    EngagedViews,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Views,
         Metric::Likes,
         Metric::Comments,
@@ -98,6 +100,7 @@ impl Metric {
         Metric::Impressions,
         Metric::Reach,
         Metric::WatchTimeS,
+        Metric::EngagedViews,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +112,7 @@ impl Metric {
             Metric::Impressions => "impressions",
             Metric::Reach => "reach",
             Metric::WatchTimeS => "watch_time_s",
+            Metric::EngagedViews => "engaged_views",
         }
     }
 }

@@ -34,8 +34,13 @@ pub enum Field {
     PostLink,
     /// LinkedIn `Created date`.
     CreatedDate,
+    /// LinkedIn `Content Type`: `Organic`, `Sponsored` or `Total` (a boosted post has a row
+    /// of each).
+    Distribution,
     // Metrics
     Views,
+    /// YouTube `Engaged views` (stored as its own metric, `engaged_views`).
+    EngagedViews,
     /// LinkedIn `Off-site views`, added to the on-site views.
     ViewsOffSite,
     Likes,
@@ -47,6 +52,8 @@ pub enum Field {
     WatchTimeHours,
     /// Watch time in seconds (Meta `Seconds viewed`).
     WatchTimeSeconds,
+    /// YouTube `Average view duration`: not stored, but named when a file lacks `Views`.
+    AverageViewDuration,
 }
 
 impl Field {
@@ -55,6 +62,7 @@ impl Field {
         matches!(
             self,
             Field::Views
+                | Field::EngagedViews
                 | Field::ViewsOffSite
                 | Field::Likes
                 | Field::Comments
@@ -145,6 +153,8 @@ pub static LANGUAGES: &[Language] = &[
             (Title, &["Video title"]),
             (PublishTime, &["Video publish time"]),
             (Views, &["Views"]),
+            (EngagedViews, &["Engaged views"]),
+            (AverageViewDuration, &["Average view duration"]),
             (WatchTimeHours, &["Watch time (hours)"]),
             (Likes, &["Likes"]),
             (Comments, &["Comments added", "Comments"]),
@@ -153,8 +163,9 @@ pub static LANGUAGES: &[Language] = &[
         ],
         meta: &[
             (PostId, &["Post ID"]),
-            (PageId, &["Page ID"]),
-            (PageName, &["Page name"]),
+            // Instagram exports name the account where Facebook's name the Page.
+            (PageId, &["Page ID", "Account ID"]),
+            (PageName, &["Page name", "Account username"]),
             (Title, &["Title"]),
             (PublishTime, &["Publish time"]),
             (Permalink, &["Permalink"]),
@@ -162,7 +173,7 @@ pub static LANGUAGES: &[Language] = &[
             (Date, &["Date"]),
             (Views, &["Views", "3-second video views"]),
             (Reach, &["Reach"]),
-            (Likes, &["Reactions"]),
+            (Likes, &["Reactions", "Likes"]),
             (Comments, &["Comments"]),
             (Shares, &["Shares"]),
             (WatchTimeSeconds, &["Seconds viewed"]),
@@ -170,7 +181,8 @@ pub static LANGUAGES: &[Language] = &[
         linkedin: &[
             (Title, &["Post title", "Update title"]),
             (PostLink, &["Post link", "Update link"]),
-            (PostType, &["Post type", "Update type", "Content type"]),
+            (PostType, &["Post type", "Update type"]),
+            (Distribution, &["Content Type"]),
             (CreatedDate, &["Created date"]),
             (Date, &["Date"]),
             (
@@ -424,7 +436,8 @@ pub static LANGUAGES: &[Language] = &[
         total_row: &["gesamt", "insgesamt", "summe"],
         youtube: &[
             (Date, &["Datum"]),
-            (VideoId, &["Inhalt", "Video-ID"]),
+            // Real German Studio files call the id column `Video`.
+            (VideoId, &["Video", "Inhalt", "Video-ID"]),
             (Title, &["Videotitel"]),
             (PublishTime, &["Veröffentlichungszeitpunkt des Videos"]),
             (Views, &["Aufrufe"]),
@@ -785,6 +798,71 @@ pub static LANGUAGES: &[Language] = &[
             ),
         ],
     },
+    Language {
+        code: "pt",
+        name: "Portuguese",
+        day_first: true,
+        decimal_comma: true,
+        months: [
+            &["jan", "janeiro"],
+            &["fev", "fevereiro"],
+            &["mar", "março"],
+            &["abr", "abril"],
+            &["mai", "maio"],
+            &["jun", "junho"],
+            &["jul", "julho"],
+            &["ago", "agosto"],
+            &["set", "setembro"],
+            &["out", "outubro"],
+            &["nov", "novembro"],
+            &["dez", "dezembro"],
+        ],
+        total_row: &["total"],
+        // YouTube: checked against public Brazilian Studio exports (`Dados da tabela.csv`).
+        youtube: &[
+            (Date, &["Data"]),
+            (VideoId, &["Conteúdo", "ID do vídeo"]),
+            (Title, &["Título do vídeo"]),
+            (PublishTime, &["Horário de publicação do vídeo"]),
+            (Views, &["Visualizações"]),
+            (EngagedViews, &["Visualizações engajadas"]),
+            (AverageViewDuration, &["Duração média da visualização"]),
+            (WatchTimeHours, &["Tempo de exibição (horas)"]),
+            (Likes, &["Marcações \"Gostei\"", "Curtidas"]),
+            (Comments, &["Comentários adicionados", "Comentários"]),
+            (Shares, &["Compartilhamentos"]),
+            (Impressions, &["Impressões"]),
+        ],
+        // Meta and LinkedIn: the platforms' Portuguese UI terms, not yet seen in a real file.
+        meta: &[
+            (PostId, &["Identificação da publicação", "ID da publicação"]),
+            (PageId, &["Identificação da Página", "ID da Página"]),
+            (PageName, &["Nome da Página"]),
+            (Title, &["Título"]),
+            (PublishTime, &["Horário de publicação"]),
+            (Permalink, &["Link permanente"]),
+            (PostType, &["Tipo de publicação"]),
+            (Date, &["Data"]),
+            (Views, &["Visualizações"]),
+            (Reach, &["Alcance"]),
+            (Likes, &["Reações"]),
+            (Comments, &["Comentários"]),
+            (Shares, &["Compartilhamentos"]),
+            (WatchTimeSeconds, &["Segundos visualizados"]),
+        ],
+        linkedin: &[
+            (Title, &["Título da publicação"]),
+            (PostLink, &["Link da publicação"]),
+            (PostType, &["Tipo de publicação", "Tipo de conteúdo"]),
+            (CreatedDate, &["Data de criação"]),
+            (Date, &["Data"]),
+            (Impressions, &["Impressões (total)", "Impressões"]),
+            (Views, &["Visualizações"]),
+            (Likes, &["Reações (total)", "Reações"]),
+            (Comments, &["Comentários (total)", "Comentários"]),
+            (Shares, &["Compartilhamentos (total)", "Compartilhamentos"]),
+        ],
+    },
 ];
 
 /// The language with this code.
@@ -792,14 +870,30 @@ pub fn language(code: &str) -> Option<&'static Language> {
     LANGUAGES.iter().find(|l| l.code == code)
 }
 
-/// A header cell as compared: lowercase, no quotes or byte-order mark, single spaces.
+/// A header cell as compared: lowercase, no quotes, byte-order marks, soft hyphens or
+/// zero-width characters (YouTube Studio writes German headers as `Auf\u{ad}ru\u{ad}fe`), every
+/// kind of space as one space.
 pub fn normalize(header: &str) -> String {
     header
-        .trim_start_matches('\u{feff}')
         .chars()
-        .filter(|c| !matches!(c, '"' | '„' | '“' | '”' | '‚' | '‘'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '"' | '„'
+                    | '“'
+                    | '”'
+                    | '‚'
+                    | '‘'
+                    | '\u{ad}'
+                    | '\u{200b}'
+                    | '\u{200c}'
+                    | '\u{200d}'
+                    | '\u{2060}'
+                    | '\u{feff}'
+            )
+        })
         .map(|c| match c {
-            '\u{a0}' | '\u{202f}' | '\t' => ' ',
+            '\u{a0}' | '\u{202f}' | '\u{2007}' | '\u{2009}' | '\t' => ' ',
             '’' | '`' => '\'',
             c => c,
         })
@@ -808,6 +902,42 @@ pub fn normalize(header: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// What YouTube Studio writes as the last row of a table it cut at 500 rows, per language
+/// (normalized). Checked against real files: English and German.
+pub static TOP_RESULTS_FOOTERS: &[&str] = &[
+    "showing top 500 results",
+    "die 500 besten ergebnisse werden angezeigt",
+];
+
+/// Whether a cell is Studio's "table was cut" footer: one of [`TOP_RESULTS_FOOTERS`], or (for a
+/// language not listed) a sentence of several words with a number in it.
+pub fn is_footer_row(cell: &str) -> bool {
+    let c = normalize(cell);
+    if TOP_RESULTS_FOOTERS.contains(&c.as_str()) {
+        return true;
+    }
+    let words: Vec<&str> = c.split(' ').collect();
+    words.len() >= 3
+        && words
+            .iter()
+            .any(|w| !w.is_empty() && w.chars().all(|ch| ch.is_ascii_digit()))
+}
+
+/// A header or cell as shown in messages: without soft hyphens, zero-width characters or a
+/// byte-order mark, trimmed (case kept).
+pub fn normalize_display(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+            )
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Whether a cell is the summary row YouTube puts at the top of Table data (any language).
@@ -982,8 +1112,20 @@ impl Layout {
             .filter(|f| !matched.has(**f))
             .map(|f| self.english_name(*f))
             .collect();
-        if matched.metrics().next().is_none() {
+        let informative: Vec<String> = matched
+            .columns
+            .iter()
+            .filter(|(f, _)| f.is_metric() || **f == Field::AverageViewDuration)
+            .map(|(_, c)| format!("`{}`", normalize_display(&headers[*c])))
+            .collect();
+        if informative.is_empty() {
             missing.push("a metric column (e.g. `Views`)".into());
+        } else if self.format == Format::YouTube && !matched.has(Field::Views) {
+            missing.push(format!(
+                "`Views` (the file's metrics are {}; in YouTube Studio's Advanced mode add the \
+                 metric Views to the table, then export again)",
+                informative.join(", ")
+            ));
         }
         let extra: Vec<String> = self
             .absent
@@ -1062,9 +1204,9 @@ impl Fit {
 /// The layout that best explains a header row, fitting or not.
 pub fn nearest(headers: &[String]) -> Option<Fit> {
     let mut best: Option<Fit> = None;
+    let key = |f: &Fit| (f.score(), f.ok(), std::cmp::Reverse(f.missing.len()));
     for fit in LAYOUTS.iter().map(|l| l.fit(headers)) {
-        let key = (fit.score(), fit.ok());
-        if fit.score() > 0 && best.as_ref().is_none_or(|b| key > (b.score(), b.ok())) {
+        if fit.score() > 0 && best.as_ref().is_none_or(|b| key(&fit) > key(b)) {
             best = Some(fit);
         }
     }
@@ -1101,7 +1243,7 @@ mod tests {
             }
             assert!(l.months.iter().all(|m| !m.is_empty()));
         }
-        for code in ["en", "cs", "sk", "de", "pl", "es", "fr"] {
+        for code in ["en", "cs", "sk", "de", "pl", "es", "fr", "pt"] {
             assert!(language(code).is_some(), "{code}");
         }
     }
@@ -1158,5 +1300,38 @@ mod tests {
         assert!(is_total_row("Łącznie"));
         assert!(!is_total_row("dQ8mC2c4Rx0"));
         assert!(!is_total_row(""));
+        assert!(is_total_row("Ge\u{ad}samt"));
+    }
+
+    #[test]
+    fn real_files_invisible_characters_are_ignored() {
+        let m = match_headers(
+            &h("Video,Vi\u{ad}deo\u{ad}ti\u{ad}tel,Auf\u{ad}ru\u{ad}fe,Wie\u{ad}der\u{ad}ga\u{ad}be\u{ad}zeit\u{a0}(Stun\u{ad}den),\u{200b}Im\u{ad}pres\u{ad}sio\u{ad}nen "),
+            Format::YouTube,
+        );
+        assert_eq!(m.language.code, "de");
+        assert_eq!(m.get(Field::VideoId), Some(0));
+        assert_eq!(m.get(Field::Title), Some(1));
+        assert_eq!(m.get(Field::Views), Some(2));
+        assert_eq!(m.get(Field::WatchTimeHours), Some(3));
+        assert_eq!(m.get(Field::Impressions), Some(4));
+        let m = match_headers(
+            &h("Conteúdo,Título do vídeo,Horário de publicação do vídeo,Visualizações,Visualizações engajadas,Inscritos"),
+            Format::YouTube,
+        );
+        assert_eq!(m.language.code, "pt");
+        assert_eq!(m.get(Field::EngagedViews), Some(4));
+    }
+
+    #[test]
+    fn studio_footers_in_every_checked_language() {
+        assert!(is_footer_row("Showing top 500 results"));
+        assert!(is_footer_row(
+            "Die 500 bes\u{ad}ten Er\u{ad}geb\u{ad}nis\u{ad}se wer\u{ad}den an\u{ad}ge\u{ad}zeigt"
+        ));
+        assert!(is_footer_row("Mostrando os 500 principais resultados"));
+        assert!(!is_footer_row("dQ8mC2c4Rx0"));
+        assert!(!is_footer_row("Total"));
+        assert!(!is_footer_row("not an id"));
     }
 }

@@ -788,6 +788,8 @@ fn read_posts(
 ) -> Result<(), ParseError> {
     let headers = range.rows().nth(header).map(texts).unwrap_or_default();
     let link_col = m.get(Field::PostLink).unwrap_or(0);
+    let mut seen: Vec<PostRows> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, row) in range.rows().enumerate().skip(header + 1) {
         if row.iter().all(|d| cell(d).is_empty()) {
             continue;
@@ -830,24 +832,108 @@ fn read_posts(
                  --as-of with the export time (e.g. --as-of 2020-09-30T18:00:00+02:00)"
             )));
         };
-        posts.push(urn.clone());
+        let kind = m
+            .get(Field::Distribution)
+            .and_then(|c| row.get(c).map(cell))
+            .and_then(|c| c.as_text().map(|t| distribution(&t)))
+            .unwrap_or(Distribution::Other);
+        let at = match index.get(&urn) {
+            Some(at) => *at,
+            None => {
+                index.insert(urn.clone(), seen.len());
+                seen.push(PostRows {
+                    urn: urn.clone(),
+                    line,
+                    total: None,
+                    parts: Vec::new(),
+                    when,
+                });
+                seen.len() - 1
+            }
+        };
+        match kind {
+            Distribution::Total => seen[at].total = Some(vals),
+            _ => seen[at].parts.push((kind, vals)),
+        }
+    }
+    let mut summed = Vec::new();
+    for p in seen {
+        posts.push(p.urn.clone());
+        let vals = match p.total {
+            Some(t) => t,
+            None if p.parts.len() == 1 => p
+                .parts
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or_default(),
+            None => {
+                summed.push(p.urn.clone());
+                let mut sum: Vec<(Metric, i64)> = Vec::new();
+                for (_, vals) in p.parts {
+                    for (metric, v) in vals {
+                        match sum.iter_mut().find(|(m, _)| *m == metric) {
+                            Some((_, s)) => *s += v,
+                            None => sum.push((metric, v)),
+                        }
+                    }
+                }
+                sum
+            }
+        };
         for (metric, value) in vals {
             out.row(Row {
                 platform: Platform::Linkedin,
-                video: urn.clone(),
+                video: p.urn.clone(),
                 alias: None,
                 account: None,
                 metric,
                 kind: Kind::Total,
-                when,
+                when: p.when,
                 value,
-                line,
+                line: p.line,
                 date_column: 0,
                 part: Some(name.to_string()),
             });
         }
     }
+    if !summed.is_empty() {
+        out.note(format!(
+            "sheet `{name}`: {} listed in several rows (organic and sponsored) without a \
+             `Total` row; their rows were added up",
+            super::list(&summed)
+        ));
+    }
     Ok(())
+}
+
+/// What one row of a post in `All posts` covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Distribution {
+    Organic,
+    Sponsored,
+    Total,
+    Other,
+}
+
+fn distribution(text: &str) -> Distribution {
+    match super::headers::normalize(text).as_str() {
+        "organic" => Distribution::Organic,
+        "sponsored" => Distribution::Sponsored,
+        t if t == "total" || super::headers::is_total_row(t) => Distribution::Total,
+        _ => Distribution::Other,
+    }
+}
+
+/// The rows of one post in `All posts`: a boosted post has an `Organic`, a `Sponsored` and a
+/// `Total` row; the `Total` (or else the sum) is stored, once.
+struct PostRows {
+    urn: String,
+    /// The post's first row.
+    line: u64,
+    total: Option<Vec<(Metric, i64)>>,
+    parts: Vec<(Distribution, Vec<(Metric, i64)>)>,
+    when: When,
 }
 
 fn read_metrics(

@@ -19,8 +19,8 @@ use super::headers::{Field, META_POSTS};
 use super::ids;
 use super::table::CsvTable;
 use super::{
-    metric_value, skip_or_fail, BadRow, Container, ExportFile, Importer, ParseError, ReadOptions,
-    Row, RowSink, When,
+    metric_value, skip_or_fail, BadRow, Container, Dropped, ExportFile, Importer, ParseError,
+    ReadOptions, Row, RowSink, When,
 };
 use crate::model::{Kind, Metric, Platform};
 
@@ -59,6 +59,7 @@ impl Importer for MetaBusinessSuite {
         out.describe(format!("{} headers", m.language.name));
         let post_col = m.get(Field::PostId).unwrap_or(0);
         let mut lifetime_rows = 0usize;
+        let mut dropped = Dropped::default();
         loop {
             let line = match t.next_record() {
                 Ok(Some(l)) => l,
@@ -102,10 +103,13 @@ impl Importer for MetaBusinessSuite {
             } else {
                 Platform::Facebook
             };
+            // A `pfbid…` token in a post's permalink is not its id (Facebook re-issues them);
+            // such a post is named by its Post ID.
             let from_link = link
                 .as_deref()
                 .filter(|_| platform == Platform::Facebook)
-                .and_then(ids::facebook_id);
+                .and_then(ids::facebook_id)
+                .filter(|id| !(id.starts_with("pfbid") && post.is_some()));
             let (video, alias) = match (from_link, post) {
                 (Some(v), Some(p)) if v != p => (v, Some(p)),
                 (Some(v), _) => (v, None),
@@ -185,6 +189,9 @@ impl Importer for MetaBusinessSuite {
                     Ok(Some((Metric::Reach, _))) if kind == Kind::Daily => {}
                     Ok(Some(v)) => values.push(v),
                     Ok(None) => {}
+                    Err(e) if Dropped::droppable(field) => {
+                        dropped.add(&t.headers[col], &None, line, col + 1, e)
+                    }
                     Err(e) => {
                         failed = Some(bad(col, format!("column `{}`: {e}", t.headers[col])));
                         break;
@@ -217,6 +224,7 @@ impl Importer for MetaBusinessSuite {
                 });
             }
         }
+        dropped.emit(out);
         if lifetime_rows > 0 {
             tracing::debug!(file = %file.name, rows = lifetime_rows, "lifetime totals read at --as-of");
         }
@@ -277,8 +285,10 @@ mod tests {
                 (r.kind, r.when, r.platform),
                 (Kind::Total, at, Platform::Facebook)
             );
-            // the photo post is named by the id in its permalink
-            assert!(s.rows.iter().any(|r| r.video == "pfbid02AbCdEfGhIjK"));
+            // the photo post is named by its Post ID, not the `pfbid…` token of its permalink
+            // (issue 17: this assertion said the permalink's token before)
+            assert!(s.rows.iter().any(|r| r.video == "122158761234500001"));
+            assert!(!s.rows.iter().any(|r| r.video.starts_with("pfbid")));
         }
     }
 

@@ -288,7 +288,40 @@ pub struct ExportFile {
     /// For text: the line an unfinished last row starts on (the file ends inside a row or
     /// quote: an incomplete download), `None` when the file ends after a complete row.
     pub unfinished: Option<u64>,
+    /// A UTF-16 text file decoded to UTF-8 (read instead of the file).
+    decoded: Option<Vec<u8>>,
     progress: Option<ProgressBar>,
+}
+
+/// Largest UTF-16 file decoded in memory (Meta's page exports are a few MB at most).
+const MAX_UTF16_BYTES: u64 = 512 * 1024 * 1024;
+
+/// UTF-16 text (with its byte-order mark) as UTF-8 without one, and whether the file was cut
+/// inside a character (an odd byte, or a lone first half of a pair at the end: an incomplete
+/// download); `None` when it is not valid UTF-16.
+fn decode_utf16(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let big = bytes.starts_with(b"\xfe\xff");
+    let body = &bytes[2..];
+    let mut cut = body.len() % 2 == 1;
+    let mut units: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| {
+            if big {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    if units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+        units.pop();
+        cut = true;
+    }
+    let mut out = String::with_capacity(body.len() / 2);
+    for c in char::decode_utf16(units) {
+        out.push(c.ok()?);
+    }
+    Some((out.into_bytes(), cut))
 }
 
 /// Something to read a file through: `Read + Seek`.
@@ -322,6 +355,22 @@ impl ExportFile {
             hasher.update(&buf[..n]);
         }
         let sha256 = hex(&hasher.finalize());
+        let mut decoded = None;
+        let mut cut_line = None;
+        if (head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff"))
+            && len <= MAX_UTF16_BYTES
+        {
+            let bytes = std::fs::read(path).map_err(read_err)?;
+            if let Some((text, cut)) = decode_utf16(&bytes) {
+                head = text[..text.len().min(64 * 1024)].to_vec();
+                ends = table::RowEnds::default();
+                ends.feed(&text);
+                if cut {
+                    cut_line = Some(text.iter().filter(|b| **b == b'\n').count() as u64 + 1);
+                }
+                decoded = Some(text);
+            }
+        }
         let container = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
             file.seek(SeekFrom::Start(0)).map_err(read_err)?;
             match zip::ZipArchive::new(std::io::BufReader::new(file)) {
@@ -366,17 +415,21 @@ impl ExportFile {
             sha256,
             head,
             unfinished: if container == Container::Text {
-                ends.unfinished()
+                ends.unfinished().or(cut_line)
             } else {
                 None
             },
             container,
+            decoded,
             progress,
         })
     }
 
     /// A fresh reader over the whole file; reading it advances the progress bar.
     pub fn reader(&self) -> Result<Box<dyn ReadSeek + '_>, ParseError> {
+        if let Some(text) = &self.decoded {
+            return Ok(Box::new(std::io::Cursor::new(text.as_slice())));
+        }
         let file =
             File::open(&self.path).map_err(|e| ParseError::Format(format!("cannot read: {e}")))?;
         Ok(Box::new(std::io::BufReader::with_capacity(
@@ -1072,6 +1125,23 @@ fn preview(
     out
 }
 
+/// The metric a Meta Business Suite Page-level export holds, if the file is one: `sep=,`, the
+/// metric's name alone on line 2, then a header of two columns (`"Date","Primary"`).
+fn meta_page_metric(head: &[u8]) -> Option<String> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let delimiter = table::sep_line(head)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut records = reader.records().skip(1);
+    let name = records.next()?.ok()?;
+    let header = records.next()?.ok()?;
+    (name.len() == 1 && !name[0].trim().is_empty() && header.len() == 2)
+        .then(|| headers::normalize_display(&name[0]))
+}
+
 /// The message for a file no importer recognises: what it holds and the nearest known format.
 fn unrecognised(file: &ExportFile) -> String {
     let known = format!(
@@ -1088,6 +1158,14 @@ fn unrecognised(file: &ExportFile) -> String {
                 .chars()
                 .take(200)
                 .collect::<String>();
+            if let Some(metric) = meta_page_metric(&file.head) {
+                return format!(
+                    "a Meta Business Suite Page-level export (`{metric}` per day for the whole \
+                     Page, no posts or videos): viewtally stores each video's counts; in Meta \
+                     Business Suite export Content → Posts/Videos instead (Insights → Content → \
+                     Export data)"
+                );
+            }
             let headers = table::header_of(&file.head);
             let hint = match headers::nearest(&headers) {
                 Some(fit) => {
@@ -1124,8 +1202,9 @@ fn unrecognised(file: &ExportFile) -> String {
             )
         }
         Container::Utf16 => format!(
-            "UTF-16 text, which no export uses; save it as CSV UTF-8 or import the file as the \
-             platform exported it; {known}"
+            "UTF-16 text that does not decode (a broken character, or larger than {} MiB); \
+             save it as CSV UTF-8 or import the file as the platform exported it; {known}",
+            MAX_UTF16_BYTES / 1024 / 1024
         ),
         Container::DamagedZip(why) => format!(
             "damaged or incomplete ZIP ({why}): the file starts like a ZIP archive (or .xlsx \
@@ -1154,6 +1233,7 @@ pub fn metric_value(
     use headers::Field as F;
     let metric = match field {
         F::Views | F::ViewsOffSite => Metric::Views,
+        F::EngagedViews => Metric::EngagedViews,
         F::Likes => Metric::Likes,
         F::Comments => Metric::Comments,
         F::Shares => Metric::Shares,
@@ -1171,6 +1251,59 @@ pub fn metric_value(
         None => Ok(None),
         Some(v) if v < 0.0 => Err(format!("`{v}` is negative; watch time is 0 or more")),
         Some(v) => Ok(Some((metric, (v * seconds_per_unit).round() as i64))),
+    }
+}
+
+/// Values of metrics other than views that were dropped from their rows (a negative net
+/// change, a spreadsheet error such as `#NAME?`): the row's views and other values are kept,
+/// and the import summary says, per column, how many were dropped, where the first was and why.
+#[derive(Debug, Default)]
+pub struct Dropped {
+    /// Column header → (count, first part, first line, first column (1-based), first reason).
+    columns: BTreeMap<String, (usize, Option<String>, u64, usize, String)>,
+}
+
+impl Dropped {
+    /// Whether a bad cell in this field costs only the value (not the row): everything but
+    /// the views a row is about.
+    pub fn droppable(field: headers::Field) -> bool {
+        !matches!(field, headers::Field::Views | headers::Field::ViewsOffSite)
+    }
+
+    pub fn add(
+        &mut self,
+        header: &str,
+        part: &Option<String>,
+        line: u64,
+        column: usize,
+        reason: String,
+    ) {
+        let e = self
+            .columns
+            .entry(header.trim().to_string())
+            .or_insert_with(|| (0, part.clone(), line, column, clip_quoted(&reason)));
+        e.0 += 1;
+    }
+
+    /// One note per column with dropped values.
+    pub fn emit(self, out: &mut dyn RowSink) {
+        for (header, (n, part, line, column, reason)) in self.columns {
+            let negative = reason.contains("negative");
+            out.note(format!(
+                "column `{header}`: {n} value{} dropped, the rest of {} row{} kept (first at {}line \
+                 {line}, column {column}: {reason}){}",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "its" } else { "their" },
+                if n == 1 { "" } else { "s" },
+                part.map(|p| format!("{p} ")).unwrap_or_default(),
+                if negative {
+                    "; a period export reports net changes (e.g. likes minus likes removed), \
+                     which can be negative: export the period \"Lifetime\" for totals"
+                } else {
+                    "; fix the cells in the file to import them"
+                }
+            ));
+        }
     }
 }
 
@@ -1316,7 +1449,9 @@ mod tests {
             f.container.clone()
         };
         assert_eq!(kind("a.xlsx", b"Date,Views\n"), Container::Text);
-        assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Utf16);
+        // UTF-16 text is decoded (issue 17: it was refused before); invalid UTF-16 stays
+        assert_eq!(kind("a.csv", b"\xff\xfeD\x00"), Container::Text);
+        assert_eq!(kind("a.csv", b"\xff\xfe\x00\xdcA\x00"), Container::Utf16);
         assert_eq!(
             kind(
                 "a.csv",
@@ -1461,7 +1596,7 @@ mod detection_tests {
         assert!(m.contains("ZIP archive whose entries (`notes.txt`)"), "{m}");
         let m = msg("p.png", b"\x89PNG\r\n\x1a\n\0\0\0");
         assert!(m.contains("first bytes: 89 50 4e 47"), "{m}");
-        let m = msg("u.csv", b"\xff\xfeD\0a\0");
+        let m = msg("u.csv", b"\xff\xfe\x00\xdcA\x00");
         assert!(m.contains("UTF-16"), "{m}");
     }
 }

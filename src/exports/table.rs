@@ -98,6 +98,14 @@ pub fn excel_serial(days: f64) -> Option<NaiveDateTime> {
     base.checked_add_signed(chrono::Duration::try_milliseconds(ms as i64)?)
 }
 
+/// The separator a `sep=;` first line declares (Excel's convention; Meta writes `sep=,` at the
+/// top of its UTF-16 exports), or `None` when the file does not start with one.
+pub fn sep_line(head: &[u8]) -> Option<u8> {
+    let rest = head.strip_prefix(b"sep=")?;
+    let d = *rest.first()?;
+    matches!(rest.get(1), None | Some(b'\r' | b'\n')).then_some(d)
+}
+
 /// The field separator of a CSV, from its header line: the most frequent of `,` `;` and tab
 /// outside quotes (`,` when none).
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
@@ -129,7 +137,16 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
 /// The header cells of a CSV's first line (for detection and messages).
 pub fn header_of(head: &[u8]) -> Vec<String> {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    let delimiter = sniff_delimiter(head);
+    let (head, delimiter) = match sep_line(head) {
+        Some(d) => {
+            let rest = head
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(&head[head.len()..], |i| &head[i + 1..]);
+            (rest, d)
+        }
+        None => (head, sniff_delimiter(head)),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -335,13 +352,18 @@ impl<R: Read> CsvTable<R> {
             );
         }
         let bom = head.starts_with(b"\xef\xbb\xbf");
-        let delimiter = sniff_delimiter(if bom { &head[3..] } else { head });
+        let text = if bom { &head[3..] } else { head };
+        let declared = sep_line(text);
+        let delimiter = declared.unwrap_or_else(|| sniff_delimiter(text));
         if bom {
             buf.consume(3);
         }
         let limit = RecordLimit::default();
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
+            // With a `sep=` line first, the header is the second record (read below), so that
+            // line numbers stay the file's own.
+            .has_headers(declared.is_none())
             .flexible(true)
             // Rows end at `\n` only, so a `\r\n` file's rows keep the physical line they start
             // on (with `\r` as a terminator too, the `\n` is read with the next row and every
@@ -349,7 +371,20 @@ impl<R: Read> CsvTable<R> {
             .terminator(csv::Terminator::Any(b'\n'))
             .trim(csv::Trim::All)
             .from_reader(limit.wrap(buf));
-        let headers = match reader.headers() {
+        let header_record = if declared.is_some() {
+            let mut skip = csv::StringRecord::new();
+            let mut header = csv::StringRecord::new();
+            reader
+                .read_record(&mut skip)
+                .and_then(|_| reader.read_record(&mut header))
+                .map(|_| {
+                    reader.set_headers(header.clone());
+                    header
+                })
+        } else {
+            reader.headers().cloned()
+        };
+        let headers = match header_record {
             Ok(h) => h.iter().map(str::to_string).collect(),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
                 return Err(
@@ -441,6 +476,21 @@ impl<R: Read> CsvTable<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sep_line_declares_the_separator_and_keeps_line_numbers() {
+        assert_eq!(sep_line(b"sep=;\r\nA;B\n"), Some(b';'));
+        assert_eq!(sep_line(b"sep=,"), Some(b','));
+        assert_eq!(sep_line(b"sep=,x\n"), None);
+        assert_eq!(sep_line(b"Date,Views\n"), None);
+        assert_eq!(header_of(b"sep=;\nDate;Views\n"), vec!["Date", "Views"]);
+        let mut t =
+            CsvTable::open(&b"\xef\xbb\xbfsep=;\r\nDate;Views\r\n2020-07-24;1,5\r\n"[..]).unwrap();
+        assert_eq!(t.headers, vec!["Date", "Views"]);
+        assert_eq!(t.decimal, Some(','));
+        assert_eq!(t.next_record().unwrap(), Some(3));
+        assert_eq!(t.cell(1).as_text().as_deref(), Some("1,5"));
+    }
 
     #[test]
     fn a_record_longer_than_the_limit_ends_the_file() {

@@ -23,8 +23,8 @@ use super::ids;
 use super::numbers::date_range_in;
 use super::table::CsvTable;
 use super::{
-    metric_value, skip_or_fail, BadRow, Container, ExportFile, Importer, ParseError, ReadOptions,
-    Row, RowSink, When,
+    metric_value, skip_or_fail, BadRow, Container, Dropped, ExportFile, Importer, ParseError,
+    ReadOptions, Row, RowSink, When,
 };
 use crate::model::{Kind, Metric, Platform};
 
@@ -177,6 +177,7 @@ fn video_of<R: Read>(
     }
     match ids::youtube_id(&text) {
         Some(id) => Ok(Some(id)),
+
         None => Err(bad(
             part,
             t.line(),
@@ -189,11 +190,34 @@ fn video_of<R: Read>(
     }
 }
 
-/// The metric values of the current row.
+/// Studio's "table cut at 500 rows" footer, if the current row is one: a known footer text
+/// (or a sentence with a number) in the video column, every other cell empty.
+fn footer_of<R: Read>(t: &CsvTable<R>, m: &Matched) -> Option<String> {
+    let col = m.get(Field::VideoId)?;
+    let text = t.cell(col).as_text()?;
+    (ids::youtube_id(&text).is_none()
+        && headers::is_footer_row(&text)
+        && (0..t.headers.len()).all(|c| c == col || t.cell(c).is_empty()))
+    .then(|| headers::normalize_display(&text))
+}
+
+/// The note for a table Studio cut: the rows are read, the videos beyond are not in the file.
+fn footer_note(part: &Option<String>, line: u64, text: &str) -> String {
+    format!(
+        "{}line {line}: `{text}`: YouTube Studio cut this table at its top rows, so videos \
+         beyond them are not in the file (their values were not imported); the rows above were \
+         read. For every video, export shorter periods or filter the view to fewer videos",
+        part.as_ref().map(|p| format!("{p} ")).unwrap_or_default()
+    )
+}
+
+/// The metric values of the current row. A bad views cell is a bad row; a bad or negative
+/// value of another metric is dropped alone (into `dropped`).
 fn values_of<R: Read>(
     t: &CsvTable<R>,
     m: &Matched,
     part: &Option<String>,
+    dropped: &mut Dropped,
 ) -> Result<Vec<(Metric, i64)>, BadRow> {
     let mut values = Vec::new();
     for (field, col) in m.metrics() {
@@ -208,6 +232,9 @@ fn values_of<R: Read>(
         match metric_value(field, t.cell(col), t.decimal) {
             Ok(Some(v)) => values.push(v),
             Ok(None) => {}
+            Err(e) if Dropped::droppable(field) => {
+                dropped.add(&t.headers[col], part, t.line(), col + 1, e)
+            }
             Err(e) => {
                 return Err(bad(
                     part,
@@ -229,6 +256,7 @@ fn read_table<R: Read>(
     out: &mut dyn RowSink,
 ) -> Result<Vec<TableRow>, ParseError> {
     let mut rows = Vec::new();
+    let mut dropped = Dropped::default();
     loop {
         let line = match t.next_record() {
             Ok(Some(l)) => l,
@@ -239,11 +267,15 @@ fn read_table<R: Read>(
                 continue;
             }
         };
+        if let Some(text) = footer_of(t, m) {
+            out.note(footer_note(part, line, &text));
+            continue;
+        }
         let row = video_of(t, m, part).and_then(|video| {
             if video.is_none() {
                 return Ok(None);
             }
-            let values = values_of(t, m, part)?;
+            let values = values_of(t, m, part, &mut dropped)?;
             Ok(video.map(|video| TableRow {
                 line,
                 part: part.clone(),
@@ -273,6 +305,7 @@ fn read_table<R: Read>(
             Err(b) => skip_or_fail(options, out, b)?,
         }
     }
+    dropped.emit(out);
     Ok(rows)
 }
 
@@ -291,6 +324,7 @@ fn read_daily<R: Read>(
     out: &mut dyn RowSink,
 ) -> Result<(), ParseError> {
     let date_col = m.get(Field::Date).unwrap_or(0);
+    let mut dropped = Dropped::default();
     loop {
         let line = match t.next_record() {
             Ok(Some(l)) => l,
@@ -301,6 +335,12 @@ fn read_daily<R: Read>(
                 continue;
             }
         };
+        if video.is_none() {
+            if let Some(text) = footer_of(t, m) {
+                out.note(footer_note(part, line, &text));
+                continue;
+            }
+        }
         let parsed = (|| -> Result<Option<DailyRow>, BadRow> {
             let id = match video {
                 Some(v) => v.to_string(),
@@ -331,7 +371,7 @@ fn read_daily<R: Read>(
                     ))
                 }
             };
-            Ok(Some((id, date, values_of(t, m, part)?)))
+            Ok(Some((id, date, values_of(t, m, part, &mut dropped)?)))
         })();
         match parsed {
             Ok(Some((id, date, values))) => {
@@ -357,6 +397,7 @@ fn read_daily<R: Read>(
             Err(b) => skip_or_fail(options, out, b)?,
         }
     }
+    dropped.emit(out);
     Ok(())
 }
 

@@ -20,4 +20,5 @@ mod robustness;
 mod secrets;
 mod store;
 mod trust;
+mod variants;
 mod watch;

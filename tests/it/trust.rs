@@ -270,6 +270,10 @@ fn cut_files_are_refused_as_incomplete_or_read_up_to_the_cut() {
     for file in &files {
         let name = file.file_name().unwrap().to_str().unwrap();
         let bytes = std::fs::read(file).unwrap();
+        if bytes.starts_with(b"\xff\xfe") {
+            // UTF-16: line breaks are two bytes; tests/it/variants.rs cuts these files.
+            continue;
+        }
         let whole = import_bytes(dir.path(), name, &bytes);
         let is_text = !bytes.starts_with(b"PK") && !bytes.starts_with(&[0xD0, 0xCF]);
         let mut cuts: Vec<usize> = (0..20).map(|k| bytes.len() * k / 20).collect();
