@@ -89,10 +89,12 @@ pub enum Metric {
     WatchTimeS,
     /// YouTube `Engaged views`: its own count, never added to `views`.
     EngagedViews,
+    /// Instagram `Saves`: how often the post was saved.
+    Saves,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 9] = [
         Metric::Views,
         Metric::Likes,
         Metric::Comments,
@@ -101,6 +103,7 @@ impl Metric {
         Metric::Reach,
         Metric::WatchTimeS,
         Metric::EngagedViews,
+        Metric::Saves,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +116,7 @@ impl Metric {
             Metric::Reach => "reach",
             Metric::WatchTimeS => "watch_time_s",
             Metric::EngagedViews => "engaged_views",
+            Metric::Saves => "saves",
         }
     }
 }

@@ -46,6 +46,8 @@ pub enum Field {
     Likes,
     Comments,
     Shares,
+    /// Instagram `Saves`.
+    Saves,
     Impressions,
     Reach,
     /// Watch time in hours (YouTube).
@@ -67,6 +69,7 @@ impl Field {
                 | Field::Likes
                 | Field::Comments
                 | Field::Shares
+                | Field::Saves
                 | Field::Impressions
                 | Field::Reach
                 | Field::WatchTimeHours
@@ -176,6 +179,7 @@ pub static LANGUAGES: &[Language] = &[
             (Likes, &["Reactions", "Likes"]),
             (Comments, &["Comments"]),
             (Shares, &["Shares"]),
+            (Saves, &["Saves"]),
             (WatchTimeSeconds, &["Seconds viewed"]),
         ],
         linkedin: &[

@@ -1237,6 +1237,7 @@ pub fn metric_value(
         F::Likes => Metric::Likes,
         F::Comments => Metric::Comments,
         F::Shares => Metric::Shares,
+        F::Saves => Metric::Saves,
         F::Impressions => Metric::Impressions,
         F::Reach => Metric::Reach,
         F::WatchTimeHours | F::WatchTimeSeconds => Metric::WatchTimeS,

@@ -241,6 +241,7 @@ fn cases() -> Vec<(&'static str, &'static str, &'static [&'static str], Expect)>
                     "instagram,17912345678901234,conectart.cz,comments,total,AT,27",
                     "instagram,17912345678901234,conectart.cz,likes,total,AT,420",
                     "instagram,17912345678901234,conectart.cz,reach,total,AT,5100",
+                    "instagram,17912345678901234,conectart.cz,saves,total,AT,19",
                     "instagram,17912345678901234,conectart.cz,shares,total,AT,33",
                     "instagram,17912345678901234,conectart.cz,views,total,AT,7000",
                 ],
