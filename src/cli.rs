@@ -1246,8 +1246,8 @@ fn export_to(
         }
         (ExportWhat::Observations, ExportFormat::Parquet) => {
             let slug = campaign_column.then(|| campaign.slug());
-            let mut writer = timeline::ParquetObservations::new(&mut out, slug)?;
-            let mut failed: Option<timeline::TimelineError> = None;
+            let mut writer = crate::sinks::parquet::ParquetObservations::new(&mut out, slug)?;
+            let mut failed: Option<crate::sinks::parquet::ParquetError> = None;
             let scanned = store.scan(&query, store::ScanOrder::Sorted, &mut |b| {
                 writer.push(b).map_err(|e| {
                     let message = e.to_string();
@@ -1264,12 +1264,14 @@ fn export_to(
         (ExportWhat::Timeline, format) => {
             let tl = timeline::for_campaign(store, campaign, None)?;
             match format {
-                ExportFormat::Csv => out.write_all(render::timeline_csv(&tl).as_bytes())?,
+                ExportFormat::Csv => out.write_all(crate::sinks::timeline_csv(&tl)?.as_bytes())?,
                 ExportFormat::Json => {
                     serde_json::to_writer_pretty(&mut out, &tl)?;
                     writeln!(out)?;
                 }
-                ExportFormat::Parquet => timeline::write_timeline_parquet(&tl, &mut out)?,
+                ExportFormat::Parquet => {
+                    crate::sinks::parquet::write_timeline_parquet(&tl, &mut out)?
+                }
             }
         }
     }

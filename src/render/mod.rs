@@ -3,6 +3,8 @@
 
 pub mod chart;
 mod context;
+mod error;
+pub use error::RenderError;
 mod html;
 pub mod locale;
 mod markdown;
@@ -21,24 +23,6 @@ use crate::timeline::Timeline;
 use chart::theme::Palette;
 use chart::{Canvas, Chart, ChartKind, ChartTexts};
 use locale::Locale;
-
-/// A rendering failure; names the file where there is one.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("chart font: {0}")]
-    Font(String),
-    #[error("drawing a chart failed: {0}")]
-    Draw(String),
-    #[error("{path}: cannot write: {source}; check that the report folder is writable ([report] dir or --out)")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("report template: {0}")]
-    Template(String),
-    #[error("timeline.json: {0}")]
-    Json(#[from] serde_json::Error),
-}
 
 /// How and where to write a report.
 #[derive(Debug, Clone)]
@@ -298,11 +282,11 @@ pub fn write_report(
     }
 
     let path = options.dir.join("timeline.csv");
-    write_atomic(&path, timeline_csv(timeline).as_bytes())?;
+    write_atomic(&path, crate::sinks::timeline_csv(timeline)?.as_bytes())?;
     written.push(path);
 
     let path = options.dir.join("timeline.json");
-    write_atomic(&path, timeline_json(timeline)?.as_bytes())?;
+    write_atomic(&path, crate::sinks::timeline_json(timeline)?.as_bytes())?;
     written.push(path);
 
     for language in [Language::Cs, Language::En] {
@@ -325,47 +309,6 @@ pub fn write_report(
     write_atomic(&path, page.as_bytes())?;
     written.push(path);
     Ok(written)
-}
-
-/// The timeline as JSON (the same shape as `export --what timeline --format json`).
-pub fn timeline_json(tl: &Timeline) -> Result<String, RenderError> {
-    Ok(serde_json::to_string_pretty(tl)? + "\n")
-}
-
-/// One row per day (campaign time zone): estimated cumulative views per platform and in total
-/// as of the end of the day, the new views of that day, then what the readings prove about the
-/// total at the day's end (`total_low`, `total_high`, empty where nothing read later bounds it)
-/// and whether the day's figures are partly estimated (a gap between readings spread over it).
-pub fn timeline_csv(tl: &Timeline) -> String {
-    let mut out = String::from("date,as_of");
-    for p in &tl.platforms {
-        out.push(',');
-        out.push_str(p.as_str());
-    }
-    out.push_str(",total");
-    for p in &tl.platforms {
-        out.push_str(",new_");
-        out.push_str(p.as_str());
-    }
-    out.push_str(",new_total,total_low,total_high,estimated\n");
-    for d in &tl.days {
-        out.push_str(&format!("{},{}", d.date, rfc3339(d.end)));
-        for v in &d.platforms {
-            out.push_str(&format!(",{v}"));
-        }
-        out.push_str(&format!(",{}", d.total));
-        for v in &d.new_platforms {
-            out.push_str(&format!(",{v}"));
-        }
-        let high = d.high.map(|h| h.to_string()).unwrap_or_default();
-        out.push_str(&format!(
-            ",{},{},{high},{}\n",
-            d.new_total,
-            d.low,
-            d.any_estimated()
-        ));
-    }
-    out
 }
 
 /// Why the next milestone has no date: no pace known, or too slow a pace (rule 7).

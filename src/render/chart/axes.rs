@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::text::{fonts, Fonts, Label, TextMode};
 use super::{theme, Canvas, Chart};
 use crate::model::Platform;
+use crate::render::error::RenderError;
 use crate::render::locale::Locale;
-use crate::render::RenderError;
 
 pub(super) fn de<E: std::fmt::Display>(e: E) -> RenderError {
     RenderError::Draw(e.to_string())

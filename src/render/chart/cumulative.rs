@@ -9,7 +9,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axes::{self, days, KeyItem, Painter, Rect, Scale, Weight};
 use super::{theme, Canvas, Chart};
 use crate::model::{day_end, local_date};
-use crate::render::{milestone, RenderError};
+use crate::render::error::RenderError;
+use crate::render::milestone;
 use crate::timeline::{CrossingDay, Point};
 
 pub(super) fn subtitle(chart: &Chart) -> String {

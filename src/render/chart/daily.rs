@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axes::{self, KeyItem, Painter, Rect, Scale, Weight};
 use super::{theme, Canvas, Chart};
 use crate::model::local_date;
-use crate::render::RenderError;
+use crate::render::error::RenderError;
 use crate::timeline::Timeline;
 
 /// How days are grouped into bars.

@@ -17,8 +17,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::error::RenderError;
 use super::locale::Locale;
-use super::RenderError;
 use crate::timeline::Timeline;
 use axes::Painter;
 use text::TextMode;

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axes::{self, Body, Painter, Scale, Weight};
 use super::{theme, Canvas, Chart};
 use crate::model::local_date;
-use crate::render::RenderError;
+use crate::render::error::RenderError;
 
 pub(super) fn subtitle(chart: &Chart) -> String {
     let (tl, loc) = (chart.tl, chart.loc);

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, DrawingErrorKind};
 
-use crate::render::RenderError;
+use crate::render::error::RenderError;
 
 /// The font family SVG text asks for: the bundled Inter where the viewer has it, else faces of
 /// similar or narrower width, so labels measured with Inter still fit.

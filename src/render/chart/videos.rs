@@ -9,7 +9,7 @@ use super::axes::{self, Painter};
 use super::platforms::{hbars, HBar};
 use super::{theme, Canvas, Chart};
 use crate::model::local_date;
-use crate::render::RenderError;
+use crate::render::error::RenderError;
 use crate::timeline::{Timeline, VideoLine};
 
 /// The most bars the report page shows (the files show as many as fit).
