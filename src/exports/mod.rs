@@ -771,9 +771,9 @@ impl RowSink for Collector<'_> {
                     .or_else(|| listed.and_then(|v| v.account.clone())),
                 metric: row.metric,
                 kind: row.kind,
-                at: match row.when {
-                    w => w.instant(self.day_zones.day_timezone(row.platform), c.tz()),
-                },
+                at: row
+                    .when
+                    .instant(self.day_zones.day_timezone(row.platform), c.tz()),
                 value: row.value,
                 source: self.source.clone(),
                 collected_at: self.now,
