@@ -254,7 +254,7 @@ pub enum ScanOrder {
 }
 
 /// A durable home for observations.
-pub trait Store: Send {
+pub trait Store: StateStore + Send {
     /// Store observations (and the imports they came from) in one transaction: all or none.
     /// Upserts on (campaign, platform, video, metric, kind, at, source kind).
     fn write(
@@ -301,7 +301,12 @@ pub trait Store: Send {
 
     /// Where the store is, for messages (never includes a password).
     fn location(&self) -> String;
+}
 
+/// What the daemon and the API sources remember besides observations: job runs, milestone
+/// notices and their claims, scheduled-tick claims, API quota and non-secret credential state.
+/// Every store implements both halves; the same transaction and claim guarantees hold.
+pub trait StateStore {
     /// The remembered state of a daemon job.
     fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError>;
 

@@ -25,8 +25,8 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store,
-    StoreError, WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, StateStore,
+    Store, StoreError, WriteSummary, SCAN_BATCH_ROWS,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -718,7 +718,9 @@ impl Store for PgStore {
     fn location(&self) -> String {
         self.location.clone()
     }
+}
 
+impl StateStore for PgStore {
     fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError> {
         let rows = self.query(
             "SELECT last_started_ms, last_finished_ms, last_success_ms, consecutive_failures,

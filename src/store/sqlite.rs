@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, Store,
-    StoreError, WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, StateStore,
+    Store, StoreError, WriteSummary, SCAN_BATCH_ROWS,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -494,7 +494,9 @@ impl Store for SqliteStore {
     fn location(&self) -> String {
         self.path.display().to_string()
     }
+}
 
+impl StateStore for SqliteStore {
     fn job_state(&self, campaign: &str, job: &str) -> Result<JobState, StoreError> {
         let row = self
             .conn
