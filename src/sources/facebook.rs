@@ -10,19 +10,127 @@
 //! retired, the video node's `views` field is read instead. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::future::join_all;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{FacebookConfig, Secret, FACEBOOK_METRICS};
+use crate::config::{check_base, check_env_name, Problem, Secret};
 use crate::model::{Metric, Platform};
+
+/// Facebook Graph API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookConfig {
+    /// The environment variable that holds the Page access token.
+    #[serde(default = "default_facebook_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_facebook_base")]
+    pub api_base: String,
+    /// Graph API version, e.g. `v25.0`.
+    #[serde(default = "default_facebook_version")]
+    pub api_version: String,
+    /// `video_insights` metrics to read (lifetime values): `total_video_views` (views),
+    /// `total_video_impressions` (impressions), `total_video_impressions_unique` (reach).
+    #[serde(default = "default_facebook_metrics")]
+    pub metrics: Vec<String>,
+    /// Milliseconds to pause before each request once the usage headers pass 80 %.
+    #[serde(default = "default_facebook_pause")]
+    pub slow_down_ms: u64,
+    /// The time zone of the days in Meta Business Suite exports (default
+    /// `America/Los_Angeles`: Meta's insights report Pacific-time days).
+    pub day_timezone: Option<String>,
+}
+
+fn default_facebook_token_env() -> String {
+    "FACEBOOK_ACCESS_TOKEN".into()
+}
+fn default_facebook_base() -> String {
+    "https://graph.facebook.com".into()
+}
+fn default_facebook_version() -> String {
+    "v25.0".into()
+}
+fn default_facebook_metrics() -> Vec<String> {
+    vec![
+        "total_video_views".into(),
+        "total_video_impressions".into(),
+        "total_video_impressions_unique".into(),
+    ]
+}
+fn default_facebook_pause() -> u64 {
+    5_000
+}
+
+/// The `video_insights` metrics viewtally knows, and what they are stored as.
+pub const FACEBOOK_METRICS: &[(&str, crate::model::Metric)] = &[
+    ("total_video_views", crate::model::Metric::Views),
+    ("total_video_impressions", crate::model::Metric::Impressions),
+    (
+        "total_video_impressions_unique",
+        crate::model::Metric::Reach,
+    ),
+];
+
+impl FacebookConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.facebook]";
+        check_env_name(S, "access_token_env", &self.access_token_env)?;
+        check_base(S, "api_base", &mut self.api_base)?;
+        let v = self.api_version.strip_prefix('v').unwrap_or("");
+        let ok = v.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && (a.to_string() + b).chars().all(|c| c.is_ascii_digit())
+        });
+        if !ok {
+            return Err((
+                S,
+                "api_version",
+                format!(
+                    "{S} api_version `{}` is not a Graph API version; write it like \"v25.0\"",
+                    self.api_version
+                ),
+            ));
+        }
+        if self.metrics.is_empty() {
+            return Err((
+                S,
+                "metrics",
+                format!("{S} metrics is empty; list at least \"total_video_views\""),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for m in &self.metrics {
+            if !FACEBOOK_METRICS.iter().any(|(name, _)| name == m) {
+                return Err((
+                    S,
+                    "metrics",
+                    format!(
+                        "{S} metrics: unknown metric `{m}`; viewtally reads {}",
+                        FACEBOOK_METRICS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !seen.insert(m) {
+                return Err((S, "metrics", format!("{S} metrics lists `{m}` twice")));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Most sub-requests in one batch.
 pub const MAX_BATCH: usize = 50;

@@ -16,15 +16,105 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures_util::future::join_all;
 use reqwest::RequestBuilder;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{
     percent_encode, shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE,
 };
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{secret_from_env, LinkedinConfig, Secret};
+use crate::config::{check_base, check_env_name, default_true, secret_from_env, Problem, Secret};
 use crate::model::{Metric, Platform};
 use crate::store::{Store, StoreError};
+
+/// LinkedIn Marketing API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedinConfig {
+    /// The environment variable that holds the access token.
+    #[serde(default = "default_linkedin_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_linkedin_base")]
+    pub api_base: String,
+    /// Where OAuth lives (token refresh and introspection), scheme + host (+ port).
+    #[serde(default = "default_linkedin_oauth_base")]
+    pub oauth_base: String,
+    /// `LinkedIn-Version` header, `YYYYMM`; LinkedIn supports each version for at least a year.
+    #[serde(default = "default_linkedin_version")]
+    pub api_version: String,
+    /// Also read likes (all reactions) and comments from `socialMetadata`.
+    #[serde(default = "default_true")]
+    pub social_metadata: bool,
+    /// Optional: env vars for refreshing the access token (approved partners only) and for
+    /// token introspection in `check --online`.
+    pub client_id_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub refresh_token_env: Option<String>,
+    /// The time zone of the days in LinkedIn exports (default `UTC`: LinkedIn's daily
+    /// analytics are UTC days).
+    pub day_timezone: Option<String>,
+}
+
+fn default_linkedin_token_env() -> String {
+    "LINKEDIN_ACCESS_TOKEN".into()
+}
+fn default_linkedin_base() -> String {
+    "https://api.linkedin.com".into()
+}
+fn default_linkedin_oauth_base() -> String {
+    "https://www.linkedin.com".into()
+}
+fn default_linkedin_version() -> String {
+    "202610".into()
+}
+
+impl LinkedinConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.linkedin]";
+        check_env_name(S, "access_token_env", &self.access_token_env)?;
+        for (key, v) in [
+            ("client_id_env", &self.client_id_env),
+            ("client_secret_env", &self.client_secret_env),
+            ("refresh_token_env", &self.refresh_token_env),
+        ] {
+            if let Some(v) = v {
+                check_env_name(S, key, v)?;
+            }
+        }
+        if self.client_id_env.is_some() != self.client_secret_env.is_some()
+            || (self.refresh_token_env.is_some() && self.client_id_env.is_none())
+        {
+            return Err((
+                S,
+                S,
+                format!(
+                    "{S}: token refresh needs client_id_env, client_secret_env and \
+                         refresh_token_env together (introspection needs the first two); set the \
+                         missing ones"
+                ),
+            ));
+        }
+        check_base(S, "api_base", &mut self.api_base)?;
+        check_base(S, "oauth_base", &mut self.oauth_base)?;
+        let v = &self.api_version;
+        let month = v.get(4..).and_then(|m| m.parse::<u32>().ok());
+        if v.len() != 6
+            || !v.chars().all(|c| c.is_ascii_digit())
+            || !month.is_some_and(|m| (1..=12).contains(&m))
+        {
+            return Err((
+                S,
+                "api_version",
+                format!(
+                    "{S} api_version `{v}` must be YYYYMM, e.g. \"{}\" (LinkedIn-Version header)",
+                    default_linkedin_version()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Store key: when the refresh token expires (RFC 3339).
 pub const REFRESH_EXPIRES_AT: &str = "refresh_token_expires_at";

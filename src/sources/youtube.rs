@@ -14,12 +14,76 @@ use std::sync::Mutex;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;
 use futures_util::future::join_all;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{Secret, YoutubeConfig, YoutubeMethod};
+use crate::config::{check_base, check_env_name, Problem, Secret};
 use crate::model::Metric;
+
+/// Which YouTube endpoint reads the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YoutubeMethod {
+    /// `videos:batchGetStats` (own quota bucket), falling back to `videos.list` when the
+    /// endpoint is unavailable or its quota is spent.
+    #[default]
+    Auto,
+    /// Only `videos:batchGetStats`.
+    BatchGetStats,
+    /// Only `videos.list`.
+    VideosList,
+}
+
+/// YouTube Data API v3.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YoutubeConfig {
+    /// The environment variable that holds the API key.
+    #[serde(default = "default_youtube_key_env")]
+    pub api_key_env: String,
+    /// Scheme + host (+ port); the documented path follows it.
+    #[serde(default = "default_youtube_base")]
+    pub api_base: String,
+    /// Units per day (Pacific time) viewtally may spend in each quota bucket (YouTube's
+    /// default quota is 10 000; `videos:batchGetStats` has a bucket of its own).
+    #[serde(default = "default_youtube_quota")]
+    pub daily_quota: u32,
+    /// `auto` (default), `batch_get_stats` or `videos_list`.
+    #[serde(default)]
+    pub method: YoutubeMethod,
+    /// The time zone of the days in YouTube Studio exports (default `America/Los_Angeles`:
+    /// YouTube Analytics reports Pacific-time days).
+    pub day_timezone: Option<String>,
+}
+
+fn default_youtube_key_env() -> String {
+    "YOUTUBE_API_KEY".into()
+}
+fn default_youtube_base() -> String {
+    "https://www.googleapis.com".into()
+}
+fn default_youtube_quota() -> u32 {
+    10_000
+}
+
+impl YoutubeConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.youtube]";
+        check_env_name(S, "api_key_env", &self.api_key_env)?;
+        check_base(S, "api_base", &mut self.api_base)?;
+        if self.daily_quota == 0 {
+            return Err((
+                S,
+                "daily_quota",
+                format!("{S} daily_quota must be at least 1 (units per day)"),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Most ids one request may carry.
 pub const MAX_IDS: usize = 50;
