@@ -21,9 +21,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
+use crate::config::PlatformsConfig;
 use crate::config::{check_base, check_env_name, Problem, Secret};
 use crate::model::{Metric, Platform};
+use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
 
 /// Facebook Graph API.
 #[derive(Debug, Clone, Deserialize)]
@@ -853,6 +857,73 @@ pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTim
         }
     }
     probe
+}
+
+/// Facebook as an [`ApiPlatform`].
+pub struct Facebook;
+
+impl ApiPlatform for Facebook {
+    fn platform(&self) -> Platform {
+        Platform::Facebook
+    }
+
+    fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
+        config.facebook.as_ref().map(|f| f.access_token_env.clone())
+    }
+
+    fn id_ok(&self, id: &str) -> bool {
+        id.chars().all(|c| c.is_ascii_digit() || c == '_')
+    }
+
+    fn id_form(&self) -> &'static str {
+        "a Facebook video id (digits, e.g. 1234567890123456)"
+    }
+
+    fn config_id_doubt(&self, id: &str) -> Option<String> {
+        (crate::exports::ids::facebook_id(id).is_none()
+            && !id.starts_with("pfbid")
+            && !id.starts_with("fb.watch/"))
+        .then(|| {
+            format!(
+                "`{id}` is not a Facebook video id: write the numeric id (e.g. \
+                 3112749605483751) or the video's facebook.com URL"
+            )
+        })
+    }
+
+    fn env_example(&self) -> &'static str {
+        "# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
+         FACEBOOK_ACCESS_TOKEN=\n"
+    }
+
+    fn read(
+        &self,
+        job: Job,
+        _store: &dyn Store,
+    ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
+        let Some(cfg) = job.config.facebook.clone() else {
+            return Ok(Box::pin(async { PlatformRun::default() }));
+        };
+        Ok(Box::pin(async move {
+            read(&job.api, &cfg, &job.secret, &job.ids).await
+        }))
+    }
+
+    fn probe(
+        &self,
+        job: Job,
+        _store: &dyn Store,
+    ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
+        let Some(cfg) = job.config.facebook.clone() else {
+            return Ok(Box::pin(async {
+                (Probe::new(Platform::Facebook), PlatformRun::default())
+            }));
+        };
+        Ok(Box::pin(async move {
+            let probe = probe(&job.api, &cfg, &job.secret, job.now).await;
+            (probe, PlatformRun::default())
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -22,10 +22,13 @@ use serde_json::Value;
 use super::http::{
     percent_encode, shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE,
 };
+use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
+use crate::config::PlatformsConfig;
 use crate::config::{check_base, check_env_name, default_true, secret_from_env, Problem, Secret};
 use crate::model::{Metric, Platform};
 use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
 
 /// LinkedIn Marketing API.
 #[derive(Debug, Clone, Deserialize)]
@@ -906,6 +909,112 @@ fn parse_social(reply: &Reply) -> Result<Vec<(Metric, i64)>, String> {
         ));
     }
     Ok(out)
+}
+
+/// LinkedIn as an [`ApiPlatform`]; it keeps a refreshed access token for the next runs.
+#[derive(Default)]
+pub struct Linkedin {
+    token: Arc<tokio::sync::Mutex<Option<Secret>>>,
+}
+
+impl ApiPlatform for Linkedin {
+    fn platform(&self) -> Platform {
+        Platform::Linkedin
+    }
+
+    fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
+        config.linkedin.as_ref().map(|l| l.access_token_env.clone())
+    }
+
+    fn optional_env(&self, config: &PlatformsConfig) -> Vec<String> {
+        config
+            .linkedin
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.client_id_env.clone(),
+                    l.client_secret_env.clone(),
+                    l.refresh_token_env.clone(),
+                ]
+            })
+            .flatten()
+            .collect()
+    }
+
+    fn schedule_env(&self, config: &PlatformsConfig) -> Option<String> {
+        // With a refresh token configured, the access token is fetched.
+        config.linkedin.as_ref().map(|l| {
+            l.refresh_token_env
+                .clone()
+                .unwrap_or_else(|| l.access_token_env.clone())
+        })
+    }
+
+    fn id_ok(&self, id: &str) -> bool {
+        id.starts_with("urn:li:") && !id.chars().any(|c| c.is_whitespace() || c == '/')
+    }
+
+    fn id_form(&self) -> &'static str {
+        "a LinkedIn post URN (e.g. urn:li:ugcPost:7000000000000000000)"
+    }
+
+    fn config_id_doubt(&self, id: &str) -> Option<String> {
+        crate::exports::ids::linkedin_urn(id).is_none().then(|| {
+            format!(
+                "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
+                 urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
+            )
+        })
+    }
+
+    fn env_example(&self) -> &'static str {
+        "# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
+         LINKEDIN_ACCESS_TOKEN=\n\
+         # Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
+         # and refresh_token_env in [platforms.linkedin] to these names)\n\
+         # LINKEDIN_CLIENT_ID=\n\
+         # LINKEDIN_CLIENT_SECRET=\n\
+         # LINKEDIN_REFRESH_TOKEN=\n"
+    }
+
+    fn read(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
+        let Some(cfg) = job.config.linkedin.clone() else {
+            return Ok(Box::pin(async { PlatformRun::default() }));
+        };
+        let stored = StoredState::load(store)?;
+        let cache = self.token.clone();
+        Ok(Box::pin(async move {
+            let session = Session::new(&job.api, &cfg, job.secret, cache, &stored, job.now);
+            session.read(&job.ids).await
+        }))
+    }
+
+    fn probe(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
+        let Some(cfg) = job.config.linkedin.clone() else {
+            return Ok(Box::pin(async {
+                (Probe::new(Platform::Linkedin), PlatformRun::default())
+            }));
+        };
+        let stored = StoredState::load(store)?;
+        let cache = self.token.clone();
+        Ok(Box::pin(async move {
+            let session = Session::new(&job.api, &cfg, job.secret, cache, &stored, job.now);
+            let (probe, state) = session.probe(&job.ids).await;
+            let run = PlatformRun {
+                state,
+                ..PlatformRun::default()
+            };
+            (probe, run)
+        }))
+    }
 }
 
 #[cfg(test)]
