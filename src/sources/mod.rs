@@ -8,6 +8,7 @@
 //! and a refreshed LinkedIn access token.
 
 pub mod facebook;
+pub mod graph;
 pub mod http;
 pub mod linkedin;
 pub mod platform;
