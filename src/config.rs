@@ -17,6 +17,7 @@ use toml::Spanned;
 
 use crate::model::Platform;
 pub use crate::sources::facebook::{FacebookConfig, FACEBOOK_METRICS};
+pub use crate::sources::instagram::InstagramConfig;
 pub use crate::sources::linkedin::LinkedinConfig;
 pub use crate::sources::youtube::{YoutubeConfig, YoutubeMethod};
 
@@ -349,8 +350,9 @@ pub enum NotifyFormat {
 pub struct PlatformsConfig {
     pub youtube: Option<YoutubeConfig>,
     pub facebook: Option<FacebookConfig>,
+    pub instagram: Option<InstagramConfig>,
     pub linkedin: Option<LinkedinConfig>,
-    /// Timeouts, retries and concurrency shared by the three APIs.
+    /// Timeouts, retries and concurrency shared by the platforms' APIs.
     #[serde(default)]
     pub http: HttpConfig,
 }
@@ -496,9 +498,13 @@ impl PlatformsConfig {
     pub fn day_timezone(&self, p: Platform) -> Tz {
         let configured = match p {
             Platform::Youtube => self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
-            Platform::Facebook | Platform::Instagram => {
-                self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())
-            }
+            Platform::Facebook => self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
+            // Instagram's own, else the Meta one of [platforms.facebook].
+            Platform::Instagram => self
+                .instagram
+                .as_ref()
+                .and_then(|c| c.day_timezone.as_ref())
+                .or_else(|| self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())),
             Platform::Linkedin => self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
             _ => None,
         };
@@ -522,6 +528,12 @@ impl PlatformsConfig {
             "[platforms.linkedin]",
             self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
         )?;
+        check_zone(
+            "[platforms.instagram]",
+            self.instagram
+                .as_ref()
+                .and_then(|c| c.day_timezone.as_ref()),
+        )?;
         if let Some(y) = &mut self.youtube {
             y.validate()?;
         }
@@ -530,6 +542,9 @@ impl PlatformsConfig {
         }
         if let Some(l) = &mut self.linkedin {
             l.validate()?;
+        }
+        if let Some(i) = &mut self.instagram {
+            i.validate()?;
         }
         let h = &self.http;
         const H: &str = "[platforms.http]";
@@ -1339,5 +1354,50 @@ mod tests {
             e.starts_with("test.toml:6:12: colour `blue` is not `#rrggbb`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn instagram_section_defaults_validation_and_day_timezone() {
+        let c = Config::parse(
+            &format!(
+                "[platforms.instagram]\n[platforms.facebook]\nday_timezone = \"UTC\"\n{MINIMAL}"
+            ),
+            "test.toml",
+        )
+        .unwrap();
+        let ig = c.platforms.instagram.as_ref().unwrap();
+        assert_eq!(ig.access_token_env, "INSTAGRAM_ACCESS_TOKEN");
+        assert_eq!(ig.api_base, "https://graph.facebook.com");
+        assert_eq!(ig.api_version, "v25.0");
+        // Without its own, Instagram's days are those of [platforms.facebook].
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Instagram),
+            chrono_tz::UTC
+        );
+        let c = Config::parse(
+            &format!("[platforms.instagram]\nday_timezone = \"Europe/Prague\"\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Instagram),
+            chrono_tz::Europe::Prague
+        );
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Facebook),
+            chrono_tz::America::Los_Angeles
+        );
+        let e = err(&format!(
+            "[platforms.instagram]\napi_version = \"25\"\n{MINIMAL}"
+        ));
+        assert!(
+            e.starts_with(
+                "test.toml:2:1: [platforms.instagram] api_version `25` is not a Graph API \
+                 version; write it like \"v25.0\""
+            ),
+            "{e}"
+        );
+        let e = err(&format!("[platforms.instagram]\nplays = true\n{MINIMAL}"));
+        assert!(e.contains("unknown field `plays`"), "{e}");
     }
 }

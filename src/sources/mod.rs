@@ -1,8 +1,11 @@
-//! Live collection from the platforms' APIs: one file per platform plus the shared HTTP layer.
+//! Live collection from the platforms' APIs: one file per platform (its config section, reader,
+//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol
+//! shared by the Meta platforms ([`graph`]) and the shared HTTP layer ([`http`]).
 //!
-//! [`collect`] reads every configured video of the chosen campaigns from YouTube, Facebook and
-//! LinkedIn concurrently and stores all successful readings of the run in one transaction
-//! (`source = api`, `kind = total`, `at` = the reading time). A platform that fails does not
+//! [`collect`] reads every configured video of the chosen campaigns from every platform of the
+//! registry (YouTube, Facebook, LinkedIn, Instagram) concurrently and stores all successful
+//! readings of the run in one transaction (`source = api`, `kind = total`, `at` = the reading
+//! time). A platform that fails does not
 //! stop the others; what it could not read is reported, never stored as 0. [`Collector`] keeps
 //! what is worth keeping between runs of a long-lived process (the daemon): the HTTP client
 //! and a refreshed LinkedIn access token.
@@ -10,6 +13,7 @@
 pub mod facebook;
 pub mod graph;
 pub mod http;
+pub mod instagram;
 pub mod linkedin;
 pub mod platform;
 pub mod youtube;

@@ -83,6 +83,7 @@ pub fn registry() -> Vec<Arc<dyn ApiPlatform>> {
         Arc::new(super::youtube::Youtube),
         Arc::new(super::facebook::Facebook),
         Arc::new(super::linkedin::Linkedin::default()),
+        Arc::new(super::instagram::Instagram),
     ]
 }
 
