@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, ChartSize, Config, ConfigError, Language};
+use crate::config::{self, ChartSize, Config, Language};
 use crate::exports::{self, ImportError, ImportOptions};
 use crate::model::{day_end, day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
@@ -186,28 +186,7 @@ pub struct ExportArgs {
     pub partition_by: Option<PartitionBy>,
 }
 
-/// A mistake in how viewtally was called; exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// Exit code for an error: 2 for usage, config and input-file errors, 1 for the rest.
-pub fn exit_code(e: &anyhow::Error) -> ExitCode {
-    let usage = e.chain().any(|c| {
-        c.is::<UsageError>()
-            || c.is::<ConfigError>()
-            || matches!(
-                c.downcast_ref::<ImportError>(),
-                Some(
-                    ImportError::BadRow { .. }
-                        | ImportError::At { .. }
-                        | ImportError::Format { .. }
-                        | ImportError::Read { .. }
-                )
-            )
-    });
-    ExitCode::from(if usage { 2 } else { 1 })
-}
+pub use crate::error::{exit_code, UsageError};
 
 /// Parse the command line and run it.
 pub fn run() -> Result<ExitCode> {
