@@ -130,6 +130,41 @@ impl PlatformReport {
         }
     }
 
+    /// Count the missing and failed videos of `run`, with one error line per message.
+    fn count_outcomes(&mut self, ids: &[String], run: &PlatformRun, api: &Api) {
+        let platform = self.platform;
+        let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for id in ids {
+            match run.outcomes.get(id) {
+                Some(Outcome::Read(_)) => {}
+                Some(Outcome::Missing(_)) => self.missing += 1,
+                Some(Outcome::Failed(m)) => {
+                    self.failed += 1;
+                    errors
+                        .entry(api.redactor.clean(m))
+                        .or_default()
+                        .push(id.clone());
+                }
+                None => {
+                    self.failed += 1;
+                    errors
+                        .entry(format!(
+                            "{} gave no answer for this video (a bug in viewtally; please report it)",
+                            platform.display_name()
+                        ))
+                        .or_default()
+                        .push(id.clone());
+                }
+            }
+        }
+        for (message, videos) in errors {
+            // Said once, in the summary (the CLI prints it, the daemon logs it); here
+            // only with -v, with the full list of videos.
+            tracing::debug!(platform = %platform, videos = %video_list(&videos), "{message}");
+            self.errors.push(ErrorLine { message, videos });
+        }
+    }
+
     /// Whether some video could not be read because of an error.
     pub fn failed(&self) -> bool {
         self.failed > 0
@@ -340,6 +375,35 @@ impl Collector {
         )
     }
 
+    /// What a run says it did not collect: campaigns without videos, platforms without a
+    /// reader.
+    fn notes(
+        &self,
+        campaigns: &[&Campaign],
+        wanted: &BTreeMap<Platform, Vec<String>>,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        for c in campaigns.iter().filter(|c| c.videos.is_empty()) {
+            notes.push(format!(
+                "campaign {} lists no videos; add [[campaign.video]] entries to collect them",
+                c.slug()
+            ));
+        }
+        for (p, ids) in wanted {
+            if !self.platforms.iter().any(|s| s.platform() == *p) {
+                notes.push(format!(
+                "{}: {} video{} not collected — viewtally has no {} API reader yet; import its \
+                 export files instead",
+                p.as_str(),
+                ids.len(),
+                plural(ids.len()),
+                p.display_name()
+            ));
+            }
+        }
+        notes
+    }
+
     /// One collection run over every configured video of `campaigns`, read at `now`.
     pub async fn collect(
         &self,
@@ -349,25 +413,7 @@ impl Collector {
         now: DateTime<Utc>,
     ) -> Result<CollectReport, CollectError> {
         let wanted = wanted(campaigns);
-        let mut notes = Vec::new();
-        for c in campaigns.iter().filter(|c| c.videos.is_empty()) {
-            notes.push(format!(
-                "campaign {} lists no videos; add [[campaign.video]] entries to collect them",
-                c.slug()
-            ));
-        }
-        for (p, ids) in &wanted {
-            if !self.platforms.iter().any(|s| s.platform() == *p) {
-                notes.push(format!(
-                    "{}: {} video{} not collected — viewtally has no {} API reader yet; import its \
-                     export files instead",
-                    p.as_str(),
-                    ids.len(),
-                    plural(ids.len()),
-                    p.display_name()
-                ));
-            }
-        }
+        let notes = self.notes(campaigns, &wanted);
         // Every platform with videos: its credential (or why it is skipped), then what the
         // store remembers (quota spent today, token expiry), then all of them read at once.
         let mut started = Vec::new();
@@ -438,36 +484,7 @@ impl Collector {
             let (read, readings) = observe(campaigns, platform, ids, &run, now, &mut observations);
             report.read = read;
             report.readings = readings;
-            let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for id in ids {
-                match run.outcomes.get(id) {
-                    Some(Outcome::Read(_)) => {}
-                    Some(Outcome::Missing(_)) => report.missing += 1,
-                    Some(Outcome::Failed(m)) => {
-                        report.failed += 1;
-                        errors
-                            .entry(api.redactor.clean(m))
-                            .or_default()
-                            .push(id.clone());
-                    }
-                    None => {
-                        report.failed += 1;
-                        errors
-                            .entry(format!(
-                                "{} gave no answer for this video (a bug in viewtally; please report it)",
-                                platform.display_name()
-                            ))
-                            .or_default()
-                            .push(id.clone());
-                    }
-                }
-            }
-            for (message, videos) in errors {
-                // Said once, in the summary (the CLI prints it, the daemon logs it); here
-                // only with -v, with the full list of videos.
-                tracing::debug!(platform = %platform, videos = %video_list(&videos), "{message}");
-                report.errors.push(ErrorLine { message, videos });
-            }
+            report.count_outcomes(ids, &run, &api);
             reports.push(report);
         }
         let written = store.write(&observations, &[])?;
