@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, ChartSize, Config, ConfigError, Language};
+use crate::config::{self, ChartSize, Config, Language};
 use crate::exports::{self, ImportError, ImportOptions};
 use crate::model::{day_end, day_of, Kind};
 use crate::render::{self, locale::Locale, ReportOptions, Status};
@@ -186,28 +186,7 @@ pub struct ExportArgs {
     pub partition_by: Option<PartitionBy>,
 }
 
-/// A mistake in how viewtally was called; exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// Exit code for an error: 2 for usage, config and input-file errors, 1 for the rest.
-pub fn exit_code(e: &anyhow::Error) -> ExitCode {
-    let usage = e.chain().any(|c| {
-        c.is::<UsageError>()
-            || c.is::<ConfigError>()
-            || matches!(
-                c.downcast_ref::<ImportError>(),
-                Some(
-                    ImportError::BadRow { .. }
-                        | ImportError::At { .. }
-                        | ImportError::Format { .. }
-                        | ImportError::Read { .. }
-                )
-            )
-    });
-    ExitCode::from(if usage { 2 } else { 1 })
-}
+pub use crate::error::{exit_code, UsageError};
 
 /// Parse the command line and run it.
 pub fn run() -> Result<ExitCode> {
@@ -506,9 +485,9 @@ fn init(force: bool) -> Result<ExitCode> {
     let files = [
         (
             PathBuf::from(config::DEFAULT_CONFIG_PATH),
-            config::EXAMPLE_CONFIG,
+            config::EXAMPLE_CONFIG.to_string(),
         ),
-        (PathBuf::from(".env.example"), ENV_EXAMPLE),
+        (PathBuf::from(".env.example"), env_example()),
     ];
     for (path, _) in &files {
         if path.exists() && !force {
@@ -534,19 +513,16 @@ fn init(force: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-const ENV_EXAMPLE: &str =
-    "# Secrets for viewtally. Copy to .env (never commit .env) and fill in what you have.\n\
-# YouTube Data API key (Google Cloud console → APIs & Services → Credentials)\n\
-YOUTUBE_API_KEY=\n\
-# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
-FACEBOOK_ACCESS_TOKEN=\n\
-# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
-LINKEDIN_ACCESS_TOKEN=\n\
-# Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
-# and refresh_token_env in [platforms.linkedin] to these names)\n\
-# LINKEDIN_CLIENT_ID=\n\
-# LINKEDIN_CLIENT_SECRET=\n\
-# LINKEDIN_REFRESH_TOKEN=\n";
+/// The `.env.example` that `init` writes: every API platform's secrets.
+fn env_example() -> String {
+    let mut out = String::from(
+        "# Secrets for viewtally. Copy to .env (never commit .env) and fill in what you have.\n",
+    );
+    for source in sources::platform::registry() {
+        out.push_str(source.env_example());
+    }
+    out
+}
 
 fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> Result<ExitCode> {
     let (problems, warnings) = check_more(config)?;
@@ -576,32 +552,14 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
             println!("  {:<9} {}", v.platform.as_str(), v.id);
         }
     }
-    let p = &config.platforms;
-    let vars = [
-        p.youtube
-            .as_ref()
-            .map(|y| ("YouTube", y.api_key_env.as_str())),
-        p.facebook
-            .as_ref()
-            .map(|f| ("Facebook", f.access_token_env.as_str())),
-        p.linkedin
-            .as_ref()
-            .map(|l| ("LinkedIn", l.access_token_env.as_str())),
-    ];
-    let refresh_vars = p.linkedin.iter().flat_map(|l| {
-        [
-            l.client_id_env.as_deref(),
-            l.client_secret_env.as_deref(),
-            l.refresh_token_env.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|v| ("LinkedIn", v))
-    });
-    for (name, var) in vars.into_iter().flatten().chain(refresh_vars) {
-        match std::env::var(var) {
-            Ok(v) if !v.trim().is_empty() => println!("{name}: {var} is set"),
-            _ => println!("{name}: {var} is not set (needed only for `collect`)"),
+    for source in sources::platform::registry() {
+        let name = source.platform().display_name();
+        let vars = source.credential_env(&config.platforms).into_iter();
+        for var in vars.chain(source.optional_env(&config.platforms)) {
+            match std::env::var(&var) {
+                Ok(v) if !v.trim().is_empty() => println!("{name}: {var} is set"),
+                _ => println!("{name}: {var} is not set (needed only for `collect`)"),
+            }
         }
     }
     warn_env_permissions(env_file);
@@ -658,11 +616,9 @@ fn check(config: &Config, online: bool, env_file: &Path, now: DateTime<Utc>) -> 
 /// What `check` finds beyond the config's syntax, before anything runs: problems (refused:
 /// exit 2) and warnings (exit 0: a variable may be set only where the daemon runs).
 fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
-    use crate::exports::ids;
     use crate::model::Platform;
     let (mut problems, mut warnings) = (Vec::new(), Vec::new());
     let unset = |var: &str| std::env::var(var).map_or(true, |v| v.trim().is_empty());
-    let p = &config.platforms;
     for c in &config.campaigns {
         let slug = c.slug();
         if c.milestones().is_empty() {
@@ -679,25 +635,7 @@ fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
                     v.platform,
                     config::SUPPORTED_PLATFORMS
                 )),
-                Platform::Youtube if ids::youtube_id(id).is_none() => Some(format!(
-                    "`{id}` is not a YouTube video id: write the 11-character id (e.g. \
-                     dQ8mC2c4Rx0) or the video's youtube.com / youtu.be URL"
-                )),
-                Platform::Facebook
-                    if ids::facebook_id(id).is_none()
-                        && !id.starts_with("pfbid")
-                        && !id.starts_with("fb.watch/") =>
-                {
-                    Some(format!(
-                        "`{id}` is not a Facebook video id: write the numeric id (e.g. \
-                         3112749605483751) or the video's facebook.com URL"
-                    ))
-                }
-                Platform::Linkedin if ids::linkedin_urn(id).is_none() => Some(format!(
-                    "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
-                     urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
-                )),
-                _ => None,
+                p => sources::platform::find(p).and_then(|s| s.config_id_doubt(id)),
             };
             // An unknown platform is refused; an id that does not look like one is a warning
             // (collection and imports would find nothing for it).
@@ -718,17 +656,10 @@ fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
             platforms.sort();
             platforms.dedup();
             for platform in platforms {
-                let var = match platform {
-                    Platform::Youtube => p.youtube.as_ref().map(|y| y.api_key_env.clone()),
-                    Platform::Facebook => p.facebook.as_ref().map(|f| f.access_token_env.clone()),
-                    Platform::Linkedin => p.linkedin.as_ref().map(|l| {
-                        // With a refresh token configured, the access token is fetched.
-                        l.refresh_token_env
-                            .clone()
-                            .unwrap_or_else(|| l.access_token_env.clone())
-                    }),
-                    _ => continue,
+                let Some(source) = sources::platform::find(platform) else {
+                    continue;
                 };
+                let var = source.schedule_env(&config.platforms);
                 match var {
                     None => warnings.push(format!(
                         "campaign `{slug}` collects on a schedule from {} but the config has no \
@@ -1277,4 +1208,27 @@ fn export_to(
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// `init`'s `.env.example`, assembled from the platform registry, says what it always said
+    /// about the first three platforms (in that order).
+    #[test]
+    fn env_example_lists_every_platform_secret() {
+        let text = super::env_example();
+        let before = "# Secrets for viewtally. Copy to .env (never commit .env) and fill in what you have.\n\
+# YouTube Data API key (Google Cloud console → APIs & Services → Credentials)\n\
+YOUTUBE_API_KEY=\n\
+# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
+FACEBOOK_ACCESS_TOKEN=\n\
+# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
+LINKEDIN_ACCESS_TOKEN=\n\
+# Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
+# and refresh_token_env in [platforms.linkedin] to these names)\n\
+# LINKEDIN_CLIENT_ID=\n\
+# LINKEDIN_CLIENT_SECRET=\n\
+# LINKEDIN_REFRESH_TOKEN=\n";
+        assert!(text.starts_with(before), "{text}");
+    }
 }

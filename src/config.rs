@@ -16,6 +16,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::model::Platform;
+pub use crate::sources::facebook::{FacebookConfig, FACEBOOK_METRICS};
+pub use crate::sources::instagram::InstagramConfig;
+pub use crate::sources::linkedin::LinkedinConfig;
+pub use crate::sources::youtube::{YoutubeConfig, YoutubeMethod};
 
 /// The commented example config that `viewtally init` writes.
 pub const EXAMPLE_CONFIG: &str = include_str!("../config/viewtally.example.toml");
@@ -307,7 +311,7 @@ impl Default for DaemonConfig {
 fn default_listen() -> String {
     "127.0.0.1:9184".into()
 }
-fn default_true() -> bool {
+pub(crate) fn default_true() -> bool {
     true
 }
 fn default_shutdown_timeout() -> u64 {
@@ -346,8 +350,9 @@ pub enum NotifyFormat {
 pub struct PlatformsConfig {
     pub youtube: Option<YoutubeConfig>,
     pub facebook: Option<FacebookConfig>,
+    pub instagram: Option<InstagramConfig>,
     pub linkedin: Option<LinkedinConfig>,
-    /// Timeouts, retries and concurrency shared by the three APIs.
+    /// Timeouts, retries and concurrency shared by the platforms' APIs.
     #[serde(default)]
     pub http: HttpConfig,
 }
@@ -418,147 +423,6 @@ fn default_concurrency() -> usize {
     8
 }
 
-/// Which YouTube endpoint reads the statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum YoutubeMethod {
-    /// `videos:batchGetStats` (own quota bucket), falling back to `videos.list` when the
-    /// endpoint is unavailable or its quota is spent.
-    #[default]
-    Auto,
-    /// Only `videos:batchGetStats`.
-    BatchGetStats,
-    /// Only `videos.list`.
-    VideosList,
-}
-
-/// YouTube Data API v3.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct YoutubeConfig {
-    /// The environment variable that holds the API key.
-    #[serde(default = "default_youtube_key_env")]
-    pub api_key_env: String,
-    /// Scheme + host (+ port); the documented path follows it.
-    #[serde(default = "default_youtube_base")]
-    pub api_base: String,
-    /// Units per day (Pacific time) viewtally may spend in each quota bucket (YouTube's
-    /// default quota is 10 000; `videos:batchGetStats` has a bucket of its own).
-    #[serde(default = "default_youtube_quota")]
-    pub daily_quota: u32,
-    /// `auto` (default), `batch_get_stats` or `videos_list`.
-    #[serde(default)]
-    pub method: YoutubeMethod,
-    /// The time zone of the days in YouTube Studio exports (default `America/Los_Angeles`:
-    /// YouTube Analytics reports Pacific-time days).
-    pub day_timezone: Option<String>,
-}
-
-fn default_youtube_key_env() -> String {
-    "YOUTUBE_API_KEY".into()
-}
-fn default_youtube_base() -> String {
-    "https://www.googleapis.com".into()
-}
-fn default_youtube_quota() -> u32 {
-    10_000
-}
-
-/// Facebook Graph API.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FacebookConfig {
-    /// The environment variable that holds the Page access token.
-    #[serde(default = "default_facebook_token_env")]
-    pub access_token_env: String,
-    #[serde(default = "default_facebook_base")]
-    pub api_base: String,
-    /// Graph API version, e.g. `v25.0`.
-    #[serde(default = "default_facebook_version")]
-    pub api_version: String,
-    /// `video_insights` metrics to read (lifetime values): `total_video_views` (views),
-    /// `total_video_impressions` (impressions), `total_video_impressions_unique` (reach).
-    #[serde(default = "default_facebook_metrics")]
-    pub metrics: Vec<String>,
-    /// Milliseconds to pause before each request once the usage headers pass 80 %.
-    #[serde(default = "default_facebook_pause")]
-    pub slow_down_ms: u64,
-    /// The time zone of the days in Meta Business Suite exports (default
-    /// `America/Los_Angeles`: Meta's insights report Pacific-time days).
-    pub day_timezone: Option<String>,
-}
-
-fn default_facebook_token_env() -> String {
-    "FACEBOOK_ACCESS_TOKEN".into()
-}
-fn default_facebook_base() -> String {
-    "https://graph.facebook.com".into()
-}
-fn default_facebook_version() -> String {
-    "v25.0".into()
-}
-fn default_facebook_metrics() -> Vec<String> {
-    vec![
-        "total_video_views".into(),
-        "total_video_impressions".into(),
-        "total_video_impressions_unique".into(),
-    ]
-}
-fn default_facebook_pause() -> u64 {
-    5_000
-}
-
-/// The `video_insights` metrics viewtally knows, and what they are stored as.
-pub const FACEBOOK_METRICS: &[(&str, crate::model::Metric)] = &[
-    ("total_video_views", crate::model::Metric::Views),
-    ("total_video_impressions", crate::model::Metric::Impressions),
-    (
-        "total_video_impressions_unique",
-        crate::model::Metric::Reach,
-    ),
-];
-
-/// LinkedIn Marketing API.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LinkedinConfig {
-    /// The environment variable that holds the access token.
-    #[serde(default = "default_linkedin_token_env")]
-    pub access_token_env: String,
-    #[serde(default = "default_linkedin_base")]
-    pub api_base: String,
-    /// Where OAuth lives (token refresh and introspection), scheme + host (+ port).
-    #[serde(default = "default_linkedin_oauth_base")]
-    pub oauth_base: String,
-    /// `LinkedIn-Version` header, `YYYYMM`; LinkedIn supports each version for at least a year.
-    #[serde(default = "default_linkedin_version")]
-    pub api_version: String,
-    /// Also read likes (all reactions) and comments from `socialMetadata`.
-    #[serde(default = "default_true")]
-    pub social_metadata: bool,
-    /// Optional: env vars for refreshing the access token (approved partners only) and for
-    /// token introspection in `check --online`.
-    pub client_id_env: Option<String>,
-    pub client_secret_env: Option<String>,
-    pub refresh_token_env: Option<String>,
-    /// The time zone of the days in LinkedIn exports (default `UTC`: LinkedIn's daily
-    /// analytics are UTC days).
-    pub day_timezone: Option<String>,
-}
-
-fn default_linkedin_token_env() -> String {
-    "LINKEDIN_ACCESS_TOKEN".into()
-}
-fn default_linkedin_base() -> String {
-    "https://api.linkedin.com".into()
-}
-fn default_linkedin_oauth_base() -> String {
-    "https://www.linkedin.com".into()
-}
-fn default_linkedin_version() -> String {
-    "202610".into()
-}
-
 /// The reporting-day time zone of each platform's analytics (DESIGN timeline rule 1), unless
 /// `[platforms.X] day_timezone` says otherwise.
 pub fn default_day_timezone(p: Platform) -> Tz {
@@ -570,15 +434,77 @@ pub fn default_day_timezone(p: Platform) -> Tz {
     }
 }
 
+/// A config problem found after parsing: (section, key to find its position, message).
+pub(crate) type Problem = (&'static str, &'static str, String);
+
+pub(crate) fn check_base(
+    section: &'static str,
+    key: &'static str,
+    value: &mut String,
+) -> Result<(), Problem> {
+    let v = value.trim().trim_end_matches('/').to_string();
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
+            *value = v;
+            Ok(())
+        }
+        _ => Err((
+            section,
+            key,
+            format!(
+                "{section} {key} `{value}` must be scheme and host (and optional port), \
+                 e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\""
+            ),
+        )),
+    }
+}
+pub(crate) fn check_env_name(
+    section: &'static str,
+    key: &'static str,
+    value: &str,
+) -> Result<(), Problem> {
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err((
+            section,
+            key,
+            format!(
+                "{section} {key} `{value}` must name an environment variable \
+                 (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env"
+            ),
+        ));
+    }
+    Ok(())
+}
+pub(crate) fn check_zone(section: &'static str, value: Option<&String>) -> Result<(), Problem> {
+    match value {
+        Some(z) if z.parse::<Tz>().is_err() => Err((
+            section,
+            "day_timezone",
+            format!(
+                "{section} day_timezone `{z}` is not an IANA time zone; write it like \
+                 \"America/Los_Angeles\" or \"UTC\""
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl PlatformsConfig {
     /// The time zone in which `p`'s exports count their days: a daily row of its export
     /// stands for the increase up to the end of that day there.
     pub fn day_timezone(&self, p: Platform) -> Tz {
         let configured = match p {
             Platform::Youtube => self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
-            Platform::Facebook | Platform::Instagram => {
-                self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())
-            }
+            Platform::Facebook => self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
+            // Instagram's own, else the Meta one of [platforms.facebook].
+            Platform::Instagram => self
+                .instagram
+                .as_ref()
+                .and_then(|c| c.day_timezone.as_ref())
+                .or_else(|| self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())),
             Platform::Linkedin => self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
             _ => None,
         };
@@ -589,178 +515,36 @@ impl PlatformsConfig {
 
     /// Check values serde cannot; normalise API bases (no trailing `/`). An error names the
     /// section and key (to find its position) and says what is expected.
-    fn validate(&mut self) -> Result<(), (&'static str, &'static str, String)> {
-        fn base(
-            section: &'static str,
-            key: &'static str,
-            value: &mut String,
-        ) -> Result<(), (&'static str, &'static str, String)> {
-            let v = value.trim().trim_end_matches('/').to_string();
-            let rest = v
-                .strip_prefix("https://")
-                .or_else(|| v.strip_prefix("http://"));
-            match rest {
-                Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
-                    *value = v;
-                    Ok(())
-                }
-                _ => Err((
-                    section,
-                    key,
-                    format!(
-                        "{section} {key} `{value}` must be scheme and host (and optional port), \
-                         e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\""
-                    ),
-                )),
-            }
-        }
-        fn env_name(
-            section: &'static str,
-            key: &'static str,
-            value: &str,
-        ) -> Result<(), (&'static str, &'static str, String)> {
-            if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err((
-                    section,
-                    key,
-                    format!(
-                        "{section} {key} `{value}` must name an environment variable \
-                         (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env"
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        fn zone(
-            section: &'static str,
-            value: Option<&String>,
-        ) -> Result<(), (&'static str, &'static str, String)> {
-            match value {
-                Some(z) if z.parse::<Tz>().is_err() => Err((
-                    section,
-                    "day_timezone",
-                    format!(
-                        "{section} day_timezone `{z}` is not an IANA time zone; write it like \
-                         \"America/Los_Angeles\" or \"UTC\""
-                    ),
-                )),
-                _ => Ok(()),
-            }
-        }
-        zone(
+    fn validate(&mut self) -> Result<(), Problem> {
+        check_zone(
             "[platforms.youtube]",
             self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
         )?;
-        zone(
+        check_zone(
             "[platforms.facebook]",
             self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
         )?;
-        zone(
+        check_zone(
             "[platforms.linkedin]",
             self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
         )?;
+        check_zone(
+            "[platforms.instagram]",
+            self.instagram
+                .as_ref()
+                .and_then(|c| c.day_timezone.as_ref()),
+        )?;
         if let Some(y) = &mut self.youtube {
-            const S: &str = "[platforms.youtube]";
-            env_name(S, "api_key_env", &y.api_key_env)?;
-            base(S, "api_base", &mut y.api_base)?;
-            if y.daily_quota == 0 {
-                return Err((
-                    S,
-                    "daily_quota",
-                    format!("{S} daily_quota must be at least 1 (units per day)"),
-                ));
-            }
+            y.validate()?;
         }
         if let Some(f) = &mut self.facebook {
-            const S: &str = "[platforms.facebook]";
-            env_name(S, "access_token_env", &f.access_token_env)?;
-            base(S, "api_base", &mut f.api_base)?;
-            let v = f.api_version.strip_prefix('v').unwrap_or("");
-            let ok = v.split_once('.').is_some_and(|(a, b)| {
-                !a.is_empty()
-                    && !b.is_empty()
-                    && (a.to_string() + b).chars().all(|c| c.is_ascii_digit())
-            });
-            if !ok {
-                return Err((
-                    S,
-                    "api_version",
-                    format!(
-                        "{S} api_version `{}` is not a Graph API version; write it like \"v25.0\"",
-                        f.api_version
-                    ),
-                ));
-            }
-            if f.metrics.is_empty() {
-                return Err((
-                    S,
-                    "metrics",
-                    format!("{S} metrics is empty; list at least \"total_video_views\""),
-                ));
-            }
-            let mut seen = HashSet::new();
-            for m in &f.metrics {
-                if !FACEBOOK_METRICS.iter().any(|(name, _)| name == m) {
-                    return Err((
-                        S,
-                        "metrics",
-                        format!(
-                            "{S} metrics: unknown metric `{m}`; viewtally reads {}",
-                            FACEBOOK_METRICS
-                                .iter()
-                                .map(|(n, _)| *n)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                if !seen.insert(m) {
-                    return Err((S, "metrics", format!("{S} metrics lists `{m}` twice")));
-                }
-            }
+            f.validate()?;
         }
         if let Some(l) = &mut self.linkedin {
-            const S: &str = "[platforms.linkedin]";
-            env_name(S, "access_token_env", &l.access_token_env)?;
-            for (key, v) in [
-                ("client_id_env", &l.client_id_env),
-                ("client_secret_env", &l.client_secret_env),
-                ("refresh_token_env", &l.refresh_token_env),
-            ] {
-                if let Some(v) = v {
-                    env_name(S, key, v)?;
-                }
-            }
-            if l.client_id_env.is_some() != l.client_secret_env.is_some()
-                || (l.refresh_token_env.is_some() && l.client_id_env.is_none())
-            {
-                return Err((
-                    S,
-                    S,
-                    format!(
-                        "{S}: token refresh needs client_id_env, client_secret_env and \
-                         refresh_token_env together (introspection needs the first two); set the \
-                         missing ones"
-                    ),
-                ));
-            }
-            base(S, "api_base", &mut l.api_base)?;
-            base(S, "oauth_base", &mut l.oauth_base)?;
-            let v = &l.api_version;
-            let month = v.get(4..).and_then(|m| m.parse::<u32>().ok());
-            if v.len() != 6
-                || !v.chars().all(|c| c.is_ascii_digit())
-                || !month.is_some_and(|m| (1..=12).contains(&m))
-            {
-                return Err((
-                    S,
-                    "api_version",
-                    format!(
-                        "{S} api_version `{v}` must be YYYYMM, e.g. \"{}\" (LinkedIn-Version header)",
-                        default_linkedin_version()
-                    ),
-                ));
-            }
+            l.validate()?;
+        }
+        if let Some(i) = &mut self.instagram {
+            i.validate()?;
         }
         let h = &self.http;
         const H: &str = "[platforms.http]";
@@ -1570,5 +1354,50 @@ mod tests {
             e.starts_with("test.toml:6:12: colour `blue` is not `#rrggbb`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn instagram_section_defaults_validation_and_day_timezone() {
+        let c = Config::parse(
+            &format!(
+                "[platforms.instagram]\n[platforms.facebook]\nday_timezone = \"UTC\"\n{MINIMAL}"
+            ),
+            "test.toml",
+        )
+        .unwrap();
+        let ig = c.platforms.instagram.as_ref().unwrap();
+        assert_eq!(ig.access_token_env, "INSTAGRAM_ACCESS_TOKEN");
+        assert_eq!(ig.api_base, "https://graph.facebook.com");
+        assert_eq!(ig.api_version, "v25.0");
+        // Without its own, Instagram's days are those of [platforms.facebook].
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Instagram),
+            chrono_tz::UTC
+        );
+        let c = Config::parse(
+            &format!("[platforms.instagram]\nday_timezone = \"Europe/Prague\"\n{MINIMAL}"),
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Instagram),
+            chrono_tz::Europe::Prague
+        );
+        assert_eq!(
+            c.platforms.day_timezone(Platform::Facebook),
+            chrono_tz::America::Los_Angeles
+        );
+        let e = err(&format!(
+            "[platforms.instagram]\napi_version = \"25\"\n{MINIMAL}"
+        ));
+        assert!(
+            e.starts_with(
+                "test.toml:2:1: [platforms.instagram] api_version `25` is not a Graph API \
+                 version; write it like \"v25.0\""
+            ),
+            "{e}"
+        );
+        let e = err(&format!("[platforms.instagram]\nplays = true\n{MINIMAL}"));
+        assert!(e.contains("unknown field `plays`"), "{e}");
     }
 }

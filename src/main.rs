@@ -5,7 +5,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            viewtally::cli::exit_code(&e)
+            viewtally::error::exit_code(&e)
         }
     }
 }

@@ -193,7 +193,7 @@ fn lock_failed(e: std::fs::TryLockError, path: &std::path::Path) -> Result<File>
     match e {
         std::fs::TryLockError::WouldBlock => {
             let holder = std::fs::read_to_string(path).unwrap_or_default();
-            anyhow::bail!(crate::cli::UsageError(format!(
+            anyhow::bail!(crate::error::UsageError(format!(
                 "another viewtally daemon already runs on this store ({}); holder: {}; stop it first \
                  (systemctl stop viewtally, or kill that pid)",
                 path.display(),
@@ -241,7 +241,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         ] {
             if let Some(expr) = expr {
                 let schedule = JobSchedule::new(expr.get_ref(), c.tz()).map_err(|e| {
-                    crate::cli::UsageError(format!(
+                    crate::error::UsageError(format!(
                         "campaign {}: {} schedule: {e}",
                         c.slug(),
                         job.as_str()
@@ -295,7 +295,7 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     }
 
     let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
-        crate::cli::UsageError(format!(
+        crate::error::UsageError(format!(
             "cannot listen on {listen}: {e}; choose another address with --listen or [daemon] listen"
         ))
     })?;

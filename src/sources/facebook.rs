@@ -10,25 +10,120 @@
 //! retired, the video node's `views` field is read instead. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::future::join_all;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::graph::{
+    batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
+    BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
+};
+use super::http::{shape, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{FacebookConfig, Secret, FACEBOOK_METRICS};
+use crate::config::PlatformsConfig;
+use crate::config::{check_base, check_env_name, Problem, Secret};
 use crate::model::{Metric, Platform};
+use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
 
-/// Most sub-requests in one batch.
-pub const MAX_BATCH: usize = 50;
+/// Facebook Graph API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookConfig {
+    /// The environment variable that holds the Page access token.
+    #[serde(default = "default_facebook_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_facebook_base")]
+    pub api_base: String,
+    /// Graph API version, e.g. `v25.0`.
+    #[serde(default = "default_facebook_version")]
+    pub api_version: String,
+    /// `video_insights` metrics to read (lifetime values): `total_video_views` (views),
+    /// `total_video_impressions` (impressions), `total_video_impressions_unique` (reach).
+    #[serde(default = "default_facebook_metrics")]
+    pub metrics: Vec<String>,
+    /// Milliseconds to pause before each request once the usage headers pass 80 %.
+    #[serde(default = "default_facebook_pause")]
+    pub slow_down_ms: u64,
+    /// The time zone of the days in Meta Business Suite exports (default
+    /// `America/Los_Angeles`: Meta's insights report Pacific-time days).
+    pub day_timezone: Option<String>,
+}
 
-/// Usage (percent of the app's or Page's rate limit) above which viewtally slows down.
-pub const SLOW_DOWN_AT: u64 = 80;
+fn default_facebook_token_env() -> String {
+    "FACEBOOK_ACCESS_TOKEN".into()
+}
+fn default_facebook_base() -> String {
+    "https://graph.facebook.com".into()
+}
+fn default_facebook_version() -> String {
+    "v25.0".into()
+}
+fn default_facebook_metrics() -> Vec<String> {
+    vec![
+        "total_video_views".into(),
+        "total_video_impressions".into(),
+        "total_video_impressions_unique".into(),
+    ]
+}
+fn default_facebook_pause() -> u64 {
+    5_000
+}
+
+/// The `video_insights` metrics viewtally knows, and what they are stored as.
+pub const FACEBOOK_METRICS: &[(&str, crate::model::Metric)] = &[
+    ("total_video_views", crate::model::Metric::Views),
+    ("total_video_impressions", crate::model::Metric::Impressions),
+    (
+        "total_video_impressions_unique",
+        crate::model::Metric::Reach,
+    ),
+];
+
+impl FacebookConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.facebook]";
+        check_env_name(S, "access_token_env", &self.access_token_env)?;
+        check_base(S, "api_base", &mut self.api_base)?;
+        check_version(S, &self.api_version)?;
+        if self.metrics.is_empty() {
+            return Err((
+                S,
+                "metrics",
+                format!("{S} metrics is empty; list at least \"total_video_views\""),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for m in &self.metrics {
+            if !FACEBOOK_METRICS.iter().any(|(name, _)| name == m) {
+                return Err((
+                    S,
+                    "metrics",
+                    format!(
+                        "{S} metrics: unknown metric `{m}`; viewtally reads {}",
+                        FACEBOOK_METRICS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !seen.insert(m) {
+                return Err((S, "metrics", format!("{S} metrics lists `{m}` twice")));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// One question about one video.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,46 +165,6 @@ fn asks(video: &str, metrics: &[String]) -> Vec<Sub> {
         out.push(sub(Ask::Insights(metrics.to_vec())));
     }
     out
-}
-
-/// A Graph API error object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct GraphError {
-    message: String,
-    kind: String,
-    code: i64,
-    subcode: Option<i64>,
-    fbtrace_id: Option<String>,
-}
-
-impl GraphError {
-    /// `{"error": {...}}`, if the document is one.
-    fn from_doc(doc: &Value) -> Option<GraphError> {
-        let e = doc.get("error")?;
-        Some(GraphError {
-            message: e["message"]
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .take(300)
-                .collect(),
-            kind: e["type"].as_str().unwrap_or("").to_string(),
-            code: e["code"].as_i64()?,
-            subcode: e["error_subcode"].as_i64(),
-            fbtrace_id: e["fbtrace_id"].as_str().map(str::to_string),
-        })
-    }
-
-    fn code_text(&self) -> String {
-        match self.subcode {
-            Some(s) => format!("code {}, subcode {s}", self.code),
-            None => format!("code {}", self.code),
-        }
-    }
-
-    fn transient(&self) -> bool {
-        matches!(self.code, 1 | 2 | 4 | 17 | 32 | 613)
-    }
 }
 
 /// What one sub-answer (or a whole failed batch) means.
@@ -187,15 +242,6 @@ fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
     }
 }
 
-/// A transient problem's message `what; advice` with why viewtally gave up inserted before the
-/// advice: `what (still so after 3 attempts); advice`.
-fn gave_up(message: &str, why: &str) -> String {
-    match message.rsplit_once("; ") {
-        Some((what, advice)) => format!("{what}{why}; {advice}"),
-        None => format!("{message}{why}"),
-    }
-}
-
 /// Read a sub-answer's JSON body for one question.
 fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>, String> {
     match ask {
@@ -226,51 +272,6 @@ fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>
             Ok(out)
         }
     }
-}
-
-/// The highest usage percentage in the usage headers, with the header's name and the minutes
-/// until access is regained (when the platform says).
-fn usage(reply: &Reply) -> Option<(u64, &'static str, Option<u64>)> {
-    let mut best: Option<(u64, &'static str, Option<u64>)> = None;
-    let mut consider = |obj: &Value, header: &'static str| {
-        let pct = ["call_count", "total_cputime", "total_time"]
-            .iter()
-            .filter_map(|k| obj[*k].as_f64())
-            .fold(0.0_f64, f64::max) as u64;
-        let regain = obj["estimated_time_to_regain_access"]
-            .as_u64()
-            .filter(|m| *m > 0);
-        if best.is_none_or(|(b, _, _)| pct > b) {
-            best = Some((pct, header, regain));
-        }
-    };
-    if let Some(v) = reply
-        .header("x-app-usage")
-        .and_then(|h| serde_json::from_str::<Value>(h).ok())
-    {
-        consider(&v, "X-App-Usage");
-    }
-    if let Some(Value::Object(map)) = reply
-        .header("x-business-use-case-usage")
-        .and_then(|h| serde_json::from_str::<Value>(h).ok())
-    {
-        for entries in map.values() {
-            for e in entries.as_array().into_iter().flatten() {
-                consider(e, "X-Business-Use-Case-Usage");
-            }
-        }
-    }
-    best
-}
-
-/// A batch POST is retried on 429/5xx and on transient Graph codes.
-fn retryable(reply: &Reply) -> bool {
-    transient(reply)
-        || reply
-            .json()
-            .ok()
-            .and_then(|d| GraphError::from_doc(&d))
-            .is_some_and(|e| e.transient())
 }
 
 struct Reader<'a> {
@@ -455,19 +456,14 @@ impl Reader<'_> {
     /// One batch request.
     async fn batch(&self, subs: &[Sub]) -> Vec<SubResult> {
         let all = |r: SubResult| vec![r; subs.len()];
-        let batch: Vec<Value> = subs
-            .iter()
-            .map(|s| json!({"method": "GET", "relative_url": s.relative_url()}))
-            .collect();
-        let request = self
-            .api
-            .client()
-            .post(format!("{}/{}/", self.cfg.api_base, self.cfg.api_version))
-            .form(&[
-                ("access_token", self.token.expose()),
-                ("batch", &Value::Array(batch).to_string()),
-                ("include_headers", "false"),
-            ]);
+        let urls: Vec<String> = subs.iter().map(Sub::relative_url).collect();
+        let request = batch_request(
+            self.api,
+            &self.cfg.api_base,
+            &self.cfg.api_version,
+            self.token,
+            &urls,
+        );
         let what = format!("batch of {}", subs.len());
         // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
         let gate = || match self
@@ -486,61 +482,47 @@ impl Reader<'_> {
         };
         self.watch_usage(&reply);
         let env = &self.cfg.access_token_env;
-        // An error object is an error whatever the status (Graph also sends them with 200).
-        let graph_error = reply.json().ok().and_then(|d| GraphError::from_doc(&d));
-        if let Some(e) = graph_error {
-            return all(match classify(&e, env, None) {
-                // the HTTP layer already retried the whole batch
-                SubResult::Retry(m) => SubResult::Error(gave_up(&m, &reply.gave_up())),
-                // an error about the whole batch (no video named) is an error
-                SubResult::Unknown(_) | SubResult::InvalidMetric(_) => SubResult::Error(format!(
-                    "Facebook refused the batch request ({}: {}); check api_base and api_version \
-                     in [platforms.facebook]",
-                    e.code_text(),
-                    e.message
-                )),
-                other => other,
-            });
-        }
-        if !reply.status.is_success() {
-            let status = reply.status.as_u16();
-            return all(SubResult::Error(if transient(&reply) {
-                format!(
-                    "Facebook answered HTTP {status}{}; try again later",
-                    reply.gave_up()
-                )
-            } else {
-                format!(
-                    "Facebook answered HTTP {status} to the batch request; check api_base and \
-                     api_version in [platforms.facebook]"
-                )
-            }));
-        }
-        let shape_error = |detail: String| {
-            SubResult::Error(format!(
-                "Facebook answered the batch request in an unexpected shape ({detail}); nothing \
-                 from that answer was stored — {UNEXPECTED_ANSWER_ADVICE}"
-            ))
+        let answers = match batch_answers(&reply, subs.len()) {
+            Ok(a) => a,
+            // An error object is an error whatever the status (Graph also sends them with 200).
+            Err(BatchFailure::Graph(e)) => {
+                return all(match classify(&e, env, None) {
+                    // the HTTP layer already retried the whole batch
+                    SubResult::Retry(m) => SubResult::Error(gave_up(&m, &reply.gave_up())),
+                    // an error about the whole batch (no video named) is an error
+                    SubResult::Unknown(_) | SubResult::InvalidMetric(_) => {
+                        SubResult::Error(format!(
+                            "Facebook refused the batch request ({}: {}); check api_base and \
+                             api_version in [platforms.facebook]",
+                            e.code_text(),
+                            e.message
+                        ))
+                    }
+                    other => other,
+                });
+            }
+            Err(BatchFailure::Status { status, transient }) => {
+                return all(SubResult::Error(if transient {
+                    format!(
+                        "Facebook answered HTTP {status}{}; try again later",
+                        reply.gave_up()
+                    )
+                } else {
+                    format!(
+                        "Facebook answered HTTP {status} to the batch request; check api_base and \
+                         api_version in [platforms.facebook]"
+                    )
+                }))
+            }
+            Err(BatchFailure::Shape(detail)) => {
+                return all(SubResult::Error(format!(
+                    "Facebook answered the batch request in an unexpected shape ({detail}); \
+                     nothing from that answer was stored — {UNEXPECTED_ANSWER_ADVICE}"
+                )))
+            }
         };
-        let doc = match reply.json() {
-            Ok(d) => d,
-            Err(detail) => return all(shape_error(detail)),
-        };
-        let Some(answers) = doc.as_array() else {
-            return all(shape_error(format!(
-                "the answer should be a list, not {}",
-                shape::kind(&doc)
-            )));
-        };
-        if answers.len() != subs.len() {
-            return all(shape_error(format!(
-                "{} answers to {} requests",
-                answers.len(),
-                subs.len()
-            )));
-        }
         subs.iter()
-            .zip(answers)
+            .zip(&answers)
             .enumerate()
             .map(|(i, (sub, answer))| self.sub_answer(i, sub, answer))
             .collect()
@@ -556,44 +538,24 @@ impl Reader<'_> {
                 sub.video
             ))
         };
-        if answer.is_null() {
+        match sub_answer(i, answer) {
             // Facebook did not get to this one (batch timeout): ask again.
-            return SubResult::Retry(
+            Ok(SubAnswer::Unanswered) => SubResult::Retry(
                 "Facebook left requests of a batch unanswered; try again later".into(),
-            );
-        }
-        let code = match shape::field(answer, "code", &path).and_then(|c| {
-            c.as_u64()
-                .ok_or_else(|| format!("{path}.code should be a number"))
-        }) {
-            Ok(c) => c,
-            Err(d) => return shape_error(d),
-        };
-        let body = match shape::field(answer, "body", &path)
-            .and_then(|b| shape::string(b, &format!("{path}.body")))
-        {
-            Ok(b) => b,
-            Err(d) => return shape_error(d),
-        };
-        let doc: Value = match serde_json::from_str(body) {
-            Ok(d) => d,
-            Err(e) => return shape_error(format!("{path}.body is malformed JSON ({e})")),
-        };
-        if let Some(e) = GraphError::from_doc(&doc) {
-            return classify(&e, &self.cfg.access_token_env, Some(&sub.video));
-        }
-        if code == 200 {
-            return match parse_values(&sub.ask, &doc, &format!("{path}.body")) {
+            ),
+            Ok(SubAnswer::Error(e)) => classify(&e, &self.cfg.access_token_env, Some(&sub.video)),
+            Ok(SubAnswer::Ok(doc)) => match parse_values(&sub.ask, &doc, &format!("{path}.body")) {
                 Ok(v) => SubResult::Values(v),
                 Err(d) => shape_error(d),
-            };
-        }
-        match code {
-            429 | 500.. => SubResult::Retry(format!(
+            },
+            Ok(SubAnswer::Status(code @ (429 | 500..))) => SubResult::Retry(format!(
                 "Facebook answered HTTP {code} about video {}; try again later",
                 sub.video
             )),
-            _ => shape_error(format!("{path}: code {code} without an error object")),
+            Ok(SubAnswer::Status(code)) => {
+                shape_error(format!("{path}: code {code} without an error object"))
+            }
+            Err(d) => shape_error(d),
         }
     }
 
@@ -747,10 +709,78 @@ pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTim
     probe
 }
 
+/// Facebook as an [`ApiPlatform`].
+pub struct Facebook;
+
+impl ApiPlatform for Facebook {
+    fn platform(&self) -> Platform {
+        Platform::Facebook
+    }
+
+    fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
+        config.facebook.as_ref().map(|f| f.access_token_env.clone())
+    }
+
+    fn id_ok(&self, id: &str) -> bool {
+        id.chars().all(|c| c.is_ascii_digit() || c == '_')
+    }
+
+    fn id_form(&self) -> &'static str {
+        "a Facebook video id (digits, e.g. 1234567890123456)"
+    }
+
+    fn config_id_doubt(&self, id: &str) -> Option<String> {
+        (crate::exports::ids::facebook_id(id).is_none()
+            && !id.starts_with("pfbid")
+            && !id.starts_with("fb.watch/"))
+        .then(|| {
+            format!(
+                "`{id}` is not a Facebook video id: write the numeric id (e.g. \
+                 3112749605483751) or the video's facebook.com URL"
+            )
+        })
+    }
+
+    fn env_example(&self) -> &'static str {
+        "# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
+         FACEBOOK_ACCESS_TOKEN=\n"
+    }
+
+    fn read(
+        &self,
+        job: Job,
+        _store: &dyn Store,
+    ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
+        let Some(cfg) = job.config.facebook.clone() else {
+            return Ok(Box::pin(async { PlatformRun::default() }));
+        };
+        Ok(Box::pin(async move {
+            read(&job.api, &cfg, &job.secret, &job.ids).await
+        }))
+    }
+
+    fn probe(
+        &self,
+        job: Job,
+        _store: &dyn Store,
+    ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
+        let Some(cfg) = job.config.facebook.clone() else {
+            return Ok(Box::pin(async {
+                (Probe::new(Platform::Facebook), PlatformRun::default())
+            }));
+        };
+        Ok(Box::pin(async move {
+            let probe = probe(&job.api, &cfg, &job.secret, job.now).await;
+            (probe, PlatformRun::default())
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sources::testing::{api, fixture, form_decode, outcome_values};
+    use serde_json::json;
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

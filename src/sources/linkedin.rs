@@ -16,15 +16,108 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures_util::future::join_all;
 use reqwest::RequestBuilder;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{
     percent_encode, shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE,
 };
+use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{secret_from_env, LinkedinConfig, Secret};
+use crate::config::PlatformsConfig;
+use crate::config::{check_base, check_env_name, default_true, secret_from_env, Problem, Secret};
 use crate::model::{Metric, Platform};
 use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
+
+/// LinkedIn Marketing API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedinConfig {
+    /// The environment variable that holds the access token.
+    #[serde(default = "default_linkedin_token_env")]
+    pub access_token_env: String,
+    #[serde(default = "default_linkedin_base")]
+    pub api_base: String,
+    /// Where OAuth lives (token refresh and introspection), scheme + host (+ port).
+    #[serde(default = "default_linkedin_oauth_base")]
+    pub oauth_base: String,
+    /// `LinkedIn-Version` header, `YYYYMM`; LinkedIn supports each version for at least a year.
+    #[serde(default = "default_linkedin_version")]
+    pub api_version: String,
+    /// Also read likes (all reactions) and comments from `socialMetadata`.
+    #[serde(default = "default_true")]
+    pub social_metadata: bool,
+    /// Optional: env vars for refreshing the access token (approved partners only) and for
+    /// token introspection in `check --online`.
+    pub client_id_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub refresh_token_env: Option<String>,
+    /// The time zone of the days in LinkedIn exports (default `UTC`: LinkedIn's daily
+    /// analytics are UTC days).
+    pub day_timezone: Option<String>,
+}
+
+fn default_linkedin_token_env() -> String {
+    "LINKEDIN_ACCESS_TOKEN".into()
+}
+fn default_linkedin_base() -> String {
+    "https://api.linkedin.com".into()
+}
+fn default_linkedin_oauth_base() -> String {
+    "https://www.linkedin.com".into()
+}
+fn default_linkedin_version() -> String {
+    "202610".into()
+}
+
+impl LinkedinConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.linkedin]";
+        check_env_name(S, "access_token_env", &self.access_token_env)?;
+        for (key, v) in [
+            ("client_id_env", &self.client_id_env),
+            ("client_secret_env", &self.client_secret_env),
+            ("refresh_token_env", &self.refresh_token_env),
+        ] {
+            if let Some(v) = v {
+                check_env_name(S, key, v)?;
+            }
+        }
+        if self.client_id_env.is_some() != self.client_secret_env.is_some()
+            || (self.refresh_token_env.is_some() && self.client_id_env.is_none())
+        {
+            return Err((
+                S,
+                S,
+                format!(
+                    "{S}: token refresh needs client_id_env, client_secret_env and \
+                         refresh_token_env together (introspection needs the first two); set the \
+                         missing ones"
+                ),
+            ));
+        }
+        check_base(S, "api_base", &mut self.api_base)?;
+        check_base(S, "oauth_base", &mut self.oauth_base)?;
+        let v = &self.api_version;
+        let month = v.get(4..).and_then(|m| m.parse::<u32>().ok());
+        if v.len() != 6
+            || !v.chars().all(|c| c.is_ascii_digit())
+            || !month.is_some_and(|m| (1..=12).contains(&m))
+        {
+            return Err((
+                S,
+                "api_version",
+                format!(
+                    "{S} api_version `{v}` must be YYYYMM, e.g. \"{}\" (LinkedIn-Version header)",
+                    default_linkedin_version()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Store key: when the refresh token expires (RFC 3339).
 pub const REFRESH_EXPIRES_AT: &str = "refresh_token_expires_at";
@@ -816,6 +909,112 @@ fn parse_social(reply: &Reply) -> Result<Vec<(Metric, i64)>, String> {
         ));
     }
     Ok(out)
+}
+
+/// LinkedIn as an [`ApiPlatform`]; it keeps a refreshed access token for the next runs.
+#[derive(Default)]
+pub struct Linkedin {
+    token: Arc<tokio::sync::Mutex<Option<Secret>>>,
+}
+
+impl ApiPlatform for Linkedin {
+    fn platform(&self) -> Platform {
+        Platform::Linkedin
+    }
+
+    fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
+        config.linkedin.as_ref().map(|l| l.access_token_env.clone())
+    }
+
+    fn optional_env(&self, config: &PlatformsConfig) -> Vec<String> {
+        config
+            .linkedin
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.client_id_env.clone(),
+                    l.client_secret_env.clone(),
+                    l.refresh_token_env.clone(),
+                ]
+            })
+            .flatten()
+            .collect()
+    }
+
+    fn schedule_env(&self, config: &PlatformsConfig) -> Option<String> {
+        // With a refresh token configured, the access token is fetched.
+        config.linkedin.as_ref().map(|l| {
+            l.refresh_token_env
+                .clone()
+                .unwrap_or_else(|| l.access_token_env.clone())
+        })
+    }
+
+    fn id_ok(&self, id: &str) -> bool {
+        id.starts_with("urn:li:") && !id.chars().any(|c| c.is_whitespace() || c == '/')
+    }
+
+    fn id_form(&self) -> &'static str {
+        "a LinkedIn post URN (e.g. urn:li:ugcPost:7000000000000000000)"
+    }
+
+    fn config_id_doubt(&self, id: &str) -> Option<String> {
+        crate::exports::ids::linkedin_urn(id).is_none().then(|| {
+            format!(
+                "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
+                 urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
+            )
+        })
+    }
+
+    fn env_example(&self) -> &'static str {
+        "# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
+         LINKEDIN_ACCESS_TOKEN=\n\
+         # Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
+         # and refresh_token_env in [platforms.linkedin] to these names)\n\
+         # LINKEDIN_CLIENT_ID=\n\
+         # LINKEDIN_CLIENT_SECRET=\n\
+         # LINKEDIN_REFRESH_TOKEN=\n"
+    }
+
+    fn read(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
+        let Some(cfg) = job.config.linkedin.clone() else {
+            return Ok(Box::pin(async { PlatformRun::default() }));
+        };
+        let stored = StoredState::load(store)?;
+        let cache = self.token.clone();
+        Ok(Box::pin(async move {
+            let session = Session::new(&job.api, &cfg, job.secret, cache, &stored, job.now);
+            session.read(&job.ids).await
+        }))
+    }
+
+    fn probe(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
+        let Some(cfg) = job.config.linkedin.clone() else {
+            return Ok(Box::pin(async {
+                (Probe::new(Platform::Linkedin), PlatformRun::default())
+            }));
+        };
+        let stored = StoredState::load(store)?;
+        let cache = self.token.clone();
+        Ok(Box::pin(async move {
+            let session = Session::new(&job.api, &cfg, job.secret, cache, &stored, job.now);
+            let (probe, state) = session.probe(&job.ids).await;
+            let run = PlatformRun {
+                state,
+                ..PlatformRun::default()
+            };
+            (probe, run)
+        }))
+    }
 }
 
 #[cfg(test)]

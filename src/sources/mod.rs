@@ -1,15 +1,21 @@
-//! Live collection from the platforms' APIs: one file per platform plus the shared HTTP layer.
+//! Live collection from the platforms' APIs: one file per platform (its config section, reader,
+//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol
+//! shared by the Meta platforms ([`graph`]) and the shared HTTP layer ([`http`]).
 //!
-//! [`collect`] reads every configured video of the chosen campaigns from YouTube, Facebook and
-//! LinkedIn concurrently and stores all successful readings of the run in one transaction
-//! (`source = api`, `kind = total`, `at` = the reading time). A platform that fails does not
+//! [`collect`] reads every configured video of the chosen campaigns from every platform of the
+//! registry (YouTube, Facebook, LinkedIn, Instagram) concurrently and stores all successful
+//! readings of the run in one transaction (`source = api`, `kind = total`, `at` = the reading
+//! time). A platform that fails does not
 //! stop the others; what it could not read is reported, never stored as 0. [`Collector`] keeps
 //! what is worth keeping between runs of a long-lived process (the daemon): the HTTP client
 //! and a refreshed LinkedIn access token.
 
 pub mod facebook;
+pub mod graph;
 pub mod http;
+pub mod instagram;
 pub mod linkedin;
+pub mod platform;
 pub mod youtube;
 
 use std::collections::BTreeMap;
@@ -21,7 +27,9 @@ use serde::Serialize;
 use crate::config::{secret_from_env, Campaign, Config, Secret};
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 use crate::store::{Store, StoreError, WriteSummary};
+use futures_util::future::join_all;
 use http::{Api, Redactor, Tuning};
+pub use platform::{ApiPlatform, Job};
 
 /// What became of one video in one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +127,41 @@ impl PlatformReport {
             retries: 0,
             errors: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// Count the missing and failed videos of `run`, with one error line per message.
+    fn count_outcomes(&mut self, ids: &[String], run: &PlatformRun, api: &Api) {
+        let platform = self.platform;
+        let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for id in ids {
+            match run.outcomes.get(id) {
+                Some(Outcome::Read(_)) => {}
+                Some(Outcome::Missing(_)) => self.missing += 1,
+                Some(Outcome::Failed(m)) => {
+                    self.failed += 1;
+                    errors
+                        .entry(api.redactor.clean(m))
+                        .or_default()
+                        .push(id.clone());
+                }
+                None => {
+                    self.failed += 1;
+                    errors
+                        .entry(format!(
+                            "{} gave no answer for this video (a bug in viewtally; please report it)",
+                            platform.display_name()
+                        ))
+                        .or_default()
+                        .push(id.clone());
+                }
+            }
+        }
+        for (message, videos) in errors {
+            // Said once, in the summary (the CLI prints it, the daemon logs it); here
+            // only with -v, with the full list of videos.
+            tracing::debug!(platform = %platform, videos = %video_list(&videos), "{message}");
+            self.errors.push(ErrorLine { message, videos });
         }
     }
 
@@ -272,7 +315,8 @@ pub struct Collector {
     client: reqwest::Client,
     tuning: Tuning,
     redactor: Redactor,
-    linkedin_token: Arc<tokio::sync::Mutex<Option<Secret>>>,
+    /// The API platforms, kept for the life of the collector (LinkedIn caches a refreshed token).
+    platforms: Vec<Arc<dyn ApiPlatform>>,
 }
 
 /// The videos to read per platform: distinct ids, in config order.
@@ -289,33 +333,24 @@ fn wanted(campaigns: &[&Campaign]) -> BTreeMap<Platform, Vec<String>> {
     out
 }
 
-/// A platform ready to be asked, or why not.
-enum Ready<C> {
-    Go(C, Secret),
-    Skip(String),
-}
-
-fn ready<C: Clone>(
-    section: Option<&C>,
-    platform: Platform,
-    origin: &str,
-    env: impl Fn(&C) -> &str,
-    redactor: &Redactor,
-) -> Ready<C> {
-    let Some(cfg) = section else {
-        return Ready::Skip(format!(
-            "no [platforms.{}] section in {origin}; add one to collect from the {} API \
+/// The credential of a platform ready to be asked, or why it is skipped.
+fn ready(source: &dyn ApiPlatform, config: &Config, redactor: &Redactor) -> Result<Secret, String> {
+    let platform = source.platform();
+    let Some(env) = source.credential_env(&config.platforms) else {
+        return Err(format!(
+            "no [platforms.{}] section in {}; add one to collect from the {} API \
              (see config/viewtally.example.toml)",
             platform.as_str(),
+            config.origin,
             platform.display_name()
         ));
     };
-    match secret_from_env(env(cfg), platform.display_name()) {
+    match secret_from_env(&env, platform.display_name()) {
         Ok(secret) => {
             redactor.add(&secret);
-            Ready::Go(cfg.clone(), secret)
+            Ok(secret)
         }
-        Err(e) => Ready::Skip(e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -327,7 +362,7 @@ impl Collector {
             client,
             tuning,
             redactor: Redactor::default(),
-            linkedin_token: Arc::new(tokio::sync::Mutex::new(None)),
+            platforms: platform::registry(),
         })
     }
 
@@ -340,6 +375,35 @@ impl Collector {
         )
     }
 
+    /// What a run says it did not collect: campaigns without videos, platforms without a
+    /// reader.
+    fn notes(
+        &self,
+        campaigns: &[&Campaign],
+        wanted: &BTreeMap<Platform, Vec<String>>,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        for c in campaigns.iter().filter(|c| c.videos.is_empty()) {
+            notes.push(format!(
+                "campaign {} lists no videos; add [[campaign.video]] entries to collect them",
+                c.slug()
+            ));
+        }
+        for (p, ids) in wanted {
+            if !self.platforms.iter().any(|s| s.platform() == *p) {
+                notes.push(format!(
+                "{}: {} video{} not collected — viewtally has no {} API reader yet; import its \
+                 export files instead",
+                p.as_str(),
+                ids.len(),
+                plural(ids.len()),
+                p.display_name()
+            ));
+            }
+        }
+        notes
+    }
+
     /// One collection run over every configured video of `campaigns`, read at `now`.
     pub async fn collect(
         &self,
@@ -349,151 +413,50 @@ impl Collector {
         now: DateTime<Utc>,
     ) -> Result<CollectReport, CollectError> {
         let wanted = wanted(campaigns);
-        let mut notes = Vec::new();
-        for c in campaigns.iter().filter(|c| c.videos.is_empty()) {
-            notes.push(format!(
-                "campaign {} lists no videos; add [[campaign.video]] entries to collect them",
-                c.slug()
-            ));
-        }
-        for (p, ids) in &wanted {
-            if !matches!(
-                p,
-                Platform::Youtube | Platform::Facebook | Platform::Linkedin
-            ) {
-                notes.push(format!(
-                    "{}: {} video{} not collected — viewtally has no {} API reader yet; import its \
-                     export files instead",
-                    p.as_str(),
-                    ids.len(),
-                    plural(ids.len()),
-                    p.display_name()
-                ));
-            }
-        }
-        let p = &config.platforms;
-        let origin = config.origin.as_str();
-        let none = Vec::new();
-        let yt_ids = wanted.get(&Platform::Youtube).unwrap_or(&none);
-        let fb_ids = wanted.get(&Platform::Facebook).unwrap_or(&none);
-        let li_ids = wanted.get(&Platform::Linkedin).unwrap_or(&none);
-
-        let yt = (!yt_ids.is_empty()).then(|| {
-            ready(
-                p.youtube.as_ref(),
-                Platform::Youtube,
-                origin,
-                |c| &c.api_key_env,
-                &self.redactor,
-            )
-        });
-        let fb = (!fb_ids.is_empty()).then(|| {
-            ready(
-                p.facebook.as_ref(),
-                Platform::Facebook,
-                origin,
-                |c| &c.access_token_env,
-                &self.redactor,
-            )
-        });
-        let li = (!li_ids.is_empty()).then(|| {
-            ready(
-                p.linkedin.as_ref(),
-                Platform::Linkedin,
-                origin,
-                |c| &c.access_token_env,
-                &self.redactor,
-            )
-        });
-
-        // What the store remembers: quota spent today, LinkedIn refresh-token expiry.
-        let quota = match &yt {
-            Some(Ready::Go(cfg, _)) => Some(youtube_quota(store, cfg.daily_quota, now)?),
-            _ => None,
-        };
-        let li_state = match &li {
-            Some(Ready::Go(..)) => linkedin::StoredState::load(store)?,
-            _ => linkedin::StoredState::default(),
-        };
-
-        let (yt_api, fb_api, li_api) = (
-            self.api(Platform::Youtube),
-            self.api(Platform::Facebook),
-            self.api(Platform::Linkedin),
-        );
-        let yt_run = async {
-            match (&yt, &quota) {
-                (Some(Ready::Go(cfg, key)), Some(q)) => Some(
-                    youtube::read(
-                        &yt_api,
-                        cfg,
-                        key,
-                        &well_formed(Platform::Youtube, yt_ids),
-                        q,
-                    )
-                    .await,
-                ),
-                _ => None,
-            }
-        };
-        let fb_run = async {
-            match &fb {
-                Some(Ready::Go(cfg, token)) => Some(
-                    facebook::read(
-                        &fb_api,
-                        cfg,
-                        token,
-                        &well_formed(Platform::Facebook, fb_ids),
-                    )
-                    .await,
-                ),
-                _ => None,
-            }
-        };
-        let li_run = async {
-            match &li {
-                Some(Ready::Go(cfg, token)) => {
-                    let session = linkedin::Session::new(
-                        &li_api,
-                        cfg,
-                        token.clone(),
-                        self.linkedin_token.clone(),
-                        &li_state,
+        let notes = self.notes(campaigns, &wanted);
+        // Every platform with videos: its credential (or why it is skipped), then what the
+        // store remembers (quota spent today, token expiry), then all of them read at once.
+        let mut started = Vec::new();
+        for source in &self.platforms {
+            let platform = source.platform();
+            let Some(ids) = wanted.get(&platform).filter(|ids| !ids.is_empty()) else {
+                continue;
+            };
+            let api = self.api(platform);
+            let run = match ready(source.as_ref(), config, &self.redactor) {
+                Ok(secret) => {
+                    let job = Job {
+                        api: api.clone(),
+                        config: config.platforms.clone(),
+                        secret,
+                        ids: ids.iter().filter(|id| source.id_ok(id)).cloned().collect(),
                         now,
-                    );
-                    Some(session.read(&well_formed(Platform::Linkedin, li_ids)).await)
+                    };
+                    Ok(source.read(job, &*store)?)
                 }
-                _ => None,
+                Err(why) => Err(why),
+            };
+            started.push((source, ids, api, run));
+        }
+        let (plans, runs): (Vec<_>, Vec<_>) = started
+            .into_iter()
+            .map(|(source, ids, api, run)| match run {
+                Ok(f) => ((source, ids, api, None), Some(f)),
+                Err(why) => ((source, ids, api, Some(why)), None),
+            })
+            .unzip();
+        let mut runs = join_all(runs.into_iter().map(|f| async move {
+            match f {
+                Some(f) => Some(f.await),
+                None => None,
             }
-        };
-        let (yt_run, fb_run, li_run) = tokio::join!(yt_run, fb_run, li_run);
+        }))
+        .await;
 
         let mut reports = Vec::new();
         let mut observations = Vec::new();
-        for (platform, ids, ready, run, api) in [
-            (
-                Platform::Youtube,
-                yt_ids,
-                yt.map(skip_reason),
-                yt_run,
-                &yt_api,
-            ),
-            (
-                Platform::Facebook,
-                fb_ids,
-                fb.map(skip_reason),
-                fb_run,
-                &fb_api,
-            ),
-            (
-                Platform::Linkedin,
-                li_ids,
-                li.map(skip_reason),
-                li_run,
-                &li_api,
-            ),
-        ] {
-            let Some(skip) = ready else { continue };
+        for ((source, ids, api, skip), run) in plans.into_iter().zip(runs.drain(..)) {
+            let platform = source.platform();
             let mut report = PlatformReport::new(platform, ids.len());
             if let Some(why) = skip {
                 // Said once, in the summary (the CLI prints it, the daemon logs it).
@@ -518,58 +481,10 @@ impl Collector {
             report.statuses = api.stats.statuses();
             report.retries = api.stats.retries();
             report.warnings = run.warnings.clone();
-            let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for id in ids {
-                match run.outcomes.get(id) {
-                    Some(Outcome::Read(values)) => {
-                        report.read += 1;
-                        for c in campaigns {
-                            let Some(v) = c.video(platform, id) else {
-                                continue;
-                            };
-                            for (metric, value) in values {
-                                observations.push(Observation {
-                                    campaign: c.slug().to_string(),
-                                    platform,
-                                    video: id.clone(),
-                                    account: v.account.clone(),
-                                    metric: *metric,
-                                    kind: Kind::Total,
-                                    at: now,
-                                    value: *value,
-                                    source: Source::api(),
-                                    collected_at: now,
-                                });
-                                report.readings += 1;
-                            }
-                        }
-                    }
-                    Some(Outcome::Missing(_)) => report.missing += 1,
-                    Some(Outcome::Failed(m)) => {
-                        report.failed += 1;
-                        errors
-                            .entry(api.redactor.clean(m))
-                            .or_default()
-                            .push(id.clone());
-                    }
-                    None => {
-                        report.failed += 1;
-                        errors
-                            .entry(format!(
-                                "{} gave no answer for this video (a bug in viewtally; please report it)",
-                                platform.display_name()
-                            ))
-                            .or_default()
-                            .push(id.clone());
-                    }
-                }
-            }
-            for (message, videos) in errors {
-                // Said once, in the summary (the CLI prints it, the daemon logs it); here
-                // only with -v, with the full list of videos.
-                tracing::debug!(platform = %platform, videos = %video_list(&videos), "{message}");
-                report.errors.push(ErrorLine { message, videos });
-            }
+            let (read, readings) = observe(campaigns, platform, ids, &run, now, &mut observations);
+            report.read = read;
+            report.readings = readings;
+            report.count_outcomes(ids, &run, &api);
             reports.push(report);
         }
         let written = store.write(&observations, &[])?;
@@ -591,79 +506,37 @@ impl Collector {
     ) -> Result<Vec<Probe>, CollectError> {
         let campaigns: Vec<&Campaign> = config.campaigns.iter().collect();
         let wanted = wanted(&campaigns);
-        let none = Vec::new();
-        let p = &config.platforms;
-        let origin = config.origin.as_str();
         let mut probes = Vec::new();
-        let unset = |platform: Platform, why: String| {
-            let mut probe = Probe::new(platform);
-            probe.probed = false;
-            probe.line(why);
-            probe
-        };
-        if let Some(y) = p.youtube.as_ref() {
-            match ready(
-                Some(y),
-                Platform::Youtube,
-                origin,
-                |c| &c.api_key_env,
-                &self.redactor,
-            ) {
-                Ready::Go(cfg, key) => {
-                    let quota = youtube_quota(store, cfg.daily_quota, now)?;
-                    let api = self.api(Platform::Youtube);
-                    let ids = wanted.get(&Platform::Youtube).unwrap_or(&none);
-                    probes.push(youtube::probe(&api, &cfg, &key, ids, &quota).await);
-                    for (e, n) in quota.spent() {
-                        store.add_api_usage(Platform::Youtube, e.name(), quota.day, n)?;
-                    }
-                }
-                Ready::Skip(why) => probes.push(unset(Platform::Youtube, why)),
+        for source in &self.platforms {
+            let platform = source.platform();
+            if source.credential_env(&config.platforms).is_none() {
+                continue;
             }
-        }
-        if let Some(f) = p.facebook.as_ref() {
-            match ready(
-                Some(f),
-                Platform::Facebook,
-                origin,
-                |c| &c.access_token_env,
-                &self.redactor,
-            ) {
-                Ready::Go(cfg, token) => {
-                    let api = self.api(Platform::Facebook);
-                    probes.push(facebook::probe(&api, &cfg, &token, now).await);
-                }
-                Ready::Skip(why) => probes.push(unset(Platform::Facebook, why)),
-            }
-        }
-        if let Some(l) = p.linkedin.as_ref() {
-            match ready(
-                Some(l),
-                Platform::Linkedin,
-                origin,
-                |c| &c.access_token_env,
-                &self.redactor,
-            ) {
-                Ready::Go(cfg, token) => {
-                    let state = linkedin::StoredState::load(store)?;
-                    let api = self.api(Platform::Linkedin);
-                    let ids = wanted.get(&Platform::Linkedin).unwrap_or(&none);
-                    let session = linkedin::Session::new(
-                        &api,
-                        &cfg,
-                        token,
-                        self.linkedin_token.clone(),
-                        &state,
-                        now,
-                    );
-                    let (probe, state) = session.probe(ids).await;
-                    for (key, value) in &state {
-                        store.set_api_state(Platform::Linkedin, key, value, now)?;
-                    }
+            let secret = match ready(source.as_ref(), config, &self.redactor) {
+                Ok(secret) => secret,
+                Err(why) => {
+                    let mut probe = Probe::new(platform);
+                    probe.probed = false;
+                    probe.line(why);
                     probes.push(probe);
+                    continue;
                 }
-                Ready::Skip(why) => probes.push(unset(Platform::Linkedin, why)),
+            };
+            let job = Job {
+                api: self.api(platform),
+                config: config.platforms.clone(),
+                secret,
+                ids: wanted.get(&platform).cloned().unwrap_or_default(),
+                now,
+            };
+            let (probe, run) = source.probe(job, &*store)?.await;
+            for (bucket, day, units) in &run.usage {
+                store.add_api_usage(platform, bucket, *day, *units)?;
             }
+            for (key, value) in &run.state {
+                store.set_api_state(platform, key, value, now)?;
+            }
+            probes.push(probe);
         }
         for probe in &mut probes {
             for line in &mut probe.lines {
@@ -676,30 +549,17 @@ impl Collector {
 
 /// Whether `id` has the form of the platform's ids (so that it cannot change the request).
 fn check_id(platform: Platform, id: &str) -> Result<(), String> {
-    let ok = match platform {
-        Platform::Youtube => id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        Platform::Facebook => id.chars().all(|c| c.is_ascii_digit() || c == '_'),
-        Platform::Linkedin => {
-            id.starts_with("urn:li:") && !id.chars().any(|c| c.is_whitespace() || c == '/')
-        }
-        _ => true,
-    };
-    if ok {
-        return Ok(());
+    match platform::find(platform) {
+        Some(source) if !source.id_ok(id) => Err(format!(
+            "{platform} video `{id}` is not {}; fix its id in [[campaign.video]]",
+            source.id_form()
+        )),
+        _ => Ok(()),
     }
-    let form = match platform {
-        Platform::Youtube => "a YouTube video id (letters, digits, `-` and `_`, e.g. dQw4w9WgXcQ)",
-        Platform::Facebook => "a Facebook video id (digits, e.g. 1234567890123456)",
-        _ => "a LinkedIn post URN (e.g. urn:li:ugcPost:7000000000000000000)",
-    };
-    Err(format!(
-        "{platform} video `{id}` is not {form}; fix its id in [[campaign.video]]"
-    ))
 }
 
 /// The ids that have the platform's form (the others fail without a request).
+#[cfg(test)]
 fn well_formed(platform: Platform, ids: &[String]) -> Vec<String> {
     ids.iter()
         .filter(|id| check_id(platform, id).is_ok())
@@ -707,27 +567,44 @@ fn well_formed(platform: Platform, ids: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Today's YouTube quota: the budget and what the store counted so far.
-fn youtube_quota(
-    store: &dyn Store,
-    budget: u32,
+/// The observations of the videos `run` read, one per campaign listing the video and metric;
+/// returns (videos read, observations made).
+fn observe(
+    campaigns: &[&Campaign],
+    platform: Platform,
+    ids: &[String],
+    run: &PlatformRun,
     now: DateTime<Utc>,
-) -> Result<youtube::Quota, StoreError> {
-    let day = youtube::quota_day(now);
-    let mut used = BTreeMap::new();
-    for e in youtube::Endpoint::ALL {
-        used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
+    out: &mut Vec<Observation>,
+) -> (usize, usize) {
+    let (mut read, mut readings) = (0, 0);
+    for id in ids {
+        let Some(Outcome::Read(values)) = run.outcomes.get(id) else {
+            continue;
+        };
+        read += 1;
+        for c in campaigns {
+            let Some(v) = c.video(platform, id) else {
+                continue;
+            };
+            for (metric, value) in values {
+                out.push(Observation {
+                    campaign: c.slug().to_string(),
+                    platform,
+                    video: id.clone(),
+                    account: v.account.clone(),
+                    metric: *metric,
+                    kind: Kind::Total,
+                    at: now,
+                    value: *value,
+                    source: Source::api(),
+                    collected_at: now,
+                });
+                readings += 1;
+            }
+        }
     }
-    Ok(youtube::Quota::new(budget, now, |e| {
-        used.get(&e).copied().unwrap_or(0)
-    }))
-}
-
-fn skip_reason<C>(r: Ready<C>) -> Option<String> {
-    match r {
-        Ready::Go(..) => None,
-        Ready::Skip(why) => Some(why),
-    }
+    (read, readings)
 }
 
 /// One collection run with a fresh [`Collector`] (what `viewtally collect` does).

@@ -14,12 +14,80 @@ use std::sync::Mutex;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;
 use futures_util::future::join_all;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
-use crate::config::{Secret, YoutubeConfig, YoutubeMethod};
-use crate::model::Metric;
+use crate::config::PlatformsConfig;
+use crate::config::{check_base, check_env_name, Problem, Secret};
+use crate::model::{Metric, Platform};
+use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
+
+/// Which YouTube endpoint reads the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YoutubeMethod {
+    /// `videos:batchGetStats` (own quota bucket), falling back to `videos.list` when the
+    /// endpoint is unavailable or its quota is spent.
+    #[default]
+    Auto,
+    /// Only `videos:batchGetStats`.
+    BatchGetStats,
+    /// Only `videos.list`.
+    VideosList,
+}
+
+/// YouTube Data API v3.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YoutubeConfig {
+    /// The environment variable that holds the API key.
+    #[serde(default = "default_youtube_key_env")]
+    pub api_key_env: String,
+    /// Scheme + host (+ port); the documented path follows it.
+    #[serde(default = "default_youtube_base")]
+    pub api_base: String,
+    /// Units per day (Pacific time) viewtally may spend in each quota bucket (YouTube's
+    /// default quota is 10 000; `videos:batchGetStats` has a bucket of its own).
+    #[serde(default = "default_youtube_quota")]
+    pub daily_quota: u32,
+    /// `auto` (default), `batch_get_stats` or `videos_list`.
+    #[serde(default)]
+    pub method: YoutubeMethod,
+    /// The time zone of the days in YouTube Studio exports (default `America/Los_Angeles`:
+    /// YouTube Analytics reports Pacific-time days).
+    pub day_timezone: Option<String>,
+}
+
+fn default_youtube_key_env() -> String {
+    "YOUTUBE_API_KEY".into()
+}
+fn default_youtube_base() -> String {
+    "https://www.googleapis.com".into()
+}
+fn default_youtube_quota() -> u32 {
+    10_000
+}
+
+impl YoutubeConfig {
+    /// Check what serde cannot; normalise the API bases (no trailing `/`).
+    pub(crate) fn validate(&mut self) -> Result<(), Problem> {
+        const S: &str = "[platforms.youtube]";
+        check_env_name(S, "api_key_env", &self.api_key_env)?;
+        check_base(S, "api_base", &mut self.api_base)?;
+        if self.daily_quota == 0 {
+            return Err((
+                S,
+                "daily_quota",
+                format!("{S} daily_quota must be at least 1 (units per day)"),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Most ids one request may carry.
 pub const MAX_IDS: usize = 50;
@@ -559,6 +627,93 @@ pub async fn probe(
         ));
     }
     probe
+}
+
+/// YouTube as an [`ApiPlatform`].
+pub struct Youtube;
+
+impl ApiPlatform for Youtube {
+    fn platform(&self) -> Platform {
+        Platform::Youtube
+    }
+
+    fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
+        config.youtube.as_ref().map(|y| y.api_key_env.clone())
+    }
+
+    fn id_ok(&self, id: &str) -> bool {
+        id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }
+
+    fn id_form(&self) -> &'static str {
+        "a YouTube video id (letters, digits, `-` and `_`, e.g. dQw4w9WgXcQ)"
+    }
+
+    fn config_id_doubt(&self, id: &str) -> Option<String> {
+        crate::exports::ids::youtube_id(id).is_none().then(|| {
+            format!(
+                "`{id}` is not a YouTube video id: write the 11-character id (e.g. \
+                 dQ8mC2c4Rx0) or the video's youtube.com / youtu.be URL"
+            )
+        })
+    }
+
+    fn env_example(&self) -> &'static str {
+        "# YouTube Data API key (Google Cloud console → APIs & Services → Credentials)\n\
+         YOUTUBE_API_KEY=\n"
+    }
+
+    fn read(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
+        let Some(cfg) = job.config.youtube.clone() else {
+            return Ok(Box::pin(async { PlatformRun::default() }));
+        };
+        let quota = stored_quota(store, cfg.daily_quota, job.now)?;
+        Ok(Box::pin(async move {
+            read(&job.api, &cfg, &job.secret, &job.ids, &quota).await
+        }))
+    }
+
+    fn probe(
+        &self,
+        job: Job,
+        store: &dyn Store,
+    ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
+        let Some(cfg) = job.config.youtube.clone() else {
+            return Ok(Box::pin(async {
+                (Probe::new(Platform::Youtube), PlatformRun::default())
+            }));
+        };
+        let quota = stored_quota(store, cfg.daily_quota, job.now)?;
+        Ok(Box::pin(async move {
+            let probe = probe(&job.api, &cfg, &job.secret, &job.ids, &quota).await;
+            let run = PlatformRun {
+                usage: quota
+                    .spent()
+                    .into_iter()
+                    .map(|(e, n)| (e.name(), quota.day, n))
+                    .collect(),
+                ..PlatformRun::default()
+            };
+            (probe, run)
+        }))
+    }
+}
+
+/// Today's quota: the budget and what the store counted so far.
+fn stored_quota(store: &dyn Store, budget: u32, now: DateTime<Utc>) -> Result<Quota, StoreError> {
+    let day = quota_day(now);
+    let mut used = BTreeMap::new();
+    for e in Endpoint::ALL {
+        used.insert(e, store.api_usage(Platform::Youtube, e.name(), day)?);
+    }
+    Ok(Quota::new(budget, now, |e| {
+        used.get(&e).copied().unwrap_or(0)
+    }))
 }
 
 #[cfg(test)]

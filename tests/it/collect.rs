@@ -629,3 +629,109 @@ async fn timeouts_and_malformed_answers_fail_without_storing_zeros() {
     );
     assert!(r.stdout.contains("stored 0 readings"), "{}", r.stdout);
 }
+
+pub(super) const IG_TOKEN: &str = "IGQVE2Einstagram-access-token-SECRET-0007";
+const IG_MEDIA: &str = "17895695668004550";
+
+/// Instagram, the fourth API platform: read through its own Graph batch, shown by `status`,
+/// probed by `check --online`, listed in `.env.example`; a reel URL is refused with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_media_views_are_collected_and_probed() {
+    let server = MockServer::start().await;
+    mount_good(&server).await;
+    let ig = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v25.0/"))
+        .respond_with(Batch(200, fixture("instagram/media_insights.json")))
+        .expect(1)
+        .mount(&ig)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/debug_token"))
+        .and(query_param("input_token", IG_TOKEN))
+        .respond_with(json_reply(200, "instagram/debug_token.json"))
+        .mount(&ig)
+        .await;
+    let env = Env::new();
+    let video = format!(
+        "\n[[campaign.video]]\nplatform = \"instagram\"\nid = \"{IG_MEDIA}\"\naccount = \"ig\"\n"
+    );
+    let extra = format!("[platforms.instagram]\napi_base = \"{}\"\n", ig.uri());
+    env.write(
+        "config/viewtally.toml",
+        &(config(&server.uri(), &extra) + &video),
+    );
+    let mut secrets = secrets_env();
+    secrets.push(("INSTAGRAM_ACCESS_TOKEN", IG_TOKEN));
+
+    let r = env.run_env(&["collect"], &secrets).ok();
+    assert!(
+        r.stdout
+            .contains("instagram: 1 video → 1 read, 0 missing, 0 failed · 1 request, 0 retries\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("stored 11 readings"), "{}", r.stdout);
+    assert!(!r.stdout.contains(IG_TOKEN) && !r.stderr.contains(IG_TOKEN));
+    // The token went in the POST body, never in a URL.
+    let asked = &ig.received_requests().await.unwrap()[0];
+    assert!(!asked.url.as_str().contains(IG_TOKEN));
+    assert!(String::from_utf8_lossy(&asked.body).contains("insights%3Fmetric%3Dviews"));
+
+    let s = status(&env);
+    assert_eq!(s["platforms"]["instagram"], 4210);
+    assert_eq!(s["total_views"], 8123 + 120 + 6850 + 1432 + 4210);
+
+    // (only Instagram's probe is mocked here: the others fail, and say so)
+    let r = env.run_env(&["check", "--online"], &secrets);
+    assert!(
+        r.stdout.contains(
+            "Instagram (online): ok\n  token in INSTAGRAM_ACCESS_TOKEN is valid: USER token (app \
+             viewtally-collector)\n  permissions: pages_show_list, instagram_basic, \
+             instagram_manage_insights\n  expires: 2027-01-15 08:00 UTC (in 50 days)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("error: the online check failed for youtube, facebook (see above)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains(IG_TOKEN));
+
+    // A reel URL is doubted by `check` and refused by `collect`, with how to find the media id.
+    let reel = "https://www.instagram.com/reel/Cabc123/";
+    env.write(
+        "config/viewtally.toml",
+        &(config(&server.uri(), &extra) + &video.replace(IG_MEDIA, reel)),
+    );
+    let r = env.run_env(&["check"], &secrets).ok();
+    assert!(
+        r.stderr.contains(&format!(
+            "`{reel}` is a reel or post URL, which viewtally cannot map to a media id yet"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = env.run_env(&["collect"], &secrets);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "instagram video `{reel}` is not an Instagram media id (digits, e.g. \
+             17895695668004550; for a reel or post URL, `GET \
+             /{{ig-user-id}}/media?fields=id,permalink,shortcode` lists the media ids); fix its \
+             id in [[campaign.video]]"
+        )),
+        "{}",
+        r.stdout
+    );
+
+    // `init` writes the Instagram line of .env.example.
+    let fresh = Env::new();
+    fresh.run(&["init"]).ok();
+    assert!(fresh
+        .read(".env.example")
+        .contains("\nINSTAGRAM_ACCESS_TOKEN=\n"));
+}

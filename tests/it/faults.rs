@@ -1,7 +1,7 @@
 //! Upstream fault injection: every platform API × every way an upstream can fail.
 //!
-//! Each cell runs `viewtally collect` against three local servers, one per platform: the platform
-//! under test answers with the fault, the other two answer healthy. Every cell asserts that the
+//! Each cell runs `viewtally collect` against one local server per platform: the platform
+//! under test answers with the fault, the others answer healthy. Every cell asserts that the
 //! healthy platforms are stored, that nothing is stored from the bad answer (for a counter that
 //! goes backwards: the lower value is stored as read and listed as a decrease), that retries are
 //! bounded and honour `Retry-After`, that the message names the platform (and the video where the
@@ -31,6 +31,7 @@ const RETRY_AFTER: u64 = 1;
 const YT_KEY: &str = "AIzaSyFaults-youtube-key-SECRET-0101";
 const FB_TOKEN: &str = "EAAGFaults-facebook-page-token-SECRET-0202";
 const LI_TOKEN: &str = "AQVFaults-linkedin-access-token-SECRET-0303";
+const IG_TOKEN: &str = "IGQVFaults-instagram-access-token-SECRET-0404";
 const URN: &str = "urn:li:ugcPost:7000000000000000001";
 
 /// The clock of the second run of the backwards-counter cell.
@@ -41,9 +42,15 @@ enum Platform {
     Youtube,
     Facebook,
     Linkedin,
+    Instagram,
 }
 
-const ALL: [Platform; 3] = [Platform::Youtube, Platform::Facebook, Platform::Linkedin];
+const ALL: [Platform; 4] = [
+    Platform::Youtube,
+    Platform::Facebook,
+    Platform::Linkedin,
+    Platform::Instagram,
+];
 
 impl Platform {
     fn name(self) -> &'static str {
@@ -51,6 +58,7 @@ impl Platform {
             Platform::Youtube => "youtube",
             Platform::Facebook => "facebook",
             Platform::Linkedin => "linkedin",
+            Platform::Instagram => "instagram",
         }
     }
 
@@ -59,6 +67,7 @@ impl Platform {
             Platform::Youtube => "YouTube",
             Platform::Facebook => "Facebook",
             Platform::Linkedin => "LinkedIn",
+            Platform::Instagram => "Instagram",
         }
     }
 
@@ -68,6 +77,7 @@ impl Platform {
             Platform::Youtube => "vid1",
             Platform::Facebook => "111",
             Platform::Linkedin => URN,
+            Platform::Instagram => "17895695668004550",
         }
     }
 
@@ -77,15 +87,17 @@ impl Platform {
             Platform::Youtube => 8123,
             Platform::Facebook => 6850,
             Platform::Linkedin => 1432,
+            Platform::Instagram => 4210,
         }
     }
 
     /// Observations a healthy answer gives (views and the other metrics read with them).
     fn readings(self) -> usize {
         match self {
-            Platform::Youtube => 3,  // views, likes, comments
-            Platform::Facebook => 2, // views, impressions
-            Platform::Linkedin => 3, // views, likes, comments (socialMetadata)
+            Platform::Youtube => 3,   // views, likes, comments
+            Platform::Facebook => 2,  // views, impressions
+            Platform::Linkedin => 3,  // views, likes, comments (socialMetadata)
+            Platform::Instagram => 1, // views
         }
     }
 
@@ -93,7 +105,7 @@ impl Platform {
     fn fault_path(self) -> &'static str {
         match self {
             Platform::Youtube => "/youtube/v3/videos:batchGetStats",
-            Platform::Facebook => "/v25.0/",
+            Platform::Facebook | Platform::Instagram => "/v25.0/",
             Platform::Linkedin => "/rest/videoAnalytics",
         }
     }
@@ -103,6 +115,7 @@ impl Platform {
             Platform::Youtube => "YOUTUBE_API_KEY",
             Platform::Facebook => "FACEBOOK_ACCESS_TOKEN",
             Platform::Linkedin => "LINKEDIN_ACCESS_TOKEN",
+            Platform::Instagram => "INSTAGRAM_ACCESS_TOKEN",
         }
     }
 
@@ -112,10 +125,11 @@ impl Platform {
             Platform::Youtube => fixture("youtube/batch_get_stats.json"),
             Platform::Facebook => fixture("facebook/video_insights.json"),
             Platform::Linkedin => fixture("linkedin/video_analytics.json"),
+            Platform::Instagram => fixture("instagram/media_insights.json"),
         }
         .replace(&self.views().to_string(), &views.to_string());
         match self {
-            Platform::Facebook => batch(r, 200, &body),
+            Platform::Facebook | Platform::Instagram => batch(r, 200, &body),
             _ => json_body(200, &body),
         }
     }
@@ -186,20 +200,22 @@ impl Fault {
         match self {
             Fault::Http500 => match p {
                 Platform::Youtube => p.error(500, "error_internal.json"),
-                Platform::Facebook => p.error(500, "error_transient.json"),
+                Platform::Facebook | Platform::Instagram => p.error(500, "error_transient.json"),
                 Platform::Linkedin => p.error(500, "error_internal.json"),
             },
             Fault::Html502 => ResponseTemplate::new(502)
                 .set_body_raw(fixture("gateway_502.html"), "text/html; charset=utf-8"),
             Fault::Unavailable503 => match p {
                 Platform::Youtube => p.error(503, "error_backend.json"),
-                Platform::Facebook => p.error(503, "error_transient.json"),
+                Platform::Facebook | Platform::Instagram => p.error(503, "error_transient.json"),
                 Platform::Linkedin => p.error(503, "error_server.json"),
             }
             .insert_header("Retry-After", retry_after.as_str()),
             Fault::Throttled429 => match p {
                 Platform::Youtube => p.error(429, "error_too_many_requests.json"),
-                Platform::Facebook => p.error(429, "error_app_rate_limited.json"),
+                Platform::Facebook | Platform::Instagram => {
+                    p.error(429, "error_app_rate_limited.json")
+                }
                 Platform::Linkedin => p.error(429, "error_throttled.json"),
             }
             .insert_header("Retry-After", retry_after.as_str()),
@@ -216,22 +232,31 @@ impl Fault {
                         .unwrap()
                     }
                     Platform::Linkedin => fixture("linkedin/video_analytics.json"),
+                    Platform::Instagram => {
+                        serde_json::to_string(&json!([{"code": 200, "headers": [],
+                            "body": fixture("instagram/media_insights.json")}]))
+                        .unwrap()
+                    }
                 };
                 json_body(200, &body[..body.len() / 2])
             }
             Fault::ErrorIn200 => match p {
                 Platform::Youtube => p.error(200, "error_backend.json"),
-                Platform::Facebook => p.error(200, "error_transient.json"),
+                Platform::Facebook | Platform::Instagram => p.error(200, "error_transient.json"),
                 Platform::Linkedin => p.error(200, "error_server.json"),
             },
             Fault::ExpiredToken => match p {
                 Platform::Youtube => p.error(400, "error_key_invalid.json"),
-                Platform::Facebook => p.error(400, "error_token_expired.json"),
+                Platform::Facebook | Platform::Instagram => {
+                    p.error(400, "error_token_expired.json")
+                }
                 Platform::Linkedin => p.error(401, "error_expired_token.json"),
             },
             Fault::RevokedToken => match p {
                 Platform::Youtube => p.error(400, "error_api_key_invalid.json"),
-                Platform::Facebook => p.error(400, "error_password_changed.json"),
+                Platform::Facebook | Platform::Instagram => {
+                    p.error(400, "error_password_changed.json")
+                }
                 Platform::Linkedin => p.error(401, "error_revoked_token.json"),
             },
             Fault::DeletedVideo => match p {
@@ -242,11 +267,18 @@ impl Fault {
                     &fixture("facebook/error_unknown_video.json").replace("'222'", "'111'"),
                 ),
                 Platform::Linkedin => p.error(404, "error_not_found.json"),
+                Platform::Instagram => batch(
+                    r,
+                    400,
+                    &fixture("instagram/error_unknown_media.json")
+                        .replace("17800000000000002", p.video()),
+                ),
             },
             Fault::PrivateVideo => match p {
                 Platform::Youtube => json_body(200, &fixture("youtube/batch_get_stats_empty.json")),
                 Platform::Facebook => batch(r, 403, &fixture("facebook/error_permission.json")),
                 Platform::Linkedin => p.error(403, "error_forbidden.json"),
+                Platform::Instagram => batch(r, 403, &fixture("instagram/error_permission.json")),
             },
             Fault::CounterBackwards => {
                 p.healthy(r, if n == 1 { p.views() } else { p.views() - 50 })
@@ -293,7 +325,7 @@ async fn mount(
         Some(f) => Box::new(move |r, n| f.answer(p, r, n)),
         None => Box::new(move |r, _| p.healthy(r, p.views())),
     };
-    let verb = if p == Platform::Facebook {
+    let verb = if matches!(p, Platform::Facebook | Platform::Instagram) {
         "POST"
     } else {
         "GET"
@@ -374,6 +406,9 @@ api_base = "{fb}"
 api_base = "{li}"
 oauth_base = "{li}"
 
+[platforms.instagram]
+api_base = "{ig}"
+
 [platforms.http]
 connect_timeout_secs = {TIMEOUT_SECS}
 timeout_secs = {TIMEOUT_SECS}
@@ -404,13 +439,19 @@ id = "{fv}"
 [[campaign.video]]
 platform = "linkedin"
 id = "{lv}"
+
+[[campaign.video]]
+platform = "instagram"
+id = "{iv}"
 "#,
         yt = base(Platform::Youtube),
         fb = base(Platform::Facebook),
         li = base(Platform::Linkedin),
+        ig = base(Platform::Instagram),
         yv = Platform::Youtube.video(),
         fv = Platform::Facebook.video(),
         lv = Platform::Linkedin.video(),
+        iv = Platform::Instagram.video(),
     )
 }
 
@@ -419,10 +460,11 @@ fn secrets() -> Vec<(&'static str, &'static str)> {
         ("YOUTUBE_API_KEY", YT_KEY),
         ("FACEBOOK_ACCESS_TOKEN", FB_TOKEN),
         ("LINKEDIN_ACCESS_TOKEN", LI_TOKEN),
+        ("INSTAGRAM_ACCESS_TOKEN", IG_TOKEN),
     ]
 }
 
-/// Three servers: `bad` answers with `fault`, the other two healthy.
+/// One server per platform: `bad` answers with `fault`, the others healthy.
 struct Upstream {
     _servers: Vec<MockServer>,
     bases: Vec<(Platform, String)>,
@@ -521,6 +563,37 @@ fn expect(p: Platform, f: Fault) -> Expect {
              retry your request later.) (still so after 3 attempts); try again later"
                 .into(),
         ],
+        (Http500 | Unavailable503 | ErrorIn200, Instagram) => vec![
+            "Instagram had a temporary problem (code 2: An unexpected error has occurred. Please \
+             retry your request later.) (still so after 3 attempts); try again later"
+                .into(),
+        ],
+        (Html502, Instagram) => {
+            vec!["Instagram answered HTTP 502 (still so after 3 attempts); try again later".into()]
+        }
+        (Throttled429, Instagram) => vec![
+            "Instagram rate limit reached (code 4: (#4) Application request limit reached) (still \
+             so after 3 attempts); wait an hour before collecting again, or collect less often"
+                .into(),
+        ],
+        (ExpiredToken, Instagram) => vec![format!(
+            "Instagram rejected the access token in {env} (code 190, subcode 463: it has expired): \
+             get a new access token"
+        )],
+        (RevokedToken, Instagram) => vec![format!(
+            "Instagram rejected the access token in {env} (code 190, subcode 460: it was \
+             invalidated because the password changed): get a new access token"
+        )],
+        (DeletedVideo, Instagram) => vec![format!(
+            "instagram media {video}: Instagram does not know it, or this token cannot see it \
+             (code 100, subcode 33: Unsupported get request. Object with ID '{video}' does not \
+             exist"
+        )],
+        (PrivateVideo, Instagram) => vec![format!(
+            "instagram media {video}: the token in {env} lacks a permission (code 10: (#10) \
+             Application does not have permission for this action): use a token with \
+             instagram_basic"
+        )],
         (Http500, Linkedin) => vec![
             "LinkedIn videoAnalytics answered 500 serviceErrorCode 0: Internal Server Error (still \
              so after 3 attempts); try again later"
@@ -576,6 +649,7 @@ fn expect(p: Platform, f: Fault) -> Expect {
                 Youtube => "YouTube videos.batchGetStats",
                 Facebook => "Facebook",
                 Linkedin => "LinkedIn videoAnalytics",
+                Instagram => "Instagram",
             }
         )],
         (Reset, _) => vec![
@@ -585,6 +659,7 @@ fn expect(p: Platform, f: Fault) -> Expect {
                     Youtube => "YouTube videos.batchGetStats",
                     Facebook => "Facebook",
                     Linkedin => "LinkedIn videoAnalytics",
+                    Instagram => "Instagram",
                 }
             ),
             "; 3 attempts); try again later".into(),
@@ -596,6 +671,7 @@ fn expect(p: Platform, f: Fault) -> Expect {
                     Youtube => "YouTube answered videos.batchGetStats",
                     Facebook => "Facebook answered the batch request",
                     Linkedin => "LinkedIn answered videoAnalytics",
+                    Instagram => "Instagram answered the batch request",
                 }
             ),
             "try again later".into(),
@@ -667,7 +743,7 @@ fn expect(p: Platform, f: Fault) -> Expect {
             p.display(),
             match p {
                 Youtube => "videos.batchGetStats (1 ids)",
-                Facebook => "batch of 1",
+                Facebook | Instagram => "batch of 1",
                 Linkedin => "videoAnalytics",
             }
         )],
@@ -903,6 +979,7 @@ matrix! {
     youtube => Platform::Youtube,
     facebook => Platform::Facebook,
     linkedin => Platform::Linkedin,
+    instagram => Platform::Instagram,
 }
 
 /// A metric's value from an OpenMetrics text.
@@ -1075,6 +1152,7 @@ daemon_cells! {
     daemon_healthz_red_after_youtube_failures => Platform::Youtube,
     daemon_healthz_red_after_facebook_failures => Platform::Facebook,
     daemon_healthz_red_after_linkedin_failures => Platform::Linkedin,
+    daemon_healthz_red_after_instagram_failures => Platform::Instagram,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
