@@ -85,6 +85,8 @@ pub fn sources_text(tl: &Timeline, loc: &Locale) -> String {
 }
 
 /// The shared context of the report templates.
+// Long on purpose: a flat list of what the two templates show, one block per table; kept in
+// one place so that summary.md and report.html never disagree.
 pub fn report_context(
     campaign: &Campaign,
     tl: &Timeline,

@@ -103,89 +103,128 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 pub fn bounds(mut r: Readings, launch: Option<i64>) -> Option<Bounds> {
     dedup_max(&mut r.totals);
     dedup_max(&mut r.daily);
-    let first_reading = r
-        .totals
-        .first()
-        .map(|t| t.0)
-        .into_iter()
-        .chain(r.daily.first().map(|d| d.0))
-        .min()?;
-    let last_reading = r
-        .totals
-        .last()
-        .map(|t| t.0)
-        .into_iter()
-        .chain(r.daily.last().map(|d| d.0))
-        .max()?;
+    let ends = r.totals.iter().chain(&r.daily).map(|x| x.0);
+    let first_reading = ends.clone().min()?;
+    let last_reading = ends.max()?;
+    let g = Grid::new(&r, launch);
+    let (lo, hi, conflicts) = g.propagate();
+    Some(Bounds {
+        estimated_before: !g.zero[0],
+        events: g.estimate(&lo, &hi),
+        conflicts,
+        first_reading,
+        last_reading,
+    })
+}
 
-    // Each day starts where the day before ended when they are consecutive, else a day before
-    // its end.
-    let days: Vec<(i64, i64, i64)> = r
-        .daily
-        .iter()
-        .enumerate()
-        .map(|(k, &(end, d))| {
-            let nominal = end - DAY_MS;
-            let start = match k.checked_sub(1).map(|j| r.daily[j].0) {
-                Some(prev) if (nominal - prev).abs() <= DAY_SLACK_MS => prev,
-                _ => nominal,
-            };
-            (start, end, d)
-        })
-        .collect();
-    // V = 0 up to the launch, unless the video has views read from before it.
-    let launch = launch.filter(|&l| {
-        r.totals.iter().all(|&(at, v)| at >= l || v == 0)
-            && r.daily.iter().all(|&(end, d)| end > l || d == 0)
-    });
+/// The instants where something is known about one video, and what is read at each.
+struct Grid {
+    t: Vec<i64>,
+    /// A `total` read at the instant.
+    total_at: Vec<Option<i64>>,
+    /// A day ends here: (index of its start, its increase).
+    day_end_at: Vec<Option<(usize, i64)>>,
+    /// A day starts here: (index of its end, its increase).
+    day_start_at: Vec<Option<(usize, i64)>>,
+    /// At or before the launch, where the video had no views yet.
+    zero: Vec<bool>,
+}
 
-    let mut t: Vec<i64> = r.totals.iter().map(|x| x.0).collect();
-    t.extend(days.iter().flat_map(|&(s, e, _)| [s, e]));
-    t.extend(launch);
-    t.sort_unstable();
-    t.dedup();
-    let n = t.len();
-    let idx = |x: i64| t.binary_search(&x).unwrap_or(0);
-    let mut total_at: Vec<Option<i64>> = vec![None; n];
-    for &(at, v) in &r.totals {
-        total_at[idx(at)] = Some(v);
+impl Grid {
+    fn new(r: &Readings, launch: Option<i64>) -> Grid {
+        // Each day starts where the day before ended when they are consecutive, else a day
+        // before its end.
+        let days: Vec<(i64, i64, i64)> = r
+            .daily
+            .iter()
+            .enumerate()
+            .map(|(k, &(end, d))| {
+                let nominal = end - DAY_MS;
+                let start = match k.checked_sub(1).map(|j| r.daily[j].0) {
+                    Some(prev) if (nominal - prev).abs() <= DAY_SLACK_MS => prev,
+                    _ => nominal,
+                };
+                (start, end, d)
+            })
+            .collect();
+        // V = 0 up to the launch, unless the video has views read from before it.
+        let launch = launch.filter(|&l| {
+            r.totals.iter().all(|&(at, v)| at >= l || v == 0)
+                && r.daily.iter().all(|&(end, d)| end > l || d == 0)
+        });
+        let mut t: Vec<i64> = r.totals.iter().map(|x| x.0).collect();
+        t.extend(days.iter().flat_map(|&(s, e, _)| [s, e]));
+        t.extend(launch);
+        t.sort_unstable();
+        t.dedup();
+        let n = t.len();
+        let idx = |x: i64| t.binary_search(&x).unwrap_or(0);
+        let mut total_at: Vec<Option<i64>> = vec![None; n];
+        for &(at, v) in &r.totals {
+            total_at[idx(at)] = Some(v);
+        }
+        let mut day_end_at: Vec<Option<(usize, i64)>> = vec![None; n];
+        let mut day_start_at: Vec<Option<(usize, i64)>> = vec![None; n];
+        for &(s, e, d) in &days {
+            let (si, ei) = (idx(s), idx(e));
+            day_end_at[ei] = Some((si, d));
+            day_start_at[si] = Some((ei, d));
+        }
+        let zero: Vec<bool> = t.iter().map(|&x| launch.is_some_and(|l| x <= l)).collect();
+        Grid {
+            t,
+            total_at,
+            day_end_at,
+            day_start_at,
+            zero,
+        }
     }
-    let mut day_end_at: Vec<Option<(usize, i64)>> = vec![None; n];
-    let mut day_start_at: Vec<Option<(usize, i64)>> = vec![None; n];
-    for &(s, e, d) in &days {
-        let (si, ei) = (idx(s), idx(e));
-        day_end_at[ei] = Some((si, d));
-        day_start_at[si] = Some((ei, d));
-    }
-    let zero: Vec<bool> = t.iter().map(|&x| launch.is_some_and(|l| x <= l)).collect();
 
-    let mut lo = vec![0i64; n];
-    let mut hi: Vec<Option<i64>> = vec![None; n];
-    let mut conflicts = Vec::new();
-    // Two rounds reach what alternating chains of days and totals prove.
-    for round in 0..2 {
+    /// The tightest bounds the constraints prove at every instant, and the readings that
+    /// contradict what came before them. Two rounds of a forward and a backward pass reach
+    /// what alternating chains of days and totals prove.
+    fn propagate(&self) -> (Vec<i64>, Vec<Option<i64>>, Vec<Conflict>) {
+        let n = self.t.len();
+        let mut lo = vec![0i64; n];
+        let mut hi: Vec<Option<i64>> = vec![None; n];
+        let mut conflicts = Vec::new();
+        self.forward(&mut lo, &mut hi, Some(&mut conflicts));
+        self.backward(&mut lo, &mut hi);
+        self.forward(&mut lo, &mut hi, None);
+        self.backward(&mut lo, &mut hi);
+        (lo, hi, conflicts)
+    }
+
+    /// Forward: monotone lower bounds, day increases added to both bounds; a total wins at its
+    /// instant (and is checked against what came before it when `conflicts` is given).
+    fn forward(
+        &self,
+        lo: &mut [i64],
+        hi: &mut [Option<i64>],
+        mut conflicts: Option<&mut Vec<Conflict>>,
+    ) {
         let mut last_total: Option<i64> = None;
-        for i in 0..n {
+        for i in 0..self.t.len() {
             let mut l = (if i > 0 { lo[i - 1] } else { 0 }).max(lo[i]);
             let mut h = hi[i];
-            if let Some((s, d)) = day_end_at[i] {
+            if let Some((s, d)) = self.day_end_at[i] {
                 l = l.max(lo[s] + d);
                 h = min_opt(h, hi[s].map(|hs| hs + d));
             }
-            if zero[i] {
+            if self.zero[i] {
                 h = Some(0);
             }
-            if let Some(v) = total_at[i] {
-                if round == 0 {
-                    if last_total.is_some_and(|p| v < p) {
-                        conflicts.push(Conflict::Decrease {
-                            at: t[i],
-                            from: last_total.unwrap_or(0),
+            if let Some(v) = self.total_at[i] {
+                if let Some(c) = conflicts.as_deref_mut() {
+                    if let Some(p) = last_total.filter(|p| v < *p) {
+                        c.push(Conflict::Decrease {
+                            at: self.t[i],
+                            from: p,
                             to: v,
                         });
                     } else if v < l || h.is_some_and(|h| v > h) {
-                        conflicts.push(Conflict::Disagreement {
-                            at: t[i],
+                        c.push(Conflict::Disagreement {
+                            at: self.t[i],
                             low: l,
                             high: h,
                             read: v,
@@ -199,17 +238,22 @@ pub fn bounds(mut r: Readings, launch: Option<i64>) -> Option<Bounds> {
             lo[i] = l;
             hi[i] = h;
         }
+    }
+
+    /// Backward: monotone upper bounds, day increases taken off both bounds; totals stand.
+    fn backward(&self, lo: &mut [i64], hi: &mut [Option<i64>]) {
+        let n = self.t.len();
         for i in (0..n).rev() {
-            if total_at[i].is_some() {
+            if self.total_at[i].is_some() {
                 continue;
             }
             let mut h = min_opt(hi[i], if i + 1 < n { hi[i + 1] } else { None });
             let mut l = lo[i];
-            if let Some((e, d)) = day_start_at[i] {
+            if let Some((e, d)) = self.day_start_at[i] {
                 h = min_opt(h, hi[e].map(|he| he - d));
                 l = l.max(lo[e] - d);
             }
-            if zero[i] {
+            if self.zero[i] {
                 h = Some(0);
             }
             lo[i] = l;
@@ -218,52 +262,51 @@ pub fn bounds(mut r: Readings, launch: Option<i64>) -> Option<Bounds> {
         }
     }
 
-    let known: Vec<bool> = (0..n).map(|i| hi[i] == Some(lo[i])).collect();
-    let mut next_known = vec![None; n];
-    let mut nk = None;
-    for i in (0..n).rev() {
-        if known[i] {
-            nk = Some(i);
+    /// Rule 3: the estimate joins known points (linearly across a gap), clamped to the bounds,
+    /// flat after the last one; and which stretches are estimates rather than read data.
+    fn estimate(&self, lo: &[i64], hi: &[Option<i64>]) -> Vec<Event> {
+        let (t, n) = (&self.t, self.t.len());
+        let known: Vec<bool> = (0..n).map(|i| hi[i] == Some(lo[i])).collect();
+        let mut next_known = vec![None; n];
+        let mut nk = None;
+        for i in (0..n).rev() {
+            if known[i] {
+                nk = Some(i);
+            }
+            next_known[i] = nk;
         }
-        next_known[i] = nk;
-    }
-    let mut prev_known: Option<usize> = None;
-    let mut events = Vec::with_capacity(n);
-    for i in 0..n {
-        let est = if known[i] {
-            prev_known = Some(i);
-            lo[i] as f64
-        } else {
-            let raw = match (prev_known, next_known[i]) {
-                (Some(p), Some(q)) => {
-                    let f = (t[i] - t[p]) as f64 / (t[q] - t[p]) as f64;
-                    lo[p] as f64 + f * (lo[q] - lo[p]) as f64
-                }
-                (Some(p), None) => lo[p] as f64,
-                (None, _) => lo[i] as f64,
+        let mut prev_known: Option<usize> = None;
+        let mut events = Vec::with_capacity(n);
+        for i in 0..n {
+            let est = if known[i] {
+                prev_known = Some(i);
+                lo[i] as f64
+            } else {
+                let raw = match (prev_known, next_known[i]) {
+                    (Some(p), Some(q)) => {
+                        let f = (t[i] - t[p]) as f64 / (t[q] - t[p]) as f64;
+                        lo[p] as f64 + f * (lo[q] - lo[p]) as f64
+                    }
+                    (Some(p), None) => lo[p] as f64,
+                    (None, _) => lo[i] as f64,
+                };
+                let raw = raw.max(lo[i] as f64);
+                hi[i].map_or(raw, |h| raw.min(h as f64))
             };
-            let raw = raw.max(lo[i] as f64);
-            hi[i].map_or(raw, |h| raw.min(h as f64))
-        };
-        let estimated_after = i + 1 < n && {
-            let read_day = day_start_at[i].is_some_and(|(e, _)| e == i + 1);
-            !(known[i] && known[i + 1]) || (t[i + 1] - t[i] > GAP_MS && !read_day)
-        };
-        events.push(Event {
-            at: t[i],
-            lo: lo[i],
-            hi: hi[i],
-            est,
-            estimated_after,
-        });
+            let estimated_after = i + 1 < n && {
+                let read_day = self.day_start_at[i].is_some_and(|(e, _)| e == i + 1);
+                !(known[i] && known[i + 1]) || (t[i + 1] - t[i] > GAP_MS && !read_day)
+            };
+            events.push(Event {
+                at: t[i],
+                lo: lo[i],
+                hi: hi[i],
+                est,
+                estimated_after,
+            });
+        }
+        events
     }
-    Some(Bounds {
-        estimated_before: !zero[0],
-        events,
-        conflicts,
-        first_reading,
-        last_reading,
-    })
 }
 
 #[cfg(test)]

@@ -333,6 +333,8 @@ impl KeyItem {
 /// Draw the frame: title and subtitle on top (wrapped to the width), an optional colour key,
 /// the source line and the logo text at the bottom. In a bare canvas (charts inside
 /// `report.html`, whose page carries the texts) only the key is drawn.
+// Long on purpose: the frame is laid out top to bottom (title, subtitle, key, source, logo),
+// each step moving the same cursor.
 pub fn frame<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,

@@ -29,6 +29,9 @@ fn day_start(d: NaiveDate, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
     }
 }
 
+// Long on purpose: one chart's layout in drawing order (frame, scales, bands, axes, markers,
+// milestones, edge labels); the steps share the scales and the list of placed labels that
+// keeps texts apart, so split up they would pass a dozen values around.
 pub(super) fn draw<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,

@@ -113,6 +113,8 @@ pub(super) fn subtitle(chart: &Chart) -> String {
         .to_string()
 }
 
+// Long on purpose: one chart's layout in drawing order (frame, scales, peak label, markers,
+// bars, axes); the steps share the scales and the list of placed labels.
 pub(super) fn draw<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,

@@ -60,6 +60,7 @@ pub(super) struct HBar {
 }
 
 /// Horizontal bars from the top of `body`: labels left, bars, value (and share) right.
+// Long on purpose: one horizontal-bar layout (names, bars, values, shares) sharing its scales.
 pub(super) fn hbars<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,
