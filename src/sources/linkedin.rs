@@ -959,7 +959,7 @@ impl ApiPlatform for Linkedin {
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        crate::exports::ids::linkedin_urn(id).is_none().then(|| {
+        crate::model::ids::linkedin_urn(id).is_none().then(|| {
             format!(
                 "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
                  urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"
