@@ -922,6 +922,12 @@ impl ApiPlatform for Linkedin {
         Platform::Linkedin
     }
 
+    fn credential_expiry(&self, store: &dyn Store) -> Option<Option<DateTime<Utc>>> {
+        StoredState::load(store)
+            .ok()
+            .map(|state| state.refresh_token_expires_at)
+    }
+
     fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
         config.linkedin.as_ref().map(|l| l.access_token_env.clone())
     }
