@@ -961,7 +961,7 @@ impl Config {
             let mut seen = HashSet::new();
             for v in &mut c.videos {
                 // Ids may be written as URLs or URNs; store the platform's own id.
-                v.id = crate::exports::ids::normalize(v.platform, &v.id).map_err(|e| {
+                v.id = crate::model::ids::normalize(v.platform, &v.id).map_err(|e| {
                     at(
                         find_after(text, c.slug.span().start, v.id.trim()),
                         format!("campaign `{slug}`: [[campaign.video]] id {e}"),

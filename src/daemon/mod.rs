@@ -668,17 +668,22 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
     let tl = crate::timeline::for_campaign(store.as_ref(), c, None)?;
     ctx.metrics.observe(&tl);
     // A credential that expires within 7 days turns /healthz red until it is renewed.
-    if let Ok(state) = crate::sources::linkedin::StoredState::load(store.as_ref()) {
-        let key = (c.slug().to_string(), "credential:linkedin".to_string());
+    for platform in crate::sources::platform::registry() {
+        let Some(expiry) = platform.credential_expiry(store.as_ref()) else {
+            continue;
+        };
+        let p = platform.platform();
+        let key = (c.slug().to_string(), format!("credential:{}", p.as_str()));
         if let Ok(mut h) = ctx.app.health.lock() {
-            match state.refresh_token_expires_at {
+            match expiry {
                 Some(exp) if exp - now < chrono::Duration::days(7) => {
                     h.insert(
                         key,
                         JobHealth {
                             consecutive_failures: u32::MAX,
                             last_error: Some(format!(
-                                "the LinkedIn refresh token expires {}; authorise the app again and update the refresh token in the environment",
+                                "the {} refresh token expires {}; authorise the app again and update the refresh token in the environment",
+                                p.display_name(),
                                 crate::render::rfc3339(exp)
                             )),
                         },

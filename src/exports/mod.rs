@@ -13,7 +13,7 @@
 //! store transaction.
 
 pub mod headers;
-pub mod ids;
+pub use crate::model::ids;
 pub mod linkedin;
 pub mod meta;
 pub mod numbers;

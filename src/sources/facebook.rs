@@ -730,7 +730,7 @@ impl ApiPlatform for Facebook {
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        (crate::exports::ids::facebook_id(id).is_none()
+        (crate::model::ids::facebook_id(id).is_none()
             && !id.starts_with("pfbid")
             && !id.starts_with("fb.watch/"))
         .then(|| {

@@ -485,7 +485,7 @@ pub async fn probe(api: &Api, cfg: &InstagramConfig, token: &Secret, now: DateTi
 
 /// Whether `id` is a reel or post URL (which names a shortcode, not the media id).
 fn is_post_url(id: &str) -> bool {
-    crate::exports::ids::is_instagram(id)
+    crate::model::ids::is_instagram(id)
 }
 
 /// Instagram as an [`ApiPlatform`].

@@ -922,6 +922,12 @@ impl ApiPlatform for Linkedin {
         Platform::Linkedin
     }
 
+    fn credential_expiry(&self, store: &dyn Store) -> Option<Option<DateTime<Utc>>> {
+        StoredState::load(store)
+            .ok()
+            .map(|state| state.refresh_token_expires_at)
+    }
+
     fn credential_env(&self, config: &PlatformsConfig) -> Option<String> {
         config.linkedin.as_ref().map(|l| l.access_token_env.clone())
     }
@@ -959,7 +965,7 @@ impl ApiPlatform for Linkedin {
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        crate::exports::ids::linkedin_urn(id).is_none().then(|| {
+        crate::model::ids::linkedin_urn(id).is_none().then(|| {
             format!(
                 "`{id}` is not a LinkedIn post: write its URN (urn:li:activity:…, \
                  urn:li:ugcPost:… or urn:li:share:…) or the post's linkedin.com URL"

@@ -773,32 +773,7 @@ pub(crate) mod testing {
 
     /// Decode an `application/x-www-form-urlencoded` body.
     pub fn form_decode(body: &[u8]) -> Vec<(String, String)> {
-        fn decode(s: &str) -> String {
-            let bytes = s.as_bytes();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'+' => out.push(b' '),
-                    b'%' if i + 2 < bytes.len() => {
-                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-                        out.push(u8::from_str_radix(hex, 16).unwrap());
-                        i += 2;
-                    }
-                    b => out.push(b),
-                }
-                i += 1;
-            }
-            String::from_utf8(out).unwrap()
-        }
-        String::from_utf8_lossy(body)
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect()
+        form_urlencoded::parse(body).into_owned().collect()
     }
 
     /// The values read for a video (panics when it was not read).

@@ -74,6 +74,13 @@ pub trait ApiPlatform: Send + Sync {
         job: Job,
         store: &dyn Store,
     ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError>;
+
+    /// Whether the platform keeps a credential of its own that expires (LinkedIn's refresh
+    /// token): `None` when it keeps none or its state cannot be read, else `Some` of the
+    /// expiry, if one is known. The daemon turns /healthz red a week before it.
+    fn credential_expiry(&self, _store: &dyn Store) -> Option<Option<DateTime<Utc>>> {
+        None
+    }
 }
 
 /// Every API platform viewtally reads, in report order. A long-lived process keeps one

@@ -651,7 +651,7 @@ impl ApiPlatform for Youtube {
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        crate::exports::ids::youtube_id(id).is_none().then(|| {
+        crate::model::ids::youtube_id(id).is_none().then(|| {
             format!(
                 "`{id}` is not a YouTube video id: write the 11-character id (e.g. \
                  dQ8mC2c4Rx0) or the video's youtube.com / youtu.be URL"

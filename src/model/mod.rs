@@ -1,5 +1,7 @@
 //! The data model: one [`Observation`] is one number read from one platform about one video.
 
+pub mod ids;
+
 use std::fmt;
 use std::str::FromStr;
 

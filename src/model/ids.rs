@@ -38,52 +38,59 @@ pub fn rounded_message(raw: &str) -> String {
     )
 }
 
-/// A URL's host (lowercase, without `www.`/`m.`), path segments and query pairs.
-struct Url<'a> {
+/// A URL's host (lowercase, without `www.`/`m.`), percent-decoded path segments and query
+/// pairs.
+struct Url {
     host: String,
-    segments: Vec<&'a str>,
-    query: Vec<(&'a str, &'a str)>,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
 }
 
-fn parse_url(raw: &str) -> Option<Url<'_>> {
+fn parse_url(raw: &str) -> Option<Url> {
     let s = raw.trim();
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .or_else(|| s.strip_prefix("//"))
-        .unwrap_or(s);
-    let (host, tail) = match rest.find(['/', '?', '#']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
+    let absolute = if s.starts_with("https://") || s.starts_with("http://") {
+        s.to_string()
+    } else if let Some(rest) = s.strip_prefix("//") {
+        format!("https://{rest}")
+    } else {
+        format!("https://{s}")
     };
-    if !host.contains('.') || host.contains(' ') {
+    let parsed = url::Url::parse(&absolute).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    if !host.contains('.') {
         return None;
     }
-    let host = host.to_ascii_lowercase();
     let host = host
         .strip_prefix("www.")
         .or_else(|| host.strip_prefix("m."))
         .or_else(|| host.strip_prefix("mobile."))
         .unwrap_or(&host)
         .to_string();
-    let tail = tail.split('#').next().unwrap_or("");
-    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    let segments = parsed
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let query = parsed.query_pairs().into_owned().collect();
     Some(Url {
         host,
-        segments: path.split('/').filter(|p| !p.is_empty()).collect(),
-        query: query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .collect(),
+        segments,
+        query,
     })
 }
 
-impl Url<'_> {
+impl Url {
     fn param(&self, key: &str) -> Option<&str> {
         self.query
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     }
     fn after(&self, segment: &str) -> Option<&str> {
@@ -91,7 +98,10 @@ impl Url<'_> {
             .segments
             .iter()
             .position(|s| s.eq_ignore_ascii_case(segment))?;
-        self.segments.get(i + 1).copied()
+        self.segments.get(i + 1).map(String::as_str)
+    }
+    fn first(&self) -> Option<&str> {
+        self.segments.first().map(String::as_str)
     }
 }
 
@@ -109,7 +119,7 @@ pub fn youtube_id(raw: &str) -> Option<String> {
     }
     let url = parse_url(s)?;
     let id = match url.host.as_str() {
-        "youtu.be" => url.segments.first().copied(),
+        "youtu.be" => url.first(),
         "youtube.com" | "music.youtube.com" | "youtube-nocookie.com" => url
             .param("v")
             .or_else(|| url.after("shorts"))
@@ -139,7 +149,7 @@ pub fn facebook_id(raw: &str) -> Option<String> {
     }
     let url = parse_url(s)?;
     if url.host == "fb.watch" {
-        return url.segments.first().map(|c| format!("fb.watch/{c}"));
+        return url.first().map(|c| format!("fb.watch/{c}"));
     }
     if !(url.host.ends_with("facebook.com") || url.host == "fb.com") {
         return None;
@@ -149,16 +159,16 @@ pub fn facebook_id(raw: &str) -> Option<String> {
         .filter(|v| all_digits(v))
         .or_else(|| {
             // /{page}/videos/{slug}/{id}/
-            let i = url.segments.iter().position(|s| *s == "videos")?;
+            let i = url.segments.iter().position(|s| s == "videos")?;
             url.segments[i + 1..]
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .find(|v| all_digits(v))
         })
         .or_else(|| url.after("reel"))
         .or_else(|| url.after("reels"))
         .or_else(|| {
-            (url.segments.first() == Some(&"watch") || url.segments.first() == Some(&"video.php"))
+            (url.first() == Some("watch") || url.first() == Some("video.php"))
                 .then(|| url.param("v"))
                 .flatten()
         })
@@ -167,7 +177,7 @@ pub fn facebook_id(raw: &str) -> Option<String> {
         .or_else(|| url.after("posts"))
         .or_else(|| url.after("permalink"))
         .or_else(|| {
-            url.segments.iter().rev().copied().find(|s| {
+            url.segments.iter().rev().map(String::as_str).find(|s| {
                 all_digits(s)
                     || s.split_once('_')
                         .is_some_and(|(a, b)| all_digits(a) && all_digits(b))
@@ -289,6 +299,9 @@ mod tests {
             "https://www.youtube.com/live/dQ8mC2c4Rx0",
             "https://music.youtube.com/watch?v=dQ8mC2c4Rx0",
             "https://studio.youtube.com/video/dQ8mC2c4Rx0/analytics/tab-overview",
+            // percent-encoded parts are decoded
+            "https://www.youtube.com/watch?v=dQ8mC2c4R%780",
+            "https://www.youtube.com/shorts/%64Q8mC2c4Rx0",
         ] {
             assert_eq!(
                 normalize(Platform::Youtube, form).unwrap(),
