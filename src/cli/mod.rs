@@ -17,174 +17,10 @@ use crate::sources;
 use crate::store::{self, Query, Store};
 use crate::timeline;
 
-/// Count a campaign video's views across YouTube, Facebook and LinkedIn, and chart them.
-#[derive(Debug, Parser)]
-#[command(name = "viewtally", version, about, long_about = None)]
-pub struct Cli {
-    /// Config file [default: $VIEWTALLY_CONFIG, else config/viewtally.toml]
-    #[arg(long, global = true, value_name = "PATH", env = "VIEWTALLY_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Read secrets from this file instead of ./.env
-    #[arg(long, global = true, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
-    /// More log output (-v debug, -vv trace)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-    /// Only errors
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
-    /// Log format on stderr
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-    /// Pretend it is this time (RFC 3339), for reproducible runs and tests
-    #[arg(long, global = true, hide = true, env = "VIEWTALLY_NOW")]
-    pub now: Option<String>,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Bundled sample data → scratch SQLite store (data/demo.db) → report in reports/demo/
-    Demo,
-    /// Write config/viewtally.toml and .env.example to start from
-    Init {
-        /// Overwrite existing files
-        #[arg(long)]
-        force: bool,
-    },
-    /// Validate the config and the environment it names
-    Check {
-        /// Also probe every credential with one cheap call and show when it expires
-        #[arg(long)]
-        online: bool,
-    },
-    /// Import export files (or folders of them); the format is detected from the content
-    Import(ImportArgs),
-    /// Read every configured video from the platforms' APIs now and store the readings
-    Collect {
-        #[command(flatten)]
-        campaign: CampaignArg,
-    },
-    /// Compute the timeline and write charts and reports
-    Report(ReportArgs),
-    /// Totals per platform and video, milestones, last reading
-    Status {
-        #[command(flatten)]
-        campaign: CampaignArg,
-        /// Print one JSON object (shape in DESIGN.md)
-        #[arg(long)]
-        json: bool,
-        /// The state as it was at this time (RFC 3339)
-        #[arg(long, value_name = "TIME")]
-        until: Option<String>,
-    },
-    /// Export observations or the timeline for BI tools
-    Export(ExportArgs),
-    /// Run the scheduled jobs; serve /healthz, /metrics and the reports
-    Daemon {
-        /// Address to listen on [default: [daemon] listen, else 127.0.0.1:9184]
-        #[arg(long, value_name = "ADDR")]
-        listen: Option<String>,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct CampaignArg {
-    /// The campaign (needed when the config holds several)
-    #[arg(long, value_name = "SLUG")]
-    pub campaign: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Files or folders to import
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-    #[command(flatten)]
-    pub campaign: CampaignArg,
-    /// Force a format instead of detecting it
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Store the good rows of a file that has bad ones (and say how many were skipped)
-    #[arg(long)]
-    pub skip_bad_rows: bool,
-    /// Keep rows of videos the campaign does not list
-    #[arg(long)]
-    pub all_videos: bool,
-    /// Show what would be stored; store nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// When the files' lifetime totals were read: the export time (RFC 3339), or a date
-    /// meaning the end of that day in the campaign's time zone; overrides what a file says
-    #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub campaign: CampaignArg,
-    /// Write to DIR/<campaign slug>/ instead of [report] dir
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Report language (default: the campaign's)
-    #[arg(long, value_enum)]
-    pub lang: Option<Language>,
-    /// Render the state as it was at this time (RFC 3339)
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;
-    /// repeat or separate with commas
-    #[arg(long, value_name = "SIZE", value_delimiter = ',')]
-    pub size: Vec<ChartSize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Csv,
-    Json,
-    /// Apache Parquet (zstd), for DuckDB, Spark, BigQuery external tables; needs --out
-    Parquet,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PartitionBy {
-    /// One folder per campaign: DIR/campaign=<slug>/part-0.parquet
-    Campaign,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportWhat {
-    /// Every stored observation (tidy CSV, re-importable)
-    Observations,
-    /// The daily timeline (cumulative and new views per platform)
-    Timeline,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    #[command(flatten)]
-    pub campaign: CampaignArg,
-    #[arg(long, value_enum)]
-    pub format: ExportFormat,
-    /// What to export
-    #[arg(long, value_enum, default_value_t = ExportWhat::Observations)]
-    pub what: ExportWhat,
-    /// Write to FILE instead of standard output (a folder with --partition-by)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Hive-style Parquet layout for BI tools: every campaign of the config (or the one
-    /// --campaign names) in OUT/campaign=<slug>/part-0.parquet; needs --format parquet
-    #[arg(long, value_enum, value_name = "KEY")]
-    pub partition_by: Option<PartitionBy>,
-}
+mod args;
+mod export;
+pub use args::*;
+use export::export;
 
 pub use crate::error::{exit_code, UsageError};
 
@@ -382,47 +218,47 @@ fn demo(now: DateTime<Utc>) -> Result<ExitCode> {
     const SAMPLES: &[(&str, &[u8])] = &[
         (
             "Content 2020-07-24_2020-09-30 Conectart.zip",
-            include_bytes!("../config/demo/Content 2020-07-24_2020-09-30 Conectart.zip"),
+            include_bytes!("../../config/demo/Content 2020-07-24_2020-09-30 Conectart.zip"),
         ),
         (
             "Jul-24-2020_Aug-07-2020_1106412345678901.csv",
-            include_bytes!("../config/demo/Jul-24-2020_Aug-07-2020_1106412345678901.csv"),
+            include_bytes!("../../config/demo/Jul-24-2020_Aug-07-2020_1106412345678901.csv"),
         ),
         (
             "conectart_content_1595617200000.xls",
-            include_bytes!("../config/demo/conectart_content_1595617200000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1595617200000.xls"),
         ),
         (
             "conectart_content_1595692800000.xls",
-            include_bytes!("../config/demo/conectart_content_1595692800000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1595692800000.xls"),
         ),
         (
             "conectart_content_1595779200000.xls",
-            include_bytes!("../config/demo/conectart_content_1595779200000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1595779200000.xls"),
         ),
         (
             "conectart_content_1595865600000.xls",
-            include_bytes!("../config/demo/conectart_content_1595865600000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1595865600000.xls"),
         ),
         (
             "conectart_content_1595952000000.xls",
-            include_bytes!("../config/demo/conectart_content_1595952000000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1595952000000.xls"),
         ),
         (
             "conectart_content_1596211200000.xls",
-            include_bytes!("../config/demo/conectart_content_1596211200000.xls"),
+            include_bytes!("../../config/demo/conectart_content_1596211200000.xls"),
         ),
         (
             "conectart_content_1597420800000.xlsx",
-            include_bytes!("../config/demo/conectart_content_1597420800000.xlsx"),
+            include_bytes!("../../config/demo/conectart_content_1597420800000.xlsx"),
         ),
         (
             "conectart_content_1601492400000.xlsx",
-            include_bytes!("../config/demo/conectart_content_1601492400000.xlsx"),
+            include_bytes!("../../config/demo/conectart_content_1601492400000.xlsx"),
         ),
         (
             "facebook-api-readings.csv",
-            include_bytes!("../config/demo/facebook-api-readings.csv"),
+            include_bytes!("../../config/demo/facebook-api-readings.csv"),
         ),
     ];
     let config = Config::parse(config::DEMO_CONFIG, "config/demo.toml (built in)")?;
@@ -1019,216 +855,5 @@ pub fn no_observations_note(store: &dyn Store, slug: &str) -> Result<Option<Stri
     )))
 }
 
-fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
-    if args.partition_by.is_some() && args.format != ExportFormat::Parquet {
-        bail!(UsageError(
-            "--partition-by campaign writes Parquet files: add --format parquet".into()
-        ));
-    }
-    if args.format == ExportFormat::Parquet && args.out.is_none() {
-        bail!(UsageError(format!(
-            "--format parquet writes a binary file: pass --out {}",
-            if args.partition_by.is_some() {
-                "DIR"
-            } else {
-                "FILE (e.g. --out observations.parquet)"
-            }
-        )));
-    }
-    let store = open_store(config)?;
-    if let (Some(PartitionBy::Campaign), Some(dir)) = (args.partition_by, &args.out) {
-        // Every part is written to a temporary file first; they are renamed into place only
-        // when all of them are complete, so a failure leaves no partial layout behind.
-        let mut parts = Vec::new();
-        for campaign in config.selected(args.campaign.campaign.as_deref())? {
-            let path = dir
-                .join(format!("campaign={}", campaign.slug()))
-                .join("part-0.parquet");
-            let tmp = export_temp(&path)?;
-            export_to(store.as_ref(), campaign, args, tmp.as_file(), false)
-                .with_context(|| format!("cannot export to {}", path.display()))?;
-            parts.push((tmp, path));
-        }
-        for (tmp, path) in parts {
-            persist_export(tmp, &path)?;
-            eprintln!("wrote {}", path.display());
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let campaign = config.campaign(args.campaign.campaign.as_deref())?;
-    match &args.out {
-        Some(path) => {
-            let tmp = export_temp(path)?;
-            export_to(store.as_ref(), campaign, args, tmp.as_file(), true)
-                .with_context(|| format!("cannot export to {}", path.display()))?;
-            persist_export(tmp, path)?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => {
-            let stdout = std::io::stdout();
-            export_to(store.as_ref(), campaign, args, stdout.lock(), true)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A temporary file beside `path` for an export (renamed into place by [`persist_export`]).
-fn export_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| {
-        format!(
-            "cannot create the folder {} for --out; check the path and its permissions",
-            dir.display()
-        )
-    })?;
-    tempfile::Builder::new()
-        .prefix(".viewtally-export-")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot write in {}; check that the folder is writable",
-                dir.display()
-            )
-        })
-}
-
-/// Flush a finished export to disk and rename it into place (readable by others: it is
-/// meant for BI tools).
-fn persist_export(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    let err = || format!("cannot write {}", path.display());
-    tmp.as_file().sync_all().with_context(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(err)?;
-    }
-    tmp.persist(path).map_err(|e| e.error).with_context(err)?;
-    Ok(())
-}
-
-/// Write one campaign's export in the asked format. Observations are read in column batches
-/// (CSV and Parquet), so a store of millions of rows is never held in memory at once.
-fn export_to(
-    store: &dyn Store,
-    campaign: &config::Campaign,
-    args: &ExportArgs,
-    out: impl std::io::Write,
-    campaign_column: bool,
-) -> Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    let query = Query {
-        campaign: campaign.slug().to_string(),
-        ..Default::default()
-    };
-    match (args.what, args.format) {
-        (ExportWhat::Observations, ExportFormat::Csv) => {
-            let mut w = csv::WriterBuilder::new().from_writer(&mut out);
-            w.write_record(exports::tidy::HEADER)?;
-            let tz = campaign.tz();
-            let mut failed: Option<anyhow::Error> = None;
-            let mut at = String::new();
-            let mut value = String::new();
-            let scanned = store.scan(&query, store::ScanOrder::Sorted, &mut |b| {
-                for i in 0..b.len() {
-                    let (platform, video) = &b.videos[b.video[i] as usize];
-                    at.clear();
-                    value.clear();
-                    use std::fmt::Write as _;
-                    let t = DateTime::from_timestamp_millis(b.at_ms[i]).unwrap_or_default();
-                    let _ = match b.kind[i] {
-                        Kind::Total => write!(at, "{}", render::rfc3339(t)),
-                        // A day of the campaign's time zone as a date; a day that ends elsewhere
-                        // (a platform's reporting day) as its end, so it imports back as it was.
-                        Kind::Daily if day_end(day_of(t, tz), tz) == t => {
-                            write!(at, "{}", day_of(t, tz))
-                        }
-                        Kind::Daily => write!(at, "{}", render::rfc3339(t)),
-                    };
-                    let _ = write!(value, "{}", b.value[i]);
-                    let account = b.account[i].map_or("", |a| b.accounts[a as usize].as_str());
-                    if let Err(e) = w.write_record([
-                        platform.as_str(),
-                        video,
-                        account,
-                        b.metric[i].as_str(),
-                        b.kind[i].as_str(),
-                        &at,
-                        &value,
-                    ]) {
-                        failed = Some(e.into());
-                        return Err(store::StoreError::Query {
-                            location: "export".into(),
-                            message: "stopped: the output failed".into(),
-                        });
-                    }
-                }
-                Ok(())
-            });
-            scanned.map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
-            w.flush()?;
-        }
-        (ExportWhat::Observations, ExportFormat::Json) => {
-            let obs = store.observations(&query)?;
-            serde_json::to_writer_pretty(&mut out, &obs)?;
-            writeln!(out)?;
-        }
-        (ExportWhat::Observations, ExportFormat::Parquet) => {
-            let slug = campaign_column.then(|| campaign.slug());
-            let mut writer = crate::sinks::parquet::ParquetObservations::new(&mut out, slug)?;
-            let mut failed: Option<crate::sinks::parquet::ParquetError> = None;
-            let scanned = store.scan(&query, store::ScanOrder::Sorted, &mut |b| {
-                writer.push(b).map_err(|e| {
-                    let message = e.to_string();
-                    failed = Some(e);
-                    store::StoreError::Query {
-                        location: "export".into(),
-                        message,
-                    }
-                })
-            });
-            scanned.map_err(|e| failed.take().map_or_else(|| e.into(), anyhow::Error::from))?;
-            writer.finish()?;
-        }
-        (ExportWhat::Timeline, format) => {
-            let tl = timeline::for_campaign(store, campaign, None)?;
-            match format {
-                ExportFormat::Csv => out.write_all(crate::sinks::timeline_csv(&tl)?.as_bytes())?,
-                ExportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &tl)?;
-                    writeln!(out)?;
-                }
-                ExportFormat::Parquet => {
-                    crate::sinks::parquet::write_timeline_parquet(&tl, &mut out)?
-                }
-            }
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    /// `init`'s `.env.example`, assembled from the platform registry, says what it always said
-    /// about the first three platforms (in that order).
-    #[test]
-    fn env_example_lists_every_platform_secret() {
-        let text = super::env_example();
-        let before = "# Secrets for viewtally. Copy to .env (never commit .env) and fill in what you have.\n\
-# YouTube Data API key (Google Cloud console → APIs & Services → Credentials)\n\
-YOUTUBE_API_KEY=\n\
-# Facebook Page access token (Meta for Developers → Graph API Explorer, or a system user)\n\
-FACEBOOK_ACCESS_TOKEN=\n\
-# LinkedIn access token with r_organization_social (LinkedIn Developer Portal)\n\
-LINKEDIN_ACCESS_TOKEN=\n\
-# Optional, to refresh the LinkedIn token when it expires (set client_id_env, client_secret_env\n\
-# and refresh_token_env in [platforms.linkedin] to these names)\n\
-# LINKEDIN_CLIENT_ID=\n\
-# LINKEDIN_CLIENT_SECRET=\n\
-# LINKEDIN_REFRESH_TOKEN=\n";
-        assert!(text.starts_with(before), "{text}");
-    }
-}
+mod tests;

@@ -1,0 +1,186 @@
+//! `[[campaign]]`: a campaign, its videos, schedule and chart style.
+
+use super::*;
+
+/// One campaign: a video (or several re-posts of it) tracked towards milestones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// Short id used in paths and commands, e.g. `mdcc-2020`.
+    pub slug: Spanned<String>,
+    /// Human name shown in reports.
+    pub name: String,
+    /// IANA time zone, e.g. `Europe/Prague`; days are counted in it.
+    #[serde(default = "default_timezone")]
+    pub timezone: Spanned<String>,
+    /// When the video went out, RFC 3339.
+    pub launched: Option<Spanned<String>>,
+    /// View counts worth announcing.
+    #[serde(default = "default_milestones")]
+    pub milestones: Spanned<Vec<i64>>,
+    /// Report language: `cs` or `en`.
+    #[serde(default)]
+    pub language: Language,
+    /// Daemon jobs as cron expressions.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Texts (and later colours) of the charts and reports.
+    #[serde(default)]
+    pub style: Style,
+    /// The videos of the campaign (empty: every video imported into it).
+    #[serde(default, rename = "video")]
+    pub videos: Vec<VideoConfig>,
+
+    #[serde(skip)]
+    pub tz: Option<Tz>,
+    #[serde(skip)]
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+fn default_timezone() -> Spanned<String> {
+    Spanned::new(0..0, "UTC".to_string())
+}
+fn default_milestones() -> Spanned<Vec<i64>> {
+    Spanned::new(0..0, vec![8000, 10000])
+}
+
+impl Campaign {
+    pub fn slug(&self) -> &str {
+        self.slug.get_ref()
+    }
+    /// The campaign's time zone (validated when the config was loaded).
+    pub fn tz(&self) -> Tz {
+        self.tz.unwrap_or(chrono_tz::UTC)
+    }
+    pub fn milestones(&self) -> &[i64] {
+        self.milestones.get_ref()
+    }
+    /// The configured video with this platform and id, if any.
+    pub fn video(&self, platform: Platform, id: &str) -> Option<&VideoConfig> {
+        self.videos
+            .iter()
+            .find(|v| v.platform == platform && v.id == id)
+    }
+    /// Whether a row for this video belongs to the campaign (DESIGN: listed videos, or all
+    /// when the campaign lists none).
+    pub fn takes(&self, platform: Platform, id: &str) -> bool {
+        self.videos.is_empty() || self.video(platform, id).is_some()
+    }
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Cs,
+    #[default]
+    En,
+}
+
+impl FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cs" => Ok(Language::Cs),
+            "en" => Ok(Language::En),
+            other => Err(format!("unknown language `{other}`; expected `cs` or `en`")),
+        }
+    }
+}
+
+/// Cron expressions for the daemon's jobs (5-field crontab or 6/7-field with seconds).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    pub collect: Option<Spanned<String>>,
+    pub report: Option<Spanned<String>>,
+    pub import_dir: Option<Spanned<String>>,
+    /// Folder watched by the `import_dir` job.
+    pub watch_dir: Option<PathBuf>,
+}
+
+/// Texts and colours of a campaign's charts and reports (`[campaign.style]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    /// Chart and report title (default: the campaign name).
+    pub title: Option<String>,
+    /// Subtitle of the cumulative chart (default: what the chart shows).
+    pub subtitle: Option<String>,
+    /// Source line under the charts (default: "Source: viewtally").
+    pub source: Option<String>,
+    /// A note printed at the top of the reports (e.g. "synthetic sample data").
+    pub note: Option<String>,
+    /// A short text set in the bottom right corner of every chart, e.g. the organisation.
+    pub logo: Option<String>,
+    /// Platform colours, `"#rrggbb"` (default: YouTube red, Facebook blue, LinkedIn blue-teal).
+    #[serde(default)]
+    pub colors: PlatformColors,
+}
+
+/// `[campaign.style.colors]`: one `"#rrggbb"` per platform.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformColors {
+    pub youtube: Option<HexColor>,
+    pub facebook: Option<HexColor>,
+    pub linkedin: Option<HexColor>,
+    pub instagram: Option<HexColor>,
+    pub tiktok: Option<HexColor>,
+    pub vimeo: Option<HexColor>,
+}
+
+impl PlatformColors {
+    /// The configured colour of a platform, if any.
+    pub fn get(&self, p: Platform) -> Option<HexColor> {
+        match p {
+            Platform::Youtube => self.youtube,
+            Platform::Facebook => self.facebook,
+            Platform::Linkedin => self.linkedin,
+            Platform::Instagram => self.instagram,
+            Platform::Tiktok => self.tiktok,
+            Platform::Vimeo => self.vimeo,
+        }
+    }
+}
+
+/// A colour written `#rrggbb` (or `#rgb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HexColor(pub u8, pub u8, pub u8);
+
+impl FromStr for HexColor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("colour `{s}` is not `#rrggbb` (e.g. \"#e62117\")");
+        let hex = s.trim().strip_prefix('#').ok_or_else(bad)?;
+        let digits: Vec<u8> = hex
+            .chars()
+            .map(|c| c.to_digit(16).map(|d| d as u8))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        match digits[..] {
+            [r, g, b] => Ok(HexColor(r * 17, g * 17, b * 17)),
+            [r1, r2, g1, g2, b1, b2] => Ok(HexColor(r1 * 16 + r2, g1 * 16 + g2, b1 * 16 + b2)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HexColor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One video of a campaign on one platform.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoConfig {
+    pub platform: Platform,
+    /// The platform's own id: YouTube video id, Facebook video id, LinkedIn post URN.
+    pub id: String,
+    /// Channel, page or organisation that posted it.
+    pub account: Option<String>,
+    pub title: Option<String>,
+}
