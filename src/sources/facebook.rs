@@ -20,11 +20,12 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::answer::{decode, Count};
 use super::graph::{
     batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
     BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
 };
-use super::http::{shape, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -242,32 +243,60 @@ fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
     }
 }
 
+/// The video node asked for `views` (absent or `null`: no reading).
+#[derive(Deserialize)]
+struct NodeAnswer {
+    views: Option<Count>,
+}
+
+/// An insights answer `{"data": [{"name": …, "values": [{"value": n}]}]}`; a metric's
+/// values are read only when viewtally knows the metric.
+#[derive(Deserialize)]
+struct InsightsAnswer {
+    data: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    values: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Valued {
+    value: Count,
+}
+
 /// Read a sub-answer's JSON body for one question.
 fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>, String> {
     match ask {
-        Ask::Node => match doc.get("views") {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(v) => Ok(vec![(
-                Metric::Views,
-                shape::count(v, &format!("{path}.views"))?,
-            )]),
-        },
+        Ask::Node => {
+            let node: NodeAnswer = decode(doc, path)?;
+            Ok(node
+                .views
+                .map(|Count(n)| (Metric::Views, n))
+                .into_iter()
+                .collect())
+        }
         Ask::Insights(_) => {
-            let data = shape::array(shape::field(doc, "data", path)?, &format!("{path}.data"))?;
+            let answer: InsightsAnswer = decode(doc, path)?;
             let mut out = Vec::new();
-            for (i, item) in data.iter().enumerate() {
+            for (i, item) in answer.data.iter().enumerate() {
                 let p = format!("{path}.data[{i}]");
-                let name = shape::string(shape::field(item, "name", &p)?, &format!("{p}.name"))?;
+                let Named { name } = decode(item, &p)?;
                 let Some((_, metric)) = FACEBOOK_METRICS.iter().find(|(n, _)| *n == name) else {
                     continue;
                 };
-                let values =
-                    shape::array(shape::field(item, "values", &p)?, &format!("{p}.values"))?;
+                let Series { values } = decode(item, &p)?;
                 // Lifetime metrics carry one value; take the latest if there are more.
                 let Some(last) = values.last() else { continue };
                 let n = values.len() - 1;
-                let v = shape::field(last, "value", &format!("{p}.values[{n}]"))?;
-                out.push((*metric, shape::count(v, &format!("{p}.values[{n}].value"))?));
+                let Valued { value: Count(v) } = decode(last, &format!("{p}.values[{n}]"))?;
+                out.push((*metric, v));
             }
             Ok(out)
         }

@@ -9,7 +9,11 @@
 use reqwest::RequestBuilder;
 use serde_json::{json, Value};
 
-use super::http::{shape, transient, Api, Reply};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+use super::answer::{decode, kind};
+use super::http::{transient, Api, Reply};
 use crate::config::{Problem, Secret};
 
 /// Most sub-requests in one batch.
@@ -159,7 +163,7 @@ pub fn batch_answers(reply: &Reply, asked: usize) -> Result<Vec<Value>, BatchFai
     let Some(answers) = doc.as_array() else {
         return Err(BatchFailure::Shape(format!(
             "the answer should be a list, not {}",
-            shape::kind(&doc)
+            kind(&doc)
         )));
     };
     if answers.len() != asked {
@@ -185,20 +189,37 @@ pub enum SubAnswer {
     Status(u64),
 }
 
+/// One element of a batch answer (`headers` are not asked for).
+#[derive(Deserialize)]
+struct BatchAnswer {
+    code: StatusCode,
+    body: String,
+}
+
+/// A sub-answer's HTTP status.
+struct StatusCode(u64);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        v.as_u64()
+            .map(StatusCode)
+            .ok_or_else(|| D::Error::custom("should be a number"))
+    }
+}
+
 /// Decode the `i`-th element of a batch answer; an error says what is malformed.
 pub fn sub_answer(i: usize, answer: &Value) -> Result<SubAnswer, String> {
     let path = format!("answer[{i}]");
     if answer.is_null() {
         return Ok(SubAnswer::Unanswered);
     }
-    let code = shape::field(answer, "code", &path).and_then(|c| {
-        c.as_u64()
-            .ok_or_else(|| format!("{path}.code should be a number"))
-    })?;
-    let body = shape::field(answer, "body", &path)
-        .and_then(|b| shape::string(b, &format!("{path}.body")))?;
+    let BatchAnswer {
+        code: StatusCode(code),
+        body,
+    } = decode(answer, &path)?;
     let doc: Value =
-        serde_json::from_str(body).map_err(|e| format!("{path}.body is malformed JSON ({e})"))?;
+        serde_json::from_str(&body).map_err(|e| format!("{path}.body is malformed JSON ({e})"))?;
     if let Some(e) = GraphError::from_doc(&doc) {
         return Ok(SubAnswer::Error(e));
     }

@@ -525,71 +525,6 @@ impl Api {
     }
 }
 
-/// Reading the documented JSON shapes: every accessor names the path it expected, so a
-/// changed API gives a precise error instead of a silent 0.
-pub mod shape {
-    use serde_json::Value;
-
-    /// `v[key]`, which must be present.
-    pub fn field<'v>(v: &'v Value, key: &str, path: &str) -> Result<&'v Value, String> {
-        match v.get(key) {
-            Some(x) if !x.is_null() => Ok(x),
-            _ => Err(format!("{path}.{key} is missing")),
-        }
-    }
-
-    /// `v` as an array.
-    pub fn array<'v>(v: &'v Value, path: &str) -> Result<&'v Vec<Value>, String> {
-        v.as_array()
-            .ok_or_else(|| format!("{path} should be a list, not {}", kind(v)))
-    }
-
-    /// `v` as a string.
-    pub fn string<'v>(v: &'v Value, path: &str) -> Result<&'v str, String> {
-        v.as_str()
-            .ok_or_else(|| format!("{path} should be a string, not {}", kind(v)))
-    }
-
-    /// A count: a non-negative integer, as a JSON number or a string of digits (Google sends
-    /// 64-bit counts as strings).
-    pub fn count(v: &Value, path: &str) -> Result<i64, String> {
-        let n = match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                s.parse::<i64>().ok()
-            }
-            _ => None,
-        };
-        match n {
-            Some(n) if n >= 0 => Ok(n),
-            _ => Err(format!(
-                "{path} should be a non-negative whole number, not {}",
-                describe(v)
-            )),
-        }
-    }
-
-    /// What a JSON value is, for messages.
-    pub fn kind(v: &Value) -> &'static str {
-        match v {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object",
-        }
-    }
-
-    fn describe(v: &Value) -> String {
-        match v {
-            Value::String(s) => format!("\"{}\"", s.chars().take(40).collect::<String>()),
-            Value::Number(n) => n.to_string(),
-            other => kind(other).to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,19 +591,6 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn counts_are_numbers_or_digit_strings() {
-        use serde_json::json;
-        assert_eq!(shape::count(&json!("1234"), "x"), Ok(1234));
-        assert_eq!(shape::count(&json!(12), "x"), Ok(12));
-        assert_eq!(
-            shape::count(&json!("12a"), "x").unwrap_err(),
-            "x should be a non-negative whole number, not \"12a\""
-        );
-        assert!(shape::count(&json!(-1), "x").is_err());
-        assert!(shape::count(&json!(null), "x").is_err());
     }
 
     #[tokio::test]

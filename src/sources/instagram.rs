@@ -18,11 +18,12 @@ use futures_util::future::{join_all, BoxFuture};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::answer::{decode, Count};
 use super::graph::{
     batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
     BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
 };
-use super::http::{shape, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{check_base, check_env_name, PlatformsConfig, Problem, Secret};
@@ -143,28 +144,57 @@ fn classify(e: &GraphError, token_env: &str, media: Option<&str>) -> Answer {
     }
 }
 
+/// An insights answer; its items are read up to the first named `views`.
+#[derive(Deserialize)]
+struct InsightsAnswer {
+    data: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+/// Newer answers carry `total_value: {value: n}`.
+#[derive(Deserialize)]
+struct Total {
+    total_value: Option<Valued>,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    values: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Valued {
+    value: Count,
+}
+
 /// The `views` of an insights answer `{"data": [{"name": "views", "values": [{"value": n}]}]}`
 /// (newer answers may carry `total_value: {value: n}` instead); `None` when the data is empty.
 fn parse_views(doc: &Value, path: &str) -> Result<Option<i64>, String> {
-    let data = shape::array(shape::field(doc, "data", path)?, &format!("{path}.data"))?;
-    for (i, item) in data.iter().enumerate() {
+    let answer: InsightsAnswer = decode(doc, path)?;
+    for (i, item) in answer.data.iter().enumerate() {
         let p = format!("{path}.data[{i}]");
-        let name = shape::string(shape::field(item, "name", &p)?, &format!("{p}.name"))?;
+        let Named { name } = decode(item, &p)?;
         if name != "views" {
             continue;
         }
-        if let Some(total) = item.get("total_value").filter(|v| !v.is_null()) {
-            let v = shape::field(total, "value", &format!("{p}.total_value"))?;
-            return shape::count(v, &format!("{p}.total_value.value")).map(Some);
+        if let Total {
+            total_value: Some(Valued { value: Count(n) }),
+        } = decode(item, &p)?
+        {
+            return Ok(Some(n));
         }
-        let values = shape::array(shape::field(item, "values", &p)?, &format!("{p}.values"))?;
+        let Series { values } = decode(item, &p)?;
         // A lifetime metric carries one value; take the latest if there are more.
         let Some(last) = values.last() else {
             return Ok(None);
         };
         let n = values.len() - 1;
-        let v = shape::field(last, "value", &format!("{p}.values[{n}]"))?;
-        return shape::count(v, &format!("{p}.values[{n}].value")).map(Some);
+        let Valued { value: Count(v) } = decode(last, &format!("{p}.values[{n}]"))?;
+        return Ok(Some(v));
     }
     Ok(None)
 }

@@ -10,6 +10,7 @@
 //! what is worth keeping between runs of a long-lived process (the daemon): the HTTP client
 //! and a refreshed LinkedIn access token.
 
+pub mod answer;
 pub mod facebook;
 pub mod graph;
 pub mod http;

@@ -17,7 +17,8 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::answer::{decode, decode_answer, Count};
+use super::http::{transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -525,40 +526,52 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
 
 type ItemValues = Result<Vec<(Metric, i64)>, String>;
 
+/// A `videos.list` or `batchGetStats` answer; each item is read on its own, so that one bad
+/// item does not spoil the others.
+#[derive(Deserialize)]
+struct ItemsAnswer {
+    items: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct ItemId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ItemStatistics {
+    statistics: Statistics,
+}
+
+/// `statistics`: a count hidden by the owner is absent (no reading, not 0).
+#[derive(Deserialize)]
+#[serde(expecting = "an object", rename_all = "camelCase")]
+struct Statistics {
+    view_count: Option<Count>,
+    like_count: Option<Count>,
+    comment_count: Option<Count>,
+}
+
 /// `items[]` of a `videos.list` or `batchGetStats` answer, by id: the counts present, or what
 /// is wrong with that item. An answer without `items` is wrong as a whole.
 fn parse_items(reply: &Reply) -> Result<BTreeMap<String, ItemValues>, String> {
     let doc = reply.json()?;
-    let items = shape::array(shape::field(&doc, "items", "answer")?, "items")?;
+    let answer: ItemsAnswer = decode_answer(&doc)?;
     let mut out = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in answer.items.iter().enumerate() {
         let path = format!("items[{i}]");
-        let id = shape::string(shape::field(item, "id", &path)?, &format!("{path}.id"))?;
-        let values = (|| {
-            let stats = shape::field(item, "statistics", &path)?;
-            if !stats.is_object() {
-                return Err(format!(
-                    "{path}.statistics should be an object, not {}",
-                    shape::kind(stats)
-                ));
-            }
-            let mut values = Vec::new();
-            for (key, metric) in [
-                ("viewCount", Metric::Views),
-                ("likeCount", Metric::Likes),
-                ("commentCount", Metric::Comments),
-            ] {
-                match stats.get(key) {
-                    None | Some(Value::Null) => {} // hidden by the owner: no reading, not 0
-                    Some(v) => values.push((
-                        metric,
-                        shape::count(v, &format!("{path}.statistics.{key}"))?,
-                    )),
-                }
-            }
-            Ok(values)
-        })();
-        out.insert(id.to_string(), values);
+        let ItemId { id } = decode(item, &path)?;
+        let values = decode(item, &path).map(|ItemStatistics { statistics: s }| {
+            [
+                (Metric::Views, s.view_count),
+                (Metric::Likes, s.like_count),
+                (Metric::Comments, s.comment_count),
+            ]
+            .into_iter()
+            .filter_map(|(metric, count)| count.map(|Count(n)| (metric, n)))
+            .collect()
+        });
+        out.insert(id, values);
     }
     Ok(out)
 }
