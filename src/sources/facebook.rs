@@ -10,22 +10,21 @@
 //! retired, the video node's `views` field is read instead. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
 
 use super::answer::{decode, Count};
 use super::graph::{
-    batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
-    BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
+    batch_answers, batch_request, check_scopes, check_version, debug_token, expiry, gave_up,
+    retryable, sub_answer, BatchFailure, GraphError, SubAnswer, TokenCheck, UsageWatch, MAX_BATCH,
 };
-use super::http::{Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -307,10 +306,7 @@ struct Reader<'a> {
     api: &'a Api,
     cfg: &'a FacebookConfig,
     token: &'a Secret,
-    /// Set when usage reached 100 %: the message for every question not yet asked.
-    stopped: Mutex<Option<String>>,
-    slowed: AtomicBool,
-    warnings: Mutex<Vec<String>>,
+    usage: UsageWatch,
 }
 
 /// Read the insights of `ids`.
@@ -319,9 +315,7 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
         api,
         cfg,
         token,
-        stopped: Mutex::new(None),
-        slowed: AtomicBool::new(false),
-        warnings: Mutex::new(Vec::new()),
+        usage: UsageWatch::new(cfg.slow_down_ms),
     };
     let mut run = PlatformRun::default();
     let mut metrics = cfg.metrics.clone();
@@ -417,7 +411,7 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
             }
         }
     }
-    for w in reader.warnings.into_inner().unwrap_or_default() {
+    for w in reader.usage.into_warnings() {
         run.warn(api, w);
     }
     for id in ids {
@@ -495,21 +489,13 @@ impl Reader<'_> {
         );
         let what = format!("batch of {}", subs.len());
         // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
-        let gate = || match self
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            Some(why) => Err(why),
-            None => Ok(()),
-        };
+        let gate = || self.usage.stopped();
         let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
             Err(SendError::Refused(why)) => return all(SubResult::Error(why)),
             Err(e) => return all(SubResult::Error(format!("Facebook: {e}"))),
         };
-        self.watch_usage(&reply);
+        self.usage.watch(self.api, &reply);
         let env = &self.cfg.access_token_env;
         let answers = match batch_answers(&reply, subs.len()) {
             Ok(a) => a,
@@ -587,36 +573,6 @@ impl Reader<'_> {
             Err(d) => shape_error(d),
         }
     }
-
-    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
-    fn watch_usage(&self, reply: &Reply) {
-        let Some((pct, header, regain)) = usage(reply) else {
-            return;
-        };
-        if pct >= 100 {
-            let when = regain
-                .map(|m| format!("in about {m} minutes"))
-                .unwrap_or_else(|| "within an hour".into());
-            let why = format!(
-                "Facebook usage is at {pct} % of the rate limit ({header}); viewtally stopped asking \
-                 to avoid being blocked — try again {when}"
-            );
-            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-        } else if pct > SLOW_DOWN_AT {
-            self.api
-                .set_pause(std::time::Duration::from_millis(self.cfg.slow_down_ms));
-            if !self.slowed.swap(true, Ordering::SeqCst) {
-                self.warnings
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!(
-                        "Facebook usage is at {pct} % of the rate limit ({header}); slowing down \
-                         ({} ms between requests)",
-                        self.cfg.slow_down_ms
-                    ));
-            }
-        }
-    }
 }
 
 /// `check --online`: `debug_token` tells whether the token is valid, whose it is, its
@@ -624,48 +580,21 @@ impl Reader<'_> {
 pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTime<Utc>) -> Probe {
     let mut probe = Probe::new(Platform::Facebook);
     let env = &cfg.access_token_env;
-    let request = api
-        .client()
-        .get(format!("{}/{}/debug_token", cfg.api_base, cfg.api_version))
-        .query(&[("input_token", token.expose())])
-        .bearer_auth(token.expose());
-    let reply = match api.send("debug_token", request, &retryable, None).await {
-        Ok(r) => r,
-        Err(e) => return probe.fail(format!("Facebook debug_token: {e}")),
+    let refusal = |e: &GraphError| match classify(e, env, None) {
+        SubResult::Error(m) | SubResult::Retry(m) => Some(m),
+        _ => None,
     };
-    let doc = match reply.json() {
-        Ok(d) => d,
-        Err(d) => {
-            return probe.fail(format!(
-                "Facebook answered debug_token in an unexpected shape ({d})"
-            ))
-        }
+    let check = TokenCheck {
+        api_base: &cfg.api_base,
+        api_version: &cfg.api_version,
+        env,
+        new_token: "Page access token",
+        refusal: &refusal,
     };
-    if let Some(e) = GraphError::from_doc(&doc) {
-        let m = match classify(&e, env, None) {
-            SubResult::Error(m) | SubResult::Retry(m) => m,
-            _ => format!(
-                "Facebook refused debug_token ({}: {})",
-                e.code_text(),
-                e.message
-            ),
-        };
-        return probe.fail(m);
-    }
-    let data = &doc["data"];
-    if !data.is_object() {
-        return probe
-            .fail("Facebook answered debug_token in an unexpected shape (data is missing)".into());
-    }
-    if data["is_valid"].as_bool() != Some(true) {
-        let why = data["error"]["message"]
-            .as_str()
-            .unwrap_or("no reason given");
-        return probe.fail(format!(
-            "the token in {env} is not valid ({why}): get a new Page access token (see README, Live \
-             collection) and put it in .env as {env}=…"
-        ));
-    }
+    let data = match debug_token(api, &check, token).await {
+        Ok(data) => data,
+        Err(m) => return probe.fail(m),
+    };
     let kind = data["type"].as_str().unwrap_or("unknown");
     let profile = data["profile_id"]
         .as_str()
@@ -680,49 +609,16 @@ pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTim
             "note: video insights need a PAGE token; this is a {kind} token"
         ));
     }
-    let scopes: Vec<&str> = data["scopes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    probe.line(format!(
-        "permissions: {}",
-        if scopes.is_empty() {
-            "none listed".to_string()
-        } else {
-            scopes.join(", ")
-        }
-    ));
-    for needed in ["pages_read_engagement", "read_insights"] {
-        if !scopes.is_empty() && !scopes.contains(&needed) {
-            probe.line(format!(
-                "missing permission {needed}: video insights will be refused"
-            ));
-            probe.ok = false;
-        }
-    }
-    let when = |secs: Option<i64>| -> String {
-        match secs {
-            None => "unknown".into(),
-            Some(0) => "never".into(),
-            Some(s) => match Utc.timestamp_opt(s, 0).single() {
-                Some(t) => {
-                    let days = (t - now).num_days();
-                    if t <= now {
-                        format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC"))
-                    } else {
-                        format!("{} (in {days} days)", t.format("%Y-%m-%d %H:%M UTC"))
-                    }
-                }
-                None => "unknown".into(),
-            },
-        }
-    };
+    check_scopes(
+        &mut probe,
+        &data,
+        &["pages_read_engagement", "read_insights"],
+        "video insights",
+    );
     let expires = data["expires_at"].as_i64();
-    probe.line(format!("expires: {}", when(expires)));
+    probe.line(format!("expires: {}", expiry(expires, now)));
     if let Some(d) = data["data_access_expires_at"].as_i64() {
-        probe.line(format!("data access expires: {}", when(Some(d))));
+        probe.line(format!("data access expires: {}", expiry(Some(d), now)));
     }
     if let Some(t) = expires
         .filter(|s| *s > 0)

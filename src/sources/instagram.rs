@@ -9,21 +9,20 @@
 //! id (digits); a reel or post URL is refused with how to find its media id.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use backon::BackoffBuilder;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::future::{join_all, BoxFuture};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::answer::{decode, Count};
 use super::graph::{
-    batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
-    BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
+    batch_answers, batch_request, check_scopes, check_version, debug_token, expiry, gave_up,
+    retryable, sub_answer, BatchFailure, GraphError, SubAnswer, TokenCheck, UsageWatch, MAX_BATCH,
 };
-use super::http::{Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{check_base, check_env_name, PlatformsConfig, Problem, Secret};
@@ -203,10 +202,7 @@ struct Reader<'a> {
     api: &'a Api,
     cfg: &'a InstagramConfig,
     token: &'a Secret,
-    /// Set when usage reached 100 %: the message for every question not yet asked.
-    stopped: Mutex<Option<String>>,
-    slowed: AtomicBool,
-    warnings: Mutex<Vec<String>>,
+    usage: UsageWatch,
 }
 
 /// Read the views of the media `ids`.
@@ -215,9 +211,7 @@ pub async fn read(api: &Api, cfg: &InstagramConfig, token: &Secret, ids: &[Strin
         api,
         cfg,
         token,
-        stopped: Mutex::new(None),
-        slowed: AtomicBool::new(false),
-        warnings: Mutex::new(Vec::new()),
+        usage: UsageWatch::new(cfg.slow_down_ms),
     };
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
     let mut pending: Vec<String> = ids.to_vec();
@@ -262,7 +256,7 @@ pub async fn read(api: &Api, cfg: &InstagramConfig, token: &Secret, ids: &[Strin
         }
     }
     let mut run = PlatformRun::default();
-    for w in reader.warnings.into_inner().unwrap_or_default() {
+    for w in reader.usage.into_warnings() {
         run.warn(api, w);
     }
     for id in ids {
@@ -307,21 +301,13 @@ impl Reader<'_> {
         );
         let what = format!("batch of {}", ids.len());
         // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
-        let gate = || match self
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            Some(why) => Err(why),
-            None => Ok(()),
-        };
+        let gate = || self.usage.stopped();
         let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
             Err(SendError::Refused(why)) => return all(Answer::Error(why)),
             Err(e) => return all(Answer::Error(format!("Instagram: {e}"))),
         };
-        self.watch_usage(&reply);
+        self.usage.watch(self.api, &reply);
         let env = &self.cfg.access_token_env;
         let answers = match batch_answers(&reply, ids.len()) {
             Ok(a) => a,
@@ -392,36 +378,6 @@ impl Reader<'_> {
             Err(d) => shape_error(d),
         }
     }
-
-    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
-    fn watch_usage(&self, reply: &Reply) {
-        let Some((pct, header, regain)) = usage(reply) else {
-            return;
-        };
-        if pct >= 100 {
-            let when = regain
-                .map(|m| format!("in about {m} minutes"))
-                .unwrap_or_else(|| "within an hour".into());
-            let why = format!(
-                "Instagram usage is at {pct} % of the rate limit ({header}); viewtally stopped \
-                 asking to avoid being blocked — try again {when}"
-            );
-            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-        } else if pct > SLOW_DOWN_AT {
-            self.api
-                .set_pause(std::time::Duration::from_millis(self.cfg.slow_down_ms));
-            if !self.slowed.swap(true, Ordering::SeqCst) {
-                self.warnings
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!(
-                        "Instagram usage is at {pct} % of the rate limit ({header}); slowing down \
-                         ({} ms between requests)",
-                        self.cfg.slow_down_ms
-                    ));
-            }
-        }
-    }
 }
 
 /// `check --online`: `debug_token` tells whether the token is valid, its permissions and when
@@ -429,87 +385,34 @@ impl Reader<'_> {
 pub async fn probe(api: &Api, cfg: &InstagramConfig, token: &Secret, now: DateTime<Utc>) -> Probe {
     let mut probe = Probe::new(Platform::Instagram);
     let env = &cfg.access_token_env;
-    let request = api
-        .client()
-        .get(format!("{}/{}/debug_token", cfg.api_base, cfg.api_version))
-        .query(&[("input_token", token.expose())])
-        .bearer_auth(token.expose());
-    let reply = match api.send("debug_token", request, &retryable, None).await {
-        Ok(r) => r,
-        Err(e) => return probe.fail(format!("Instagram debug_token: {e}")),
+    let refusal = |e: &GraphError| match classify(e, env, None) {
+        Answer::Error(m) | Answer::Retry(m) => Some(m),
+        _ => None,
     };
-    let doc = match reply.json() {
-        Ok(d) => d,
-        Err(d) => {
-            return probe.fail(format!(
-                "Instagram answered debug_token in an unexpected shape ({d})"
-            ))
-        }
+    let check = TokenCheck {
+        api_base: &cfg.api_base,
+        api_version: &cfg.api_version,
+        env,
+        new_token: "access token",
+        refusal: &refusal,
     };
-    if let Some(e) = GraphError::from_doc(&doc) {
-        return probe.fail(match classify(&e, env, None) {
-            Answer::Error(m) | Answer::Retry(m) => m,
-            _ => format!(
-                "Instagram refused debug_token ({}: {})",
-                e.code_text(),
-                e.message
-            ),
-        });
-    }
-    let data = &doc["data"];
-    if !data.is_object() {
-        return probe.fail(
-            "Instagram answered debug_token in an unexpected shape (data is missing)".into(),
-        );
-    }
-    if data["is_valid"].as_bool() != Some(true) {
-        let why = data["error"]["message"]
-            .as_str()
-            .unwrap_or("no reason given");
-        return probe.fail(format!(
-            "the token in {env} is not valid ({why}): get a new access token (see README, Live \
-             collection) and put it in .env as {env}=…"
-        ));
-    }
+    let data = match debug_token(api, &check, token).await {
+        Ok(data) => data,
+        Err(m) => return probe.fail(m),
+    };
     let kind = data["type"].as_str().unwrap_or("unknown");
     let app = data["application"].as_str().unwrap_or("?");
     probe.line(format!("token in {env} is valid: {kind} token (app {app})"));
-    let scopes: Vec<&str> = data["scopes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    check_scopes(
+        &mut probe,
+        &data,
+        &["instagram_basic", "instagram_manage_insights"],
+        "media insights",
+    );
     probe.line(format!(
-        "permissions: {}",
-        if scopes.is_empty() {
-            "none listed".to_string()
-        } else {
-            scopes.join(", ")
-        }
+        "expires: {}",
+        expiry(data["expires_at"].as_i64(), now)
     ));
-    for needed in ["instagram_basic", "instagram_manage_insights"] {
-        if !scopes.is_empty() && !scopes.contains(&needed) {
-            probe.line(format!(
-                "missing permission {needed}: media insights will be refused"
-            ));
-            probe.ok = false;
-        }
-    }
-    let expires = match data["expires_at"].as_i64() {
-        None => "unknown".to_string(),
-        Some(0) => "never".to_string(),
-        Some(s) => match Utc.timestamp_opt(s, 0).single() {
-            Some(t) if t <= now => format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC")),
-            Some(t) => format!(
-                "{} (in {} days)",
-                t.format("%Y-%m-%d %H:%M UTC"),
-                (t - now).num_days()
-            ),
-            None => "unknown".to_string(),
-        },
-    };
-    probe.line(format!("expires: {expires}"));
     probe
 }
 
@@ -822,7 +725,7 @@ mod tests {
             .mount(&server)
             .await;
         let api = api(Platform::Instagram);
-        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 25, 12, 0, 0).unwrap();
         let probe = probe(&api, &cfg(&server), &Secret::new(TOKEN), now).await;
         assert!(probe.ok, "{:?}", probe.lines);
         assert_eq!(
