@@ -51,8 +51,12 @@ pub struct PlatformRun {
     pub warnings: Vec<String>,
     /// Quota units spent: (bucket, quota day, units).
     pub usage: Vec<(&'static str, NaiveDate, u64)>,
-    /// Facts about the credentials to remember (never secrets): (key, value).
+    /// Facts to remember (never secrets): (key, value); e.g. a token's expiry, the media id
+    /// of an Instagram reel URL.
     pub state: Vec<(String, String)>,
+    /// The id a video's readings are stored under when it is not the configured one (an
+    /// Instagram reel URL → its media id), by configured id.
+    pub stored_as: BTreeMap<String, String>,
 }
 
 impl PlatformRun {
@@ -82,6 +86,7 @@ impl PlatformRun {
         }
         self.usage.extend(other.usage);
         self.state.extend(other.state);
+        self.stored_as.extend(other.stored_as);
     }
 }
 
@@ -592,7 +597,7 @@ fn observe(
                 out.push(Observation {
                     campaign: c.slug().to_string(),
                     platform,
-                    video: id.clone(),
+                    video: run.stored_as.get(id).unwrap_or(id).clone(),
                     account: v.account.clone(),
                     metric: *metric,
                     kind: Kind::Total,

@@ -6,7 +6,8 @@
 //! backoff; 100 means the media is unknown (a warning), `(#10) Not enough viewers` that it has
 //! no insights yet (a warning), 190 is the token, 10 and 200–299 permissions. Usage headers
 //! above 80 % slow the run down; at 100 % it stops asking. A video is configured by its media
-//! id (digits); a reel or post URL is refused with how to find its media id.
+//! id (digits) or by its reel or post URL, whose media id is looked up once on the account of
+//! `user_id` ([`media`]); readings are stored under the media id.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -17,6 +18,8 @@ use futures_util::future::{join_all, BoxFuture};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod media;
+
 use super::answer::{decode, Count};
 use super::graph::{
     batch_answers, batch_request, check_scopes, check_version, debug_token, expiry, gave_up,
@@ -26,6 +29,7 @@ use super::http::{Api, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{check_base, check_env_name, PlatformsConfig, Problem, Secret};
+use crate::model::ids::{instagram_shortcode, is_instagram};
 use crate::model::{Metric, Platform};
 use crate::store::{Store, StoreError};
 
@@ -46,6 +50,9 @@ pub struct InstagramConfig {
     /// Milliseconds to pause before each request once the usage headers pass 80 %.
     #[serde(default = "default_instagram_pause")]
     pub slow_down_ms: u64,
+    /// The numeric id of the Instagram account (ig-user-id) whose media a reel or post URL in
+    /// `[[campaign.video]] id` is looked up in; only needed for such URLs.
+    pub user_id: Option<String>,
     /// The time zone of the days in Instagram exports (default: `[platforms.facebook]
     /// day_timezone`, else `America/Los_Angeles`: Meta's insights report Pacific-time days).
     pub day_timezone: Option<String>,
@@ -70,7 +77,19 @@ impl InstagramConfig {
         const S: &str = "[platforms.instagram]";
         check_env_name(S, "access_token_env", &self.access_token_env)?;
         check_base(S, "api_base", &mut self.api_base)?;
-        check_version(S, &self.api_version)
+        check_version(S, &self.api_version)?;
+        match self.user_id.as_deref() {
+            Some(id) if !media::is_media_id(id) => Err((
+                S,
+                "user_id",
+                format!(
+                    "{S} user_id `{id}` is not an Instagram account id: write the numeric \
+                     ig-user-id, e.g. \"17841400000000000\" (Graph API Explorer: \
+                     me/accounts?fields=instagram_business_account)"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -416,11 +435,6 @@ pub async fn probe(api: &Api, cfg: &InstagramConfig, token: &Secret, now: DateTi
     probe
 }
 
-/// Whether `id` is a reel or post URL (which names a shortcode, not the media id).
-fn is_post_url(id: &str) -> bool {
-    crate::model::ids::is_instagram(id)
-}
-
 /// Instagram as an [`ApiPlatform`].
 pub struct Instagram;
 
@@ -437,26 +451,27 @@ impl ApiPlatform for Instagram {
     }
 
     fn id_ok(&self, id: &str) -> bool {
-        !id.is_empty() && id.chars().all(|c| c.is_ascii_digit())
+        media::is_media_id(id) || instagram_shortcode(id).is_some()
     }
 
     fn id_form(&self) -> &'static str {
-        "an Instagram media id (digits, e.g. 17895695668004550; for a reel or post URL, \
-         `GET /{ig-user-id}/media?fields=id,permalink,shortcode` lists the media ids)"
+        "an Instagram media id (digits, e.g. 17895695668004550) or a reel or post URL \
+         (https://www.instagram.com/reel/{shortcode}/)"
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        if is_post_url(id) {
-            return Some(format!(
-                "`{id}` is a reel or post URL, which viewtally cannot map to a media id yet: give \
-                 the media id (digits; `GET /{{ig-user-id}}/media?fields=id,permalink,shortcode` \
-                 lists them)"
-            ));
+        if self.id_ok(id) {
+            return None;
         }
-        (!self.id_ok(id)).then(|| {
+        Some(if is_instagram(id) {
+            format!(
+                "`{id}` is an Instagram URL but not of a reel or post: give the reel or post URL \
+                 (https://www.instagram.com/reel/{{shortcode}}/) or the media id (digits)"
+            )
+        } else {
             format!(
                 "`{id}` is not an Instagram media id: write the numeric media id (e.g. \
-                 17895695668004550)"
+                 17895695668004550) or the reel or post URL"
             )
         })
     }
@@ -470,29 +485,41 @@ impl ApiPlatform for Instagram {
     fn read(
         &self,
         job: Job,
-        _store: &dyn Store,
+        store: &dyn Store,
     ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
         let Some(cfg) = job.config.instagram.clone() else {
             return Ok(Box::pin(async { PlatformRun::default() }));
         };
+        // Reel and post URLs: their media ids as the store remembers them, or looked up.
+        let mut plan = media::Plan::new(&job.ids, store)?;
         Ok(Box::pin(async move {
-            read(&job.api, &cfg, &job.secret, &job.ids).await
+            let mut run = PlatformRun::default();
+            media::resolve(&job.api, &cfg, &job.secret, &mut plan, &mut run).await;
+            let read = read(&job.api, &cfg, &job.secret, &plan.media()).await;
+            media::by_configured_id(&plan, read, &mut run);
+            run
         }))
     }
 
     fn probe(
         &self,
         job: Job,
-        _store: &dyn Store,
+        store: &dyn Store,
     ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
         let Some(cfg) = job.config.instagram.clone() else {
             return Ok(Box::pin(async {
                 (Probe::new(Platform::Instagram), PlatformRun::default())
             }));
         };
+        let plan = media::Plan::new(&job.ids, store)?;
         Ok(Box::pin(async move {
-            let probe = probe(&job.api, &cfg, &job.secret, job.now).await;
-            (probe, PlatformRun::default())
+            let mut probe = probe(&job.api, &cfg, &job.secret, job.now).await;
+            let run = if probe.ok {
+                media::check(&job.api, &cfg, &job.secret, plan, &mut probe).await
+            } else {
+                PlatformRun::default()
+            };
+            (probe, run)
         }))
     }
 }
@@ -513,6 +540,7 @@ mod tests {
             api_base: server.uri(),
             api_version: "v25.0".into(),
             slow_down_ms: 1,
+            user_id: None,
             day_timezone: None,
         }
     }
@@ -739,17 +767,47 @@ mod tests {
     }
 
     #[test]
+    fn user_id_must_be_an_account_id() {
+        let server_less = |user_id: &str| InstagramConfig {
+            access_token_env: "INSTAGRAM_ACCESS_TOKEN".into(),
+            api_base: "https://graph.facebook.com".into(),
+            api_version: "v25.0".into(),
+            slow_down_ms: 1,
+            user_id: Some(user_id.into()),
+            day_timezone: None,
+        };
+        assert!(server_less("17841400000000000").validate().is_ok());
+        let (section, key, message) = server_less("@some.user").validate().unwrap_err();
+        assert_eq!((section, key), ("[platforms.instagram]", "user_id"));
+        assert_eq!(
+            message,
+            "[platforms.instagram] user_id `@some.user` is not an Instagram account id: write the \
+             numeric ig-user-id, e.g. \"17841400000000000\" (Graph API Explorer: \
+             me/accounts?fields=instagram_business_account)"
+        );
+    }
+
+    #[test]
     fn ids_and_urls() {
         let ig = Instagram;
         assert!(ig.id_ok("17895695668004550"));
+        assert!(ig.id_ok("https://www.instagram.com/reel/Cabc123/"));
         assert!(!ig.id_ok("17895695668004550/insights"));
         assert!(!ig.id_ok(""));
+        assert!(ig
+            .config_id_doubt("https://www.instagram.com/reel/Cabc123/")
+            .is_none());
         assert_eq!(
-            ig.config_id_doubt("https://www.instagram.com/reel/Cabc123/")
+            ig.config_id_doubt("https://www.instagram.com/some.user/")
                 .unwrap(),
-            "`https://www.instagram.com/reel/Cabc123/` is a reel or post URL, which viewtally \
-             cannot map to a media id yet: give the media id (digits; `GET \
-             /{ig-user-id}/media?fields=id,permalink,shortcode` lists them)"
+            "`https://www.instagram.com/some.user/` is an Instagram URL but not of a reel or \
+             post: give the reel or post URL (https://www.instagram.com/reel/{shortcode}/) or the \
+             media id (digits)"
+        );
+        assert_eq!(
+            ig.config_id_doubt("abc").unwrap(),
+            "`abc` is not an Instagram media id: write the numeric media id (e.g. \
+             17895695668004550) or the reel or post URL"
         );
         assert!(ig.config_id_doubt("17895695668004550").is_none());
     }
