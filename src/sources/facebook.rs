@@ -11,6 +11,7 @@
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
@@ -309,6 +310,9 @@ struct Reader<'a> {
     usage: UsageWatch,
 }
 
+/// Answers gathered per video while the questions are asked (and some asked again).
+type Results = BTreeMap<String, Vec<SubResult>>;
+
 /// Read the insights of `ids`.
 pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String]) -> PlatformRun {
     let reader = Reader {
@@ -319,7 +323,7 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
     };
     let mut run = PlatformRun::default();
     let mut metrics = cfg.metrics.clone();
-    let mut results: BTreeMap<String, Vec<SubResult>> = BTreeMap::new();
+    let mut results = Results::new();
     let mut pending: Vec<Sub> = ids.iter().flat_map(|v| asks(v, &metrics)).collect();
     let mut delays = api.tuning().backoff().build();
     let mut metric_rounds = 0;
@@ -334,80 +338,26 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
                 other => results.entry(sub.video).or_default().push(other),
             }
         }
-        if let Some((first, why)) = invalid.first().cloned() {
+        if !invalid.is_empty() {
             let bad = if metric_rounds < 2 {
-                reader.retired_metrics(&first.video, &metrics).await
+                reader.retired_metrics(&invalid[0].0.video, &metrics).await
             } else {
                 Vec::new()
             };
             metric_rounds += 1;
-            if bad.is_empty() {
-                for (sub, _) in invalid {
-                    results.entry(sub.video).or_default().push(SubResult::Error(format!(
-                        "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
-                         not tell which; check [platforms.facebook] metrics",
-                        metrics.join(", ")
-                    )));
-                }
-            } else {
-                for m in &bad {
-                    run.warn(
-                        api,
-                        format!(
-                            "Facebook no longer accepts the video_insights metric `{m}` ({why}); \
-                             dropped it for this run — remove it from [platforms.facebook] metrics"
-                        ),
-                    );
-                }
-                metrics.retain(|m| !bad.contains(m));
-                // Ask the refused videos again: views from the node once `total_video_views`
-                // is gone, the remaining metrics from the insights.
-                let views_gone_now = bad.iter().any(|m| m == "total_video_views");
-                for (sub, _) in invalid {
-                    if views_gone_now {
-                        pending.push(Sub {
-                            video: sub.video.clone(),
-                            ask: Ask::Node,
-                        });
-                    }
-                    if !metrics.is_empty() {
-                        pending.push(Sub {
-                            video: sub.video,
-                            ask: Ask::Insights(metrics.clone()),
-                        });
-                    }
-                }
-            }
+            pending.extend(drop_metrics(
+                api,
+                invalid,
+                &bad,
+                &mut metrics,
+                &mut run,
+                &mut results,
+            ));
         }
         if !retry.is_empty() {
             match delays.next() {
-                Some(wait) => {
-                    // one more batch request per 50 questions asked again
-                    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
-                    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
-                    tracing::warn!(
-                        platform = %Platform::Facebook,
-                        questions = retry.len(),
-                        wait_ms = wait.as_millis() as u64,
-                        "Facebook: asking {} question(s) again after {} ms ({})",
-                        retry.len(),
-                        wait.as_millis(),
-                        api.redactor.clean(&retry[0].1)
-                    );
-                    tokio::time::sleep(wait).await;
-                    pending.extend(retry.into_iter().map(|(s, _)| s));
-                }
-                None => {
-                    for (sub, why) in retry {
-                        results
-                            .entry(sub.video)
-                            .or_default()
-                            .push(SubResult::Error(gave_up(
-                                &why,
-                                &format!(" (still so after {} retries)", api.tuning().retries),
-                            )));
-                    }
-                }
+                Some(wait) => pending.extend(ask_again_after(api, retry, wait).await),
+                None => give_up(api, retry, &mut results),
             }
         }
     }
@@ -416,38 +366,126 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
     }
     for id in ids {
         let answers = results.remove(id).unwrap_or_default();
-        let outcome = if let Some(SubResult::Error(m)) =
-            answers.iter().find(|a| matches!(a, SubResult::Error(_)))
-        {
-            Outcome::Failed(m.clone())
-        } else if let Some(SubResult::Unknown(m)) =
-            answers.iter().find(|a| matches!(a, SubResult::Unknown(_)))
-        {
-            run.warn(api, m.clone());
-            Outcome::Missing(m.clone())
-        } else {
-            let mut values: Vec<(Metric, i64)> = answers
-                .into_iter()
-                .flat_map(|a| match a {
-                    SubResult::Values(v) => v,
-                    _ => Vec::new(),
-                })
-                .collect();
-            values.sort();
-            values.dedup_by_key(|(m, _)| *m);
-            if !values.iter().any(|(m, _)| *m == Metric::Views) {
-                run.warn(
-                    api,
-                    format!(
-                        "facebook video {id}: Facebook gave no view count; no views reading stored"
-                    ),
-                );
-            }
-            Outcome::Read(values)
-        };
+        let outcome = outcome(api, id, answers, &mut run);
         run.outcomes.insert(id.clone(), outcome);
     }
     run
+}
+
+/// Questions refused for a retired metric (`invalid`, with why): drop the `bad` metrics (each
+/// with a warning) and return the questions to ask again, or, when viewtally could not tell
+/// which metric is retired, fail them.
+fn drop_metrics(
+    api: &Api,
+    invalid: Vec<(Sub, String)>,
+    bad: &[String],
+    metrics: &mut Vec<String>,
+    run: &mut PlatformRun,
+    results: &mut Results,
+) -> Vec<Sub> {
+    let why = invalid[0].1.clone();
+    let mut again = Vec::new();
+    if bad.is_empty() {
+        for (sub, _) in invalid {
+            results
+                .entry(sub.video)
+                .or_default()
+                .push(SubResult::Error(format!(
+                    "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
+                 not tell which; check [platforms.facebook] metrics",
+                    metrics.join(", ")
+                )));
+        }
+        return again;
+    }
+    for m in bad {
+        run.warn(
+            api,
+            format!(
+                "Facebook no longer accepts the video_insights metric `{m}` ({why}); \
+                 dropped it for this run — remove it from [platforms.facebook] metrics"
+            ),
+        );
+    }
+    metrics.retain(|m| !bad.contains(m));
+    // Ask the refused videos again: views from the node once `total_video_views`
+    // is gone, the remaining metrics from the insights.
+    let views_gone_now = bad.iter().any(|m| m == "total_video_views");
+    for (sub, _) in invalid {
+        if views_gone_now {
+            again.push(Sub {
+                video: sub.video.clone(),
+                ask: Ask::Node,
+            });
+        }
+        if !metrics.is_empty() {
+            again.push(Sub {
+                video: sub.video,
+                ask: Ask::Insights(metrics.clone()),
+            });
+        }
+    }
+    again
+}
+
+/// Wait `wait`, counting the batch requests asked again as retries; the questions to ask.
+async fn ask_again_after(api: &Api, retry: Vec<(Sub, String)>, wait: Duration) -> Vec<Sub> {
+    // one more batch request per 50 questions asked again
+    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
+    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
+    tracing::warn!(
+        platform = %Platform::Facebook,
+        questions = retry.len(),
+        wait_ms = wait.as_millis() as u64,
+        "Facebook: asking {} question(s) again after {} ms ({})",
+        retry.len(),
+        wait.as_millis(),
+        api.redactor.clean(&retry[0].1)
+    );
+    tokio::time::sleep(wait).await;
+    retry.into_iter().map(|(s, _)| s).collect()
+}
+
+/// The retries ran out: each question fails with why it was asked again.
+fn give_up(api: &Api, retry: Vec<(Sub, String)>, results: &mut Results) {
+    for (sub, why) in retry {
+        results
+            .entry(sub.video)
+            .or_default()
+            .push(SubResult::Error(gave_up(
+                &why,
+                &format!(" (still so after {} retries)", api.tuning().retries),
+            )));
+    }
+}
+
+/// What the answers about one video come to: its first error, else its first "unknown" (a
+/// warning), else the values read (one per metric; a warning when views are absent).
+fn outcome(api: &Api, id: &str, answers: Vec<SubResult>, run: &mut PlatformRun) -> Outcome {
+    if let Some(SubResult::Error(m)) = answers.iter().find(|a| matches!(a, SubResult::Error(_))) {
+        return Outcome::Failed(m.clone());
+    }
+    if let Some(SubResult::Unknown(m)) = answers.iter().find(|a| matches!(a, SubResult::Unknown(_)))
+    {
+        run.warn(api, m.clone());
+        return Outcome::Missing(m.clone());
+    }
+    let mut values: Vec<(Metric, i64)> = answers
+        .into_iter()
+        .flat_map(|a| match a {
+            SubResult::Values(v) => v,
+            _ => Vec::new(),
+        })
+        .collect();
+    values.sort();
+    values.dedup_by_key(|(m, _)| *m);
+    if !values.iter().any(|(m, _)| *m == Metric::Views) {
+        run.warn(
+            api,
+            format!("facebook video {id}: Facebook gave no view count; no views reading stored"),
+        );
+    }
+    Outcome::Read(values)
 }
 
 impl Reader<'_> {

@@ -471,26 +471,16 @@ impl Collector {
                 reports.push(report);
                 continue;
             }
-            let Some(mut run) = run else { continue };
-            for id in ids {
-                if let Err(m) = check_id(platform, id) {
-                    run.outcomes.insert(id.clone(), Outcome::Failed(m));
-                }
-            }
-            for (bucket, day, units) in &run.usage {
-                store.add_api_usage(platform, bucket, *day, *units)?;
-            }
-            for (key, value) in &run.state {
-                store.set_api_state(platform, key, value, now)?;
-            }
-            report.requests = api.stats.requests();
-            report.statuses = api.stats.statuses();
-            report.retries = api.stats.retries();
-            report.warnings = run.warnings.clone();
-            let (read, readings) = observe(campaigns, platform, ids, &run, now, &mut observations);
-            report.read = read;
-            report.readings = readings;
-            report.count_outcomes(ids, &run, &api);
+            let Some(run) = run else { continue };
+            let mut finished = Finished {
+                platform,
+                ids,
+                api: &api,
+                run,
+                now,
+            };
+            finished.remember(store)?;
+            finished.report(campaigns, &mut report, &mut observations);
             reports.push(report);
         }
         let written = store.write(&observations, &[])?;
@@ -550,6 +540,51 @@ impl Collector {
             }
         }
         Ok(probes)
+    }
+}
+
+/// One platform's finished run in a collection.
+struct Finished<'a> {
+    platform: Platform,
+    ids: &'a [String],
+    api: &'a Api,
+    run: PlatformRun,
+    now: DateTime<Utc>,
+}
+
+impl Finished<'_> {
+    /// Store what the run spent and learned (quota usage, state).
+    fn remember(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        for (bucket, day, units) in &self.run.usage {
+            store.add_api_usage(self.platform, bucket, *day, *units)?;
+        }
+        for (key, value) in &self.run.state {
+            store.set_api_state(self.platform, key, value, self.now)?;
+        }
+        Ok(())
+    }
+
+    /// Fail the malformed ids, fill in `report` and add the readings to `observations`.
+    fn report(
+        &mut self,
+        campaigns: &[&Campaign],
+        report: &mut PlatformReport,
+        observations: &mut Vec<Observation>,
+    ) {
+        let (platform, ids, api) = (self.platform, self.ids, self.api);
+        for id in ids {
+            if let Err(m) = check_id(platform, id) {
+                self.run.outcomes.insert(id.clone(), Outcome::Failed(m));
+            }
+        }
+        report.requests = api.stats.requests();
+        report.statuses = api.stats.statuses();
+        report.retries = api.stats.retries();
+        report.warnings = self.run.warnings.clone();
+        let (read, readings) = observe(campaigns, platform, ids, &self.run, self.now, observations);
+        report.read = read;
+        report.readings = readings;
+        report.count_outcomes(ids, &self.run, api);
     }
 }
 

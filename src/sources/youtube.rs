@@ -436,6 +436,58 @@ fn reasons(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// An invalid key (`keyInvalid`, old; `API_KEY_INVALID`, new), named by its variable.
+fn invalid_key(has: &dyn Fn(&str) -> bool, key_env: &str) -> Option<Failure> {
+    if !(has("keyInvalid") || has("API_KEY_INVALID")) {
+        return None;
+    }
+    let reason = if has("keyInvalid") {
+        "keyInvalid"
+    } else {
+        "API_KEY_INVALID"
+    };
+    Some(Failure::Error(format!(
+        "YouTube rejected the API key in {key_env} ({reason}): create a key in the Google Cloud \
+         console (APIs & Services → Credentials) for a project with the YouTube Data API v3 \
+         enabled, put it in .env as {key_env}=…, then run `viewtally check --online`"
+    )))
+}
+
+/// A key the API refuses for another reason (API not enabled, restrictions, expired or
+/// blocked), named by its variable.
+fn key_refused(
+    has: &dyn Fn(&str) -> bool,
+    reasons: &[String],
+    first: &str,
+    message: &str,
+    key_env: &str,
+) -> Option<Failure> {
+    if has("accessNotConfigured") || has("SERVICE_DISABLED") {
+        return Some(Failure::Error(format!(
+            "the YouTube Data API v3 is not enabled for the Google Cloud project of the key in \
+             {key_env} (accessNotConfigured): enable it under APIs & Services → Library"
+        )));
+    }
+    if has("ipRefererBlocked") || has("forbidden") || has("API_KEY_SERVICE_BLOCKED") {
+        return Some(Failure::Error(format!(
+            "YouTube refused the key in {key_env} ({first}: {message}): check the key's API and \
+             application restrictions in the Google Cloud console"
+        )));
+    }
+    // Any other answer about the key (an expired or blocked key, or a 400 `badRequest` that
+    // only says "API key not valid" in its message) names the variable that holds it.
+    if reasons.iter().any(|r| r.starts_with("API_KEY_"))
+        || message.to_ascii_lowercase().contains("api key")
+    {
+        return Some(Failure::Error(format!(
+            "YouTube rejected the API key in {key_env} ({first}: {message}): check the key in the \
+             Google Cloud console (APIs & Services → Credentials), put a valid one in .env as \
+             {key_env}=…, then run `viewtally check --online`"
+        )));
+    }
+    None
+}
+
 /// The user-facing meaning of a non-2xx answer.
 fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> Failure {
     let status = status_of(reply);
@@ -455,17 +507,8 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
         .first()
         .cloned()
         .unwrap_or_else(|| "no reason given".into());
-    if has("keyInvalid") || has("API_KEY_INVALID") {
-        let reason = if has("keyInvalid") {
-            "keyInvalid"
-        } else {
-            "API_KEY_INVALID"
-        };
-        return Failure::Error(format!(
-            "YouTube rejected the API key in {key_env} ({reason}): create a key in the Google Cloud \
-             console (APIs & Services → Credentials) for a project with the YouTube Data API v3 \
-             enabled, put it in .env as {key_env}=…, then run `viewtally check --online`"
-        ));
+    if let Some(f) = invalid_key(&has, key_env) {
+        return f;
     }
     if has("quotaExceeded") || has("dailyLimitExceeded") {
         let text = format!(
@@ -484,28 +527,8 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
     {
         return Failure::Unsupported(format!("HTTP {status}, {first}"));
     }
-    if has("accessNotConfigured") || has("SERVICE_DISABLED") {
-        return Failure::Error(format!(
-            "the YouTube Data API v3 is not enabled for the Google Cloud project of the key in \
-             {key_env} (accessNotConfigured): enable it under APIs & Services → Library"
-        ));
-    }
-    if has("ipRefererBlocked") || has("forbidden") || has("API_KEY_SERVICE_BLOCKED") {
-        return Failure::Error(format!(
-            "YouTube refused the key in {key_env} ({first}: {message}): check the key's API and \
-             application restrictions in the Google Cloud console"
-        ));
-    }
-    // Any other answer about the key (an expired or blocked key, or a 400 `badRequest` that
-    // only says "API key not valid" in its message) names the variable that holds it.
-    if reasons.iter().any(|r| r.starts_with("API_KEY_"))
-        || message.to_ascii_lowercase().contains("api key")
-    {
-        return Failure::Error(format!(
-            "YouTube rejected the API key in {key_env} ({first}: {message}): check the key in the \
-             Google Cloud console (APIs & Services → Credentials), put a valid one in .env as \
-             {key_env}=…, then run `viewtally check --online`"
-        ));
+    if let Some(f) = key_refused(&has, &reasons, &first, &message, key_env) {
+        return f;
     }
     if status == 429 || status >= 500 || status == 403 {
         return Failure::Error(format!(
