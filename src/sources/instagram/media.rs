@@ -565,8 +565,10 @@ mod tests {
             .mount(&server)
             .await;
         let mut store = SqliteStore::open(":memory:").unwrap();
-        let mut config = PlatformsConfig::default();
-        config.instagram = Some(cfg(&server, Some(USER)));
+        let config = PlatformsConfig {
+            instagram: Some(cfg(&server, Some(USER))),
+            ..Default::default()
+        };
         let job = || Job {
             api: api(Platform::Instagram),
             config: config.clone(),
