@@ -1,6 +1,7 @@
 //! Live collection from the platforms' APIs: one file per platform (its config section, reader,
-//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol
-//! shared by the Meta platforms ([`graph`]) and the shared HTTP layer ([`http`]).
+//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol,
+//! usage watch and `debug_token` probe shared by the Meta platforms ([`graph`]), the typed
+//! reading of the platforms' JSON answers ([`answer`]) and the shared HTTP layer ([`http`]).
 //!
 //! [`collect`] reads every configured video of the chosen campaigns from every platform of the
 //! registry (YouTube, Facebook, LinkedIn, Instagram) concurrently and stores all successful
