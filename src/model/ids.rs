@@ -191,6 +191,29 @@ pub fn is_instagram(raw: &str) -> bool {
     parse_url(raw).is_some_and(|u| u.host.ends_with("instagram.com"))
 }
 
+/// The shortcode of an Instagram reel or post URL, if it is one: `instagram.com/reel/{code}/`,
+/// `/reels/{code}/`, `/p/{code}/`, `/tv/{code}/` or `/{user}/reel/{code}/` (with or without
+/// `www.`, a query or the trailing `/`). The media id behind it is the account's to tell
+/// (`GET /{ig-user-id}/media?fields=id,permalink,shortcode`).
+pub fn instagram_shortcode(raw: &str) -> Option<String> {
+    let url = parse_url(raw)?;
+    if !(url.host == "instagram.com" || url.host.ends_with(".instagram.com")) {
+        return None;
+    }
+    let kind = |s: &String| ["reel", "reels", "p", "tv"].contains(&s.to_ascii_lowercase().as_str());
+    let code = match url.segments.as_slice() {
+        [k, code, ..] if kind(k) => code,
+        [_user, k, code, ..] if kind(k) => code,
+        _ => return None,
+    };
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then(|| code.clone())
+}
+
 /// The LinkedIn post URN in a URN or URL, if there is one (`urn:li:activity:N` …).
 pub fn linkedin_urn(raw: &str) -> Option<String> {
     let decoded = raw.trim().replace("%3A", ":").replace("%3a", ":");
@@ -352,6 +375,32 @@ mod tests {
         );
         assert_eq!(facebook_id("https://www.youtube.com/watch?v=x"), None);
         assert!(is_instagram("https://www.instagram.com/reel/Cabc/"));
+        for form in [
+            "https://www.instagram.com/reel/C1a-B_2/",
+            "https://instagram.com/reel/C1a-B_2",
+            "https://www.instagram.com/reels/C1a-B_2/",
+            "https://www.instagram.com/p/C1a-B_2/?igsh=abc123",
+            "www.instagram.com/tv/C1a-B_2/",
+            "https://www.instagram.com/some.user/reel/C1a-B_2/?utm_source=ig_web_copy_link",
+            "https://m.instagram.com/p/C1a-B_2/#x",
+        ] {
+            assert_eq!(
+                instagram_shortcode(form).as_deref(),
+                Some("C1a-B_2"),
+                "{form}"
+            );
+        }
+        for not in [
+            "17895695668004550",
+            "https://www.instagram.com/some.user/",
+            "https://www.instagram.com/reel/",
+            "https://www.instagram.com/stories/some.user/123/",
+            "https://www.instagram.com/reel/C%2Fabc/",
+            "https://www.facebook.com/reel/123/",
+            "https://notinstagram.com/reel/Cabc/",
+        ] {
+            assert_eq!(instagram_shortcode(not), None, "{not}");
+        }
     }
 
     #[test]

@@ -10,21 +10,22 @@
 //! retired, the video node's `views` field is read instead. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use backon::BackoffBuilder;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
 
+use super::answer::{decode, Count};
 use super::graph::{
-    batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
-    BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
+    batch_answers, batch_request, check_scopes, check_version, debug_token, expiry, gave_up,
+    retryable, sub_answer, BatchFailure, GraphError, SubAnswer, TokenCheck, UsageWatch, MAX_BATCH,
 };
-use super::http::{shape, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -242,32 +243,60 @@ fn classify(e: &GraphError, token_env: &str, video: Option<&str>) -> SubResult {
     }
 }
 
+/// The video node asked for `views` (absent or `null`: no reading).
+#[derive(Deserialize)]
+struct NodeAnswer {
+    views: Option<Count>,
+}
+
+/// An insights answer `{"data": [{"name": …, "values": [{"value": n}]}]}`; a metric's
+/// values are read only when viewtally knows the metric.
+#[derive(Deserialize)]
+struct InsightsAnswer {
+    data: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    values: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Valued {
+    value: Count,
+}
+
 /// Read a sub-answer's JSON body for one question.
 fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>, String> {
     match ask {
-        Ask::Node => match doc.get("views") {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(v) => Ok(vec![(
-                Metric::Views,
-                shape::count(v, &format!("{path}.views"))?,
-            )]),
-        },
+        Ask::Node => {
+            let node: NodeAnswer = decode(doc, path)?;
+            Ok(node
+                .views
+                .map(|Count(n)| (Metric::Views, n))
+                .into_iter()
+                .collect())
+        }
         Ask::Insights(_) => {
-            let data = shape::array(shape::field(doc, "data", path)?, &format!("{path}.data"))?;
+            let answer: InsightsAnswer = decode(doc, path)?;
             let mut out = Vec::new();
-            for (i, item) in data.iter().enumerate() {
+            for (i, item) in answer.data.iter().enumerate() {
                 let p = format!("{path}.data[{i}]");
-                let name = shape::string(shape::field(item, "name", &p)?, &format!("{p}.name"))?;
+                let Named { name } = decode(item, &p)?;
                 let Some((_, metric)) = FACEBOOK_METRICS.iter().find(|(n, _)| *n == name) else {
                     continue;
                 };
-                let values =
-                    shape::array(shape::field(item, "values", &p)?, &format!("{p}.values"))?;
+                let Series { values } = decode(item, &p)?;
                 // Lifetime metrics carry one value; take the latest if there are more.
                 let Some(last) = values.last() else { continue };
                 let n = values.len() - 1;
-                let v = shape::field(last, "value", &format!("{p}.values[{n}]"))?;
-                out.push((*metric, shape::count(v, &format!("{p}.values[{n}].value"))?));
+                let Valued { value: Count(v) } = decode(last, &format!("{p}.values[{n}]"))?;
+                out.push((*metric, v));
             }
             Ok(out)
         }
@@ -278,11 +307,11 @@ struct Reader<'a> {
     api: &'a Api,
     cfg: &'a FacebookConfig,
     token: &'a Secret,
-    /// Set when usage reached 100 %: the message for every question not yet asked.
-    stopped: Mutex<Option<String>>,
-    slowed: AtomicBool,
-    warnings: Mutex<Vec<String>>,
+    usage: UsageWatch,
 }
+
+/// Answers gathered per video while the questions are asked (and some asked again).
+type Results = BTreeMap<String, Vec<SubResult>>;
 
 /// Read the insights of `ids`.
 pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String]) -> PlatformRun {
@@ -290,13 +319,11 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
         api,
         cfg,
         token,
-        stopped: Mutex::new(None),
-        slowed: AtomicBool::new(false),
-        warnings: Mutex::new(Vec::new()),
+        usage: UsageWatch::new(cfg.slow_down_ms),
     };
     let mut run = PlatformRun::default();
     let mut metrics = cfg.metrics.clone();
-    let mut results: BTreeMap<String, Vec<SubResult>> = BTreeMap::new();
+    let mut results = Results::new();
     let mut pending: Vec<Sub> = ids.iter().flat_map(|v| asks(v, &metrics)).collect();
     let mut delays = api.tuning().backoff().build();
     let mut metric_rounds = 0;
@@ -311,120 +338,154 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
                 other => results.entry(sub.video).or_default().push(other),
             }
         }
-        if let Some((first, why)) = invalid.first().cloned() {
+        if !invalid.is_empty() {
             let bad = if metric_rounds < 2 {
-                reader.retired_metrics(&first.video, &metrics).await
+                reader.retired_metrics(&invalid[0].0.video, &metrics).await
             } else {
                 Vec::new()
             };
             metric_rounds += 1;
-            if bad.is_empty() {
-                for (sub, _) in invalid {
-                    results.entry(sub.video).or_default().push(SubResult::Error(format!(
-                        "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
-                         not tell which; check [platforms.facebook] metrics",
-                        metrics.join(", ")
-                    )));
-                }
-            } else {
-                for m in &bad {
-                    run.warn(
-                        api,
-                        format!(
-                            "Facebook no longer accepts the video_insights metric `{m}` ({why}); \
-                             dropped it for this run — remove it from [platforms.facebook] metrics"
-                        ),
-                    );
-                }
-                metrics.retain(|m| !bad.contains(m));
-                // Ask the refused videos again: views from the node once `total_video_views`
-                // is gone, the remaining metrics from the insights.
-                let views_gone_now = bad.iter().any(|m| m == "total_video_views");
-                for (sub, _) in invalid {
-                    if views_gone_now {
-                        pending.push(Sub {
-                            video: sub.video.clone(),
-                            ask: Ask::Node,
-                        });
-                    }
-                    if !metrics.is_empty() {
-                        pending.push(Sub {
-                            video: sub.video,
-                            ask: Ask::Insights(metrics.clone()),
-                        });
-                    }
-                }
-            }
+            pending.extend(drop_metrics(
+                api,
+                invalid,
+                &bad,
+                &mut metrics,
+                &mut run,
+                &mut results,
+            ));
         }
         if !retry.is_empty() {
             match delays.next() {
-                Some(wait) => {
-                    // one more batch request per 50 questions asked again
-                    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
-                    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
-                    tracing::warn!(
-                        platform = %Platform::Facebook,
-                        questions = retry.len(),
-                        wait_ms = wait.as_millis() as u64,
-                        "Facebook: asking {} question(s) again after {} ms ({})",
-                        retry.len(),
-                        wait.as_millis(),
-                        api.redactor.clean(&retry[0].1)
-                    );
-                    tokio::time::sleep(wait).await;
-                    pending.extend(retry.into_iter().map(|(s, _)| s));
-                }
-                None => {
-                    for (sub, why) in retry {
-                        results
-                            .entry(sub.video)
-                            .or_default()
-                            .push(SubResult::Error(gave_up(
-                                &why,
-                                &format!(" (still so after {} retries)", api.tuning().retries),
-                            )));
-                    }
-                }
+                Some(wait) => pending.extend(ask_again_after(api, retry, wait).await),
+                None => give_up(api, retry, &mut results),
             }
         }
     }
-    for w in reader.warnings.into_inner().unwrap_or_default() {
+    for w in reader.usage.into_warnings() {
         run.warn(api, w);
     }
     for id in ids {
         let answers = results.remove(id).unwrap_or_default();
-        let outcome = if let Some(SubResult::Error(m)) =
-            answers.iter().find(|a| matches!(a, SubResult::Error(_)))
-        {
-            Outcome::Failed(m.clone())
-        } else if let Some(SubResult::Unknown(m)) =
-            answers.iter().find(|a| matches!(a, SubResult::Unknown(_)))
-        {
-            run.warn(api, m.clone());
-            Outcome::Missing(m.clone())
-        } else {
-            let mut values: Vec<(Metric, i64)> = answers
-                .into_iter()
-                .flat_map(|a| match a {
-                    SubResult::Values(v) => v,
-                    _ => Vec::new(),
-                })
-                .collect();
-            values.sort();
-            values.dedup_by_key(|(m, _)| *m);
-            if !values.iter().any(|(m, _)| *m == Metric::Views) {
-                run.warn(
-                    api,
-                    format!(
-                        "facebook video {id}: Facebook gave no view count; no views reading stored"
-                    ),
-                );
-            }
-            Outcome::Read(values)
-        };
+        let outcome = outcome(api, id, answers, &mut run);
         run.outcomes.insert(id.clone(), outcome);
     }
     run
+}
+
+/// Questions refused for a retired metric (`invalid`, with why): drop the `bad` metrics (each
+/// with a warning) and return the questions to ask again, or, when viewtally could not tell
+/// which metric is retired, fail them.
+fn drop_metrics(
+    api: &Api,
+    invalid: Vec<(Sub, String)>,
+    bad: &[String],
+    metrics: &mut Vec<String>,
+    run: &mut PlatformRun,
+    results: &mut Results,
+) -> Vec<Sub> {
+    let why = invalid[0].1.clone();
+    let mut again = Vec::new();
+    if bad.is_empty() {
+        for (sub, _) in invalid {
+            results
+                .entry(sub.video)
+                .or_default()
+                .push(SubResult::Error(format!(
+                    "Facebook refuses the video_insights metrics {} ({why}) and viewtally could \
+                 not tell which; check [platforms.facebook] metrics",
+                    metrics.join(", ")
+                )));
+        }
+        return again;
+    }
+    for m in bad {
+        run.warn(
+            api,
+            format!(
+                "Facebook no longer accepts the video_insights metric `{m}` ({why}); \
+                 dropped it for this run — remove it from [platforms.facebook] metrics"
+            ),
+        );
+    }
+    metrics.retain(|m| !bad.contains(m));
+    // Ask the refused videos again: views from the node once `total_video_views`
+    // is gone, the remaining metrics from the insights.
+    let views_gone_now = bad.iter().any(|m| m == "total_video_views");
+    for (sub, _) in invalid {
+        if views_gone_now {
+            again.push(Sub {
+                video: sub.video.clone(),
+                ask: Ask::Node,
+            });
+        }
+        if !metrics.is_empty() {
+            again.push(Sub {
+                video: sub.video,
+                ask: Ask::Insights(metrics.clone()),
+            });
+        }
+    }
+    again
+}
+
+/// Wait `wait`, counting the batch requests asked again as retries; the questions to ask.
+async fn ask_again_after(api: &Api, retry: Vec<(Sub, String)>, wait: Duration) -> Vec<Sub> {
+    // one more batch request per 50 questions asked again
+    let batches = retry.len().div_ceil(MAX_BATCH) as u64;
+    api.stats.retries.fetch_add(batches, Ordering::Relaxed);
+    tracing::warn!(
+        platform = %Platform::Facebook,
+        questions = retry.len(),
+        wait_ms = wait.as_millis() as u64,
+        "Facebook: asking {} question(s) again after {} ms ({})",
+        retry.len(),
+        wait.as_millis(),
+        api.redactor.clean(&retry[0].1)
+    );
+    tokio::time::sleep(wait).await;
+    retry.into_iter().map(|(s, _)| s).collect()
+}
+
+/// The retries ran out: each question fails with why it was asked again.
+fn give_up(api: &Api, retry: Vec<(Sub, String)>, results: &mut Results) {
+    for (sub, why) in retry {
+        results
+            .entry(sub.video)
+            .or_default()
+            .push(SubResult::Error(gave_up(
+                &why,
+                &format!(" (still so after {} retries)", api.tuning().retries),
+            )));
+    }
+}
+
+/// What the answers about one video come to: its first error, else its first "unknown" (a
+/// warning), else the values read (one per metric; a warning when views are absent).
+fn outcome(api: &Api, id: &str, answers: Vec<SubResult>, run: &mut PlatformRun) -> Outcome {
+    if let Some(SubResult::Error(m)) = answers.iter().find(|a| matches!(a, SubResult::Error(_))) {
+        return Outcome::Failed(m.clone());
+    }
+    if let Some(SubResult::Unknown(m)) = answers.iter().find(|a| matches!(a, SubResult::Unknown(_)))
+    {
+        run.warn(api, m.clone());
+        return Outcome::Missing(m.clone());
+    }
+    let mut values: Vec<(Metric, i64)> = answers
+        .into_iter()
+        .flat_map(|a| match a {
+            SubResult::Values(v) => v,
+            _ => Vec::new(),
+        })
+        .collect();
+    values.sort();
+    values.dedup_by_key(|(m, _)| *m);
+    if !values.iter().any(|(m, _)| *m == Metric::Views) {
+        run.warn(
+            api,
+            format!("facebook video {id}: Facebook gave no view count; no views reading stored"),
+        );
+    }
+    Outcome::Read(values)
 }
 
 impl Reader<'_> {
@@ -466,21 +527,13 @@ impl Reader<'_> {
         );
         let what = format!("batch of {}", subs.len());
         // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
-        let gate = || match self
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            Some(why) => Err(why),
-            None => Ok(()),
-        };
+        let gate = || self.usage.stopped();
         let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
             Err(SendError::Refused(why)) => return all(SubResult::Error(why)),
             Err(e) => return all(SubResult::Error(format!("Facebook: {e}"))),
         };
-        self.watch_usage(&reply);
+        self.usage.watch(self.api, &reply);
         let env = &self.cfg.access_token_env;
         let answers = match batch_answers(&reply, subs.len()) {
             Ok(a) => a,
@@ -558,36 +611,6 @@ impl Reader<'_> {
             Err(d) => shape_error(d),
         }
     }
-
-    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
-    fn watch_usage(&self, reply: &Reply) {
-        let Some((pct, header, regain)) = usage(reply) else {
-            return;
-        };
-        if pct >= 100 {
-            let when = regain
-                .map(|m| format!("in about {m} minutes"))
-                .unwrap_or_else(|| "within an hour".into());
-            let why = format!(
-                "Facebook usage is at {pct} % of the rate limit ({header}); viewtally stopped asking \
-                 to avoid being blocked — try again {when}"
-            );
-            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-        } else if pct > SLOW_DOWN_AT {
-            self.api
-                .set_pause(std::time::Duration::from_millis(self.cfg.slow_down_ms));
-            if !self.slowed.swap(true, Ordering::SeqCst) {
-                self.warnings
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!(
-                        "Facebook usage is at {pct} % of the rate limit ({header}); slowing down \
-                         ({} ms between requests)",
-                        self.cfg.slow_down_ms
-                    ));
-            }
-        }
-    }
 }
 
 /// `check --online`: `debug_token` tells whether the token is valid, whose it is, its
@@ -595,48 +618,21 @@ impl Reader<'_> {
 pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTime<Utc>) -> Probe {
     let mut probe = Probe::new(Platform::Facebook);
     let env = &cfg.access_token_env;
-    let request = api
-        .client()
-        .get(format!("{}/{}/debug_token", cfg.api_base, cfg.api_version))
-        .query(&[("input_token", token.expose())])
-        .bearer_auth(token.expose());
-    let reply = match api.send("debug_token", request, &retryable, None).await {
-        Ok(r) => r,
-        Err(e) => return probe.fail(format!("Facebook debug_token: {e}")),
+    let refusal = |e: &GraphError| match classify(e, env, None) {
+        SubResult::Error(m) | SubResult::Retry(m) => Some(m),
+        _ => None,
     };
-    let doc = match reply.json() {
-        Ok(d) => d,
-        Err(d) => {
-            return probe.fail(format!(
-                "Facebook answered debug_token in an unexpected shape ({d})"
-            ))
-        }
+    let check = TokenCheck {
+        api_base: &cfg.api_base,
+        api_version: &cfg.api_version,
+        env,
+        new_token: "Page access token",
+        refusal: &refusal,
     };
-    if let Some(e) = GraphError::from_doc(&doc) {
-        let m = match classify(&e, env, None) {
-            SubResult::Error(m) | SubResult::Retry(m) => m,
-            _ => format!(
-                "Facebook refused debug_token ({}: {})",
-                e.code_text(),
-                e.message
-            ),
-        };
-        return probe.fail(m);
-    }
-    let data = &doc["data"];
-    if !data.is_object() {
-        return probe
-            .fail("Facebook answered debug_token in an unexpected shape (data is missing)".into());
-    }
-    if data["is_valid"].as_bool() != Some(true) {
-        let why = data["error"]["message"]
-            .as_str()
-            .unwrap_or("no reason given");
-        return probe.fail(format!(
-            "the token in {env} is not valid ({why}): get a new Page access token (see README, Live \
-             collection) and put it in .env as {env}=…"
-        ));
-    }
+    let data = match debug_token(api, &check, token).await {
+        Ok(data) => data,
+        Err(m) => return probe.fail(m),
+    };
     let kind = data["type"].as_str().unwrap_or("unknown");
     let profile = data["profile_id"]
         .as_str()
@@ -651,49 +647,16 @@ pub async fn probe(api: &Api, cfg: &FacebookConfig, token: &Secret, now: DateTim
             "note: video insights need a PAGE token; this is a {kind} token"
         ));
     }
-    let scopes: Vec<&str> = data["scopes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    probe.line(format!(
-        "permissions: {}",
-        if scopes.is_empty() {
-            "none listed".to_string()
-        } else {
-            scopes.join(", ")
-        }
-    ));
-    for needed in ["pages_read_engagement", "read_insights"] {
-        if !scopes.is_empty() && !scopes.contains(&needed) {
-            probe.line(format!(
-                "missing permission {needed}: video insights will be refused"
-            ));
-            probe.ok = false;
-        }
-    }
-    let when = |secs: Option<i64>| -> String {
-        match secs {
-            None => "unknown".into(),
-            Some(0) => "never".into(),
-            Some(s) => match Utc.timestamp_opt(s, 0).single() {
-                Some(t) => {
-                    let days = (t - now).num_days();
-                    if t <= now {
-                        format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC"))
-                    } else {
-                        format!("{} (in {days} days)", t.format("%Y-%m-%d %H:%M UTC"))
-                    }
-                }
-                None => "unknown".into(),
-            },
-        }
-    };
+    check_scopes(
+        &mut probe,
+        &data,
+        &["pages_read_engagement", "read_insights"],
+        "video insights",
+    );
     let expires = data["expires_at"].as_i64();
-    probe.line(format!("expires: {}", when(expires)));
+    probe.line(format!("expires: {}", expiry(expires, now)));
     if let Some(d) = data["data_access_expires_at"].as_i64() {
-        probe.line(format!("data access expires: {}", when(Some(d))));
+        probe.line(format!("data access expires: {}", expiry(Some(d), now)));
     }
     if let Some(t) = expires
         .filter(|s| *s > 0)

@@ -6,10 +6,19 @@
 //! error_subcode, fbtrace_id}}` come with any status. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` say how close the app is to the rate limit.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeZone, Utc};
 use reqwest::RequestBuilder;
 use serde_json::{json, Value};
 
-use super::http::{shape, transient, Api, Reply};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+use super::answer::{decode, kind};
+use super::http::{transient, Api, Reply};
+use super::Probe;
 use crate::config::{Problem, Secret};
 
 /// Most sub-requests in one batch.
@@ -159,7 +168,7 @@ pub fn batch_answers(reply: &Reply, asked: usize) -> Result<Vec<Value>, BatchFai
     let Some(answers) = doc.as_array() else {
         return Err(BatchFailure::Shape(format!(
             "the answer should be a list, not {}",
-            shape::kind(&doc)
+            kind(&doc)
         )));
     };
     if answers.len() != asked {
@@ -185,20 +194,37 @@ pub enum SubAnswer {
     Status(u64),
 }
 
+/// One element of a batch answer (`headers` are not asked for).
+#[derive(Deserialize)]
+struct BatchAnswer {
+    code: StatusCode,
+    body: String,
+}
+
+/// A sub-answer's HTTP status.
+struct StatusCode(u64);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        v.as_u64()
+            .map(StatusCode)
+            .ok_or_else(|| D::Error::custom("should be a number"))
+    }
+}
+
 /// Decode the `i`-th element of a batch answer; an error says what is malformed.
 pub fn sub_answer(i: usize, answer: &Value) -> Result<SubAnswer, String> {
     let path = format!("answer[{i}]");
     if answer.is_null() {
         return Ok(SubAnswer::Unanswered);
     }
-    let code = shape::field(answer, "code", &path).and_then(|c| {
-        c.as_u64()
-            .ok_or_else(|| format!("{path}.code should be a number"))
-    })?;
-    let body = shape::field(answer, "body", &path)
-        .and_then(|b| shape::string(b, &format!("{path}.body")))?;
+    let BatchAnswer {
+        code: StatusCode(code),
+        body,
+    } = decode(answer, &path)?;
     let doc: Value =
-        serde_json::from_str(body).map_err(|e| format!("{path}.body is malformed JSON ({e})"))?;
+        serde_json::from_str(&body).map_err(|e| format!("{path}.body is malformed JSON ({e})"))?;
     if let Some(e) = GraphError::from_doc(&doc) {
         return Ok(SubAnswer::Error(e));
     }
@@ -225,4 +251,182 @@ pub fn check_version(section: &'static str, value: &str) -> Result<(), Problem> 
             "{section} api_version `{value}` is not a Graph API version; write it like \"v25.0\""
         ),
     ))
+}
+
+/// How close a Graph platform is to its rate limit during one run (from the usage headers of
+/// every batch answer): above [`SLOW_DOWN_AT`] % it pauses `slow_down_ms` before each request
+/// (and warns once); at 100 % it stops asking.
+pub struct UsageWatch {
+    slow_down_ms: u64,
+    /// Set when usage reached 100 %: the message for every question not yet asked.
+    stopped: Mutex<Option<String>>,
+    slowed: AtomicBool,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl UsageWatch {
+    pub fn new(slow_down_ms: u64) -> UsageWatch {
+        UsageWatch {
+            slow_down_ms,
+            stopped: Mutex::new(None),
+            slowed: AtomicBool::new(false),
+            warnings: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Why asking stopped, if it did: for a send gate, checked when a request's turn comes.
+    pub fn stopped(&self) -> Result<(), String> {
+        match self
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            Some(why) => Err(why),
+            None => Ok(()),
+        }
+    }
+
+    /// The warnings of the run (slowing down).
+    pub fn into_warnings(self) -> Vec<String> {
+        self.warnings.into_inner().unwrap_or_default()
+    }
+
+    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
+    pub fn watch(&self, api: &Api, reply: &Reply) {
+        let Some((pct, header, regain)) = usage(reply) else {
+            return;
+        };
+        let name = api.platform.display_name();
+        if pct >= 100 {
+            let when = regain
+                .map(|m| format!("in about {m} minutes"))
+                .unwrap_or_else(|| "within an hour".into());
+            let why = format!(
+                "{name} usage is at {pct} % of the rate limit ({header}); viewtally stopped asking \
+                 to avoid being blocked — try again {when}"
+            );
+            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        } else if pct > SLOW_DOWN_AT {
+            api.set_pause(std::time::Duration::from_millis(self.slow_down_ms));
+            if !self.slowed.swap(true, Ordering::SeqCst) {
+                self.warnings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!(
+                        "{name} usage is at {pct} % of the rate limit ({header}); slowing down \
+                         ({} ms between requests)",
+                        self.slow_down_ms
+                    ));
+            }
+        }
+    }
+}
+
+/// Where to ask `debug_token` and how to word its refusals, for one Graph platform.
+pub struct TokenCheck<'a> {
+    pub api_base: &'a str,
+    pub api_version: &'a str,
+    /// The environment variable that holds the token.
+    pub env: &'a str,
+    /// What to get when the token is not valid: `access token`, `Page access token`.
+    pub new_token: &'a str,
+    /// The platform's own message for a Graph error, if it has one.
+    pub refusal: &'a (dyn Fn(&GraphError) -> Option<String> + Sync),
+}
+
+/// `GET /debug_token` about `token`: the `data` of a valid token, or the probe's message why
+/// not.
+pub async fn debug_token(
+    api: &Api,
+    check: &TokenCheck<'_>,
+    token: &Secret,
+) -> Result<Value, String> {
+    let name = api.platform.display_name();
+    let request = api
+        .client()
+        .get(format!(
+            "{}/{}/debug_token",
+            check.api_base, check.api_version
+        ))
+        .query(&[("input_token", token.expose())])
+        .bearer_auth(token.expose());
+    let reply = api
+        .send("debug_token", request, &retryable, None)
+        .await
+        .map_err(|e| format!("{name} debug_token: {e}"))?;
+    let mut doc = reply
+        .json()
+        .map_err(|d| format!("{name} answered debug_token in an unexpected shape ({d})"))?;
+    if let Some(e) = GraphError::from_doc(&doc) {
+        return Err((check.refusal)(&e).unwrap_or_else(|| {
+            format!(
+                "{name} refused debug_token ({}: {})",
+                e.code_text(),
+                e.message
+            )
+        }));
+    }
+    let data = doc["data"].take();
+    if !data.is_object() {
+        return Err(format!(
+            "{name} answered debug_token in an unexpected shape (data is missing)"
+        ));
+    }
+    if data["is_valid"].as_bool() != Some(true) {
+        let why = data["error"]["message"]
+            .as_str()
+            .unwrap_or("no reason given");
+        let (env, new_token) = (check.env, check.new_token);
+        return Err(format!(
+            "the token in {env} is not valid ({why}): get a new {new_token} (see README, Live \
+             collection) and put it in .env as {env}=…"
+        ));
+    }
+    Ok(data)
+}
+
+/// The probe's `permissions:` line, and a failing line for each of `needed` that the token's
+/// `scopes` lack (`insights`: what will be refused, `video insights`).
+pub fn check_scopes(probe: &mut Probe, data: &Value, needed: &[&str], insights: &str) {
+    let scopes: Vec<&str> = data["scopes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    probe.line(format!(
+        "permissions: {}",
+        if scopes.is_empty() {
+            "none listed".to_string()
+        } else {
+            scopes.join(", ")
+        }
+    ));
+    for needed in needed {
+        if !scopes.is_empty() && !scopes.contains(needed) {
+            probe.line(format!(
+                "missing permission {needed}: {insights} will be refused"
+            ));
+            probe.ok = false;
+        }
+    }
+}
+
+/// A `debug_token` time (seconds since 1970; 0: never) for the probe: `2026-12-01 10:00 UTC
+/// (in 3 days)`.
+pub fn expiry(secs: Option<i64>, now: DateTime<Utc>) -> String {
+    match secs {
+        None => "unknown".into(),
+        Some(0) => "never".into(),
+        Some(s) => match Utc.timestamp_opt(s, 0).single() {
+            Some(t) if t <= now => format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC")),
+            Some(t) => format!(
+                "{} (in {} days)",
+                t.format("%Y-%m-%d %H:%M UTC"),
+                (t - now).num_days()
+            ),
+            None => "unknown".into(),
+        },
+    }
 }

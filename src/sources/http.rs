@@ -393,57 +393,9 @@ impl Api {
         let refused_wait: Mutex<Option<Duration>> = Mutex::new(None);
         let budget = self.tuning.retry_budget;
         let (this, attempts_ref, request_ref) = (self, &attempts, &request);
-
         let attempt = move || async move {
-            // Wait for our turn first, so that the gate sees the latest state.
-            let _permit = this
-                .permits
-                .acquire()
+            this.attempt(what, request_ref, retry_when, gate, attempts_ref)
                 .await
-                .map_err(|e| Fail::Transport(e.to_string()))?;
-            if let Some(gate) = gate {
-                gate().map_err(Fail::Refused)?;
-            }
-            let pause = this.pause_ms.load(Ordering::Relaxed);
-            if pause > 0 {
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-            }
-            let n = attempts_ref.fetch_add(1, Ordering::Relaxed) + 1;
-            this.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let builder = request_ref
-                .try_clone()
-                .ok_or_else(|| Fail::Transport("the request body cannot be sent again".into()))?;
-            let (client, request) = builder.build_split();
-            let request = request.map_err(|e| Fail::Transport(error_chain(&e.without_url())))?;
-            tracing::debug!(
-                platform = %this.platform,
-                what,
-                method = %request.method(),
-                url = %this.redactor.clean(&redact_url(request.url())),
-                attempt = n,
-                "request"
-            );
-            let response = client.execute(request).await.map_err(|e| {
-                this.stats.count_status("error");
-                this.fail(e)
-            })?;
-            let status = response.status();
-            this.stats.count_status(status.as_str());
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| this.fail(e))?.to_vec();
-            tracing::debug!(platform = %this.platform, what, status = status.as_u16(), bytes = body.len(), "answer");
-            let reply = Reply {
-                status,
-                headers,
-                body,
-                attempts: n,
-                retry_after_refused: None,
-            };
-            if retry_when(&reply) {
-                Err(Fail::Retry(reply))
-            } else {
-                Ok(reply)
-            }
         };
 
         let result = attempt
@@ -478,11 +430,88 @@ impl Api {
             })
             .await;
 
-        let attempts = attempts.load(Ordering::Relaxed);
+        let refused_wait = *refused_wait.lock().unwrap_or_else(|e| e.into_inner());
+        self.outcome(
+            result,
+            &request,
+            attempts.load(Ordering::Relaxed),
+            refused_wait,
+        )
+    }
+
+    /// One attempt: wait for a permit, ask the gate, pause if asked to, send and read the
+    /// answer; a transient answer (as `retry_when` says) is a failure to retry.
+    async fn attempt(
+        &self,
+        what: &str,
+        request: &RequestBuilder,
+        retry_when: &(dyn Fn(&Reply) -> bool + Sync),
+        gate: Option<&(dyn Fn() -> Result<(), String> + Sync)>,
+        attempts: &AtomicU32,
+    ) -> Result<Reply, Fail> {
+        // Wait for our turn first, so that the gate sees the latest state.
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| Fail::Transport(e.to_string()))?;
+        if let Some(gate) = gate {
+            gate().map_err(Fail::Refused)?;
+        }
+        let pause = self.pause_ms.load(Ordering::Relaxed);
+        if pause > 0 {
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+        }
+        let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let builder = request
+            .try_clone()
+            .ok_or_else(|| Fail::Transport("the request body cannot be sent again".into()))?;
+        let (client, request) = builder.build_split();
+        let request = request.map_err(|e| Fail::Transport(error_chain(&e.without_url())))?;
+        tracing::debug!(
+            platform = %self.platform,
+            what,
+            method = %request.method(),
+            url = %self.redactor.clean(&redact_url(request.url())),
+            attempt = n,
+            "request"
+        );
+        let response = client.execute(request).await.map_err(|e| {
+            self.stats.count_status("error");
+            self.fail(e)
+        })?;
+        let status = response.status();
+        self.stats.count_status(status.as_str());
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| self.fail(e))?.to_vec();
+        tracing::debug!(platform = %self.platform, what, status = status.as_u16(), bytes = body.len(), "answer");
+        let reply = Reply {
+            status,
+            headers,
+            body,
+            attempts: n,
+            retry_after_refused: None,
+        };
+        if retry_when(&reply) {
+            Err(Fail::Retry(reply))
+        } else {
+            Ok(reply)
+        }
+    }
+
+    /// What the retry loop ended with, as [`Api::send`] returns it.
+    fn outcome(
+        &self,
+        result: Result<Reply, Fail>,
+        request: &RequestBuilder,
+        attempts: u32,
+        refused_wait: Option<Duration>,
+    ) -> Result<Reply, SendError> {
         match result {
             Ok(reply) => Ok(reply),
             Err(Fail::Retry(mut reply)) => {
-                reply.retry_after_refused = *refused_wait.lock().unwrap_or_else(|e| e.into_inner());
+                reply.retry_after_refused = refused_wait;
                 Ok(reply)
             }
             Err(Fail::Timeout) => Err(SendError::Timeout {
@@ -521,71 +550,6 @@ impl Api {
             Fail::Connect(self.redactor.clean(&error_chain(&e)))
         } else {
             Fail::Transport(self.redactor.clean(&error_chain(&e)))
-        }
-    }
-}
-
-/// Reading the documented JSON shapes: every accessor names the path it expected, so a
-/// changed API gives a precise error instead of a silent 0.
-pub mod shape {
-    use serde_json::Value;
-
-    /// `v[key]`, which must be present.
-    pub fn field<'v>(v: &'v Value, key: &str, path: &str) -> Result<&'v Value, String> {
-        match v.get(key) {
-            Some(x) if !x.is_null() => Ok(x),
-            _ => Err(format!("{path}.{key} is missing")),
-        }
-    }
-
-    /// `v` as an array.
-    pub fn array<'v>(v: &'v Value, path: &str) -> Result<&'v Vec<Value>, String> {
-        v.as_array()
-            .ok_or_else(|| format!("{path} should be a list, not {}", kind(v)))
-    }
-
-    /// `v` as a string.
-    pub fn string<'v>(v: &'v Value, path: &str) -> Result<&'v str, String> {
-        v.as_str()
-            .ok_or_else(|| format!("{path} should be a string, not {}", kind(v)))
-    }
-
-    /// A count: a non-negative integer, as a JSON number or a string of digits (Google sends
-    /// 64-bit counts as strings).
-    pub fn count(v: &Value, path: &str) -> Result<i64, String> {
-        let n = match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                s.parse::<i64>().ok()
-            }
-            _ => None,
-        };
-        match n {
-            Some(n) if n >= 0 => Ok(n),
-            _ => Err(format!(
-                "{path} should be a non-negative whole number, not {}",
-                describe(v)
-            )),
-        }
-    }
-
-    /// What a JSON value is, for messages.
-    pub fn kind(v: &Value) -> &'static str {
-        match v {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object",
-        }
-    }
-
-    fn describe(v: &Value) -> String {
-        match v {
-            Value::String(s) => format!("\"{}\"", s.chars().take(40).collect::<String>()),
-            Value::Number(n) => n.to_string(),
-            other => kind(other).to_string(),
         }
     }
 }
@@ -656,19 +620,6 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn counts_are_numbers_or_digit_strings() {
-        use serde_json::json;
-        assert_eq!(shape::count(&json!("1234"), "x"), Ok(1234));
-        assert_eq!(shape::count(&json!(12), "x"), Ok(12));
-        assert_eq!(
-            shape::count(&json!("12a"), "x").unwrap_err(),
-            "x should be a non-negative whole number, not \"12a\""
-        );
-        assert!(shape::count(&json!(-1), "x").is_err());
-        assert!(shape::count(&json!(null), "x").is_err());
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@
 //! and warned about 30 days ahead. A retired `LinkedIn-Version` answers
 //! `426 NONEXISTENT_VERSION`, said plainly. Video analytics are kept for six months only.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,11 +18,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures_util::future::join_all;
 use reqwest::RequestBuilder;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::http::{
-    percent_encode, shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE,
-};
+use super::answer::{decode, decode_answer, Count};
+use super::http::{percent_encode, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -690,11 +689,11 @@ impl<'a> Session<'a> {
         let doc = reply.json().map_err(|d| {
             format!("LinkedIn answered the token refresh in an unexpected shape ({d})")
         })?;
-        let token = shape::field(&doc, "access_token", "answer")
-            .and_then(|t| shape::string(t, "answer.access_token"))
-            .map_err(|d| {
-                format!("LinkedIn answered the token refresh in an unexpected shape ({d})")
-            })?;
+        let RefreshAnswer {
+            access_token: token,
+        } = decode(&doc, "answer").map_err(|d| {
+            format!("LinkedIn answered the token refresh in an unexpected shape ({d})")
+        })?;
         let fresh = Secret::new(token);
         self.api.redactor.add(&fresh);
         let refresh_expiry = doc["refresh_token_expires_in"]
@@ -863,50 +862,56 @@ impl<'a> Session<'a> {
     }
 }
 
+/// The answer to a token refresh (its other fields are read as they come).
+#[derive(Deserialize)]
+struct RefreshAnswer {
+    access_token: String,
+}
+
+/// A `videoAnalytics` answer.
+#[derive(Deserialize)]
+struct AnalyticsAnswer {
+    elements: Vec<Element>,
+}
+
+#[derive(Deserialize)]
+struct Element {
+    value: Count,
+}
+
+/// A `socialMetadata` answer: reaction counts by kind, and comments.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SocialAnswer {
+    reaction_summaries: Option<BTreeMap<String, Counted>>,
+    comment_summary: Option<Counted>,
+}
+
+#[derive(Deserialize)]
+struct Counted {
+    count: Count,
+}
+
 /// Lifetime views: the sum of `elements[].value`; `None` when there are no elements.
 fn parse_views(reply: &Reply) -> Result<Option<i64>, String> {
     let doc = reply.json()?;
-    let elements = shape::array(shape::field(&doc, "elements", "answer")?, "elements")?;
-    if elements.is_empty() {
+    let answer: AnalyticsAnswer = decode_answer(&doc)?;
+    if answer.elements.is_empty() {
         return Ok(None);
     }
-    let mut sum = 0_i64;
-    for (i, e) in elements.iter().enumerate() {
-        let path = format!("elements[{i}]");
-        sum += shape::count(shape::field(e, "value", &path)?, &format!("{path}.value"))?;
-    }
-    Ok(Some(sum))
+    Ok(Some(answer.elements.iter().map(|e| e.value.0).sum()))
 }
 
 /// Likes (the sum of all reaction counts) and comments, where present.
 fn parse_social(reply: &Reply) -> Result<Vec<(Metric, i64)>, String> {
     let doc = reply.json()?;
+    let answer: SocialAnswer = decode(&doc, "")?;
     let mut out = Vec::new();
-    match doc.get("reactionSummaries") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            let mut likes = 0;
-            for (kind, r) in map {
-                let path = format!("reactionSummaries.{kind}");
-                likes += shape::count(shape::field(r, "count", &path)?, &format!("{path}.count"))?;
-            }
-            out.push((Metric::Likes, likes));
-        }
-        Some(other) => {
-            return Err(format!(
-                "reactionSummaries should be an object, not {}",
-                shape::kind(other)
-            ))
-        }
+    if let Some(reactions) = answer.reaction_summaries {
+        out.push((Metric::Likes, reactions.values().map(|r| r.count.0).sum()));
     }
-    if let Some(c) = doc.get("commentSummary").filter(|c| !c.is_null()) {
-        out.push((
-            Metric::Comments,
-            shape::count(
-                shape::field(c, "count", "commentSummary")?,
-                "commentSummary.count",
-            )?,
-        ));
+    if let Some(c) = answer.comment_summary {
+        out.push((Metric::Comments, c.count.0));
     }
     Ok(out)
 }

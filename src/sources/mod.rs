@@ -1,6 +1,7 @@
 //! Live collection from the platforms' APIs: one file per platform (its config section, reader,
-//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol
-//! shared by the Meta platforms ([`graph`]) and the shared HTTP layer ([`http`]).
+//! probe and [`ApiPlatform`] impl), the [`platform::registry`] of them, the Graph batch protocol,
+//! usage watch and `debug_token` probe shared by the Meta platforms ([`graph`]), the typed
+//! reading of the platforms' JSON answers ([`answer`]) and the shared HTTP layer ([`http`]).
 //!
 //! [`collect`] reads every configured video of the chosen campaigns from every platform of the
 //! registry (YouTube, Facebook, LinkedIn, Instagram) concurrently and stores all successful
@@ -10,6 +11,7 @@
 //! what is worth keeping between runs of a long-lived process (the daemon): the HTTP client
 //! and a refreshed LinkedIn access token.
 
+pub mod answer;
 pub mod facebook;
 pub mod graph;
 pub mod http;
@@ -50,8 +52,12 @@ pub struct PlatformRun {
     pub warnings: Vec<String>,
     /// Quota units spent: (bucket, quota day, units).
     pub usage: Vec<(&'static str, NaiveDate, u64)>,
-    /// Facts about the credentials to remember (never secrets): (key, value).
+    /// Facts to remember (never secrets): (key, value); e.g. a token's expiry, the media id
+    /// of an Instagram reel URL.
     pub state: Vec<(String, String)>,
+    /// The id a video's readings are stored under when it is not the configured one (an
+    /// Instagram reel URL → its media id), by configured id.
+    pub stored_as: BTreeMap<String, String>,
 }
 
 impl PlatformRun {
@@ -81,6 +87,7 @@ impl PlatformRun {
         }
         self.usage.extend(other.usage);
         self.state.extend(other.state);
+        self.stored_as.extend(other.stored_as);
     }
 }
 
@@ -465,26 +472,16 @@ impl Collector {
                 reports.push(report);
                 continue;
             }
-            let Some(mut run) = run else { continue };
-            for id in ids {
-                if let Err(m) = check_id(platform, id) {
-                    run.outcomes.insert(id.clone(), Outcome::Failed(m));
-                }
-            }
-            for (bucket, day, units) in &run.usage {
-                store.add_api_usage(platform, bucket, *day, *units)?;
-            }
-            for (key, value) in &run.state {
-                store.set_api_state(platform, key, value, now)?;
-            }
-            report.requests = api.stats.requests();
-            report.statuses = api.stats.statuses();
-            report.retries = api.stats.retries();
-            report.warnings = run.warnings.clone();
-            let (read, readings) = observe(campaigns, platform, ids, &run, now, &mut observations);
-            report.read = read;
-            report.readings = readings;
-            report.count_outcomes(ids, &run, &api);
+            let Some(run) = run else { continue };
+            let mut finished = Finished {
+                platform,
+                ids,
+                api: &api,
+                run,
+                now,
+            };
+            finished.remember(store)?;
+            finished.report(campaigns, &mut report, &mut observations);
             reports.push(report);
         }
         let written = store.write(&observations, &[])?;
@@ -547,6 +544,51 @@ impl Collector {
     }
 }
 
+/// One platform's finished run in a collection.
+struct Finished<'a> {
+    platform: Platform,
+    ids: &'a [String],
+    api: &'a Api,
+    run: PlatformRun,
+    now: DateTime<Utc>,
+}
+
+impl Finished<'_> {
+    /// Store what the run spent and learned (quota usage, state).
+    fn remember(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        for (bucket, day, units) in &self.run.usage {
+            store.add_api_usage(self.platform, bucket, *day, *units)?;
+        }
+        for (key, value) in &self.run.state {
+            store.set_api_state(self.platform, key, value, self.now)?;
+        }
+        Ok(())
+    }
+
+    /// Fail the malformed ids, fill in `report` and add the readings to `observations`.
+    fn report(
+        &mut self,
+        campaigns: &[&Campaign],
+        report: &mut PlatformReport,
+        observations: &mut Vec<Observation>,
+    ) {
+        let (platform, ids, api) = (self.platform, self.ids, self.api);
+        for id in ids {
+            if let Err(m) = check_id(platform, id) {
+                self.run.outcomes.insert(id.clone(), Outcome::Failed(m));
+            }
+        }
+        report.requests = api.stats.requests();
+        report.statuses = api.stats.statuses();
+        report.retries = api.stats.retries();
+        report.warnings = self.run.warnings.clone();
+        let (read, readings) = observe(campaigns, platform, ids, &self.run, self.now, observations);
+        report.read = read;
+        report.readings = readings;
+        report.count_outcomes(ids, &self.run, api);
+    }
+}
+
 /// Whether `id` has the form of the platform's ids (so that it cannot change the request).
 fn check_id(platform: Platform, id: &str) -> Result<(), String> {
     match platform::find(platform) {
@@ -591,7 +633,7 @@ fn observe(
                 out.push(Observation {
                     campaign: c.slug().to_string(),
                     platform,
-                    video: id.clone(),
+                    video: run.stored_as.get(id).unwrap_or(id).clone(),
                     account: v.account.clone(),
                     metric: *metric,
                     kind: Kind::Total,

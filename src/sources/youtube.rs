@@ -17,7 +17,8 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{shape, transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::answer::{decode, decode_answer, Count};
+use super::http::{transient, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::PlatformsConfig;
@@ -435,6 +436,58 @@ fn reasons(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// An invalid key (`keyInvalid`, old; `API_KEY_INVALID`, new), named by its variable.
+fn invalid_key(has: &dyn Fn(&str) -> bool, key_env: &str) -> Option<Failure> {
+    if !(has("keyInvalid") || has("API_KEY_INVALID")) {
+        return None;
+    }
+    let reason = if has("keyInvalid") {
+        "keyInvalid"
+    } else {
+        "API_KEY_INVALID"
+    };
+    Some(Failure::Error(format!(
+        "YouTube rejected the API key in {key_env} ({reason}): create a key in the Google Cloud \
+         console (APIs & Services → Credentials) for a project with the YouTube Data API v3 \
+         enabled, put it in .env as {key_env}=…, then run `viewtally check --online`"
+    )))
+}
+
+/// A key the API refuses for another reason (API not enabled, restrictions, expired or
+/// blocked), named by its variable.
+fn key_refused(
+    has: &dyn Fn(&str) -> bool,
+    reasons: &[String],
+    first: &str,
+    message: &str,
+    key_env: &str,
+) -> Option<Failure> {
+    if has("accessNotConfigured") || has("SERVICE_DISABLED") {
+        return Some(Failure::Error(format!(
+            "the YouTube Data API v3 is not enabled for the Google Cloud project of the key in \
+             {key_env} (accessNotConfigured): enable it under APIs & Services → Library"
+        )));
+    }
+    if has("ipRefererBlocked") || has("forbidden") || has("API_KEY_SERVICE_BLOCKED") {
+        return Some(Failure::Error(format!(
+            "YouTube refused the key in {key_env} ({first}: {message}): check the key's API and \
+             application restrictions in the Google Cloud console"
+        )));
+    }
+    // Any other answer about the key (an expired or blocked key, or a 400 `badRequest` that
+    // only says "API key not valid" in its message) names the variable that holds it.
+    if reasons.iter().any(|r| r.starts_with("API_KEY_"))
+        || message.to_ascii_lowercase().contains("api key")
+    {
+        return Some(Failure::Error(format!(
+            "YouTube rejected the API key in {key_env} ({first}: {message}): check the key in the \
+             Google Cloud console (APIs & Services → Credentials), put a valid one in .env as \
+             {key_env}=…, then run `viewtally check --online`"
+        )));
+    }
+    None
+}
+
 /// The user-facing meaning of a non-2xx answer.
 fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> Failure {
     let status = status_of(reply);
@@ -454,17 +507,8 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
         .first()
         .cloned()
         .unwrap_or_else(|| "no reason given".into());
-    if has("keyInvalid") || has("API_KEY_INVALID") {
-        let reason = if has("keyInvalid") {
-            "keyInvalid"
-        } else {
-            "API_KEY_INVALID"
-        };
-        return Failure::Error(format!(
-            "YouTube rejected the API key in {key_env} ({reason}): create a key in the Google Cloud \
-             console (APIs & Services → Credentials) for a project with the YouTube Data API v3 \
-             enabled, put it in .env as {key_env}=…, then run `viewtally check --online`"
-        ));
+    if let Some(f) = invalid_key(&has, key_env) {
+        return f;
     }
     if has("quotaExceeded") || has("dailyLimitExceeded") {
         let text = format!(
@@ -483,28 +527,8 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
     {
         return Failure::Unsupported(format!("HTTP {status}, {first}"));
     }
-    if has("accessNotConfigured") || has("SERVICE_DISABLED") {
-        return Failure::Error(format!(
-            "the YouTube Data API v3 is not enabled for the Google Cloud project of the key in \
-             {key_env} (accessNotConfigured): enable it under APIs & Services → Library"
-        ));
-    }
-    if has("ipRefererBlocked") || has("forbidden") || has("API_KEY_SERVICE_BLOCKED") {
-        return Failure::Error(format!(
-            "YouTube refused the key in {key_env} ({first}: {message}): check the key's API and \
-             application restrictions in the Google Cloud console"
-        ));
-    }
-    // Any other answer about the key (an expired or blocked key, or a 400 `badRequest` that
-    // only says "API key not valid" in its message) names the variable that holds it.
-    if reasons.iter().any(|r| r.starts_with("API_KEY_"))
-        || message.to_ascii_lowercase().contains("api key")
-    {
-        return Failure::Error(format!(
-            "YouTube rejected the API key in {key_env} ({first}: {message}): check the key in the \
-             Google Cloud console (APIs & Services → Credentials), put a valid one in .env as \
-             {key_env}=…, then run `viewtally check --online`"
-        ));
+    if let Some(f) = key_refused(&has, &reasons, &first, &message, key_env) {
+        return f;
     }
     if status == 429 || status >= 500 || status == 403 {
         return Failure::Error(format!(
@@ -525,40 +549,52 @@ fn failure(endpoint: Endpoint, reply: &Reply, key_env: &str, quota: &Quota) -> F
 
 type ItemValues = Result<Vec<(Metric, i64)>, String>;
 
+/// A `videos.list` or `batchGetStats` answer; each item is read on its own, so that one bad
+/// item does not spoil the others.
+#[derive(Deserialize)]
+struct ItemsAnswer {
+    items: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct ItemId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ItemStatistics {
+    statistics: Statistics,
+}
+
+/// `statistics`: a count hidden by the owner is absent (no reading, not 0).
+#[derive(Deserialize)]
+#[serde(expecting = "an object", rename_all = "camelCase")]
+struct Statistics {
+    view_count: Option<Count>,
+    like_count: Option<Count>,
+    comment_count: Option<Count>,
+}
+
 /// `items[]` of a `videos.list` or `batchGetStats` answer, by id: the counts present, or what
 /// is wrong with that item. An answer without `items` is wrong as a whole.
 fn parse_items(reply: &Reply) -> Result<BTreeMap<String, ItemValues>, String> {
     let doc = reply.json()?;
-    let items = shape::array(shape::field(&doc, "items", "answer")?, "items")?;
+    let answer: ItemsAnswer = decode_answer(&doc)?;
     let mut out = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in answer.items.iter().enumerate() {
         let path = format!("items[{i}]");
-        let id = shape::string(shape::field(item, "id", &path)?, &format!("{path}.id"))?;
-        let values = (|| {
-            let stats = shape::field(item, "statistics", &path)?;
-            if !stats.is_object() {
-                return Err(format!(
-                    "{path}.statistics should be an object, not {}",
-                    shape::kind(stats)
-                ));
-            }
-            let mut values = Vec::new();
-            for (key, metric) in [
-                ("viewCount", Metric::Views),
-                ("likeCount", Metric::Likes),
-                ("commentCount", Metric::Comments),
-            ] {
-                match stats.get(key) {
-                    None | Some(Value::Null) => {} // hidden by the owner: no reading, not 0
-                    Some(v) => values.push((
-                        metric,
-                        shape::count(v, &format!("{path}.statistics.{key}"))?,
-                    )),
-                }
-            }
-            Ok(values)
-        })();
-        out.insert(id.to_string(), values);
+        let ItemId { id } = decode(item, &path)?;
+        let values = decode(item, &path).map(|ItemStatistics { statistics: s }| {
+            [
+                (Metric::Views, s.view_count),
+                (Metric::Likes, s.like_count),
+                (Metric::Comments, s.comment_count),
+            ]
+            .into_iter()
+            .filter_map(|(metric, count)| count.map(|Count(n)| (metric, n)))
+            .collect()
+        });
+        out.insert(id, values);
     }
     Ok(out)
 }

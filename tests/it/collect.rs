@@ -701,28 +701,22 @@ async fn instagram_media_views_are_collected_and_probed() {
     );
     assert!(!r.stdout.contains(IG_TOKEN));
 
-    // A reel URL is doubted by `check` and refused by `collect`, with how to find the media id.
+    // A reel URL without [platforms.instagram] user_id: `check` takes the form, `collect` says
+    // which key to set (the URL's own reel is found in `instagram_reel_urls_become_media_ids`).
     let reel = "https://www.instagram.com/reel/Cabc123/";
     env.write(
         "config/viewtally.toml",
         &(config(&server.uri(), &extra) + &video.replace(IG_MEDIA, reel)),
     );
     let r = env.run_env(&["check"], &secrets).ok();
-    assert!(
-        r.stderr.contains(&format!(
-            "`{reel}` is a reel or post URL, which viewtally cannot map to a media id yet"
-        )),
-        "{}",
-        r.stderr
-    );
+    assert!(!r.stderr.contains(reel), "{}", r.stderr);
     let r = env.run_env(&["collect"], &secrets);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout.contains(&format!(
-            "instagram video `{reel}` is not an Instagram media id (digits, e.g. \
-             17895695668004550; for a reel or post URL, `GET \
-             /{{ig-user-id}}/media?fields=id,permalink,shortcode` lists the media ids); fix its \
-             id in [[campaign.video]]"
+            "instagram video `{reel}` is a reel or post URL: set user_id in [platforms.instagram] \
+             (the numeric id of the Instagram account that posted it) so that viewtally can find \
+             its media id, or give the media id instead"
         )),
         "{}",
         r.stdout
@@ -734,4 +728,114 @@ async fn instagram_media_views_are_collected_and_probed() {
     assert!(fresh
         .read(".env.example")
         .contains("\nINSTAGRAM_ACCESS_TOKEN=\n"));
+}
+
+/// A reel URL in `[[campaign.video]]`: `check --online` finds its media id on the account of
+/// `user_id` (following the media list's paging) and remembers it; `collect` reads it without
+/// listing again and stores the readings under the media id; a URL not on the account fails
+/// with what to do while the others are read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_reel_urls_become_media_ids() {
+    const USER: &str = "17841400000000000";
+    let server = MockServer::start().await;
+    mount_good(&server).await;
+    let ig = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v25.0/"))
+        .respond_with(Batch(200, fixture("instagram/media_insights.json")))
+        .mount(&ig)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/debug_token"))
+        .respond_with(json_reply(200, "instagram/debug_token.json"))
+        .mount(&ig)
+        .await;
+    let media = format!("/v25.0/{USER}/media");
+    Mock::given(method("GET"))
+        .and(path(media.as_str()))
+        .and(query_param("after", "QVFIUmFmdGVyMQ"))
+        .respond_with(json_reply(200, "instagram/media_page2.json"))
+        .mount(&ig)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(media.as_str()))
+        .respond_with(json_reply(200, "instagram/media_page1.json"))
+        .mount(&ig)
+        .await;
+    let reel = "https://www.instagram.com/some.user/reel/C3cCcCcCcCc/?utm_source=ig_web_copy_link";
+    let gone = "https://www.instagram.com/p/C9zZzZzZzZz/";
+    let videos = format!(
+        "\n[[campaign.video]]\nplatform = \"instagram\"\nid = \"{reel}\"\naccount = \"ig\"\n\
+         \n[[campaign.video]]\nplatform = \"instagram\"\nid = \"{IG_MEDIA}\"\naccount = \"ig\"\n"
+    );
+    let extra = format!(
+        "[platforms.instagram]\napi_base = \"{}\"\nuser_id = \"{USER}\"\n",
+        ig.uri()
+    );
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &(config(&server.uri(), &extra) + &videos),
+    );
+    let mut secrets = secrets_env();
+    secrets.push(("INSTAGRAM_ACCESS_TOKEN", IG_TOKEN));
+
+    let r = env.run_env(&["check", "--online"], &secrets);
+    assert!(
+        r.stdout.contains(&format!(
+            "  expires: 2027-01-15 08:00 UTC (in 50 days)\n  reel and post URLs: 1 of 1 found on \
+             account {USER}\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    let ig = &ig;
+    let listed = |n: usize| async move {
+        let got = ig.received_requests().await.unwrap();
+        let pages = got
+            .iter()
+            .filter(|r| r.url.path().ends_with("/media"))
+            .count();
+        assert_eq!(pages, n);
+    };
+    listed(2).await;
+
+    let r = env.run_env(&["collect"], &secrets).ok();
+    assert!(
+        r.stdout
+            .contains("instagram: 2 videos → 2 read, 0 missing, 0 failed · 1 request, 0 retries\n"),
+        "{}",
+        r.stdout
+    );
+    listed(2).await; // remembered: not listed again
+    let obs: Value =
+        serde_json::from_str(&env.run(&["export", "--format", "json"]).ok().stdout).unwrap();
+    let ig_videos: Vec<&str> = obs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["platform"] == "instagram")
+        .map(|o| o["video"].as_str().unwrap())
+        .collect();
+    assert_eq!(ig_videos.len(), 2, "{ig_videos:?}");
+    assert!(ig_videos.contains(&"17900000000000003") && ig_videos.contains(&IG_MEDIA));
+
+    // A post of another account: that video fails with what to do, the others are read.
+    env.write(
+        "config/viewtally.toml",
+        &(config(&server.uri(), &extra) + &videos.replace(IG_MEDIA, gone)),
+    );
+    let r = env.run_env(&["collect"], &secrets);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "instagram: 2 videos → 1 read, 0 missing, 1 failed · 3 requests, 0 retries\n  error \
+             (1 video): instagram video `{gone}`: account {USER} ([platforms.instagram] user_id) \
+             has no media with shortcode C9zZzZzZzZz; is the post on another account? give its \
+             media id instead\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("youtube:") && !r.stdout.contains(IG_TOKEN));
 }

@@ -6,26 +6,30 @@
 //! backoff; 100 means the media is unknown (a warning), `(#10) Not enough viewers` that it has
 //! no insights yet (a warning), 190 is the token, 10 and 200–299 permissions. Usage headers
 //! above 80 % slow the run down; at 100 % it stops asking. A video is configured by its media
-//! id (digits); a reel or post URL is refused with how to find its media id.
+//! id (digits) or by its reel or post URL, whose media id is looked up once on the account of
+//! `user_id` ([`media`]); readings are stored under the media id.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use backon::BackoffBuilder;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::future::{join_all, BoxFuture};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod media;
+
+use super::answer::{decode, Count};
 use super::graph::{
-    batch_answers, batch_request, check_version, gave_up, retryable, sub_answer, usage,
-    BatchFailure, GraphError, SubAnswer, MAX_BATCH, SLOW_DOWN_AT,
+    batch_answers, batch_request, check_scopes, check_version, debug_token, expiry, gave_up,
+    retryable, sub_answer, BatchFailure, GraphError, SubAnswer, TokenCheck, UsageWatch, MAX_BATCH,
 };
-use super::http::{shape, Api, Reply, SendError, UNEXPECTED_ANSWER_ADVICE};
+use super::http::{Api, SendError, UNEXPECTED_ANSWER_ADVICE};
 use super::platform::{ApiPlatform, Job};
 use super::{Outcome, PlatformRun, Probe};
 use crate::config::{check_base, check_env_name, PlatformsConfig, Problem, Secret};
+use crate::model::ids::{instagram_shortcode, is_instagram};
 use crate::model::{Metric, Platform};
 use crate::store::{Store, StoreError};
 
@@ -46,6 +50,9 @@ pub struct InstagramConfig {
     /// Milliseconds to pause before each request once the usage headers pass 80 %.
     #[serde(default = "default_instagram_pause")]
     pub slow_down_ms: u64,
+    /// The numeric id of the Instagram account (ig-user-id) whose media a reel or post URL in
+    /// `[[campaign.video]] id` is looked up in; only needed for such URLs.
+    pub user_id: Option<String>,
     /// The time zone of the days in Instagram exports (default: `[platforms.facebook]
     /// day_timezone`, else `America/Los_Angeles`: Meta's insights report Pacific-time days).
     pub day_timezone: Option<String>,
@@ -70,7 +77,19 @@ impl InstagramConfig {
         const S: &str = "[platforms.instagram]";
         check_env_name(S, "access_token_env", &self.access_token_env)?;
         check_base(S, "api_base", &mut self.api_base)?;
-        check_version(S, &self.api_version)
+        check_version(S, &self.api_version)?;
+        match self.user_id.as_deref() {
+            Some(id) if !media::is_media_id(id) => Err((
+                S,
+                "user_id",
+                format!(
+                    "{S} user_id `{id}` is not an Instagram account id: write the numeric \
+                     ig-user-id, e.g. \"17841400000000000\" (Graph API Explorer: \
+                     me/accounts?fields=instagram_business_account)"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -143,28 +162,57 @@ fn classify(e: &GraphError, token_env: &str, media: Option<&str>) -> Answer {
     }
 }
 
+/// An insights answer; its items are read up to the first named `views`.
+#[derive(Deserialize)]
+struct InsightsAnswer {
+    data: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+/// Newer answers carry `total_value: {value: n}`.
+#[derive(Deserialize)]
+struct Total {
+    total_value: Option<Valued>,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    values: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Valued {
+    value: Count,
+}
+
 /// The `views` of an insights answer `{"data": [{"name": "views", "values": [{"value": n}]}]}`
 /// (newer answers may carry `total_value: {value: n}` instead); `None` when the data is empty.
 fn parse_views(doc: &Value, path: &str) -> Result<Option<i64>, String> {
-    let data = shape::array(shape::field(doc, "data", path)?, &format!("{path}.data"))?;
-    for (i, item) in data.iter().enumerate() {
+    let answer: InsightsAnswer = decode(doc, path)?;
+    for (i, item) in answer.data.iter().enumerate() {
         let p = format!("{path}.data[{i}]");
-        let name = shape::string(shape::field(item, "name", &p)?, &format!("{p}.name"))?;
+        let Named { name } = decode(item, &p)?;
         if name != "views" {
             continue;
         }
-        if let Some(total) = item.get("total_value").filter(|v| !v.is_null()) {
-            let v = shape::field(total, "value", &format!("{p}.total_value"))?;
-            return shape::count(v, &format!("{p}.total_value.value")).map(Some);
+        if let Total {
+            total_value: Some(Valued { value: Count(n) }),
+        } = decode(item, &p)?
+        {
+            return Ok(Some(n));
         }
-        let values = shape::array(shape::field(item, "values", &p)?, &format!("{p}.values"))?;
+        let Series { values } = decode(item, &p)?;
         // A lifetime metric carries one value; take the latest if there are more.
         let Some(last) = values.last() else {
             return Ok(None);
         };
         let n = values.len() - 1;
-        let v = shape::field(last, "value", &format!("{p}.values[{n}]"))?;
-        return shape::count(v, &format!("{p}.values[{n}].value")).map(Some);
+        let Valued { value: Count(v) } = decode(last, &format!("{p}.values[{n}]"))?;
+        return Ok(Some(v));
     }
     Ok(None)
 }
@@ -173,10 +221,7 @@ struct Reader<'a> {
     api: &'a Api,
     cfg: &'a InstagramConfig,
     token: &'a Secret,
-    /// Set when usage reached 100 %: the message for every question not yet asked.
-    stopped: Mutex<Option<String>>,
-    slowed: AtomicBool,
-    warnings: Mutex<Vec<String>>,
+    usage: UsageWatch,
 }
 
 /// Read the views of the media `ids`.
@@ -185,9 +230,7 @@ pub async fn read(api: &Api, cfg: &InstagramConfig, token: &Secret, ids: &[Strin
         api,
         cfg,
         token,
-        stopped: Mutex::new(None),
-        slowed: AtomicBool::new(false),
-        warnings: Mutex::new(Vec::new()),
+        usage: UsageWatch::new(cfg.slow_down_ms),
     };
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
     let mut pending: Vec<String> = ids.to_vec();
@@ -232,7 +275,7 @@ pub async fn read(api: &Api, cfg: &InstagramConfig, token: &Secret, ids: &[Strin
         }
     }
     let mut run = PlatformRun::default();
-    for w in reader.warnings.into_inner().unwrap_or_default() {
+    for w in reader.usage.into_warnings() {
         run.warn(api, w);
     }
     for id in ids {
@@ -277,21 +320,13 @@ impl Reader<'_> {
         );
         let what = format!("batch of {}", ids.len());
         // Checked when the request's turn comes: usage may have hit 100 % meanwhile.
-        let gate = || match self
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
-            Some(why) => Err(why),
-            None => Ok(()),
-        };
+        let gate = || self.usage.stopped();
         let reply = match self.api.send(&what, request, &retryable, Some(&gate)).await {
             Ok(r) => r,
             Err(SendError::Refused(why)) => return all(Answer::Error(why)),
             Err(e) => return all(Answer::Error(format!("Instagram: {e}"))),
         };
-        self.watch_usage(&reply);
+        self.usage.watch(self.api, &reply);
         let env = &self.cfg.access_token_env;
         let answers = match batch_answers(&reply, ids.len()) {
             Ok(a) => a,
@@ -362,36 +397,6 @@ impl Reader<'_> {
             Err(d) => shape_error(d),
         }
     }
-
-    /// Slow down above 80 % of the rate limit; stop asking at 100 %.
-    fn watch_usage(&self, reply: &Reply) {
-        let Some((pct, header, regain)) = usage(reply) else {
-            return;
-        };
-        if pct >= 100 {
-            let when = regain
-                .map(|m| format!("in about {m} minutes"))
-                .unwrap_or_else(|| "within an hour".into());
-            let why = format!(
-                "Instagram usage is at {pct} % of the rate limit ({header}); viewtally stopped \
-                 asking to avoid being blocked — try again {when}"
-            );
-            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-        } else if pct > SLOW_DOWN_AT {
-            self.api
-                .set_pause(std::time::Duration::from_millis(self.cfg.slow_down_ms));
-            if !self.slowed.swap(true, Ordering::SeqCst) {
-                self.warnings
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!(
-                        "Instagram usage is at {pct} % of the rate limit ({header}); slowing down \
-                         ({} ms between requests)",
-                        self.cfg.slow_down_ms
-                    ));
-            }
-        }
-    }
 }
 
 /// `check --online`: `debug_token` tells whether the token is valid, its permissions and when
@@ -399,93 +404,35 @@ impl Reader<'_> {
 pub async fn probe(api: &Api, cfg: &InstagramConfig, token: &Secret, now: DateTime<Utc>) -> Probe {
     let mut probe = Probe::new(Platform::Instagram);
     let env = &cfg.access_token_env;
-    let request = api
-        .client()
-        .get(format!("{}/{}/debug_token", cfg.api_base, cfg.api_version))
-        .query(&[("input_token", token.expose())])
-        .bearer_auth(token.expose());
-    let reply = match api.send("debug_token", request, &retryable, None).await {
-        Ok(r) => r,
-        Err(e) => return probe.fail(format!("Instagram debug_token: {e}")),
+    let refusal = |e: &GraphError| match classify(e, env, None) {
+        Answer::Error(m) | Answer::Retry(m) => Some(m),
+        _ => None,
     };
-    let doc = match reply.json() {
-        Ok(d) => d,
-        Err(d) => {
-            return probe.fail(format!(
-                "Instagram answered debug_token in an unexpected shape ({d})"
-            ))
-        }
+    let check = TokenCheck {
+        api_base: &cfg.api_base,
+        api_version: &cfg.api_version,
+        env,
+        new_token: "access token",
+        refusal: &refusal,
     };
-    if let Some(e) = GraphError::from_doc(&doc) {
-        return probe.fail(match classify(&e, env, None) {
-            Answer::Error(m) | Answer::Retry(m) => m,
-            _ => format!(
-                "Instagram refused debug_token ({}: {})",
-                e.code_text(),
-                e.message
-            ),
-        });
-    }
-    let data = &doc["data"];
-    if !data.is_object() {
-        return probe.fail(
-            "Instagram answered debug_token in an unexpected shape (data is missing)".into(),
-        );
-    }
-    if data["is_valid"].as_bool() != Some(true) {
-        let why = data["error"]["message"]
-            .as_str()
-            .unwrap_or("no reason given");
-        return probe.fail(format!(
-            "the token in {env} is not valid ({why}): get a new access token (see README, Live \
-             collection) and put it in .env as {env}=…"
-        ));
-    }
+    let data = match debug_token(api, &check, token).await {
+        Ok(data) => data,
+        Err(m) => return probe.fail(m),
+    };
     let kind = data["type"].as_str().unwrap_or("unknown");
     let app = data["application"].as_str().unwrap_or("?");
     probe.line(format!("token in {env} is valid: {kind} token (app {app})"));
-    let scopes: Vec<&str> = data["scopes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    check_scopes(
+        &mut probe,
+        &data,
+        &["instagram_basic", "instagram_manage_insights"],
+        "media insights",
+    );
     probe.line(format!(
-        "permissions: {}",
-        if scopes.is_empty() {
-            "none listed".to_string()
-        } else {
-            scopes.join(", ")
-        }
+        "expires: {}",
+        expiry(data["expires_at"].as_i64(), now)
     ));
-    for needed in ["instagram_basic", "instagram_manage_insights"] {
-        if !scopes.is_empty() && !scopes.contains(&needed) {
-            probe.line(format!(
-                "missing permission {needed}: media insights will be refused"
-            ));
-            probe.ok = false;
-        }
-    }
-    let expires = match data["expires_at"].as_i64() {
-        None => "unknown".to_string(),
-        Some(0) => "never".to_string(),
-        Some(s) => match Utc.timestamp_opt(s, 0).single() {
-            Some(t) if t <= now => format!("{} (expired)", t.format("%Y-%m-%d %H:%M UTC")),
-            Some(t) => format!(
-                "{} (in {} days)",
-                t.format("%Y-%m-%d %H:%M UTC"),
-                (t - now).num_days()
-            ),
-            None => "unknown".to_string(),
-        },
-    };
-    probe.line(format!("expires: {expires}"));
     probe
-}
-
-/// Whether `id` is a reel or post URL (which names a shortcode, not the media id).
-fn is_post_url(id: &str) -> bool {
-    crate::model::ids::is_instagram(id)
 }
 
 /// Instagram as an [`ApiPlatform`].
@@ -504,26 +451,27 @@ impl ApiPlatform for Instagram {
     }
 
     fn id_ok(&self, id: &str) -> bool {
-        !id.is_empty() && id.chars().all(|c| c.is_ascii_digit())
+        media::is_media_id(id) || instagram_shortcode(id).is_some()
     }
 
     fn id_form(&self) -> &'static str {
-        "an Instagram media id (digits, e.g. 17895695668004550; for a reel or post URL, \
-         `GET /{ig-user-id}/media?fields=id,permalink,shortcode` lists the media ids)"
+        "an Instagram media id (digits, e.g. 17895695668004550) or a reel or post URL \
+         (https://www.instagram.com/reel/{shortcode}/)"
     }
 
     fn config_id_doubt(&self, id: &str) -> Option<String> {
-        if is_post_url(id) {
-            return Some(format!(
-                "`{id}` is a reel or post URL, which viewtally cannot map to a media id yet: give \
-                 the media id (digits; `GET /{{ig-user-id}}/media?fields=id,permalink,shortcode` \
-                 lists them)"
-            ));
+        if self.id_ok(id) {
+            return None;
         }
-        (!self.id_ok(id)).then(|| {
+        Some(if is_instagram(id) {
+            format!(
+                "`{id}` is an Instagram URL but not of a reel or post: give the reel or post URL \
+                 (https://www.instagram.com/reel/{{shortcode}}/) or the media id (digits)"
+            )
+        } else {
             format!(
                 "`{id}` is not an Instagram media id: write the numeric media id (e.g. \
-                 17895695668004550)"
+                 17895695668004550) or the reel or post URL"
             )
         })
     }
@@ -537,29 +485,41 @@ impl ApiPlatform for Instagram {
     fn read(
         &self,
         job: Job,
-        _store: &dyn Store,
+        store: &dyn Store,
     ) -> Result<BoxFuture<'static, PlatformRun>, StoreError> {
         let Some(cfg) = job.config.instagram.clone() else {
             return Ok(Box::pin(async { PlatformRun::default() }));
         };
+        // Reel and post URLs: their media ids as the store remembers them, or looked up.
+        let mut plan = media::Plan::new(&job.ids, store)?;
         Ok(Box::pin(async move {
-            read(&job.api, &cfg, &job.secret, &job.ids).await
+            let mut run = PlatformRun::default();
+            media::resolve(&job.api, &cfg, &job.secret, &mut plan, &mut run).await;
+            let read = read(&job.api, &cfg, &job.secret, &plan.media()).await;
+            media::by_configured_id(&plan, read, &mut run);
+            run
         }))
     }
 
     fn probe(
         &self,
         job: Job,
-        _store: &dyn Store,
+        store: &dyn Store,
     ) -> Result<BoxFuture<'static, (Probe, PlatformRun)>, StoreError> {
         let Some(cfg) = job.config.instagram.clone() else {
             return Ok(Box::pin(async {
                 (Probe::new(Platform::Instagram), PlatformRun::default())
             }));
         };
+        let plan = media::Plan::new(&job.ids, store)?;
         Ok(Box::pin(async move {
-            let probe = probe(&job.api, &cfg, &job.secret, job.now).await;
-            (probe, PlatformRun::default())
+            let mut probe = probe(&job.api, &cfg, &job.secret, job.now).await;
+            let run = if probe.ok {
+                media::check(&job.api, &cfg, &job.secret, plan, &mut probe).await
+            } else {
+                PlatformRun::default()
+            };
+            (probe, run)
         }))
     }
 }
@@ -580,6 +540,7 @@ mod tests {
             api_base: server.uri(),
             api_version: "v25.0".into(),
             slow_down_ms: 1,
+            user_id: None,
             day_timezone: None,
         }
     }
@@ -792,7 +753,7 @@ mod tests {
             .mount(&server)
             .await;
         let api = api(Platform::Instagram);
-        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 25, 12, 0, 0).unwrap();
         let probe = probe(&api, &cfg(&server), &Secret::new(TOKEN), now).await;
         assert!(probe.ok, "{:?}", probe.lines);
         assert_eq!(
@@ -806,17 +767,47 @@ mod tests {
     }
 
     #[test]
+    fn user_id_must_be_an_account_id() {
+        let server_less = |user_id: &str| InstagramConfig {
+            access_token_env: "INSTAGRAM_ACCESS_TOKEN".into(),
+            api_base: "https://graph.facebook.com".into(),
+            api_version: "v25.0".into(),
+            slow_down_ms: 1,
+            user_id: Some(user_id.into()),
+            day_timezone: None,
+        };
+        assert!(server_less("17841400000000000").validate().is_ok());
+        let (section, key, message) = server_less("@some.user").validate().unwrap_err();
+        assert_eq!((section, key), ("[platforms.instagram]", "user_id"));
+        assert_eq!(
+            message,
+            "[platforms.instagram] user_id `@some.user` is not an Instagram account id: write the \
+             numeric ig-user-id, e.g. \"17841400000000000\" (Graph API Explorer: \
+             me/accounts?fields=instagram_business_account)"
+        );
+    }
+
+    #[test]
     fn ids_and_urls() {
         let ig = Instagram;
         assert!(ig.id_ok("17895695668004550"));
+        assert!(ig.id_ok("https://www.instagram.com/reel/Cabc123/"));
         assert!(!ig.id_ok("17895695668004550/insights"));
         assert!(!ig.id_ok(""));
+        assert!(ig
+            .config_id_doubt("https://www.instagram.com/reel/Cabc123/")
+            .is_none());
         assert_eq!(
-            ig.config_id_doubt("https://www.instagram.com/reel/Cabc123/")
+            ig.config_id_doubt("https://www.instagram.com/some.user/")
                 .unwrap(),
-            "`https://www.instagram.com/reel/Cabc123/` is a reel or post URL, which viewtally \
-             cannot map to a media id yet: give the media id (digits; `GET \
-             /{ig-user-id}/media?fields=id,permalink,shortcode` lists them)"
+            "`https://www.instagram.com/some.user/` is an Instagram URL but not of a reel or \
+             post: give the reel or post URL (https://www.instagram.com/reel/{shortcode}/) or the \
+             media id (digits)"
+        );
+        assert_eq!(
+            ig.config_id_doubt("abc").unwrap(),
+            "`abc` is not an Instagram media id: write the numeric media id (e.g. \
+             17895695668004550) or the reel or post URL"
         );
         assert!(ig.config_id_doubt("17895695668004550").is_none());
     }
