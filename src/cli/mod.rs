@@ -1,5 +1,6 @@
-//! Command-line interface: clap definitions and dispatch. Every command calls the same library
-//! functions the daemon will.
+//! Command-line interface: dispatch and the helpers commands share. The clap definitions are
+//! in `args.rs`, each command in its own file. Every command calls the same library functions
+//! the daemon will.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::timeline;
 mod args;
 mod check;
 mod collect;
+mod daemon;
 mod demo;
 mod export;
 mod import;
@@ -29,6 +31,7 @@ mod status;
 pub use args::*;
 use check::check;
 use collect::collect;
+use daemon::daemon;
 use demo::demo;
 use export::export;
 use import::import;
@@ -95,25 +98,11 @@ fn run_command() -> Result<ExitCode> {
             now,
         ),
         Command::Export(args) => export(&load_config(&cli)?, args),
-        Command::Daemon { listen } => {
-            let config = load_config(&cli)?;
-            let clock = match &cli.now {
-                Some(_) => crate::daemon::schedule::Clock::starting_at(now),
-                None => crate::daemon::schedule::Clock::System,
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(crate::daemon::run(
-                config,
-                crate::daemon::DaemonOptions {
-                    listen: listen.clone(),
-                    clock,
-                },
-            ))
-        }
+        Command::Daemon { listen } => daemon(
+            load_config(&cli)?,
+            listen.clone(),
+            cli.now.as_ref().map(|_| now),
+        ),
     }
 }
 
