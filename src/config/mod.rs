@@ -393,10 +393,14 @@ fn platform_message(message: &str) -> String {
     }
 }
 
+/// A problem found while validating a parsed config: where it is in the text (if known) and
+/// what is wrong.
+type Invalid = (Option<Range<usize>>, String);
+
 impl Config {
     /// Parse and validate a config from text; `origin` names the file in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let at = |span: Option<Range<usize>>, message: String| {
+        let at = |(span, message): Invalid| {
             let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
             ConfigError::Invalid {
                 path: origin.to_string(),
@@ -405,187 +409,40 @@ impl Config {
                 message,
             }
         };
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| at(e.span(), platform_message(e.message().trim())))?;
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| at((e.span(), platform_message(e.message().trim()))))?;
         config.origin = origin.to_string();
+        config.validate(text).map_err(at)?;
+        Ok(config)
+    }
 
-        if !(config.store.url.starts_with("sqlite:") || config.store.url.starts_with("postgres")) {
-            return Err(at(
-                find(text, "url"),
-                format!(
-                    "[store] url `{}` is not supported; use `sqlite://PATH` (e.g. {DEFAULT_STORE_URL})",
-                    config.store.url
-                ),
-            ));
-        }
-        let r = &config.report;
-        match (&r.width, &r.height) {
-            (None, None) => {}
-            (Some(w), Some(h)) => {
-                for v in [w, h] {
-                    if !CHART_SIDE.contains(v.get_ref()) {
-                        return Err(at(
-                            Some(v.span()),
-                            "[report] width and height must be between 200 and 20000 pixels".into(),
-                        ));
-                    }
-                }
-                if r.sizes.span() != (0..0) {
-                    return Err(at(
-                        Some(w.span()),
-                        "[report] has both `sizes` and `width`/`height`; keep one (e.g. \
-                         sizes = [\"web\", \"print\", \"1200x675\"])"
-                            .into(),
-                    ));
-                }
-            }
-            (Some(v), None) | (None, Some(v)) => {
-                return Err(at(
-                    Some(v.span()),
-                    "[report] width and height go together; or use sizes = [\"WIDTHxHEIGHT\"]"
-                        .into(),
-                ))
-            }
-        }
-        if r.sizes.get_ref().is_empty() {
-            return Err(at(
-                Some(r.sizes.span()),
-                "[report] sizes is empty; list at least one of \"web\", \"print\", \"WxH\"".into(),
-            ));
-        }
-        if config
-            .daemon
-            .listen
-            .parse::<std::net::SocketAddr>()
-            .is_err()
-        {
-            return Err(at(
-                find(text, "listen"),
-                format!(
-                    "[daemon] listen `{}` is not an address; write e.g. \"127.0.0.1:9184\"",
-                    config.daemon.listen
-                ),
-            ));
-        }
-        if config.campaigns.is_empty() {
-            return Err(at(
+    /// Check values serde cannot, section by section (the first problem found is reported);
+    /// fill in what validation computes (campaign time zones, launch times, normalised ids).
+    fn validate(&mut self, text: &str) -> Result<(), Invalid> {
+        self.store.validate(text)?;
+        self.report.validate()?;
+        self.daemon.validate(text)?;
+        if self.campaigns.is_empty() {
+            return Err((
                 None,
                 "no campaign defined; add a [[campaign]] table with slug, name and timezone \
                  (see config/viewtally.example.toml)"
                     .into(),
             ));
         }
-        for n in &config.notify {
-            if n.url_env.trim().is_empty() {
-                return Err(at(
-                    find(text, "url_env"),
-                    "[[notify]] url_env must name an environment variable".into(),
-                ));
-            }
+        for n in &self.notify {
+            n.validate(text)?;
         }
         let mut slugs = HashSet::new();
-        for c in &mut config.campaigns {
-            let slug = c.slug.get_ref();
-            if slug.is_empty()
-                || !slug
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-            {
-                return Err(at(
-                    Some(c.slug.span()),
-                    format!(
-                        "campaign slug `{}` must be letters, digits, `-` or `_` (it names a folder)",
-                        slug.escape_debug()
-                    ),
-                ));
-            }
-            if !slugs.insert(slug.clone()) {
-                return Err(at(
-                    Some(c.slug.span()),
-                    format!(
-                        "duplicate campaign slug `{slug}`; each [[campaign]] needs its own slug"
-                    ),
-                ));
-            }
-            let tz: Tz = c.timezone.get_ref().parse().map_err(|_| {
-                at(
-                    Some(c.timezone.span()),
-                    format!(
-                        "unknown time zone `{}`; use an IANA name such as `Europe/Prague` or `UTC`",
-                        c.timezone.get_ref()
-                    ),
-                )
-            })?;
-            c.tz = Some(tz);
-            if let Some(l) = &c.launched {
-                let t = DateTime::parse_from_rfc3339(l.get_ref()).map_err(|e| {
-                    at(
-                        Some(l.span()),
-                        format!(
-                            "launched `{}` is not an RFC 3339 time ({e}); write e.g. \"2020-07-24T09:00:00+02:00\"",
-                            l.get_ref()
-                        ),
-                    )
-                })?;
-                c.launched_at = Some(t.with_timezone(&Utc));
-            }
-            let ms = c.milestones.get_ref();
-            if ms.iter().any(|&m| m <= 0) || ms.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(at(
-                    Some(c.milestones.span()),
-                    "milestones must be positive and increasing, e.g. [8000, 10000]".into(),
-                ));
-            }
-            for expr in [
-                &c.schedule.collect,
-                &c.schedule.report,
-                &c.schedule.import_dir,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                parse_cron(expr.get_ref()).map_err(|e| at(Some(expr.span()), e))?;
-            }
-            if let (Some(expr), None) = (&c.schedule.import_dir, &c.schedule.watch_dir) {
-                return Err(at(
-                    Some(expr.span()),
-                    format!("campaign `{slug}`: the import_dir job needs watch_dir = \"FOLDER\" in [campaign.schedule]"),
-                ));
-            }
-            let mut seen = HashSet::new();
-            for v in &mut c.videos {
-                // Ids may be written as URLs or URNs; store the platform's own id.
-                v.id = crate::model::ids::normalize(v.platform, &v.id).map_err(|e| {
-                    at(
-                        find_after(text, c.slug.span().start, v.id.trim()),
-                        format!("campaign `{slug}`: [[campaign.video]] id {e}"),
-                    )
-                })?;
-                if v.id.trim().is_empty() {
-                    return Err(at(
-                        find_after(text, c.slug.span().start, "id"),
-                        format!("campaign `{slug}`: a [[campaign.video]] has an empty id"),
-                    ));
-                }
-                if !seen.insert((v.platform, v.id.clone())) {
-                    return Err(at(
-                        find_after(text, c.slug.span().start, &v.id),
-                        format!(
-                            "campaign `{slug}` lists {} video `{}` twice",
-                            v.platform, v.id
-                        ),
-                    ));
-                }
-            }
+        for c in &mut self.campaigns {
+            c.validate(text, &mut slugs)?;
         }
-        config
-            .platforms
+        self.platforms
             .validate()
             .map_err(|(section, key, message)| {
                 let span = find(text, section).and_then(|s| find_after(text, s.start, key));
-                at(span, message)
-            })?;
-        Ok(config)
+                (span, message)
+            })
     }
 
     /// Read and validate a config file.
