@@ -108,50 +108,7 @@ fn export_to(
     };
     match (args.what, args.format) {
         (ExportWhat::Observations, ExportFormat::Csv) => {
-            let mut w = csv::WriterBuilder::new().from_writer(&mut out);
-            w.write_record(exports::tidy::HEADER)?;
-            let tz = campaign.tz();
-            let mut failed: Option<anyhow::Error> = None;
-            let mut at = String::new();
-            let mut value = String::new();
-            let scanned = store.scan(&query, store::ScanOrder::Sorted, &mut |b| {
-                for i in 0..b.len() {
-                    let (platform, video) = &b.videos[b.video[i] as usize];
-                    at.clear();
-                    value.clear();
-                    use std::fmt::Write as _;
-                    let t = DateTime::from_timestamp_millis(b.at_ms[i]).unwrap_or_default();
-                    let _ = match b.kind[i] {
-                        Kind::Total => write!(at, "{}", render::rfc3339(t)),
-                        // A day of the campaign's time zone as a date; a day that ends elsewhere
-                        // (a platform's reporting day) as its end, so it imports back as it was.
-                        Kind::Daily if day_end(day_of(t, tz), tz) == t => {
-                            write!(at, "{}", day_of(t, tz))
-                        }
-                        Kind::Daily => write!(at, "{}", render::rfc3339(t)),
-                    };
-                    let _ = write!(value, "{}", b.value[i]);
-                    let account = b.account[i].map_or("", |a| b.accounts[a as usize].as_str());
-                    if let Err(e) = w.write_record([
-                        platform.as_str(),
-                        video,
-                        account,
-                        b.metric[i].as_str(),
-                        b.kind[i].as_str(),
-                        &at,
-                        &value,
-                    ]) {
-                        failed = Some(e.into());
-                        return Err(store::StoreError::Query {
-                            location: "export".into(),
-                            message: "stopped: the output failed".into(),
-                        });
-                    }
-                }
-                Ok(())
-            });
-            scanned.map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
-            w.flush()?;
+            observations_csv(store, campaign, &query, &mut out)?
         }
         (ExportWhat::Observations, ExportFormat::Json) => {
             let obs = store.observations(&query)?;
@@ -160,35 +117,107 @@ fn export_to(
         }
         (ExportWhat::Observations, ExportFormat::Parquet) => {
             let slug = campaign_column.then(|| campaign.slug());
-            let mut writer = crate::sinks::parquet::ParquetObservations::new(&mut out, slug)?;
-            let mut failed: Option<crate::sinks::parquet::ParquetError> = None;
-            let scanned = store.scan(&query, store::ScanOrder::Sorted, &mut |b| {
-                writer.push(b).map_err(|e| {
-                    let message = e.to_string();
-                    failed = Some(e);
-                    store::StoreError::Query {
-                        location: "export".into(),
-                        message,
-                    }
-                })
-            });
-            scanned.map_err(|e| failed.take().map_or_else(|| e.into(), anyhow::Error::from))?;
-            writer.finish()?;
+            observations_parquet(store, &query, slug, &mut out)?
         }
-        (ExportWhat::Timeline, format) => {
-            let tl = timeline::for_campaign(store, campaign, None)?;
-            match format {
-                ExportFormat::Csv => out.write_all(crate::sinks::timeline_csv(&tl)?.as_bytes())?,
-                ExportFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &tl)?;
-                    writeln!(out)?;
-                }
-                ExportFormat::Parquet => {
-                    crate::sinks::parquet::write_timeline_parquet(&tl, &mut out)?
-                }
-            }
-        }
+        (ExportWhat::Timeline, format) => timeline_to(store, campaign, format, &mut out)?,
     }
     out.flush()?;
+    Ok(())
+}
+
+/// The campaign's observations as tidy CSV (re-importable), batch by batch.
+fn observations_csv(
+    store: &dyn Store,
+    campaign: &config::Campaign,
+    query: &Query,
+    out: impl std::io::Write,
+) -> Result<()> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(exports::tidy::HEADER)?;
+    let tz = campaign.tz();
+    let mut failed: Option<anyhow::Error> = None;
+    let mut at = String::new();
+    let mut value = String::new();
+    let scanned = store.scan(query, store::ScanOrder::Sorted, &mut |b| {
+        for i in 0..b.len() {
+            let (platform, video) = &b.videos[b.video[i] as usize];
+            at.clear();
+            value.clear();
+            use std::fmt::Write as _;
+            let t = DateTime::from_timestamp_millis(b.at_ms[i]).unwrap_or_default();
+            let _ = match b.kind[i] {
+                Kind::Total => write!(at, "{}", render::rfc3339(t)),
+                // A day of the campaign's time zone as a date; a day that ends elsewhere
+                // (a platform's reporting day) as its end, so it imports back as it was.
+                Kind::Daily if day_end(day_of(t, tz), tz) == t => {
+                    write!(at, "{}", day_of(t, tz))
+                }
+                Kind::Daily => write!(at, "{}", render::rfc3339(t)),
+            };
+            let _ = write!(value, "{}", b.value[i]);
+            let account = b.account[i].map_or("", |a| b.accounts[a as usize].as_str());
+            if let Err(e) = w.write_record([
+                platform.as_str(),
+                video,
+                account,
+                b.metric[i].as_str(),
+                b.kind[i].as_str(),
+                &at,
+                &value,
+            ]) {
+                failed = Some(e.into());
+                return Err(store::StoreError::Query {
+                    location: "export".into(),
+                    message: "stopped: the output failed".into(),
+                });
+            }
+        }
+        Ok(())
+    });
+    scanned.map_err(|e| failed.take().unwrap_or_else(|| e.into()))?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The campaign's observations as Parquet, batch by batch; `slug` adds a campaign column.
+fn observations_parquet(
+    store: &dyn Store,
+    query: &Query,
+    slug: Option<&str>,
+    out: impl std::io::Write,
+) -> Result<()> {
+    let mut writer = crate::sinks::parquet::ParquetObservations::new(out, slug)?;
+    let mut failed: Option<crate::sinks::parquet::ParquetError> = None;
+    let scanned = store.scan(query, store::ScanOrder::Sorted, &mut |b| {
+        writer.push(b).map_err(|e| {
+            let message = e.to_string();
+            failed = Some(e);
+            store::StoreError::Query {
+                location: "export".into(),
+                message,
+            }
+        })
+    });
+    scanned.map_err(|e| failed.take().map_or_else(|| e.into(), anyhow::Error::from))?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// The campaign's daily timeline in `format`.
+fn timeline_to(
+    store: &dyn Store,
+    campaign: &config::Campaign,
+    format: ExportFormat,
+    mut out: impl std::io::Write,
+) -> Result<()> {
+    let tl = timeline::for_campaign(store, campaign, None)?;
+    match format {
+        ExportFormat::Csv => out.write_all(crate::sinks::timeline_csv(&tl)?.as_bytes())?,
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &tl)?;
+            writeln!(out)?;
+        }
+        ExportFormat::Parquet => crate::sinks::parquet::write_timeline_parquet(&tl, &mut out)?,
+    }
     Ok(())
 }

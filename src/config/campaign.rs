@@ -68,6 +68,136 @@ impl Campaign {
     }
 }
 
+/// Validation, at load: each check reports the first problem it finds; `tz`, `launched_at`
+/// and the videos' normalised ids are filled in on the way.
+impl Campaign {
+    /// Validate the campaign; `slugs` holds the slugs of the campaigns before it.
+    pub(super) fn validate(
+        &mut self,
+        text: &str,
+        slugs: &mut HashSet<String>,
+    ) -> Result<(), Invalid> {
+        self.check_slug(slugs)?;
+        self.resolve_times()?;
+        self.check_milestones()?;
+        self.check_schedule()?;
+        self.normalize_videos(text)
+    }
+
+    /// The slug names a folder: letters, digits, `-` or `_`, and unique.
+    fn check_slug(&self, slugs: &mut HashSet<String>) -> Result<(), Invalid> {
+        let slug = self.slug.get_ref();
+        if slug.is_empty()
+            || !slug
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            return Err((
+                Some(self.slug.span()),
+                format!(
+                    "campaign slug `{}` must be letters, digits, `-` or `_` (it names a folder)",
+                    slug.escape_debug()
+                ),
+            ));
+        }
+        if !slugs.insert(slug.clone()) {
+            return Err((
+                Some(self.slug.span()),
+                format!("duplicate campaign slug `{slug}`; each [[campaign]] needs its own slug"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parse `timezone` into `tz` and `launched` into `launched_at`.
+    fn resolve_times(&mut self) -> Result<(), Invalid> {
+        let tz: Tz = self.timezone.get_ref().parse().map_err(|_| {
+            (
+                Some(self.timezone.span()),
+                format!(
+                    "unknown time zone `{}`; use an IANA name such as `Europe/Prague` or `UTC`",
+                    self.timezone.get_ref()
+                ),
+            )
+        })?;
+        self.tz = Some(tz);
+        if let Some(l) = &self.launched {
+            let t = DateTime::parse_from_rfc3339(l.get_ref()).map_err(|e| {
+                (
+                    Some(l.span()),
+                    format!(
+                        "launched `{}` is not an RFC 3339 time ({e}); write e.g. \"2020-07-24T09:00:00+02:00\"",
+                        l.get_ref()
+                    ),
+                )
+            })?;
+            self.launched_at = Some(t.with_timezone(&Utc));
+        }
+        Ok(())
+    }
+
+    fn check_milestones(&self) -> Result<(), Invalid> {
+        let ms = self.milestones.get_ref();
+        if ms.iter().any(|&m| m <= 0) || ms.windows(2).any(|w| w[0] >= w[1]) {
+            return Err((
+                Some(self.milestones.span()),
+                "milestones must be positive and increasing, e.g. [8000, 10000]".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every job is a cron expression; the import_dir job needs a watch_dir.
+    fn check_schedule(&self) -> Result<(), Invalid> {
+        let s = &self.schedule;
+        for expr in [&s.collect, &s.report, &s.import_dir].into_iter().flatten() {
+            parse_cron(expr.get_ref()).map_err(|e| (Some(expr.span()), e))?;
+        }
+        if let (Some(expr), None) = (&s.import_dir, &s.watch_dir) {
+            return Err((
+                Some(expr.span()),
+                format!(
+                    "campaign `{}`: the import_dir job needs watch_dir = \"FOLDER\" in [campaign.schedule]",
+                    self.slug()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Ids may be written as URLs or URNs: store the platform's own id; no empty or repeated
+    /// video.
+    fn normalize_videos(&mut self, text: &str) -> Result<(), Invalid> {
+        let slug = self.slug.get_ref();
+        let from = self.slug.span().start;
+        let mut seen = HashSet::new();
+        for v in &mut self.videos {
+            v.id = crate::model::ids::normalize(v.platform, &v.id).map_err(|e| {
+                (
+                    find_after(text, from, v.id.trim()),
+                    format!("campaign `{slug}`: [[campaign.video]] id {e}"),
+                )
+            })?;
+            if v.id.trim().is_empty() {
+                return Err((
+                    find_after(text, from, "id"),
+                    format!("campaign `{slug}`: a [[campaign.video]] has an empty id"),
+                ));
+            }
+            if !seen.insert((v.platform, v.id.clone())) {
+                return Err((
+                    find_after(text, from, &v.id),
+                    format!(
+                        "campaign `{slug}` lists {} video `{}` twice",
+                        v.platform, v.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Report language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

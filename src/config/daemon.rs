@@ -47,3 +47,19 @@ fn default_shutdown_timeout() -> u64 {
 fn default_unhealthy_after() -> u32 {
     3
 }
+
+impl DaemonConfig {
+    /// `listen` must be a socket address.
+    pub(super) fn validate(&self, text: &str) -> Result<(), Invalid> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err((
+                find(text, "listen"),
+                format!(
+                    "[daemon] listen `{}` is not an address; write e.g. \"127.0.0.1:9184\"",
+                    self.listen
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -24,11 +24,13 @@ pub use crate::sources::youtube::{YoutubeConfig, YoutubeMethod};
 mod campaign;
 mod daemon;
 mod notify;
+mod platforms;
 mod report;
 mod store;
 pub use campaign::*;
 pub use daemon::*;
 pub use notify::*;
+pub use platforms::*;
 pub use report::*;
 pub use store::*;
 
@@ -122,243 +124,6 @@ pub(crate) fn default_true() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlatformsConfig {
-    pub youtube: Option<YoutubeConfig>,
-    pub facebook: Option<FacebookConfig>,
-    pub instagram: Option<InstagramConfig>,
-    pub linkedin: Option<LinkedinConfig>,
-    /// Timeouts, retries and concurrency shared by the platforms' APIs.
-    #[serde(default)]
-    pub http: HttpConfig,
-}
-
-/// How viewtally talks HTTP to the platforms (`[platforms.http]`); the defaults suit most uses.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpConfig {
-    /// Seconds to wait for a connection.
-    #[serde(default = "default_connect_timeout")]
-    pub connect_timeout_secs: f64,
-    /// Seconds one request may take in all (connect, send, answer).
-    #[serde(default = "default_timeout")]
-    pub timeout_secs: f64,
-    /// Retries of a request after a timeout, a connection error, a 5xx or a 429.
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// First wait before a retry, in milliseconds; it doubles (with jitter) up to `backoff_max_ms`.
-    #[serde(default = "default_backoff_base")]
-    pub backoff_base_ms: u64,
-    /// Longest wait between two retries, in milliseconds.
-    #[serde(default = "default_backoff_max")]
-    pub backoff_max_ms: u64,
-    /// Longest time, in seconds, spent on one request with all its retries and waits
-    /// (a `Retry-After` asking for more gives up at once).
-    #[serde(default = "default_retry_budget")]
-    pub retry_budget_secs: f64,
-    /// Requests in flight at once per platform.
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            connect_timeout_secs: default_connect_timeout(),
-            timeout_secs: default_timeout(),
-            retries: default_retries(),
-            backoff_base_ms: default_backoff_base(),
-            backoff_max_ms: default_backoff_max(),
-            retry_budget_secs: default_retry_budget(),
-            concurrency: default_concurrency(),
-        }
-    }
-}
-
-fn default_connect_timeout() -> f64 {
-    10.0
-}
-fn default_timeout() -> f64 {
-    30.0
-}
-fn default_retries() -> u32 {
-    4
-}
-fn default_backoff_base() -> u64 {
-    500
-}
-fn default_backoff_max() -> u64 {
-    30_000
-}
-fn default_retry_budget() -> f64 {
-    120.0
-}
-/// 8 in flight per platform: LinkedIn has no batch endpoint (two requests per post), and 500
-/// posts behind 50 ms answers take 12.5 s at 4, 6 s at 8 (BENCHMARKS.md).
-fn default_concurrency() -> usize {
-    8
-}
-
-/// The reporting-day time zone of each platform's analytics (DESIGN timeline rule 1), unless
-/// `[platforms.X] day_timezone` says otherwise.
-pub fn default_day_timezone(p: Platform) -> Tz {
-    match p {
-        Platform::Youtube | Platform::Facebook | Platform::Instagram => {
-            chrono_tz::America::Los_Angeles
-        }
-        _ => chrono_tz::UTC,
-    }
-}
-
-/// A config problem found after parsing: (section, key to find its position, message).
-pub(crate) type Problem = (&'static str, &'static str, String);
-
-pub(crate) fn check_base(
-    section: &'static str,
-    key: &'static str,
-    value: &mut String,
-) -> Result<(), Problem> {
-    let v = value.trim().trim_end_matches('/').to_string();
-    let rest = v
-        .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
-            *value = v;
-            Ok(())
-        }
-        _ => Err((
-            section,
-            key,
-            format!(
-                "{section} {key} `{value}` must be scheme and host (and optional port), \
-                 e.g. \"https://api.example.com\" or \"http://127.0.0.1:8080\""
-            ),
-        )),
-    }
-}
-pub(crate) fn check_env_name(
-    section: &'static str,
-    key: &'static str,
-    value: &str,
-) -> Result<(), Problem> {
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err((
-            section,
-            key,
-            format!(
-                "{section} {key} `{value}` must name an environment variable \
-                 (letters, digits and `_`, e.g. \"YOUTUBE_API_KEY\"); the secret itself goes in .env"
-            ),
-        ));
-    }
-    Ok(())
-}
-pub(crate) fn check_zone(section: &'static str, value: Option<&String>) -> Result<(), Problem> {
-    match value {
-        Some(z) if z.parse::<Tz>().is_err() => Err((
-            section,
-            "day_timezone",
-            format!(
-                "{section} day_timezone `{z}` is not an IANA time zone; write it like \
-                 \"America/Los_Angeles\" or \"UTC\""
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
-impl PlatformsConfig {
-    /// The time zone in which `p`'s exports count their days: a daily row of its export
-    /// stands for the increase up to the end of that day there.
-    pub fn day_timezone(&self, p: Platform) -> Tz {
-        let configured = match p {
-            Platform::Youtube => self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
-            Platform::Facebook => self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
-            // Instagram's own, else the Meta one of [platforms.facebook].
-            Platform::Instagram => self
-                .instagram
-                .as_ref()
-                .and_then(|c| c.day_timezone.as_ref())
-                .or_else(|| self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref())),
-            Platform::Linkedin => self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
-            _ => None,
-        };
-        configured
-            .and_then(|z| z.parse().ok())
-            .unwrap_or_else(|| default_day_timezone(p))
-    }
-
-    /// Check values serde cannot; normalise API bases (no trailing `/`). An error names the
-    /// section and key (to find its position) and says what is expected.
-    fn validate(&mut self) -> Result<(), Problem> {
-        check_zone(
-            "[platforms.youtube]",
-            self.youtube.as_ref().and_then(|c| c.day_timezone.as_ref()),
-        )?;
-        check_zone(
-            "[platforms.facebook]",
-            self.facebook.as_ref().and_then(|c| c.day_timezone.as_ref()),
-        )?;
-        check_zone(
-            "[platforms.linkedin]",
-            self.linkedin.as_ref().and_then(|c| c.day_timezone.as_ref()),
-        )?;
-        check_zone(
-            "[platforms.instagram]",
-            self.instagram
-                .as_ref()
-                .and_then(|c| c.day_timezone.as_ref()),
-        )?;
-        if let Some(y) = &mut self.youtube {
-            y.validate()?;
-        }
-        if let Some(f) = &mut self.facebook {
-            f.validate()?;
-        }
-        if let Some(l) = &mut self.linkedin {
-            l.validate()?;
-        }
-        if let Some(i) = &mut self.instagram {
-            i.validate()?;
-        }
-        let h = &self.http;
-        const H: &str = "[platforms.http]";
-        for (key, secs) in [
-            ("connect_timeout_secs", h.connect_timeout_secs),
-            ("timeout_secs", h.timeout_secs),
-            ("retry_budget_secs", h.retry_budget_secs),
-        ] {
-            if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
-                return Err((
-                    H,
-                    key,
-                    format!("{H} {key} must be a number of seconds above 0, e.g. 30"),
-                ));
-            }
-        }
-        if h.retries > 20 {
-            return Err((H, "retries", format!("{H} retries must be at most 20")));
-        }
-        if h.backoff_base_ms == 0 || h.backoff_max_ms < h.backoff_base_ms {
-            return Err((
-                H,
-                "backoff_base_ms",
-                format!("{H} backoff_base_ms must be at least 1 and no more than backoff_max_ms"),
-            ));
-        }
-        if !(1..=50).contains(&h.concurrency) {
-            return Err((
-                H,
-                "concurrency",
-                format!("{H} concurrency must be between 1 and 50"),
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// Parse a cron expression in the crontab (5 fields) or `cron` crate (6 or 7 fields) form.
 pub fn parse_cron(expr: &str) -> Result<cron::Schedule, String> {
     let fields = expr.split_whitespace().count();
@@ -393,10 +158,14 @@ fn platform_message(message: &str) -> String {
     }
 }
 
+/// A problem found while validating a parsed config: where it is in the text (if known) and
+/// what is wrong.
+type Invalid = (Option<Range<usize>>, String);
+
 impl Config {
     /// Parse and validate a config from text; `origin` names the file in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let at = |span: Option<Range<usize>>, message: String| {
+        let at = |(span, message): Invalid| {
             let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
             ConfigError::Invalid {
                 path: origin.to_string(),
@@ -405,187 +174,40 @@ impl Config {
                 message,
             }
         };
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| at(e.span(), platform_message(e.message().trim())))?;
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| at((e.span(), platform_message(e.message().trim()))))?;
         config.origin = origin.to_string();
+        config.validate(text).map_err(at)?;
+        Ok(config)
+    }
 
-        if !(config.store.url.starts_with("sqlite:") || config.store.url.starts_with("postgres")) {
-            return Err(at(
-                find(text, "url"),
-                format!(
-                    "[store] url `{}` is not supported; use `sqlite://PATH` (e.g. {DEFAULT_STORE_URL})",
-                    config.store.url
-                ),
-            ));
-        }
-        let r = &config.report;
-        match (&r.width, &r.height) {
-            (None, None) => {}
-            (Some(w), Some(h)) => {
-                for v in [w, h] {
-                    if !CHART_SIDE.contains(v.get_ref()) {
-                        return Err(at(
-                            Some(v.span()),
-                            "[report] width and height must be between 200 and 20000 pixels".into(),
-                        ));
-                    }
-                }
-                if r.sizes.span() != (0..0) {
-                    return Err(at(
-                        Some(w.span()),
-                        "[report] has both `sizes` and `width`/`height`; keep one (e.g. \
-                         sizes = [\"web\", \"print\", \"1200x675\"])"
-                            .into(),
-                    ));
-                }
-            }
-            (Some(v), None) | (None, Some(v)) => {
-                return Err(at(
-                    Some(v.span()),
-                    "[report] width and height go together; or use sizes = [\"WIDTHxHEIGHT\"]"
-                        .into(),
-                ))
-            }
-        }
-        if r.sizes.get_ref().is_empty() {
-            return Err(at(
-                Some(r.sizes.span()),
-                "[report] sizes is empty; list at least one of \"web\", \"print\", \"WxH\"".into(),
-            ));
-        }
-        if config
-            .daemon
-            .listen
-            .parse::<std::net::SocketAddr>()
-            .is_err()
-        {
-            return Err(at(
-                find(text, "listen"),
-                format!(
-                    "[daemon] listen `{}` is not an address; write e.g. \"127.0.0.1:9184\"",
-                    config.daemon.listen
-                ),
-            ));
-        }
-        if config.campaigns.is_empty() {
-            return Err(at(
+    /// Check values serde cannot, section by section (the first problem found is reported);
+    /// fill in what validation computes (campaign time zones, launch times, normalised ids).
+    fn validate(&mut self, text: &str) -> Result<(), Invalid> {
+        self.store.validate(text)?;
+        self.report.validate()?;
+        self.daemon.validate(text)?;
+        if self.campaigns.is_empty() {
+            return Err((
                 None,
                 "no campaign defined; add a [[campaign]] table with slug, name and timezone \
                  (see config/viewtally.example.toml)"
                     .into(),
             ));
         }
-        for n in &config.notify {
-            if n.url_env.trim().is_empty() {
-                return Err(at(
-                    find(text, "url_env"),
-                    "[[notify]] url_env must name an environment variable".into(),
-                ));
-            }
+        for n in &self.notify {
+            n.validate(text)?;
         }
         let mut slugs = HashSet::new();
-        for c in &mut config.campaigns {
-            let slug = c.slug.get_ref();
-            if slug.is_empty()
-                || !slug
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-            {
-                return Err(at(
-                    Some(c.slug.span()),
-                    format!(
-                        "campaign slug `{}` must be letters, digits, `-` or `_` (it names a folder)",
-                        slug.escape_debug()
-                    ),
-                ));
-            }
-            if !slugs.insert(slug.clone()) {
-                return Err(at(
-                    Some(c.slug.span()),
-                    format!(
-                        "duplicate campaign slug `{slug}`; each [[campaign]] needs its own slug"
-                    ),
-                ));
-            }
-            let tz: Tz = c.timezone.get_ref().parse().map_err(|_| {
-                at(
-                    Some(c.timezone.span()),
-                    format!(
-                        "unknown time zone `{}`; use an IANA name such as `Europe/Prague` or `UTC`",
-                        c.timezone.get_ref()
-                    ),
-                )
-            })?;
-            c.tz = Some(tz);
-            if let Some(l) = &c.launched {
-                let t = DateTime::parse_from_rfc3339(l.get_ref()).map_err(|e| {
-                    at(
-                        Some(l.span()),
-                        format!(
-                            "launched `{}` is not an RFC 3339 time ({e}); write e.g. \"2020-07-24T09:00:00+02:00\"",
-                            l.get_ref()
-                        ),
-                    )
-                })?;
-                c.launched_at = Some(t.with_timezone(&Utc));
-            }
-            let ms = c.milestones.get_ref();
-            if ms.iter().any(|&m| m <= 0) || ms.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(at(
-                    Some(c.milestones.span()),
-                    "milestones must be positive and increasing, e.g. [8000, 10000]".into(),
-                ));
-            }
-            for expr in [
-                &c.schedule.collect,
-                &c.schedule.report,
-                &c.schedule.import_dir,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                parse_cron(expr.get_ref()).map_err(|e| at(Some(expr.span()), e))?;
-            }
-            if let (Some(expr), None) = (&c.schedule.import_dir, &c.schedule.watch_dir) {
-                return Err(at(
-                    Some(expr.span()),
-                    format!("campaign `{slug}`: the import_dir job needs watch_dir = \"FOLDER\" in [campaign.schedule]"),
-                ));
-            }
-            let mut seen = HashSet::new();
-            for v in &mut c.videos {
-                // Ids may be written as URLs or URNs; store the platform's own id.
-                v.id = crate::model::ids::normalize(v.platform, &v.id).map_err(|e| {
-                    at(
-                        find_after(text, c.slug.span().start, v.id.trim()),
-                        format!("campaign `{slug}`: [[campaign.video]] id {e}"),
-                    )
-                })?;
-                if v.id.trim().is_empty() {
-                    return Err(at(
-                        find_after(text, c.slug.span().start, "id"),
-                        format!("campaign `{slug}`: a [[campaign.video]] has an empty id"),
-                    ));
-                }
-                if !seen.insert((v.platform, v.id.clone())) {
-                    return Err(at(
-                        find_after(text, c.slug.span().start, &v.id),
-                        format!(
-                            "campaign `{slug}` lists {} video `{}` twice",
-                            v.platform, v.id
-                        ),
-                    ));
-                }
-            }
+        for c in &mut self.campaigns {
+            c.validate(text, &mut slugs)?;
         }
-        config
-            .platforms
+        self.platforms
             .validate()
             .map_err(|(section, key, message)| {
                 let span = find(text, section).and_then(|s| find_after(text, s.start, key));
-                at(span, message)
-            })?;
-        Ok(config)
+                (span, message)
+            })
     }
 
     /// Read and validate a config file.

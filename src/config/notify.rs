@@ -25,3 +25,16 @@ pub enum NotifyFormat {
     #[default]
     Json,
 }
+
+impl NotifyConfig {
+    /// `url_env` must name a variable.
+    pub(super) fn validate(&self, text: &str) -> Result<(), Invalid> {
+        if self.url_env.trim().is_empty() {
+            return Err((
+                find(text, "url_env"),
+                "[[notify]] url_env must name an environment variable".into(),
+            ));
+        }
+        Ok(())
+    }
+}

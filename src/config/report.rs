@@ -34,6 +34,46 @@ impl Default for ReportConfig {
 }
 
 impl ReportConfig {
+    /// Chart sizes: `width` and `height` together and within [`CHART_SIDE`], or `sizes`
+    /// (not both, and not empty).
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        match (&self.width, &self.height) {
+            (None, None) => {}
+            (Some(w), Some(h)) => {
+                for v in [w, h] {
+                    if !CHART_SIDE.contains(v.get_ref()) {
+                        return Err((
+                            Some(v.span()),
+                            "[report] width and height must be between 200 and 20000 pixels".into(),
+                        ));
+                    }
+                }
+                if self.sizes.span() != (0..0) {
+                    return Err((
+                        Some(w.span()),
+                        "[report] has both `sizes` and `width`/`height`; keep one (e.g. \
+                         sizes = [\"web\", \"print\", \"1200x675\"])"
+                            .into(),
+                    ));
+                }
+            }
+            (Some(v), None) | (None, Some(v)) => {
+                return Err((
+                    Some(v.span()),
+                    "[report] width and height go together; or use sizes = [\"WIDTHxHEIGHT\"]"
+                        .into(),
+                ))
+            }
+        }
+        if self.sizes.get_ref().is_empty() {
+            return Err((
+                Some(self.sizes.span()),
+                "[report] sizes is empty; list at least one of \"web\", \"print\", \"WxH\"".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The chart sizes to render: `width`/`height` when given, else `sizes`.
     pub fn chart_sizes(&self) -> Vec<ChartSize> {
         match (&self.width, &self.height) {
