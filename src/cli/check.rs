@@ -123,7 +123,7 @@ fn check_more(config: &Config) -> Result<(Vec<String>, Vec<String>)> {
                  announced or marked; list at least one, e.g. milestones = [10000]"
             ));
         }
-        check_videos(c, &mut problems, &mut warnings);
+        check_videos(config, c, &mut problems, &mut warnings);
         if c.schedule.collect.is_some() {
             check_schedule_env(config, c, &mut warnings);
         }
@@ -149,11 +149,31 @@ fn unset(var: &str) -> bool {
 
 /// A campaign's videos: an unsupported platform is a problem, an id that does not look like
 /// the platform's a warning.
-fn check_videos(c: &config::Campaign, problems: &mut Vec<String>, warnings: &mut Vec<String>) {
+fn check_videos(
+    config: &Config,
+    c: &config::Campaign,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
     use crate::model::Platform;
     let slug = c.slug();
+    let instagram_user = config
+        .platforms
+        .instagram
+        .as_ref()
+        .and_then(|i| i.user_id.as_ref());
     for v in &c.videos {
         let id = v.id.as_str();
+        if v.platform == Platform::Instagram
+            && instagram_user.is_none()
+            && crate::model::ids::instagram_shortcode(id).is_some()
+        {
+            warnings.push(format!(
+                "campaign `{slug}`: [[campaign.video]] platform = \"instagram\", id `{id}` is a \
+                 reel or post URL; `collect` maps it to its media id through the account in \
+                 [platforms.instagram] user_id, which is not set: set it, or give the media id"
+            ));
+        }
         let bad = match v.platform {
             Platform::Tiktok | Platform::Vimeo => Some(format!(
                 "platform `{}` is not supported (yet); supported platforms: {}",

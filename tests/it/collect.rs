@@ -701,15 +701,23 @@ async fn instagram_media_views_are_collected_and_probed() {
     );
     assert!(!r.stdout.contains(IG_TOKEN));
 
-    // A reel URL without [platforms.instagram] user_id: `check` takes the form, `collect` says
-    // which key to set (the URL's own reel is found in `instagram_reel_urls_become_media_ids`).
+    // A reel URL without [platforms.instagram] user_id: `check` takes the form with a warning
+    // naming the key, `collect` says which key to set (the URL's own reel is found in
+    // `instagram_reel_urls_become_media_ids`).
     let reel = "https://www.instagram.com/reel/Cabc123/";
     env.write(
         "config/viewtally.toml",
         &(config(&server.uri(), &extra) + &video.replace(IG_MEDIA, reel)),
     );
     let r = env.run_env(&["check"], &secrets).ok();
-    assert!(!r.stderr.contains(reel), "{}", r.stderr);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        out.contains(&format!(
+            "id `{reel}` is a reel or post URL; `collect` maps it to its media id through the \
+             account in [platforms.instagram] user_id, which is not set"
+        )),
+        "{out}"
+    );
     let r = env.run_env(&["collect"], &secrets);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
