@@ -87,6 +87,17 @@ enum Cmd {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+    /// Import and report one N-row tidy CSV with viewtally and with the Python references in
+    /// benches/reference/ (pandas, Python polars), and print the ratios
+    Compare {
+        size: String,
+        /// Runs of each command (the median is compared)
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The Python interpreter of the references (skipped when it lacks their packages)
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
     /// Start `viewtally daemon` with nothing due, and measure it while it idles
     DaemonIdle {
         /// Seconds to watch it
@@ -118,6 +129,7 @@ fn main() -> Result<()> {
             *latency_ms,
             *concurrency,
         ),
+        Cmd::Compare { size, runs, python } => compare(&args, parse_size(size)?, *runs, python),
         Cmd::DaemonIdle { secs } => daemon_idle(&args, *secs),
     }
 }
@@ -485,41 +497,49 @@ fn time_import(args: &Args, dir: &Path, file: &Path, rows: u64, what: &str) -> R
     Ok(())
 }
 
+/// The synthetic campaign as an N-row tidy CSV (the format `export` writes and `import`
+/// reads), written once and reused.
+fn write_tidy(file: &Path, rows: u64) -> Result<()> {
+    if file.exists() {
+        return Ok(());
+    }
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+    writeln!(w, "platform,video,account,metric,kind,at,value")?;
+    let mut synthetic = Synthetic::new();
+    let mut chunk = Vec::new();
+    let mut n = 0u64;
+    while n < rows {
+        synthetic.next_hour(&mut chunk);
+        for o in chunk.drain(..) {
+            if n == rows {
+                break;
+            }
+            let at = match o.kind {
+                Kind::Total => o.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                Kind::Daily => {
+                    viewtally::model::day_of(o.at, chrono_tz::Europe::Prague).to_string()
+                }
+            };
+            writeln!(
+                w,
+                "{},{},{},views,{},{at},{}",
+                o.platform,
+                o.video,
+                o.account.unwrap_or_default(),
+                o.kind.as_str(),
+                o.value
+            )?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
 fn import_tidy(args: &Args, rows: u64) -> Result<()> {
     let dir = fresh_import_dir(args, "import-tidy")?;
     let file = dir.join(format!("tidy-{rows}.csv"));
-    if !file.exists() {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
-        writeln!(w, "platform,video,account,metric,kind,at,value")?;
-        let mut synthetic = Synthetic::new();
-        let mut chunk = Vec::new();
-        let mut n = 0u64;
-        while n < rows {
-            synthetic.next_hour(&mut chunk);
-            for o in chunk.drain(..) {
-                if n == rows {
-                    break;
-                }
-                let at = match o.kind {
-                    Kind::Total => o.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    Kind::Daily => {
-                        viewtally::model::day_of(o.at, chrono_tz::Europe::Prague).to_string()
-                    }
-                };
-                writeln!(
-                    w,
-                    "{},{},{},views,{},{at},{}",
-                    o.platform,
-                    o.video,
-                    o.account.unwrap_or_default(),
-                    o.kind.as_str(),
-                    o.value
-                )?;
-                n += 1;
-            }
-        }
-        w.flush()?;
-    }
+    write_tidy(&file, rows)?;
     time_import(args, &dir, &file, rows, "tidy CSV")
 }
 
@@ -875,4 +895,188 @@ id = "abc"
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
     let _ = child.wait();
     result
+}
+
+// ───────────────────────────── compare with the Python references ─────────────────────────────
+
+const COMPARE_CONFIG: &str = r#"[store]
+url = "sqlite://compare.db"
+
+[report]
+sizes = ["web"]
+
+[[campaign]]
+slug = "compare"
+name = "Reference comparison"
+timezone = "Europe/Prague"
+launched = "2018-01-01T00:00:00+01:00"
+language = "en"
+"#;
+
+/// One reference script, or why it was skipped.
+struct Reference {
+    name: &'static str,
+    script: &'static str,
+    packages: &'static str,
+}
+
+const REPORT_REFERENCES: &[Reference] = &[
+    Reference {
+        name: "pandas + matplotlib",
+        script: "report_pandas.py",
+        packages: "pandas, matplotlib",
+    },
+    Reference {
+        name: "Python polars + matplotlib",
+        script: "report_polars.py",
+        packages: "polars, pandas, matplotlib",
+    },
+];
+
+const IMPORT_REFERENCE: Reference = Reference {
+    name: "pandas read_csv + sqlite3 executemany",
+    script: "import_pandas.py",
+    packages: "pandas",
+};
+
+/// `None` when `python` can import the reference's packages, else why not.
+fn missing_packages(python: &str, r: &Reference) -> Option<String> {
+    let status = Command::new(python)
+        .args(["-c", &format!("import {}", r.packages)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => None,
+        Ok(_) => Some(format!(
+            "skipped: {python} lacks {} (pip install {})",
+            r.packages,
+            r.packages.replace(',', "")
+        )),
+        Err(e) => Some(format!("skipped: cannot run {python}: {e}")),
+    }
+}
+
+fn median_of(runs: usize, mut run: impl FnMut() -> Result<Measured>) -> Result<Measured> {
+    let mut all = Vec::new();
+    for _ in 0..runs.max(1) {
+        all.push(run()?);
+    }
+    Ok(median(all))
+}
+
+fn cpu(m: &Measured) -> f64 {
+    (m.user + m.sys).as_secs_f64()
+}
+
+fn row(step: &str, who: &str, m: &Measured, base: &Measured) -> String {
+    format!(
+        "| {step} | {who} | {:.2} s | {:.2} s | {:.0} MB | {:.1}× | {:.1}× |",
+        m.wall.as_secs_f64(),
+        cpu(m),
+        m.max_rss_kb as f64 / 1024.0,
+        m.wall.as_secs_f64() / base.wall.as_secs_f64(),
+        cpu(m) / cpu(base),
+    )
+}
+
+/// `compare SIZE`: the same generated tidy CSV imported and reported by viewtally and by the
+/// references, each `runs` times; a Markdown table of medians with ratios (reference ÷ viewtally:
+/// above 1× means viewtally is faster).
+fn compare(args: &Args, rows: u64, runs: usize, python: &str) -> Result<()> {
+    let data = std::fs::canonicalize(&args.data)?;
+    let dir = data.join("compare");
+    std::fs::create_dir_all(&dir)?;
+    let csv = dir.join(format!("tidy-{rows}.csv"));
+    write_tidy(&csv, rows)?;
+    std::fs::write(dir.join("viewtally.toml"), COMPARE_CONFIG)?;
+    let refs = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/reference");
+    let fresh = |names: &[&str]| {
+        for f in names {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+    };
+    let mut lines = vec![
+        format!("{rows} observations, median of {runs} runs; ratio = that tool ÷ viewtally"),
+        String::new(),
+        "| step | tool | wall | CPU (user+sys) | peak RSS | wall ratio | CPU ratio |".into(),
+        "|---|---|--:|--:|--:|--:|--:|".into(),
+    ];
+
+    // import
+    let ours = median_of(runs, || {
+        fresh(&["compare.db", "compare.db-wal", "compare.db-shm"]);
+        let (m, _) = measure(
+            viewtally(args, &dir)?
+                .args(["--config", "viewtally.toml", "import", "--campaign", "compare"])
+                .arg(&csv),
+        )?;
+        Ok(m)
+    })?;
+    let store_bytes = std::fs::metadata(dir.join("compare.db"))?.len();
+    lines.push(row("import", "viewtally", &ours, &ours));
+    let mut notes = vec![format!(
+        "viewtally store: {:.1} bytes per observation",
+        store_bytes as f64 / rows as f64
+    )];
+    match missing_packages(python, &IMPORT_REFERENCE) {
+        Some(why) => notes.push(format!("{}: {why}", IMPORT_REFERENCE.name)),
+        None => {
+            let db = dir.join("reference.db");
+            let m = median_of(runs, || {
+                fresh(&["reference.db", "reference.db-wal", "reference.db-shm"]);
+                let (m, _) = measure(
+                    Command::new(python)
+                        .arg(refs.join(IMPORT_REFERENCE.script))
+                        .arg(&csv)
+                        .arg(&db),
+                )?;
+                Ok(m)
+            })?;
+            notes.push(format!(
+                "{} store: {:.1} bytes per observation",
+                IMPORT_REFERENCE.name,
+                std::fs::metadata(&db)?.len() as f64 / rows as f64
+            ));
+            lines.push(row("import", IMPORT_REFERENCE.name, &m, &ours));
+        }
+    }
+
+    // report
+    let out = dir.join("reports");
+    let ours = median_of(runs, || {
+        let (m, _) = measure(
+            viewtally(args, &dir)?
+                .args(["--config", "viewtally.toml", "report", "--out"])
+                .arg(&out),
+        )?;
+        Ok(m)
+    })?;
+    lines.push(row("report", "viewtally", &ours, &ours));
+    for r in REPORT_REFERENCES {
+        match missing_packages(python, r) {
+            Some(why) => notes.push(format!("{}: {why}", r.name)),
+            None => {
+                let target = dir.join(format!("reference-{}", r.script.trim_end_matches(".py")));
+                let m = median_of(runs, || {
+                    let (m, _) = measure(
+                        Command::new(python)
+                            .arg(refs.join(r.script))
+                            .arg(&csv)
+                            .arg(&target),
+                    )?;
+                    Ok(m)
+                })?;
+                lines.push(row("report", r.name, &m, &ours));
+            }
+        }
+    }
+    for l in lines {
+        println!("{l}");
+    }
+    println!();
+    for n in notes {
+        println!("- {n}");
+    }
+    Ok(())
 }

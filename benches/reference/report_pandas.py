@@ -66,7 +66,7 @@ def main(csv, out):
         for m, at in crossings.items():
             f.write(f"{m}\t{at.isoformat()}\n")
 
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     ax.stackplot(per_platform.index, per_platform.T.values, labels=list(per_platform.columns))
     ax.plot(total.index, total.values, color="black", linewidth=2, label="total")
     for m, at in crossings.items():
@@ -75,12 +75,12 @@ def main(csv, out):
     ax.legend(loc="upper left")
     save(fig, out, "cumulative")
 
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     ax.bar(daily_new.index, daily_new.values)
     ax.set_title("New views per day")
     save(fig, out, "daily")
 
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     last_row = per_platform.iloc[-1].sort_values()
     ax.barh([str(p) for p in last_row.index], last_row.values)
     for y, v in enumerate(last_row.values):

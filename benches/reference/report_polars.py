@@ -38,12 +38,16 @@ def main(csv, out):
         hour=pl.col("at").dt.offset_by("59m59s999ms").dt.truncate("1h"),
         series=pl.col("platform") + "|" + pl.col("video"),
     )
-    last = obs.sort("at").group_by("series", "hour").agg(pl.col("value").last())
-    wide = last.pivot(on="series", index="hour", values="value").sort("hour")
-    wide = wide.upsample("hour", every="1h").fill_null(strategy="forward").fill_null(0)
-    platforms = sorted({c.split("|")[0] for c in wide.columns if c != "hour"})
-    per_platform = wide.select(
-        "hour", *[pl.sum_horizontal(pl.col(f"^{p}\\|.*$")).alias(p) for p in platforms])
+    last = obs.group_by("platform", "series", "hour").agg(pl.col("value").sort_by("at").last())
+    # As-of per series on an hourly grid: each series' last reading at or before each hour.
+    hours = pl.datetime_range(last["hour"].min(), last["hour"].max(), "1h", eager=True,
+                              time_unit="ms", time_zone="UTC").alias("hour").to_frame()
+    grid = last.select("platform", "series").unique().join(hours, how="cross").sort("hour")
+    filled = grid.join_asof(last.sort("hour").drop("platform"), on="hour", by="series",
+                            strategy="backward", check_sortedness=False)
+    sums = filled.group_by("hour", "platform").agg(pl.col("value").fill_null(0).sum())
+    per_platform = sums.pivot(on="platform", index="hour", values="value").sort("hour")
+    platforms = sorted(c for c in per_platform.columns if c != "hour")
     per_platform = per_platform.with_columns(total=pl.sum_horizontal(platforms))
     day_ends = (
         per_platform.with_columns(day=pl.col("hour").dt.convert_time_zone(TZ).dt.date())
@@ -61,7 +65,7 @@ def main(csv, out):
             f.write(f"{m}\t{at.isoformat()}\n")
 
     hours = per_platform["hour"].to_numpy()
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     ax.stackplot(hours, [per_platform[p].to_numpy() for p in platforms], labels=platforms)
     ax.plot(hours, per_platform["total"].to_numpy(), color="black", linewidth=2, label="total")
     for m in crossings:
@@ -70,12 +74,12 @@ def main(csv, out):
     ax.legend(loc="upper left")
     save(fig, out, "cumulative")
 
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     ax.bar(day_ends["day"].to_numpy(), day_ends["new"].to_numpy())
     ax.set_title("New views per day")
     save(fig, out, "daily")
 
-    fig, ax = plt.subplots(figsize=(12, 6.75))
+    fig, ax = plt.subplots(figsize=(16, 9))
     last_row = sorted((int(per_platform[p][-1]), p) for p in platforms)
     ax.barh([p for _, p in last_row], [v for v, _ in last_row])
     for y, (v, _) in enumerate(last_row):
