@@ -65,7 +65,7 @@ impl<W: std::io::Write> ParquetObservations<W> {
 
     fn flush(&mut self) -> Result<(), ParquetError> {
         if let Some(mut df) = self.pending.take() {
-            df.as_single_chunk();
+            df.rechunk_mut();
             self.writer.write_batch(&df)?;
         }
         Ok(())
@@ -92,7 +92,7 @@ fn observations_frame(
     };
     let time = |name: &str, values: &[i64]| {
         Int64Chunked::from_vec(name.into(), values.to_vec())
-            .into_datetime(TimeUnit::Milliseconds, Some("UTC".into()))
+            .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
             .into_series()
             .into_column()
     };
@@ -139,7 +139,7 @@ fn observations_frame(
             .collect(),
     ));
     columns.push(time("collected_at", &b.collected_ms));
-    Ok(DataFrame::new(columns)?)
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 /// The daily timeline (the rows of `timeline.csv`) as Parquet: `date` (Date, campaign time
@@ -166,7 +166,7 @@ pub fn write_timeline_parquet<W: std::io::Write>(
             "as_of".into(),
             tl.days.iter().map(|d| d.end.timestamp_millis()).collect(),
         )
-        .into_datetime(TimeUnit::Milliseconds, Some("UTC".into()))
+        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
         .into_series()
         .into_column(),
     ];
@@ -206,7 +206,7 @@ pub fn write_timeline_parquet<W: std::io::Write>(
             .map(Day::any_estimated)
             .collect::<Vec<bool>>(),
     ));
-    let mut df = DataFrame::new(columns)?;
+    let mut df = DataFrame::new_infer_height(columns)?;
     ParquetWriter::new(out)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(&mut df)?;

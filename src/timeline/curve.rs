@@ -6,6 +6,10 @@
 //! Each video's estimate is piecewise linear between its own instants, so ΣE is carried as an
 //! intercept and a slope (E = a + b·x, x in days relative to the latest reading): sums of lines
 //! are lines, and the estimate at any instant is exact, not only at reading times.
+//!
+//! The intercepts and slopes are summed as fixed-point integers (units of 2⁻²⁰ views and views
+//! per day): integer sums do not depend on the order in which a multi-threaded group-by adds
+//! them up, so the same readings give the same estimate in every run and from every store.
 
 use polars::prelude::*;
 
@@ -13,6 +17,13 @@ use super::bounds::{Bounds, DAY_MS, GAP_MS};
 
 /// Before every instant (the value a video has before its first event).
 const BEFORE: i64 = i64::MIN / 2;
+
+/// Fixed-point scale of the estimate's intercepts and slopes (2²⁰: a millionth of a view).
+const FIXED: f64 = (1u64 << 20) as f64;
+
+fn fixed(v: f64) -> i64 {
+    (v * FIXED).round() as i64
+}
 
 /// Changes of the per-video step functions at instants (one row a change).
 #[derive(Default)]
@@ -24,8 +35,9 @@ pub struct Deltas {
     lo: Vec<i64>,
     hi: Vec<i64>,
     unbounded: Vec<i64>,
-    a: Vec<f64>,
-    b: Vec<f64>,
+    /// Changes of the intercept and slope, fixed-point ([`FIXED`]).
+    a: Vec<i64>,
+    b: Vec<i64>,
     flag: Vec<i64>,
 }
 
@@ -46,7 +58,7 @@ impl Deltas {
         real: bool,
         platform: usize,
         (lo, hi, unbounded): (i64, i64, i64),
-        (a, b): (f64, f64),
+        (a, b): (i64, i64),
         flag: i64,
     ) {
         self.at.push(at);
@@ -71,10 +83,10 @@ impl Deltas {
             false,
             platform,
             (0, h0, u0),
-            (0.0, 0.0),
+            (0, 0),
             i64::from(bounds.estimated_before),
         );
-        let (mut lo, mut a, mut b, mut flag) = (0, 0.0, 0.0, i64::from(bounds.estimated_before));
+        let (mut lo, mut a, mut b, mut flag) = (0, 0, 0, i64::from(bounds.estimated_before));
         let (mut h, mut u) = (h0, u0);
         for (i, e) in ev.iter().enumerate() {
             let (na, nb) = match ev.get(i + 1) {
@@ -84,6 +96,7 @@ impl Deltas {
                 }
                 None => (e.est, 0.0),
             };
+            let (na, nb) = (fixed(na), fixed(nb));
             let nflag = i64::from(e.estimated_after);
             self.row(
                 e.at,
@@ -101,25 +114,25 @@ impl Deltas {
                 false,
                 platform,
                 (0, nh - h, nu - u),
-                (0.0, 0.0),
+                (0, 0),
                 0,
             );
             (h, u) = (nh, nu);
         }
         // Long after its last reading, a video's flat line is an estimate too.
         if let Some(last) = ev.last() {
-            self.row(last.at + GAP_MS, false, platform, (0, 0, 0), (0.0, 0.0), 1);
+            self.row(last.at + GAP_MS, false, platform, (0, 0, 0), (0, 0), 1);
         }
     }
 
     /// An instant that is a point of the timeline even where no video changes (the launch).
     pub fn mark(&mut self, at: i64) {
-        self.row(at, true, 0, (0, 0, 0), (0.0, 0.0), 0);
+        self.row(at, true, 0, (0, 0, 0), (0, 0), 0);
     }
 
     /// The changes summed per instant (one polars group-by), to be added to other runs'.
     pub fn sums(self, platforms: usize) -> PolarsResult<LazyFrame> {
-        let df = DataFrame::new(vec![
+        let df = DataFrame::new_infer_height(vec![
             Column::new("at".into(), self.at),
             Column::new("real".into(), self.real),
             Column::new("platform".into(), self.platform),
@@ -137,8 +150,8 @@ impl Deltas {
         for k in 0..platforms {
             for (c, zero) in [
                 ("lo", lit(0i64)),
-                ("a", lit(0.0f64)),
-                ("b", lit(0.0f64)),
+                ("a", lit(0i64)),
+                ("b", lit(0i64)),
                 ("flag", lit(0i64)),
             ] {
                 aggs.push(
@@ -215,17 +228,12 @@ impl Curve {
             Ok(df
                 .column(name)?
                 .i64()?
-                .into_iter()
+                .iter()
                 .map(|v| v.unwrap_or(0))
                 .collect())
         };
         let floats = |name: &str| -> PolarsResult<Vec<f64>> {
-            Ok(df
-                .column(name)?
-                .f64()?
-                .into_iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect())
+            Ok(ints(name)?.into_iter().map(|v| v as f64 / FIXED).collect())
         };
         let per = |c: &str| -> PolarsResult<Vec<Vec<i64>>> {
             (0..platforms).map(|k| ints(&format!("{c}_{k}"))).collect()

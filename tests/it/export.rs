@@ -13,7 +13,7 @@ fn read_parquet(path: &std::path::Path) -> DataFrame {
 }
 
 fn utc_ms() -> DataType {
-    DataType::Datetime(TimeUnit::Milliseconds, Some("UTC".into()))
+    DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
 }
 
 /// The demo, with its config where `--config config/demo.toml` finds it.
@@ -90,9 +90,9 @@ fn parquet_of_the_demo_reads_back_with_the_same_rows_and_types() {
         .collect();
     assert_eq!(values, csv_values);
     let campaigns = df.column("campaign").unwrap().str().unwrap();
-    assert!(campaigns.into_no_null_iter().all(|c| c == "mdcc-2020"));
+    assert!(campaigns.no_null_iter().all(|c| c == "mdcc-2020"));
     // The first reading's time survives as a UTC instant.
-    let first_at = df.column("at").unwrap().datetime().unwrap().get(0).unwrap();
+    let first_at = df.column("at").unwrap().datetime().unwrap().physical().get(0).unwrap();
     let first_csv = csv
         .lines()
         .nth(1)
