@@ -353,14 +353,27 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
     let mini_fat_len = u32_at(b, 64) as usize;
     let mut mini_fat = Vec::new();
     let mut mini_stream = Vec::new();
-    let mut mini_sectors = 0;
     if mini_fat_len > 0 {
         let (root_start, root_len) = dir(0);
         mini_stream = chain(root_start, root_len)?;
-        mini_sectors = mini_stream.len() / 64;
         mini_fat = u32s(&chain(u32_at(b, 60), mini_fat_len.saturating_mul(size))?).collect();
         check_table(&mini_fat, "the mini FAT")?;
     }
+    check_streams(&dirs, &dir, &chain, &mini_stream, &mini_fat, b.len())
+}
+
+/// Check the compound file's streams (see [`check_cfb`]): each one's start, and the workbook
+/// stream's BIFF records. `dir(i)` is directory entry `i`'s (start, length); `chain` reads a
+/// chain of whole sectors; a mini stream sector is 64 bytes.
+fn check_streams(
+    dirs: &[u8],
+    dir: &impl Fn(usize) -> (u32, usize),
+    chain: &impl Fn(u32, usize) -> Result<Vec<u8>, String>,
+    mini_stream: &[u8],
+    mini_fat: &[u32],
+    file_len: usize,
+) -> Result<(), String> {
+    let mini_sectors = mini_stream.len() / 64;
     for i in 0..dirs.len() / 128 {
         let (start, len) = dir(i);
         if len == 0 || start >= RESERVED_SECTORS {
@@ -371,7 +384,7 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
                 return Err(format!("stream {i} starts at mini sector {start}"));
             }
         } else {
-            chain(start, len.min(b.len()))?;
+            chain(start, len.min(file_len))?;
         }
     }
     // The workbook stream, which calamine parses whole when it opens the file.
@@ -403,7 +416,7 @@ fn check_cfb(b: &[u8]) -> Result<(), String> {
             out.truncate(len);
             out
         } else {
-            chain(start, len.min(b.len()))?
+            chain(start, len.min(file_len))?
         };
         check_biff(&stream)?;
     }
@@ -479,50 +492,62 @@ fn check_biff(stream: &[u8]) -> Result<(), String> {
                     cell_at(u16_at(0), u64::from(first), u64::from(last));
                 }
                 // Dimensions: first row, last row + 1, first column, last column + 1.
-                0x0200 => {
-                    let (rf, rl, mut cf, cl) = match data.len() {
-                        10 => (
-                            u64::from(u16::from_le_bytes([data[0], data[1]])),
-                            u64::from(u16::from_le_bytes([data[2], data[3]])),
-                            u64::from(u16::from_le_bytes([data[4], data[5]])),
-                            u64::from(u16::from_le_bytes([data[6], data[7]])),
-                        ),
-                        14 => (
-                            u64::from(u32_at(data, 0)),
-                            u64::from(u32_at(data, 4)),
-                            u64::from(u16::from_le_bytes([data[8], data[9]])),
-                            u64::from(u16::from_le_bytes([data[10], data[11]])),
-                        ),
-                        _ => continue,
-                    };
-                    if cf > 0xFF || cl < cf {
-                        cf = 0;
-                    }
-                    if rl >= 1 && cl >= 1 {
-                        if rf > rl - 1 || cf > cl - 1 {
-                            return Err("a sheet's dimensions end before they start".into());
-                        }
-                        let cells = (rl - rf) * (cl - cf);
-                        if cells > MAX_SHEET_CELLS {
-                            return Err(format!("a sheet's dimensions span {cells} cells"));
-                        }
-                    }
-                }
+                0x0200 => check_dimensions(data)?,
                 _ => {}
             }
         }
-        if let Some(((r0, r1), (c0, c1))) = span {
-            let cells = (r1 - r0 + 1) * (c1 - c0 + 1);
-            if cells > MAX_SHEET_CELLS {
-                return Err(format!(
-                    "a sheet's cells span rows {}–{} and columns {}–{} ({cells} cells)",
-                    r0 + 1,
-                    r1 + 1,
-                    c0 + 1,
-                    c1 + 1
-                ));
-            }
+        if let Some(span) = span {
+            check_span(span)?;
         }
+    }
+    Ok(())
+}
+
+/// A `Dimensions` record: the rectangle it gives must start before it ends and hold at most
+/// [`MAX_SHEET_CELLS`] (a record of another length is not read).
+fn check_dimensions(data: &[u8]) -> Result<(), String> {
+    let (rf, rl, mut cf, cl) = match data.len() {
+        10 => (
+            u64::from(u16::from_le_bytes([data[0], data[1]])),
+            u64::from(u16::from_le_bytes([data[2], data[3]])),
+            u64::from(u16::from_le_bytes([data[4], data[5]])),
+            u64::from(u16::from_le_bytes([data[6], data[7]])),
+        ),
+        14 => (
+            u64::from(u32_at(data, 0)),
+            u64::from(u32_at(data, 4)),
+            u64::from(u16::from_le_bytes([data[8], data[9]])),
+            u64::from(u16::from_le_bytes([data[10], data[11]])),
+        ),
+        _ => return Ok(()),
+    };
+    if cf > 0xFF || cl < cf {
+        cf = 0;
+    }
+    if rl >= 1 && cl >= 1 {
+        if rf > rl - 1 || cf > cl - 1 {
+            return Err("a sheet's dimensions end before they start".into());
+        }
+        let cells = (rl - rf) * (cl - cf);
+        if cells > MAX_SHEET_CELLS {
+            return Err(format!("a sheet's dimensions span {cells} cells"));
+        }
+    }
+    Ok(())
+}
+
+/// The rows and columns a sheet's cells span, (first, last) of each, must hold at most
+/// [`MAX_SHEET_CELLS`].
+fn check_span(((r0, r1), (c0, c1)): ((u64, u64), (u64, u64))) -> Result<(), String> {
+    let cells = (r1 - r0 + 1) * (c1 - c0 + 1);
+    if cells > MAX_SHEET_CELLS {
+        return Err(format!(
+            "a sheet's cells span rows {}–{} and columns {}–{} ({cells} cells)",
+            r0 + 1,
+            r1 + 1,
+            c0 + 1,
+            c1 + 1
+        ));
     }
     Ok(())
 }
@@ -786,6 +811,51 @@ fn read_posts(
     out: &mut dyn RowSink,
     posts: &mut Vec<String>,
 ) -> Result<(), ParseError> {
+    let seen = collect_posts(name, range, header, m, as_of, options, out)?;
+    let mut summed = Vec::new();
+    for p in seen {
+        posts.push(p.urn.clone());
+        let (urn, line, when) = (p.urn.clone(), p.line, p.when);
+        let (vals, was_summed) = p.values();
+        if was_summed {
+            summed.push(urn.clone());
+        }
+        for (metric, value) in vals {
+            out.row(Row {
+                platform: Platform::Linkedin,
+                video: urn.clone(),
+                alias: None,
+                account: None,
+                metric,
+                kind: Kind::Total,
+                when,
+                value,
+                line,
+                date_column: 0,
+                part: Some(name.to_string()),
+            });
+        }
+    }
+    if !summed.is_empty() {
+        out.note(format!(
+            "sheet `{name}`: {} listed in several rows (organic and sponsored) without a \
+             `Total` row; their rows were added up",
+            super::list(&summed)
+        ));
+    }
+    Ok(())
+}
+
+/// The posts of sheet `All posts`, each with its rows, in the order they first appear.
+fn collect_posts(
+    name: &str,
+    range: &Range<Data>,
+    header: usize,
+    m: &Matched,
+    as_of: Option<When>,
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+) -> Result<Vec<PostRows>, ParseError> {
     let headers = range.rows().nth(header).map(texts).unwrap_or_default();
     let link_col = m.get(Field::PostLink).unwrap_or(0);
     let mut seen: Vec<PostRows> = Vec::new();
@@ -842,7 +912,7 @@ fn read_posts(
             None => {
                 index.insert(urn.clone(), seen.len());
                 seen.push(PostRows {
-                    urn: urn.clone(),
+                    urn,
                     line,
                     total: None,
                     parts: Vec::new(),
@@ -851,60 +921,9 @@ fn read_posts(
                 seen.len() - 1
             }
         };
-        match kind {
-            Distribution::Total => seen[at].total = Some(vals),
-            _ => seen[at].parts.push((kind, vals)),
-        }
+        seen[at].add(kind, vals);
     }
-    let mut summed = Vec::new();
-    for p in seen {
-        posts.push(p.urn.clone());
-        let vals = match p.total {
-            Some(t) => t,
-            None if p.parts.len() == 1 => p
-                .parts
-                .into_iter()
-                .next()
-                .map(|(_, v)| v)
-                .unwrap_or_default(),
-            None => {
-                summed.push(p.urn.clone());
-                let mut sum: Vec<(Metric, i64)> = Vec::new();
-                for (_, vals) in p.parts {
-                    for (metric, v) in vals {
-                        match sum.iter_mut().find(|(m, _)| *m == metric) {
-                            Some((_, s)) => *s += v,
-                            None => sum.push((metric, v)),
-                        }
-                    }
-                }
-                sum
-            }
-        };
-        for (metric, value) in vals {
-            out.row(Row {
-                platform: Platform::Linkedin,
-                video: p.urn.clone(),
-                alias: None,
-                account: None,
-                metric,
-                kind: Kind::Total,
-                when: p.when,
-                value,
-                line: p.line,
-                date_column: 0,
-                part: Some(name.to_string()),
-            });
-        }
-    }
-    if !summed.is_empty() {
-        out.note(format!(
-            "sheet `{name}`: {} listed in several rows (organic and sponsored) without a \
-             `Total` row; their rows were added up",
-            super::list(&summed)
-        ));
-    }
-    Ok(())
+    Ok(seen)
 }
 
 /// What one row of a post in `All posts` covers.
@@ -934,6 +953,44 @@ struct PostRows {
     total: Option<Vec<(Metric, i64)>>,
     parts: Vec<(Distribution, Vec<(Metric, i64)>)>,
     when: When,
+}
+
+impl PostRows {
+    /// Add one of the post's rows.
+    fn add(&mut self, kind: Distribution, vals: Vec<(Metric, i64)>) {
+        match kind {
+            Distribution::Total => self.total = Some(vals),
+            _ => self.parts.push((kind, vals)),
+        }
+    }
+
+    /// The values to store: the `Total` row's, else the only row's, else the rows added up
+    /// (then `true`).
+    fn values(self) -> (Vec<(Metric, i64)>, bool) {
+        match self.total {
+            Some(t) => (t, false),
+            None if self.parts.len() == 1 => (
+                self.parts
+                    .into_iter()
+                    .next()
+                    .map(|(_, v)| v)
+                    .unwrap_or_default(),
+                false,
+            ),
+            None => {
+                let mut sum: Vec<(Metric, i64)> = Vec::new();
+                for (_, vals) in self.parts {
+                    for (metric, v) in vals {
+                        match sum.iter_mut().find(|(m, _)| *m == metric) {
+                            Some((_, s)) => *s += v,
+                            None => sum.push((metric, v)),
+                        }
+                    }
+                }
+                (sum, true)
+            }
+        }
+    }
 }
 
 fn read_metrics(

@@ -15,7 +15,11 @@
 //! also matches by `Post ID`. Ids stay strings; an id a spreadsheet rounded (`1.22158E+17`)
 //! fails the file with a message. Rows whose permalink is on instagram.com are Instagram's.
 
-use super::headers::{Field, META_POSTS};
+use std::io::Read;
+
+use chrono::NaiveDate;
+
+use super::headers::{Field, Matched, META_POSTS};
 use super::ids;
 use super::table::CsvTable;
 use super::{
@@ -69,159 +73,19 @@ impl Importer for MetaBusinessSuite {
                     continue;
                 }
             };
-            let bad = |col: usize, message: String| BadRow {
-                part: None,
-                line,
-                column: col + 1,
-                message,
-            };
-            // Rounded ids are a file problem, not a row problem: every row went through the
-            // same spreadsheet.
-            for col in [Some(post_col), m.get(Field::PageId)].into_iter().flatten() {
-                if let Some(text) = t.cell(col).as_text() {
-                    if ids::looks_rounded(&text) {
-                        return Err(ParseError::At(bad(
-                            col,
-                            format!(
-                                "column `{}`: {}",
-                                t.headers[col],
-                                ids::rounded_message(&text)
-                            ),
-                        )));
-                    }
-                }
-            }
-            let post = t
-                .cell(post_col)
-                .as_text()
-                .map(|p| ids::facebook_id(&p).unwrap_or_else(|| p.trim().to_string()));
-            let link = m
-                .get(Field::Permalink)
-                .and_then(|c| t.cell(c).as_text().map(|s| s.into_owned()));
-            let platform = if link.as_deref().is_some_and(ids::is_instagram) {
-                Platform::Instagram
-            } else {
-                Platform::Facebook
-            };
-            // A `pfbid…` token in a post's permalink is not its id (Facebook re-issues them);
-            // such a post is named by its Post ID.
-            let from_link = link
-                .as_deref()
-                .filter(|_| platform == Platform::Facebook)
-                .and_then(ids::facebook_id)
-                .filter(|id| !(id.starts_with("pfbid") && post.is_some()));
-            let (video, alias) = match (from_link, post) {
-                (Some(v), Some(p)) if v != p => (v, Some(p)),
-                (Some(v), _) => (v, None),
-                (None, Some(p)) => (p, None),
-                (None, None) => {
-                    skip_or_fail(
-                        options,
-                        out,
-                        bad(
-                            post_col,
-                            format!(
-                                "column `{}` is empty and there is no permalink; the row names no post",
-                                t.headers[post_col]
-                            ),
-                        ),
-                    )?;
+            check_rounded_ids(&t, &m, post_col, line)?;
+            let (kind, rows) = match read_row(&t, &m, post_col, line, options, &mut dropped)? {
+                Ok(read) => read,
+                Err(b) => {
+                    skip_or_fail(options, out, b)?;
                     continue;
                 }
             };
-            let day = match m.get(Field::Date) {
-                None => None,
-                Some(col) => match t.cell(col).as_text() {
-                    // "Lifetime", "Celková doba", "Gesamte Laufzeit" …
-                    None => None,
-                    Some(text) if !text.chars().any(|c| c.is_ascii_digit()) => None,
-                    Some(_) => match t.cell(col).stamp(m.language) {
-                        Ok(s) => s.map(|s| s.date),
-                        Err(e) => {
-                            skip_or_fail(
-                                options,
-                                out,
-                                bad(col, format!("column `{}`: {e}", t.headers[col])),
-                            )?;
-                            continue;
-                        }
-                    },
-                },
-            };
-            let when = match day {
-                Some(d) => When::Day(d),
-                None => match options.as_of {
-                    Some(w) => w,
-                    None => {
-                        // The column that says "Lifetime", if there is one.
-                        let col = m.get(Field::Date).map(|c| c + 1).unwrap_or(0);
-                        return Err(ParseError::At(BadRow {
-                            column: col,
-                            ..bad(
-                                0,
-                                "this row holds lifetime totals, which are as of the moment the \
-                                 file was exported, and a Meta export does not record that \
-                                 moment; pass --as-of with the export time (e.g. --as-of \
-                                 2020-09-30T18:00:00+02:00, or --as-of 2020-09-30 for the end \
-                                 of that day)"
-                                    .to_string(),
-                            )
-                        }));
-                    }
-                },
-            };
-            let kind = if day.is_some() {
-                Kind::Daily
-            } else {
-                Kind::Total
-            };
-            let account = m
-                .get(Field::PageName)
-                .and_then(|c| t.cell(c).as_text().map(|s| s.into_owned()));
-            let mut values = Vec::new();
-            let mut failed = None;
-            for (field, col) in m.metrics() {
-                if field == Field::Views && t.cell(col).is_empty() {
-                    failed = Some(bad(col, super::required_count(&t.headers[col])));
-                    break;
-                }
-                match metric_value(field, t.cell(col), t.decimal) {
-                    Ok(Some((Metric::Reach, _))) if kind == Kind::Daily => {}
-                    Ok(Some(v)) => values.push(v),
-                    Ok(None) => {}
-                    Err(e) if Dropped::droppable(field) => {
-                        dropped.add(&t.headers[col], &None, line, col + 1, e)
-                    }
-                    Err(e) => {
-                        failed = Some(bad(col, format!("column `{}`: {e}", t.headers[col])));
-                        break;
-                    }
-                }
-            }
-            if let Some(b) = failed {
-                skip_or_fail(options, out, b)?;
-                continue;
-            }
             if kind == Kind::Total {
                 lifetime_rows += 1;
             }
-            for (metric, value) in values {
-                out.row(Row {
-                    platform,
-                    video: video.clone(),
-                    alias: alias.clone(),
-                    account: account.clone(),
-                    metric,
-                    kind,
-                    when,
-                    value,
-                    line,
-                    date_column: match day {
-                        Some(_) => m.get(Field::Date).map_or(0, |c| c + 1),
-                        None => 0,
-                    },
-                    part: None,
-                });
+            for row in rows {
+                out.row(row);
             }
         }
         dropped.emit(out);
@@ -230,6 +94,213 @@ impl Importer for MetaBusinessSuite {
         }
         Ok(())
     }
+}
+
+/// A row's problem at 0-based column `col`.
+fn bad(line: u64, col: usize, message: String) -> BadRow {
+    BadRow {
+        part: None,
+        line,
+        column: col + 1,
+        message,
+    }
+}
+
+/// Rounded ids are a file problem, not a row problem: every row went through the same
+/// spreadsheet.
+fn check_rounded_ids<R: Read>(
+    t: &CsvTable<R>,
+    m: &Matched,
+    post_col: usize,
+    line: u64,
+) -> Result<(), ParseError> {
+    for col in [Some(post_col), m.get(Field::PageId)].into_iter().flatten() {
+        if let Some(text) = t.cell(col).as_text() {
+            if ids::looks_rounded(&text) {
+                return Err(ParseError::At(bad(
+                    line,
+                    col,
+                    format!(
+                        "column `{}`: {}",
+                        t.headers[col],
+                        ids::rounded_message(&text)
+                    ),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The current record's kind and rows, one per metric; the inner error is a bad row (skipped or failing
+/// the file as the options say), the outer one fails the file.
+fn read_row<R: Read>(
+    t: &CsvTable<R>,
+    m: &Matched,
+    post_col: usize,
+    line: u64,
+    options: &ReadOptions,
+    dropped: &mut Dropped,
+) -> Result<Result<(Kind, Vec<Row>), BadRow>, ParseError> {
+    let (platform, video, alias) = match row_video(t, m, post_col, line) {
+        Ok(v) => v,
+        Err(b) => return Ok(Err(b)),
+    };
+    let day = match row_day(t, m, line) {
+        Ok(d) => d,
+        Err(b) => return Ok(Err(b)),
+    };
+    let when = row_when(m, day, line, options)?;
+    let kind = if day.is_some() {
+        Kind::Daily
+    } else {
+        Kind::Total
+    };
+    let account = m
+        .get(Field::PageName)
+        .and_then(|c| t.cell(c).as_text().map(|s| s.into_owned()));
+    let values = match row_values(t, m, kind, line, dropped) {
+        Ok(v) => v,
+        Err(b) => return Ok(Err(b)),
+    };
+    let rows = values
+        .into_iter()
+        .map(|(metric, value)| Row {
+            platform,
+            video: video.clone(),
+            alias: alias.clone(),
+            account: account.clone(),
+            metric,
+            kind,
+            when,
+            value,
+            line,
+            date_column: match day {
+                Some(_) => m.get(Field::Date).map_or(0, |c| c + 1),
+                None => 0,
+            },
+            part: None,
+        })
+        .collect();
+    Ok(Ok((kind, rows)))
+}
+
+/// The row's platform, video id and the other id it goes by: named by the id in its permalink,
+/// else by its Post ID.
+fn row_video<R: Read>(
+    t: &CsvTable<R>,
+    m: &Matched,
+    post_col: usize,
+    line: u64,
+) -> Result<(Platform, String, Option<String>), BadRow> {
+    let post = t
+        .cell(post_col)
+        .as_text()
+        .map(|p| ids::facebook_id(&p).unwrap_or_else(|| p.trim().to_string()));
+    let link = m
+        .get(Field::Permalink)
+        .and_then(|c| t.cell(c).as_text().map(|s| s.into_owned()));
+    let platform = if link.as_deref().is_some_and(ids::is_instagram) {
+        Platform::Instagram
+    } else {
+        Platform::Facebook
+    };
+    // A `pfbid…` token in a post's permalink is not its id (Facebook re-issues them); such a
+    // post is named by its Post ID.
+    let from_link = link
+        .as_deref()
+        .filter(|_| platform == Platform::Facebook)
+        .and_then(ids::facebook_id)
+        .filter(|id| !(id.starts_with("pfbid") && post.is_some()));
+    match (from_link, post) {
+        (Some(v), Some(p)) if v != p => Ok((platform, v, Some(p))),
+        (Some(v), _) => Ok((platform, v, None)),
+        (None, Some(p)) => Ok((platform, p, None)),
+        (None, None) => Err(bad(
+            line,
+            post_col,
+            format!(
+                "column `{}` is empty and there is no permalink; the row names no post",
+                t.headers[post_col]
+            ),
+        )),
+    }
+}
+
+/// The row's day, or none for lifetime totals.
+fn row_day<R: Read>(t: &CsvTable<R>, m: &Matched, line: u64) -> Result<Option<NaiveDate>, BadRow> {
+    let Some(col) = m.get(Field::Date) else {
+        return Ok(None);
+    };
+    match t.cell(col).as_text() {
+        // "Lifetime", "Celková doba", "Gesamte Laufzeit" …
+        None => Ok(None),
+        Some(text) if !text.chars().any(|c| c.is_ascii_digit()) => Ok(None),
+        Some(_) => match t.cell(col).stamp(m.language) {
+            Ok(s) => Ok(s.map(|s| s.date)),
+            Err(e) => Err(bad(line, col, format!("column `{}`: {e}", t.headers[col]))),
+        },
+    }
+}
+
+/// When the row's values are as of: its day, else (lifetime totals) `--as-of`, without which
+/// the file is refused.
+fn row_when(
+    m: &Matched,
+    day: Option<NaiveDate>,
+    line: u64,
+    options: &ReadOptions,
+) -> Result<When, ParseError> {
+    match day {
+        Some(d) => Ok(When::Day(d)),
+        None => match options.as_of {
+            Some(w) => Ok(w),
+            None => {
+                // The column that says "Lifetime", if there is one.
+                let col = m.get(Field::Date).map(|c| c + 1).unwrap_or(0);
+                Err(ParseError::At(BadRow {
+                    column: col,
+                    ..bad(
+                        line,
+                        0,
+                        "this row holds lifetime totals, which are as of the moment the \
+                         file was exported, and a Meta export does not record that \
+                         moment; pass --as-of with the export time (e.g. --as-of \
+                         2020-09-30T18:00:00+02:00, or --as-of 2020-09-30 for the end \
+                         of that day)"
+                            .to_string(),
+                    )
+                }))
+            }
+        },
+    }
+}
+
+/// The row's metric values (per-day reach left out: reach is not summed over days); values of
+/// droppable columns that do not parse are noted in `dropped`.
+fn row_values<R: Read>(
+    t: &CsvTable<R>,
+    m: &Matched,
+    kind: Kind,
+    line: u64,
+    dropped: &mut Dropped,
+) -> Result<Vec<(Metric, i64)>, BadRow> {
+    let mut values = Vec::new();
+    for (field, col) in m.metrics() {
+        if field == Field::Views && t.cell(col).is_empty() {
+            return Err(bad(line, col, super::required_count(&t.headers[col])));
+        }
+        match metric_value(field, t.cell(col), t.decimal) {
+            Ok(Some((Metric::Reach, _))) if kind == Kind::Daily => {}
+            Ok(Some(v)) => values.push(v),
+            Ok(None) => {}
+            Err(e) if Dropped::droppable(field) => {
+                dropped.add(&t.headers[col], &None, line, col + 1, e)
+            }
+            Err(e) => return Err(bad(line, col, format!("column `{}`: {e}", t.headers[col]))),
+        }
+    }
+    Ok(values)
 }
 
 #[cfg(test)]

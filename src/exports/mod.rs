@@ -324,55 +324,32 @@ fn decode_utf16(bytes: &[u8]) -> Option<(Vec<u8>, bool)> {
     Some((out.into_bytes(), cut))
 }
 
-/// Something to read a file through: `Read + Seek`.
-pub trait ReadSeek: Read + Seek {}
-impl<T: Read + Seek> ReadSeek for T {}
+/// Read a file to its end: its SHA-256, its first 64 KiB and where its rows end.
+fn scan(file: &mut File) -> std::io::Result<(String, Vec<u8>, table::RowEnds)> {
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(64 * 1024);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut ends = table::RowEnds::default();
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        ends.feed(&buf[..n]);
+        if head.len() < 64 * 1024 {
+            let take = n.min(64 * 1024 - head.len());
+            head.extend_from_slice(&buf[..take]);
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex(&hasher.finalize()), head, ends))
+}
 
-impl ExportFile {
-    /// Open a file: hash it (streaming), read its head, find its container type.
-    pub fn open(path: &Path) -> Result<ExportFile, ImportError> {
-        let name = path.display().to_string();
-        let read_err = |source| ImportError::Read {
-            path: name.clone(),
-            source,
-        };
-        let mut file = File::open(path).map_err(read_err)?;
-        let len = file.metadata().map_err(read_err)?.len();
-        let mut hasher = Sha256::new();
-        let mut head = Vec::with_capacity(64 * 1024);
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut ends = table::RowEnds::default();
-        loop {
-            let n = file.read(&mut buf).map_err(read_err)?;
-            if n == 0 {
-                break;
-            }
-            ends.feed(&buf[..n]);
-            if head.len() < 64 * 1024 {
-                let take = n.min(64 * 1024 - head.len());
-                head.extend_from_slice(&buf[..take]);
-            }
-            hasher.update(&buf[..n]);
-        }
-        let sha256 = hex(&hasher.finalize());
-        let mut decoded = None;
-        let mut cut_line = None;
-        if (head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff"))
-            && len <= MAX_UTF16_BYTES
-        {
-            let bytes = std::fs::read(path).map_err(read_err)?;
-            if let Some((text, cut)) = decode_utf16(&bytes) {
-                head = text[..text.len().min(64 * 1024)].to_vec();
-                ends = table::RowEnds::default();
-                ends.feed(&text);
-                if cut {
-                    cut_line = Some(text.iter().filter(|b| **b == b'\n').count() as u64 + 1);
-                }
-                decoded = Some(text);
-            }
-        }
-        let container = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+/// The container a file's first bytes say it is (a ZIP's entries are listed from `file`).
+fn container_of(head: &[u8], mut file: File) -> std::io::Result<Container> {
+    Ok(
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            file.seek(SeekFrom::Start(0))?;
             match zip::ZipArchive::new(std::io::BufReader::new(file)) {
                 Ok(z) => {
                     let entries: Vec<String> = z.file_names().map(str::to_string).collect();
@@ -393,21 +370,61 @@ impl ExportFile {
         } else {
             // Text; if it is not UTF-8, the CSV reader says so with the encoding to use.
             Container::Text
+        },
+    )
+}
+
+/// A progress bar for reading a large file, when stderr is a terminal.
+fn progress_bar(path: &Path, len: u64) -> Option<ProgressBar> {
+    (len >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        bar
+    })
+}
+
+/// Something to read a file through: `Read + Seek`.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl ExportFile {
+    /// Open a file: hash it (streaming), read its head, find its container type.
+    pub fn open(path: &Path) -> Result<ExportFile, ImportError> {
+        let name = path.display().to_string();
+        let read_err = |source| ImportError::Read {
+            path: name.clone(),
+            source,
         };
-        let progress = (len >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
+        let mut file = File::open(path).map_err(read_err)?;
+        let len = file.metadata().map_err(read_err)?.len();
+        let (sha256, mut head, mut ends) = scan(&mut file).map_err(read_err)?;
+        let mut decoded = None;
+        let mut cut_line = None;
+        if (head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff"))
+            && len <= MAX_UTF16_BYTES
+        {
+            let bytes = std::fs::read(path).map_err(read_err)?;
+            if let Some((text, cut)) = decode_utf16(&bytes) {
+                head = text[..text.len().min(64 * 1024)].to_vec();
+                ends = table::RowEnds::default();
+                ends.feed(&text);
+                if cut {
+                    cut_line = Some(text.iter().filter(|b| **b == b'\n').count() as u64 + 1);
+                }
+                decoded = Some(text);
             }
-            bar.set_message(
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
-            bar
-        });
+        }
+        let container = container_of(&head, file).map_err(read_err)?;
+        let progress = progress_bar(path, len);
         Ok(ExportFile {
             path: path.to_path_buf(),
             name,
@@ -880,19 +897,7 @@ pub fn import_file(
     let file = ExportFile::open(path)?;
     let name = file.name.clone();
     refuse_damaged(&file)?;
-    let importer = match &options.format {
-        Some(f) => importers()
-            .into_iter()
-            .find(|i| i.name() == f)
-            .ok_or_else(|| ImportError::Format {
-                path: name.clone(),
-                message: format!("unknown format `{f}`; known formats: {}", format_names()),
-            })?,
-        None => detect(&file).ok_or_else(|| ImportError::Format {
-            path: name.clone(),
-            message: unrecognised(&file),
-        })?,
-    };
+    let importer = choose_importer(&file, options)?;
     let campaigns: Vec<&Campaign> =
         config
             .selected(options.campaign.as_deref())
@@ -921,95 +926,17 @@ pub fn import_file(
     tracing::debug!(file = %name, format = importer.name(), bytes = file.len, "reading export");
     importer
         .read(&file, &read_options, &mut collector)
-        .map_err(|e| match e {
-            ParseError::Row(b) => ImportError::BadRow {
-                path: row_path(&name, &b.part),
-                line: b.line,
-                column: b.column,
-                message: clip_quoted(&b.message),
-            },
-            ParseError::At(b) => ImportError::At {
-                path: row_path(&name, &b.part),
-                line: b.line,
-                column: b.column,
-                message: clip_quoted(&b.message),
-            },
-            ParseError::Format(message) => ImportError::Format {
-                path: name.clone(),
-                message: clip_quoted(&message),
-            },
-        })?;
+        .map_err(|e| import_error(&name, e))?;
     let sha = file.sha256.clone();
     drop(file);
-    if let Some(message) = contradictory_totals(&collector.contradictions, importer.name()) {
-        return Err(ImportError::Format {
-            path: name,
-            message,
-        });
-    }
-    if let Some(line) = collector.too_many {
-        return Err(ImportError::At {
-            path: name,
-            line,
-            column: 0,
-            message: format!(
-                "more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
-                 file (a file's rows are held in memory to be stored in one transaction); \
-                 nothing from this file was stored: split it (by platform or by month) and \
-                 import the parts"
-            ),
-        });
-    }
-    if !collector.future.is_empty() {
-        if options.skip_bad_rows {
-            collector.bad_count += collector.future_count;
-            let room = MAX_BAD_ROWS_KEPT.saturating_sub(collector.bad.len());
-            collector.future.truncate(room);
-            collector.bad.append(&mut collector.future);
-        } else {
-            let b = collector.future.swap_remove(0);
-            return Err(ImportError::BadRow {
-                path: row_path(&name, &b.part),
-                line: b.line,
-                column: b.column,
-                message: b.message,
-            });
-        }
-    }
-    for b in &collector.bad {
-        tracing::warn!(file = %row_path(&name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
-    }
-    if collector.bad_count > collector.bad.len() {
-        tracing::warn!(
-            file = %name,
-            more = collector.bad_count - collector.bad.len(),
-            "more bad rows were skipped than are listed above"
-        );
-    }
-    if collector.other > 0 {
-        tracing::debug!(
-            file = %name,
-            skipped = collector.other,
-            "rows of videos the campaign does not list were skipped (add them to [[campaign.video]] or pass --all-videos)"
-        );
-    }
+    check_collected(&mut collector, &name, importer.name(), options)?;
+    log_skipped(&collector, &name);
     let zones: HashMap<String, Tz> = campaigns
         .iter()
         .map(|c| (c.slug().to_string(), c.tz()))
         .collect();
     let preview = preview(&collector.observations, &zones, &config.platforms);
-    let records: Vec<ImportRecord> = collector
-        .per_campaign
-        .iter()
-        .map(|(c, n)| ImportRecord {
-            sha256: sha.clone(),
-            path: name.clone(),
-            format: importer.name().to_string(),
-            campaign: c.clone(),
-            rows: *n as u64,
-            imported_at: now,
-        })
-        .collect();
+    let records = import_records(&collector, &sha, &name, importer.name(), now);
     let written = if options.dry_run {
         WriteSummary::default()
     } else {
@@ -1037,6 +964,138 @@ pub fn import_file(
         preview,
         notes: collector.notes,
     })
+}
+
+/// The importer `--format` names, else the one that recognises the file.
+fn choose_importer(
+    file: &ExportFile,
+    options: &ImportOptions,
+) -> Result<&'static dyn Importer, ImportError> {
+    let name = &file.name;
+    match &options.format {
+        Some(f) => importers()
+            .into_iter()
+            .find(|i| i.name() == f)
+            .ok_or_else(|| ImportError::Format {
+                path: name.clone(),
+                message: format!("unknown format `{f}`; known formats: {}", format_names()),
+            }),
+        None => detect(file).ok_or_else(|| ImportError::Format {
+            path: name.clone(),
+            message: unrecognised(file),
+        }),
+    }
+}
+
+/// An importer's error about the file `name`, its quoted cells clipped.
+fn import_error(name: &str, e: ParseError) -> ImportError {
+    match e {
+        ParseError::Row(b) => ImportError::BadRow {
+            path: row_path(name, &b.part),
+            line: b.line,
+            column: b.column,
+            message: clip_quoted(&b.message),
+        },
+        ParseError::At(b) => ImportError::At {
+            path: row_path(name, &b.part),
+            line: b.line,
+            column: b.column,
+            message: clip_quoted(&b.message),
+        },
+        ParseError::Format(message) => ImportError::Format {
+            path: name.to_string(),
+            message: clip_quoted(&message),
+        },
+    }
+}
+
+/// What fails the whole file once it is read: contradictory totals, too many values to hold,
+/// and values dated in the future (listed with the bad rows under --skip-bad-rows).
+fn check_collected(
+    collector: &mut Collector,
+    name: &str,
+    format: &str,
+    options: &ImportOptions,
+) -> Result<(), ImportError> {
+    if let Some(message) = contradictory_totals(&collector.contradictions, format) {
+        return Err(ImportError::Format {
+            path: name.to_string(),
+            message,
+        });
+    }
+    if let Some(line) = collector.too_many {
+        return Err(ImportError::At {
+            path: name.to_string(),
+            line,
+            column: 0,
+            message: format!(
+                "more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
+                 file (a file's rows are held in memory to be stored in one transaction); \
+                 nothing from this file was stored: split it (by platform or by month) and \
+                 import the parts"
+            ),
+        });
+    }
+    if !collector.future.is_empty() {
+        if options.skip_bad_rows {
+            collector.bad_count += collector.future_count;
+            let room = MAX_BAD_ROWS_KEPT.saturating_sub(collector.bad.len());
+            collector.future.truncate(room);
+            collector.bad.append(&mut collector.future);
+        } else {
+            let b = collector.future.swap_remove(0);
+            return Err(ImportError::BadRow {
+                path: row_path(name, &b.part),
+                line: b.line,
+                column: b.column,
+                message: b.message,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The store's record of this import: one per campaign the file fed.
+fn import_records(
+    collector: &Collector,
+    sha: &str,
+    name: &str,
+    format: &str,
+    now: DateTime<Utc>,
+) -> Vec<ImportRecord> {
+    collector
+        .per_campaign
+        .iter()
+        .map(|(c, n)| ImportRecord {
+            sha256: sha.to_string(),
+            path: name.to_string(),
+            format: format.to_string(),
+            campaign: c.clone(),
+            rows: *n as u64,
+            imported_at: now,
+        })
+        .collect()
+}
+
+/// Log the skipped bad rows and rows of other videos.
+fn log_skipped(collector: &Collector, name: &str) {
+    for b in &collector.bad {
+        tracing::warn!(file = %row_path(name, &b.part), line = b.line, column = b.column, "skipped bad row: {}", b.message);
+    }
+    if collector.bad_count > collector.bad.len() {
+        tracing::warn!(
+            file = %name,
+            more = collector.bad_count - collector.bad.len(),
+            "more bad rows were skipped than are listed above"
+        );
+    }
+    if collector.other > 0 {
+        tracing::debug!(
+            file = %name,
+            skipped = collector.other,
+            "rows of videos the campaign does not list were skipped (add them to [[campaign.video]] or pass --all-videos)"
+        );
+    }
 }
 
 /// Refuse a file that was cut short or is damaged before any importer reads it (a cut file

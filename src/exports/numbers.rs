@@ -60,14 +60,46 @@ pub fn parse_number(raw: &str, decimal: Option<char>) -> Result<Option<Number>, 
     {
         return Err(format!("`{raw}` is not a number"));
     }
+    let (grouping, decimal_sep) = separators(&compact, decimal);
+    if let Some(d) = decimal_sep {
+        if compact.matches(d).count() > 1 {
+            return Err(format!("`{raw}` has more than one decimal separator"));
+        }
+    }
+    let (int_part, frac_part) = match decimal_sep {
+        Some(d) => compact.split_once(d).unwrap_or((&compact, "")),
+        None => (compact.as_str(), ""),
+    };
+    let digits = integer_digits(raw, int_part, grouping)?;
+    if digits.is_empty() && frac_part.is_empty() {
+        return Err(format!("`{raw}` is not a number"));
+    }
+    if frac_part.contains(['.', ',']) {
+        return Err(format!("`{raw}` is not a number"));
+    }
+    let text = format!(
+        "{}{}.{}",
+        if negative { "-" } else { "" },
+        if digits.is_empty() { "0" } else { &digits },
+        if frac_part.is_empty() { "0" } else { frac_part }
+    );
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a number"))?;
+    Ok(Some(Number { value, percent }))
+}
+
+/// Which of `.` and `,` in a number's digits groups thousands and which separates the
+/// decimals (`decimal`: the file's decimal separator, when known).
+fn separators(compact: &str, decimal: Option<char>) -> (Option<char>, Option<char>) {
     let dots = compact.matches('.').count();
     let commas = compact.matches(',').count();
-    let (grouping, decimal_sep): (Option<char>, Option<char>) = match (dots, commas) {
+    match (dots, commas) {
         (0, 0) => (None, None),
         (_, 0) | (0, _) => {
             let sep = if dots > 0 { '.' } else { ',' };
             let n = dots + commas;
-            let (before, after) = compact.rsplit_once(sep).unwrap_or((&compact, ""));
+            let (before, after) = compact.rsplit_once(sep).unwrap_or((compact, ""));
             if n > 1 {
                 (Some(sep), None)
             } else if decimal == Some(sep) {
@@ -88,17 +120,12 @@ pub fn parse_number(raw: &str, decimal: Option<char>) -> Result<Option<Number>, 
                 (Some('.'), Some(','))
             }
         }
-    };
-    if let Some(d) = decimal_sep {
-        if compact.matches(d).count() > 1 {
-            return Err(format!("`{raw}` has more than one decimal separator"));
-        }
     }
-    let (int_part, frac_part) = match decimal_sep {
-        Some(d) => compact.split_once(d).unwrap_or((&compact, "")),
-        None => (compact.as_str(), ""),
-    };
-    let digits: String = match grouping {
+}
+
+/// The integer part's digits without their grouping, which must be in groups of three.
+fn integer_digits(raw: &str, int_part: &str, grouping: Option<char>) -> Result<String, String> {
+    match grouping {
         Some(g) => {
             let groups: Vec<&str> = int_part.split(g).collect();
             let ok = groups.len() > 1
@@ -109,26 +136,10 @@ pub fn parse_number(raw: &str, decimal: Option<char>) -> Result<Option<Number>, 
                     "`{raw}` mixes separators in a way that is not a number (digit groups of three expected)"
                 ));
             }
-            groups.concat()
+            Ok(groups.concat())
         }
-        None => int_part.to_string(),
-    };
-    if digits.is_empty() && frac_part.is_empty() {
-        return Err(format!("`{raw}` is not a number"));
+        None => Ok(int_part.to_string()),
     }
-    if frac_part.contains(['.', ',']) {
-        return Err(format!("`{raw}` is not a number"));
-    }
-    let text = format!(
-        "{}{}.{}",
-        if negative { "-" } else { "" },
-        if digits.is_empty() { "0" } else { &digits },
-        if frac_part.is_empty() { "0" } else { frac_part }
-    );
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("`{raw}` is not a number"))?;
-    Ok(Some(Number { value, percent }))
 }
 
 /// Parse a count (views, likes …): a whole number ≥ 0. A single `.` or `,` followed by exactly
@@ -253,13 +264,49 @@ pub fn parse_stamp(raw: &str, lang: &Language) -> Result<Option<Stamp>, String> 
             "`{raw}` is not a date (expected e.g. 2020-07-24, 07/24/2020, 24. 7. 2020 or Jul 24, 2020)"
         )
     };
-    // ISO 8601 / RFC 3339 first: unambiguous.
+    if let Some(stamp) = iso_stamp(s) {
+        return Ok(Some(stamp));
+    }
+    let toks = tokens(s);
+    let mut used = vec![false; toks.len()];
+    let time = time_in(&toks, &mut used, &bad)?;
+    let mut nums: Vec<&str> = Vec::new();
+    let mut seps: Vec<char> = Vec::new();
+    let mut month_word = None;
+    for (i, t) in toks.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        match t {
+            Token::Num(n) => nums.push(n),
+            Token::Sep(c) => seps.push(*c),
+            Token::Word(w) => {
+                if let Some(m) = month_of(w, lang) {
+                    month_word = Some(m);
+                }
+                // other words ("de", "r.", weekday names) are ignored
+            }
+        }
+    }
+    let (y, m, d) = match month_word {
+        Some(m) => ymd_with_month_word(&nums, m).ok_or_else(bad)?,
+        None => ymd_of_numbers(&nums, &seps, lang).ok_or_else(bad)?,
+    };
+    let date = match (y, m, d) {
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    Ok(Some(Stamp { date, time }))
+}
+
+/// ISO 8601 / RFC 3339 forms, tried first: unambiguous.
+fn iso_stamp(s: &str) -> Option<Stamp> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         let local = t.naive_local();
-        return Ok(Some(Stamp {
+        return Some(Stamp {
             date: local.date(),
             time: Some(local.time()),
-        }));
+        });
     }
     for f in [
         "%Y-%m-%d %H:%M:%S",
@@ -269,23 +316,26 @@ pub fn parse_stamp(raw: &str, lang: &Language) -> Result<Option<Stamp>, String> 
         "%Y-%m-%d %H:%M:%S%.f",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(Some(Stamp {
+            return Some(Stamp {
                 date: t.date(),
                 time: Some(t.time()),
-            }));
+            });
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(Some(Stamp {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| Stamp {
             date: d,
             time: None,
-        }));
-    }
+        })
+}
 
-    let toks = tokens(s);
-    // The time: H:MM[:SS] with an optional AM/PM.
-    let mut time = None;
-    let mut used = vec![false; toks.len()];
+/// The time among the tokens: H:MM[:SS] with an optional AM/PM; its tokens are marked used.
+fn time_in(
+    toks: &[Token],
+    used: &mut [bool],
+    bad: &impl Fn() -> String,
+) -> Result<Option<NaiveTime>, String> {
     for i in 0..toks.len() {
         if let (Some(Token::Num(h)), Some(Token::Sep(':')), Some(Token::Num(m))) =
             (toks.get(i), toks.get(i + 1), toks.get(i + 2))
@@ -312,80 +362,73 @@ pub fn parse_stamp(raw: &str, lang: &Language) -> Result<Option<Stamp>, String> 
                     used[end] = true;
                 }
             }
-            time = Some(NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(bad)?);
+            let time = NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(bad)?;
             for u in used.iter_mut().take(end).skip(i) {
                 *u = true;
             }
-            break;
+            return Ok(Some(time));
         }
     }
-    let mut nums: Vec<&str> = Vec::new();
-    let mut seps: Vec<char> = Vec::new();
-    let mut month_word = None;
-    for (i, t) in toks.iter().enumerate() {
-        if used[i] {
-            continue;
-        }
-        match t {
-            Token::Num(n) => nums.push(n),
-            Token::Sep(c) => seps.push(*c),
-            Token::Word(w) => {
-                if let Some(m) = month_of(w, lang) {
-                    month_word = Some(m);
-                }
-                // other words ("de", "r.", weekday names) are ignored
-            }
-        }
+    Ok(None)
+}
+
+/// A year written with 4 digits, or 2 (20xx).
+fn year_of(n: &str) -> Option<i32> {
+    let y: i32 = n.parse().ok()?;
+    match n.len() {
+        4 => Some(y),
+        2 => Some(2000 + y),
+        _ => None,
     }
-    let year_of = |n: &str| -> Option<i32> {
-        let y: i32 = n.parse().ok()?;
-        match n.len() {
-            4 => Some(y),
-            2 => Some(2000 + y),
-            _ => None,
-        }
-    };
-    let num = |n: &str| n.parse::<u32>().ok();
-    let (y, m, d) = if let Some(m) = month_word {
-        // "Jul 24, 2020", "24 juil. 2020", "24. července 2020"
-        if nums.len() != 2 {
-            return Err(bad());
-        }
-        let (a, b) = (nums[0], nums[1]);
-        if a.len() == 4 {
-            (year_of(a), Some(m), num(b))
-        } else {
-            (year_of(b), Some(m), num(a))
-        }
+}
+
+/// A day or month number.
+fn num(n: &str) -> Option<u32> {
+    n.parse::<u32>().ok()
+}
+
+/// Year, month, day of a date whose month is a word: "Jul 24, 2020", "24 juil. 2020",
+/// "24. července 2020"; `None` when it does not have two numbers.
+fn ymd_with_month_word(nums: &[&str], m: u32) -> Option<(Option<i32>, Option<u32>, Option<u32>)> {
+    if nums.len() != 2 {
+        return None;
+    }
+    let (a, b) = (nums[0], nums[1]);
+    Some(if a.len() == 4 {
+        (year_of(a), Some(m), num(b))
     } else {
-        if nums.len() != 3 {
-            return Err(bad());
-        }
-        let (a, b, c) = (nums[0], nums[1], nums[2]);
-        if a.len() == 4 {
-            (year_of(a), num(b), num(c))
-        } else {
-            let (x, z) = (num(a).ok_or_else(bad)?, num(b).ok_or_else(bad)?);
-            let slash = seps.first() == Some(&'/');
-            let day_first = if x > 12 {
-                true
-            } else if z > 12 {
-                false
-            } else {
-                !slash || lang.day_first
-            };
-            if day_first {
-                (year_of(c), Some(z), Some(x))
-            } else {
-                (year_of(c), Some(x), Some(z))
-            }
-        }
+        (year_of(b), Some(m), num(a))
+    })
+}
+
+/// Year, month, day of an all-numbers date: year first, else day or month first as the values,
+/// the separator and the language say; `None` when it is not three numbers.
+fn ymd_of_numbers(
+    nums: &[&str],
+    seps: &[char],
+    lang: &Language,
+) -> Option<(Option<i32>, Option<u32>, Option<u32>)> {
+    if nums.len() != 3 {
+        return None;
+    }
+    let (a, b, c) = (nums[0], nums[1], nums[2]);
+    if a.len() == 4 {
+        return Some((year_of(a), num(b), num(c)));
+    }
+    let (x, z) = (num(a)?, num(b)?);
+    let slash = seps.first() == Some(&'/');
+    let day_first = if x > 12 {
+        true
+    } else if z > 12 {
+        false
+    } else {
+        !slash || lang.day_first
     };
-    let date = match (y, m, d) {
-        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    Ok(Some(Stamp { date, time }))
+    Some(if day_first {
+        (year_of(c), Some(z), Some(x))
+    } else {
+        (year_of(c), Some(x), Some(z))
+    })
 }
 
 /// A date range written `YYYY-MM-DD_YYYY-MM-DD` in a name (YouTube Studio names its exports

@@ -146,35 +146,7 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
     };
     let metric = field(3)?.parse().map_err(|e| bad(3, e))?;
     let kind: Kind = field(4)?.parse().map_err(|e| bad(4, e))?;
-    let at = field(5)?;
-    let when = match kind {
-        Kind::Total => When::Instant(
-            DateTime::parse_from_rfc3339(at)
-                .map_err(|e| {
-                    bad(
-                        5,
-                        format!("`{at}` is not an RFC 3339 time ({e}); a `total` row needs e.g. 2020-07-27T10:00:00+02:00"),
-                    )
-                })?
-                .with_timezone(&Utc),
-        ),
-        // A date is a day of the campaign's time zone; an RFC 3339 time is the end of the
-        // day (how `export` writes a day whose platform counts days in another zone).
-        Kind::Daily => match NaiveDate::parse_from_str(at, "%Y-%m-%d") {
-            Ok(d) => When::CampaignDay(d),
-            Err(e) => match DateTime::parse_from_rfc3339(at) {
-                Ok(t) => When::DayEnding(t.with_timezone(&Utc)),
-                Err(_) => {
-                    return Err(bad(
-                        5,
-                        format!(
-                            "`{at}` is not a date ({e}); a `daily` row needs YYYY-MM-DD (a day of the campaign's time zone) or the day's end in RFC 3339"
-                        ),
-                    ))
-                }
-            },
-        },
-    };
+    let when = parse_when(kind, field(5)?).map_err(|m| bad(5, m))?;
     let raw = field(6)?;
     let value: i64 = raw
         .parse()
@@ -194,6 +166,32 @@ fn parse_row(record: &csv::StringRecord, idx: &[usize; 7], line: u64) -> Result<
         line,
         date_column: idx[5] + 1,
         part: None,
+    })
+}
+
+/// The `at` cell: an RFC 3339 time for a `total` row; for a `daily` row a date, which is a day
+/// of the campaign's time zone, or an RFC 3339 time, which is the end of the day (how `export`
+/// writes a day whose platform counts days in another zone).
+fn parse_when(kind: Kind, at: &str) -> Result<When, String> {
+    Ok(match kind {
+        Kind::Total => When::Instant(
+            DateTime::parse_from_rfc3339(at)
+                .map_err(|e| {
+                    format!("`{at}` is not an RFC 3339 time ({e}); a `total` row needs e.g. 2020-07-27T10:00:00+02:00")
+                })?
+                .with_timezone(&Utc),
+        ),
+        Kind::Daily => match NaiveDate::parse_from_str(at, "%Y-%m-%d") {
+            Ok(d) => When::CampaignDay(d),
+            Err(e) => match DateTime::parse_from_rfc3339(at) {
+                Ok(t) => When::DayEnding(t.with_timezone(&Utc)),
+                Err(_) => {
+                    return Err(format!(
+                        "`{at}` is not a date ({e}); a `daily` row needs YYYY-MM-DD (a day of the campaign's time zone) or the day's end in RFC 3339"
+                    ))
+                }
+            },
+        },
     })
 }
 

@@ -14,7 +14,7 @@
 //! The parts are recognised by their header rows (in any language [`super::headers`] knows),
 //! not by the entry names, which YouTube translates.
 
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use chrono::NaiveDate;
 
@@ -341,38 +341,7 @@ fn read_daily<R: Read>(
                 continue;
             }
         }
-        let parsed = (|| -> Result<Option<DailyRow>, BadRow> {
-            let id = match video {
-                Some(v) => v.to_string(),
-                None => match video_of(t, m, part)? {
-                    Some(id) => id,
-                    None => return Ok(None),
-                },
-            };
-            let date = match t.cell(date_col).stamp(m.language) {
-                Ok(Some(s)) => s.date,
-                Ok(None) => {
-                    return Err(bad(
-                        part,
-                        line,
-                        date_col,
-                        format!(
-                            "column `{}` is empty; every row needs its day",
-                            t.headers[date_col]
-                        ),
-                    ))
-                }
-                Err(e) => {
-                    return Err(bad(
-                        part,
-                        line,
-                        date_col,
-                        format!("column `{}`: {e}", t.headers[date_col]),
-                    ))
-                }
-            };
-            Ok(Some((id, date, values_of(t, m, part, &mut dropped)?)))
-        })();
+        let parsed = daily_row(t, m, part, video, line, &mut dropped);
         match parsed {
             Ok(Some((id, date, values))) => {
                 span.add(date);
@@ -399,6 +368,49 @@ fn read_daily<R: Read>(
     }
     dropped.emit(out);
     Ok(())
+}
+
+/// The current record's video (`video`, else its `Content` cell), day and values; `None` for
+/// the summary row.
+fn daily_row<R: Read>(
+    t: &CsvTable<R>,
+    m: &Matched,
+    part: &Option<String>,
+    video: Option<&str>,
+    line: u64,
+    dropped: &mut Dropped,
+) -> Result<Option<DailyRow>, BadRow> {
+    let date_col = m.get(Field::Date).unwrap_or(0);
+    let id = match video {
+        Some(v) => v.to_string(),
+        None => match video_of(t, m, part)? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+    };
+    let date = match t.cell(date_col).stamp(m.language) {
+        Ok(Some(s)) => s.date,
+        Ok(None) => {
+            return Err(bad(
+                part,
+                line,
+                date_col,
+                format!(
+                    "column `{}` is empty; every row needs its day",
+                    t.headers[date_col]
+                ),
+            ))
+        }
+        Err(e) => {
+            return Err(bad(
+                part,
+                line,
+                date_col,
+                format!("column `{}`: {e}", t.headers[date_col]),
+            ))
+        }
+    };
+    Ok(Some((id, date, values_of(t, m, part, dropped)?)))
 }
 
 /// Store Table data totals as of `as_of`, except for videos published before the period.
@@ -477,72 +489,16 @@ fn read_zip(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    // Table data first: it is small (one row per video) and names the videos.
-    let mut table = Vec::new();
-    for (i, name, part, m) in &parts {
-        if *part != Part::Table {
-            continue;
-        }
-        let entry = zip.by_index(*i).map_err(zip_error)?;
-        let mut t =
-            CsvTable::open(entry).map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
-        table.extend(read_table(&mut t, m, &Some(name.clone()), options, out)?);
-    }
+    let table = read_table_parts(&mut zip, &parts, options, out)?;
     let mut table_videos: Vec<&str> = table.iter().map(|r| r.video.as_str()).collect();
     table_videos.sort_unstable();
     table_videos.dedup();
     let single = (table_videos.len() == 1).then(|| table_videos[0].to_string());
 
     let mut span = Span::default();
-    let mut unattributed = Vec::new();
-    for (i, name, part, m) in &parts {
-        if *part != Part::Chart {
-            continue;
-        }
-        let entry = zip.by_index(*i).map_err(zip_error)?;
-        let mut t =
-            CsvTable::open(entry).map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
-        read_daily(
-            &mut t,
-            m,
-            &Some(name.clone()),
-            None,
-            &mut span,
-            options,
-            out,
-        )?;
-    }
-    for (i, name, part, m) in &parts {
-        if *part != Part::Totals {
-            continue;
-        }
-        if span.rows > 0 {
-            out.note(format!(
-                "{name} was not read: it repeats Chart data's days summed over all videos"
-            ));
-            continue;
-        }
-        match &single {
-            Some(video) => {
-                let entry = zip.by_index(*i).map_err(zip_error)?;
-                let mut t = CsvTable::open(entry)
-                    .map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
-                read_daily(
-                    &mut t,
-                    m,
-                    &Some(name.clone()),
-                    Some(video),
-                    &mut span,
-                    options,
-                    out,
-                )?;
-                out.note(format!(
-                    "{name} (daily sums) was read as video {video}'s days: Table data names only that video"
-                ));
-            }
-            None => unattributed.push(name.clone()),
-        }
-    }
+    read_chart_parts(&mut zip, &parts, &mut span, options, out)?;
+    let unattributed =
+        read_totals_parts(&mut zip, &parts, single.as_deref(), &mut span, options, out)?;
     if !unattributed.is_empty() {
         out.note(format!(
             "{} not read: it sums {} videos per day with no video column, so its days cannot be \
@@ -562,6 +518,92 @@ fn read_zip(
     let start = period.map(|(s, _)| s).or(span.first);
     emit_totals(table, as_of, start, out);
     Ok(())
+}
+
+/// The ZIP's Table data entries first: they are small (one row per video) and name the videos.
+fn read_table_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    parts: &[ZipPart],
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+) -> Result<Vec<TableRow>, ParseError> {
+    let mut table = Vec::new();
+    for (i, name, part, m) in parts {
+        if *part != Part::Table {
+            continue;
+        }
+        let entry = zip.by_index(*i).map_err(zip_error)?;
+        let mut t =
+            CsvTable::open(entry).map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
+        table.extend(read_table(&mut t, m, &Some(name.clone()), options, out)?);
+    }
+    Ok(table)
+}
+
+/// The ZIP's Chart data entries: each day's values per video.
+fn read_chart_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    parts: &[ZipPart],
+    span: &mut Span,
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+) -> Result<(), ParseError> {
+    for (i, name, part, m) in parts {
+        if *part != Part::Chart {
+            continue;
+        }
+        let entry = zip.by_index(*i).map_err(zip_error)?;
+        let mut t =
+            CsvTable::open(entry).map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
+        read_daily(&mut t, m, &Some(name.clone()), None, span, options, out)?;
+    }
+    Ok(())
+}
+
+/// The ZIP's Totals entries (each day summed over all videos): skipped when Chart data was
+/// read, read as the `single` video's days when Table data names only one; the names of those
+/// that could not be given to one video.
+fn read_totals_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    parts: &[ZipPart],
+    single: Option<&str>,
+    span: &mut Span,
+    options: &ReadOptions,
+    out: &mut dyn RowSink,
+) -> Result<Vec<String>, ParseError> {
+    let mut unattributed = Vec::new();
+    for (i, name, part, m) in parts {
+        if *part != Part::Totals {
+            continue;
+        }
+        if span.rows > 0 {
+            out.note(format!(
+                "{name} was not read: it repeats Chart data's days summed over all videos"
+            ));
+            continue;
+        }
+        match single {
+            Some(video) => {
+                let entry = zip.by_index(*i).map_err(zip_error)?;
+                let mut t = CsvTable::open(entry)
+                    .map_err(|e| ParseError::Format(format!("{name}: {e}")))?;
+                read_daily(
+                    &mut t,
+                    m,
+                    &Some(name.clone()),
+                    Some(video),
+                    span,
+                    options,
+                    out,
+                )?;
+                out.note(format!(
+                    "{name} (daily sums) was read as video {video}'s days: Table data names only that video"
+                ));
+            }
+            None => unattributed.push(name.clone()),
+        }
+    }
+    Ok(unattributed)
 }
 
 fn read_csv(

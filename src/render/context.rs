@@ -84,9 +84,8 @@ pub fn sources_text(tl: &Timeline, loc: &Locale) -> String {
         .join(", ")
 }
 
-/// The shared context of the report templates.
-// Long on purpose: a flat list of what the two templates show, one block per table; kept in
-// one place so that summary.md and report.html never disagree.
+/// The shared context of the report templates: what summary.md and report.html show, built
+/// in one place so that they never disagree; one helper per table.
 pub fn report_context(
     campaign: &Campaign,
     tl: &Timeline,
@@ -98,73 +97,6 @@ pub fn report_context(
     let s = loc.strings;
     let tz = tl.tz;
     let total = tl.total();
-    let platforms: Vec<Value> = tl
-        .platform_totals()
-        .into_iter()
-        .map(|(p, v)| {
-            let share = if total > 0 {
-                v as f64 * 100.0 / total as f64
-            } else {
-                0.0
-            };
-            context! {
-                name => p.display_name(),
-                color => super::chart::theme::css(chart.palette.platform_text(p)),
-                views => loc.number(v),
-                share => loc.percent(share),
-                share_value => share,
-            }
-        })
-        .collect();
-    let mut videos: Vec<_> = tl.videos.iter().collect();
-    videos.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.video.cmp(&b.video)));
-    let videos: Vec<Value> = videos
-        .iter()
-        .map(|v| {
-            let sources: Vec<&str> = v.sources.iter().map(|k| loc.source_kind(k)).collect();
-            context! {
-                platform => v.platform.display_name(),
-                video => v.video.clone(),
-                title => v.title.clone(),
-                account => v.account.clone(),
-                views => loc.number(v.views),
-                last => loc.datetime(v.last_reading, tz),
-                sources => sources.join(", "),
-            }
-        })
-        .collect();
-    let milestones: Vec<Value> = tl
-        .milestones
-        .iter()
-        .map(|m| {
-            context! {
-                threshold => loc.number(m.threshold),
-                crossed => milestone::day_text(m, tz, loc, None),
-                estimate => milestone::estimate_text(m, tz, loc),
-                estimate_at => m.crossed_at.map(|t| loc.datetime(t, tz)),
-                bracket => milestone::bracket_text(m, tz, loc),
-            }
-        })
-        .collect();
-    let disagreements: Vec<Value> = tl
-        .disagreements
-        .iter()
-        .map(|d| {
-            let proved = match d.high {
-                Some(h) if h == d.low => loc.number(h),
-                Some(h) => format!("{}–{}", loc.number(d.low), loc.number(h)),
-                None => format!("≥ {}", loc.number(d.low)),
-            };
-            context! {
-                platform => d.platform.display_name(),
-                video => d.video.clone(),
-                at => loc.datetime(d.at, tz),
-                text => s.disagreement_row
-                    .replace("{read}", &loc.number(d.read))
-                    .replace("{proved}", &proved),
-            }
-        })
-        .collect();
     let velocity = tl.velocity.map(|v| {
         context! {
             per_day => loc.number(v.views_per_day.round() as i64),
@@ -179,40 +111,6 @@ pub fn report_context(
             no_eta => super::no_eta(tl, loc),
         }
     });
-    let decreases: Vec<Value> = tl
-        .decreases
-        .iter()
-        .map(|d| {
-            context! {
-                platform => d.platform.display_name(),
-                video => d.video.clone(),
-                at => loc.datetime(d.at, tz),
-                from => loc.number(d.from),
-                to => loc.number(d.to),
-            }
-        })
-        .collect();
-    let first_size = options.sizes.first().copied().unwrap_or(ChartSize::Web);
-    let image_format = if options.formats.contains(&ChartFormat::Png) {
-        Some(ChartFormat::Png)
-    } else {
-        options.formats.first().copied()
-    };
-    let charts: Vec<Value> = kinds
-        .iter()
-        .map(|k| {
-            context! {
-                name => k.name(),
-                subtitle => k.subtitle(chart),
-                image => image_format.map(|f| chart_file(*k, first_size, f)),
-                files => options
-                    .sizes
-                    .iter()
-                    .flat_map(|size| options.formats.iter().map(|f| chart_file(*k, *size, *f)))
-                    .collect::<Vec<_>>(),
-            }
-        })
-        .collect();
     context! {
         s => Value::from_serialize(s),
         lang => s.tag,
@@ -228,21 +126,146 @@ pub fn report_context(
         export_days => super::export_days(tl, options, loc),
         launched => tl.launched.map(|t| loc.date(local_date(t, tz))),
         total => loc.number(total),
-        platforms => platforms,
-        videos => videos,
-        milestones => milestones,
+        platforms => platform_rows(tl, chart),
+        videos => video_rows(tl, loc),
+        milestones => milestone_rows(tl, loc),
         velocity => velocity,
         forecast => forecast,
-        decreases => decreases,
-        disagreements => disagreements,
+        decreases => decrease_rows(tl, loc),
+        disagreements => disagreement_rows(tl, loc),
         contradicted => tl
             .contradicted
             .iter()
             .map(|c| milestone::contradicted_text(c, tz, loc))
             .collect::<Vec<_>>(),
-        charts => charts,
+        charts => chart_rows(chart, options, kinds),
         snippet => snippet::snippet(tl, loc),
     }
+}
+
+/// Views and share of the total per platform.
+fn platform_rows(tl: &Timeline, chart: &Chart) -> Vec<Value> {
+    let loc = chart.loc;
+    let total = tl.total();
+    tl.platform_totals()
+        .into_iter()
+        .map(|(p, v)| {
+            let share = if total > 0 {
+                v as f64 * 100.0 / total as f64
+            } else {
+                0.0
+            };
+            context! {
+                name => p.display_name(),
+                color => super::chart::theme::css(chart.palette.platform_text(p)),
+                views => loc.number(v),
+                share => loc.percent(share),
+                share_value => share,
+            }
+        })
+        .collect()
+}
+
+/// The videos, most viewed first.
+fn video_rows(tl: &Timeline, loc: &Locale) -> Vec<Value> {
+    let mut videos: Vec<_> = tl.videos.iter().collect();
+    videos.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.video.cmp(&b.video)));
+    videos
+        .iter()
+        .map(|v| {
+            let sources: Vec<&str> = v.sources.iter().map(|k| loc.source_kind(k)).collect();
+            context! {
+                platform => v.platform.display_name(),
+                video => v.video.clone(),
+                title => v.title.clone(),
+                account => v.account.clone(),
+                views => loc.number(v.views),
+                last => loc.datetime(v.last_reading, tl.tz),
+                sources => sources.join(", "),
+            }
+        })
+        .collect()
+}
+
+/// The milestones: when each was crossed, the estimate and its bracket.
+fn milestone_rows(tl: &Timeline, loc: &Locale) -> Vec<Value> {
+    let tz = tl.tz;
+    tl.milestones
+        .iter()
+        .map(|m| {
+            context! {
+                threshold => loc.number(m.threshold),
+                crossed => milestone::day_text(m, tz, loc, None),
+                estimate => milestone::estimate_text(m, tz, loc),
+                estimate_at => m.crossed_at.map(|t| loc.datetime(t, tz)),
+                bracket => milestone::bracket_text(m, tz, loc),
+            }
+        })
+        .collect()
+}
+
+/// Readings that disagree with what other readings prove.
+fn disagreement_rows(tl: &Timeline, loc: &Locale) -> Vec<Value> {
+    let s = loc.strings;
+    tl.disagreements
+        .iter()
+        .map(|d| {
+            let proved = match d.high {
+                Some(h) if h == d.low => loc.number(h),
+                Some(h) => format!("{}–{}", loc.number(d.low), loc.number(h)),
+                None => format!("≥ {}", loc.number(d.low)),
+            };
+            context! {
+                platform => d.platform.display_name(),
+                video => d.video.clone(),
+                at => loc.datetime(d.at, tl.tz),
+                text => s.disagreement_row
+                    .replace("{read}", &loc.number(d.read))
+                    .replace("{proved}", &proved),
+            }
+        })
+        .collect()
+}
+
+/// Counts that went down between readings.
+fn decrease_rows(tl: &Timeline, loc: &Locale) -> Vec<Value> {
+    tl.decreases
+        .iter()
+        .map(|d| {
+            context! {
+                platform => d.platform.display_name(),
+                video => d.video.clone(),
+                at => loc.datetime(d.at, tl.tz),
+                from => loc.number(d.from),
+                to => loc.number(d.to),
+            }
+        })
+        .collect()
+}
+
+/// The charts: the image shown (first size, PNG when written) and every file written.
+fn chart_rows(chart: &Chart, options: &ReportOptions, kinds: &[ChartKind]) -> Vec<Value> {
+    let first_size = options.sizes.first().copied().unwrap_or(ChartSize::Web);
+    let image_format = if options.formats.contains(&ChartFormat::Png) {
+        Some(ChartFormat::Png)
+    } else {
+        options.formats.first().copied()
+    };
+    kinds
+        .iter()
+        .map(|k| {
+            context! {
+                name => k.name(),
+                subtitle => k.subtitle(chart),
+                image => image_format.map(|f| chart_file(*k, first_size, f)),
+                files => options
+                    .sizes
+                    .iter()
+                    .flat_map(|size| options.formats.iter().map(|f| chart_file(*k, *size, *f)))
+                    .collect::<Vec<_>>(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

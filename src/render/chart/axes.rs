@@ -333,8 +333,6 @@ impl KeyItem {
 /// Draw the frame: title and subtitle on top (wrapped to the width), an optional colour key,
 /// the source line and the logo text at the bottom. In a bare canvas (charts inside
 /// `report.html`, whose page carries the texts) only the key is drawn.
-// Long on purpose: the frame is laid out top to bottom (title, subtitle, key, source, logo),
-// each step moving the same cursor.
 pub fn frame<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,
@@ -347,98 +345,14 @@ where
 {
     p.fill(theme::BACKGROUND)?;
     let pad = p.u(theme::PAD);
-    let width = p.w - 2.0 * pad;
     let mut y = p.u(if canvas.frame { 44.0 } else { 16.0 });
     let mut bottom = p.h - p.u(if canvas.frame { 28.0 } else { 12.0 });
     if canvas.frame {
-        for line in p.wrap(&chart.texts.title, theme::TITLE, Weight::Bold, width, 2) {
-            p.text(
-                &line,
-                (pad, y),
-                theme::TITLE,
-                Weight::Bold,
-                theme::INK,
-                (HPos::Left, VPos::Top),
-            )?;
-            y += p.u(theme::TITLE * 1.22);
-        }
-        y += p.u(8.0);
-        for line in p.wrap(subtitle, theme::SUBTITLE, Weight::Regular, width, 2) {
-            p.text(
-                &line,
-                (pad, y),
-                theme::SUBTITLE,
-                Weight::Regular,
-                theme::MUTED,
-                (HPos::Left, VPos::Top),
-            )?;
-            y += p.u(theme::SUBTITLE * 1.3);
-        }
-        // Source line left, logo text right, on one baseline.
-        let logo_w = match &chart.texts.logo {
-            Some(logo) => {
-                p.text(
-                    logo,
-                    (p.w - pad, bottom),
-                    theme::SUBTITLE,
-                    Weight::Bold,
-                    theme::MUTED,
-                    (HPos::Right, VPos::Bottom),
-                )?;
-                p.text_width(logo, theme::SUBTITLE, Weight::Bold) + p.u(40.0)
-            }
-            None => 0.0,
-        };
-        let source = p.ellipsize(
-            &chart.texts.source,
-            theme::SMALL,
-            Weight::Regular,
-            width - logo_w,
-        );
-        p.text(
-            &source,
-            (pad, bottom),
-            theme::SMALL,
-            Weight::Regular,
-            theme::FAINT,
-            (HPos::Left, VPos::Bottom),
-        )?;
-        bottom -= p.u(theme::SMALL * 1.9);
+        y = draw_titles(p, chart, subtitle, y)?;
+        bottom = draw_footer(p, chart, bottom)?;
     }
     if !key.is_empty() {
-        y += p.u(6.0);
-        let mut x = pad;
-        let sq = p.u(theme::LABEL * 0.62);
-        for item in key {
-            let (em, weight) = if item.note {
-                (theme::SMALL, Weight::Regular)
-            } else {
-                (theme::LABEL, Weight::Bold)
-            };
-            let tw = p.text_width(&item.text, em, weight);
-            if x + sq + p.u(10.0) + tw > p.w - pad && x > pad {
-                x = pad;
-                y += p.u(theme::LABEL * 1.4);
-            }
-            let mid = y + p.u(theme::LABEL * 0.5);
-            let swatch = if item.note {
-                item.color.mix(theme::ESTIMATED_ALPHA)
-            } else {
-                item.color.to_rgba()
-            };
-            p.rect((x, mid - sq / 2.0), (x + sq, mid + sq / 2.0), swatch)?;
-            x += sq + p.u(10.0);
-            p.text(
-                &item.text,
-                (x, mid),
-                em,
-                weight,
-                item.color,
-                (HPos::Left, VPos::Center),
-            )?;
-            x += tw + p.u(32.0);
-        }
-        y += p.u(theme::LABEL * 1.4);
+        y = draw_key(p, key, y)?;
     }
     Ok(Body {
         left: pad,
@@ -446,6 +360,134 @@ where
         top: y + p.u(16.0),
         bottom,
     })
+}
+
+/// The title and subtitle from `y` down (each wrapped to two lines at most); where the next
+/// line starts.
+fn draw_titles<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    subtitle: &str,
+    mut y: f64,
+) -> Result<f64, RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let pad = p.u(theme::PAD);
+    let width = p.w - 2.0 * pad;
+    for line in p.wrap(&chart.texts.title, theme::TITLE, Weight::Bold, width, 2) {
+        p.text(
+            &line,
+            (pad, y),
+            theme::TITLE,
+            Weight::Bold,
+            theme::INK,
+            (HPos::Left, VPos::Top),
+        )?;
+        y += p.u(theme::TITLE * 1.22);
+    }
+    y += p.u(8.0);
+    for line in p.wrap(subtitle, theme::SUBTITLE, Weight::Regular, width, 2) {
+        p.text(
+            &line,
+            (pad, y),
+            theme::SUBTITLE,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Top),
+        )?;
+        y += p.u(theme::SUBTITLE * 1.3);
+    }
+    Ok(y)
+}
+
+/// The source line left and the logo text right, on one baseline at `bottom`; where the body
+/// above them ends.
+fn draw_footer<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    bottom: f64,
+) -> Result<f64, RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let pad = p.u(theme::PAD);
+    let width = p.w - 2.0 * pad;
+    let logo_w = match &chart.texts.logo {
+        Some(logo) => {
+            p.text(
+                logo,
+                (p.w - pad, bottom),
+                theme::SUBTITLE,
+                Weight::Bold,
+                theme::MUTED,
+                (HPos::Right, VPos::Bottom),
+            )?;
+            p.text_width(logo, theme::SUBTITLE, Weight::Bold) + p.u(40.0)
+        }
+        None => 0.0,
+    };
+    let source = p.ellipsize(
+        &chart.texts.source,
+        theme::SMALL,
+        Weight::Regular,
+        width - logo_w,
+    );
+    p.text(
+        &source,
+        (pad, bottom),
+        theme::SMALL,
+        Weight::Regular,
+        theme::FAINT,
+        (HPos::Left, VPos::Bottom),
+    )?;
+    Ok(bottom - p.u(theme::SMALL * 1.9))
+}
+
+/// The key's items (colour swatch and text) in rows from `y`, wrapping at the right edge;
+/// where the body below it starts.
+fn draw_key<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    key: &[KeyItem],
+    mut y: f64,
+) -> Result<f64, RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let pad = p.u(theme::PAD);
+    y += p.u(6.0);
+    let mut x = pad;
+    let sq = p.u(theme::LABEL * 0.62);
+    for item in key {
+        let (em, weight) = if item.note {
+            (theme::SMALL, Weight::Regular)
+        } else {
+            (theme::LABEL, Weight::Bold)
+        };
+        let tw = p.text_width(&item.text, em, weight);
+        if x + sq + p.u(10.0) + tw > p.w - pad && x > pad {
+            x = pad;
+            y += p.u(theme::LABEL * 1.4);
+        }
+        let mid = y + p.u(theme::LABEL * 0.5);
+        let swatch = if item.note {
+            item.color.mix(theme::ESTIMATED_ALPHA)
+        } else {
+            item.color.to_rgba()
+        };
+        p.rect((x, mid - sq / 2.0), (x + sq, mid + sq / 2.0), swatch)?;
+        x += sq + p.u(10.0);
+        p.text(
+            &item.text,
+            (x, mid),
+            em,
+            weight,
+            item.color,
+            (HPos::Left, VPos::Center),
+        )?;
+        x += tw + p.u(32.0);
+    }
+    Ok(y + p.u(theme::LABEL * 1.4))
 }
 
 /// A linear map from data to pixels.

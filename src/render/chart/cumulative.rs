@@ -2,7 +2,7 @@
 //! with a dot and a direct label ("8 000 — 28. 7."), the latest total and each platform
 //! labelled at the right edge, counting changes marked.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -11,7 +11,7 @@ use super::{theme, Canvas, Chart};
 use crate::model::{day_end, local_date};
 use crate::render::error::RenderError;
 use crate::render::milestone;
-use crate::timeline::{CrossingDay, Point};
+use crate::timeline::{CrossingDay, Milestone, Point};
 
 pub(super) fn subtitle(chart: &Chart) -> String {
     chart
@@ -29,9 +29,21 @@ fn day_start(d: NaiveDate, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
     }
 }
 
-// Long on purpose: one chart's layout in drawing order (frame, scales, bands, axes, markers,
-// milestones, edge labels); the steps share the scales and the list of placed labels that
-// keeps texts apart, so split up they would pass a dozen values around.
+/// The plot area inside the frame and its scales, shared by the drawing steps.
+struct Plot {
+    left: f64,
+    right: f64,
+    top: f64,
+    x: Scale,
+    y: Scale,
+    /// The largest value the y axis shows.
+    y_top: f64,
+    /// The widest right-edge label (a milestone label may reach into its room).
+    label_w: f64,
+}
+
+/// One chart's layout in drawing order: frame, scales, bands, axes, markers, milestones, edge
+/// labels.
 pub(super) fn draw<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,
@@ -41,14 +53,7 @@ where
     DB::ErrorType: 'static,
 {
     let (tl, loc) = (chart.tl, chart.loc);
-    let key: Vec<KeyItem> = tl
-        .points
-        .iter()
-        .any(|q| q.estimated)
-        .then(|| KeyItem::estimated(loc.strings.estimated_note_cumulative))
-        .into_iter()
-        .collect();
-    let body = axes::frame(p, chart, canvas, &subtitle(chart), &key)?;
+    let body = axes::frame(p, chart, canvas, &subtitle(chart), &estimated_key(chart))?;
     let (Some(first), Some(last)) = (tl.points.first(), tl.points.last()) else {
         p.no_data(&body, loc)?;
         return Ok(());
@@ -60,19 +65,91 @@ where
     let x_start = days(day_start(first_day, tz).min(start));
     let x_end = days(last.at).max(x_start + 1.0);
 
-    // y: the data, crossed milestones, and the next one when it is near.
-    let total = last.total.max(1) as f64;
-    let mut y_need = tl.points.iter().map(|q| q.total).max().unwrap_or(0) as f64;
+    let y_top = y_top(chart, last);
+    let ticks = axes::nice_ticks(y_top);
+
+    // The right-edge labels decide how much room the plot leaves.
+    let mut labels = edge_labels(chart, last);
+    let label_w = labels
+        .iter()
+        .map(|l| p.text_width(&l.text, theme::LABEL, l.weight))
+        .fold(0.0, f64::max);
+    let left = body.left + axes::y_label_width(p, loc, &ticks);
+    let right = body.right - label_w - p.u(20.0);
+    let bottom = body.bottom - p.u(theme::LABEL * 1.2 + 26.0);
+    let changes = axes::counting_changes(loc, &tl.platforms, first_day, last_day);
+    let top = body.top
+        + if changes.is_empty() {
+            0.0
+        } else {
+            p.u(theme::SMALL * 1.8)
+        };
+    let plot = Plot {
+        left,
+        right,
+        top,
+        x: Scale::new(x_start, x_end, left, right),
+        y: Scale::new(0.0, y_top, bottom, top),
+        y_top,
+        label_w,
+    };
+    let (x, y) = (&plot.x, &plot.y);
+
+    axes::y_grid(p, loc, &ticks, y, left, right)?;
+    // The launch is a point of the timeline (every video counts 0 there).
+    let points = thin(&tl.points, x, (right - left).max(1.0) as usize * 2);
+    draw_bands(p, chart, &plot, &points)?;
+    draw_total(p, &plot, &points)?;
+
+    // Baseline and date ticks.
+    let y0 = y.map(0.0);
+    p.line(&[(left, y0), (right, y0)], theme::AXIS.to_rgba(), 2.0)?;
+    axes::x_date_axis(p, loc, first_day, last_day, y0, |d| {
+        let v = days(day_start(d, tz));
+        (v >= x_start - 1e-9 && v <= x_end).then(|| x.map(v))
+    })?;
+
+    // Counting changes, above the plot.
+    let mut placed: Vec<Rect> = Vec::new();
+    for (date, text) in &changes {
+        let px = x.map(days(day_start(*date, tz)));
+        placed.push(axes::marker(p, px, body.top, bottom, text, &placed)?);
+    }
+
     for m in &tl.milestones {
+        draw_milestone(p, chart, &plot, m, &mut placed)?;
+    }
+    draw_edge_labels(p, &plot, &mut labels)
+}
+
+/// The key's entry for estimated stretches, when there are any.
+fn estimated_key(chart: &Chart) -> Vec<KeyItem> {
+    chart
+        .tl
+        .points
+        .iter()
+        .any(|q| q.estimated)
+        .then(|| KeyItem::estimated(chart.loc.strings.estimated_note_cumulative))
+        .into_iter()
+        .collect()
+}
+
+/// The top of the y axis: the data, crossed milestones, and the next one when it is near.
+fn y_top(chart: &Chart, last: &Point) -> f64 {
+    let total = last.total.max(1) as f64;
+    let mut y_need = chart.tl.points.iter().map(|q| q.total).max().unwrap_or(0) as f64;
+    for m in &chart.tl.milestones {
         let t = m.threshold as f64;
         if m.crossed_at.is_some() || t <= total * 1.3 {
             y_need = y_need.max(t);
         }
     }
-    let y_top = y_need.max(total) * 1.06;
-    let ticks = axes::nice_ticks(y_top);
+    y_need.max(total) * 1.06
+}
 
-    // The right-edge labels decide how much room the plot leaves.
+/// The right-edge labels: the latest total, then each platform (top band first).
+fn edge_labels(chart: &Chart, last: &Point) -> Vec<EdgeLabel> {
+    let (tl, loc) = (chart.tl, chart.loc);
     let mut labels: Vec<EdgeLabel> = vec![EdgeLabel {
         text: format!("{} {}", loc.strings.total, loc.number(last.total)),
         weight: Weight::Bold,
@@ -91,37 +168,29 @@ where
             y: 0.0,
         });
     }
-    let label_w = labels
-        .iter()
-        .map(|l| p.text_width(&l.text, theme::LABEL, l.weight))
-        .fold(0.0, f64::max);
-    let left = body.left + axes::y_label_width(p, loc, &ticks);
-    let right = body.right - label_w - p.u(20.0);
-    let bottom = body.bottom - p.u(theme::LABEL * 1.2 + 26.0);
-    let changes = axes::counting_changes(loc, &tl.platforms, first_day, last_day);
-    let top = body.top
-        + if changes.is_empty() {
-            0.0
-        } else {
-            p.u(theme::SMALL * 1.8)
-        };
-    let x = Scale::new(x_start, x_end, left, right);
-    let y = Scale::new(0.0, y_top, bottom, top);
+    labels
+}
 
-    axes::y_grid(p, loc, &ticks, &y, left, right)?;
-
-    // The launch is a point of the timeline (every video counts 0 there); estimated
-    // stretches (gaps between readings) are drawn lighter, the total's line dashed there.
-    let points = thin(&tl.points, &x, (right - left).max(1.0) as usize * 2);
+/// The platforms' stacked bands; estimated stretches (gaps between readings) lighter.
+fn draw_bands<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    plot: &Plot,
+    points: &[Point],
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (x, y) = (&plot.x, &plot.y);
     let at = |q: &Point| x.map(days(q.at));
     let mut lower: Vec<f64> = vec![y.map(0.0); points.len()];
-    for (k, pl) in tl.platforms.iter().enumerate() {
+    for (k, pl) in chart.tl.platforms.iter().enumerate() {
         let upper: Vec<f64> = points
             .iter()
             .map(|q| y.map(q.platforms[..=k].iter().sum::<i64>() as f64))
             .collect();
         let color = chart.palette.platform(*pl);
-        for (from, to, estimated) in runs(&points, |q| q.platforms_estimated[k]) {
+        for (from, to, estimated) in runs(points, |q| q.platforms_estimated[k]) {
             let mut poly: Vec<(f64, f64)> =
                 (from..=to).map(|j| (at(&points[j]), upper[j])).collect();
             poly.extend((from..=to).rev().map(|j| (at(&points[j]), lower[j])));
@@ -134,7 +203,21 @@ where
         }
         lower = upper;
     }
-    for (from, to, estimated) in runs(&points, |q| q.estimated) {
+    Ok(())
+}
+
+/// The total's line, dashed over estimated stretches.
+fn draw_total<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    plot: &Plot,
+    points: &[Point],
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (x, y) = (&plot.x, &plot.y);
+    let at = |q: &Point| x.map(days(q.at));
+    for (from, to, estimated) in runs(points, |q| q.estimated) {
         let line: Vec<(f64, f64)> = (from..=to)
             .map(|j| (at(&points[j]), y.map(points[j].total as f64)))
             .collect();
@@ -146,140 +229,193 @@ where
             p.line(&line, theme::INK.to_rgba(), 2.5)?;
         }
     }
+    Ok(())
+}
 
-    // Baseline and date ticks.
-    let y0 = y.map(0.0);
-    p.line(&[(left, y0), (right, y0)], theme::AXIS.to_rgba(), 2.0)?;
-    axes::x_date_axis(p, loc, first_day, last_day, y0, |d| {
-        let v = days(day_start(d, tz));
-        (v >= x_start - 1e-9 && v <= x_end).then(|| x.map(v))
-    })?;
-
-    // Counting changes, above the plot.
-    let mut placed: Vec<Rect> = Vec::new();
-    for (date, text) in &changes {
-        let px = x.map(days(day_start(*date, tz)));
-        placed.push(axes::marker(p, px, body.top, bottom, text, &placed)?);
+/// A milestone's line, and its crossing dot and direct label or its forecast label.
+fn draw_milestone<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    plot: &Plot,
+    m: &Milestone,
+    placed: &mut Vec<Rect>,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let t = m.threshold as f64;
+    if t > plot.y_top {
+        return Ok(());
     }
-
-    // Milestone lines, crossing dots and their direct labels.
-    for m in &tl.milestones {
-        let t = m.threshold as f64;
-        if t > y_top {
-            continue;
+    let ly = plot.y.map(t);
+    p.dashed(
+        (plot.left, ly),
+        (plot.right, ly),
+        theme::MARK.to_rgba(),
+        2.0,
+        9.0,
+    )?;
+    match m.crossed_at {
+        Some(at) => {
+            let c = crossing_point(p, chart, plot, m, at, ly)?;
+            p.dot(c, 8.0, theme::INK)?;
+            crossed_label(p, chart, plot, m, at, c, placed)
         }
-        let ly = y.map(t);
-        p.dashed((left, ly), (right, ly), theme::MARK.to_rgba(), 2.0, 9.0)?;
-        match m.crossed_at {
-            Some(at) => {
-                // A crossing dated to a day is marked where the estimate crosses; one known
-                // only "by" a day shows its bracket along the milestone line, from the last
-                // moment it was proven below to the reading that proves it, marked there.
-                let c = match (m.day(tz), m.by) {
-                    (Some(CrossingDay::By(_)), Some(by)) => {
-                        let x1 = x.map(days(by.at)).min(right);
-                        let x0 = m.after.map_or(left, |a| x.map(days(a.at))).clamp(left, x1);
-                        let tick = p.u(7.0);
-                        let ink = theme::INK.mix(0.7);
-                        p.line(&[(x0, ly), (x1, ly)], ink, 5.0)?;
-                        p.line(&[(x0, ly - tick), (x0, ly + tick)], ink, 2.5)?;
-                        (x1, ly)
-                    }
-                    _ => (x.map(days(at)), ly),
-                };
-                p.dot(c, 8.0, theme::INK)?;
-                let when = milestone::day_text(m, tz, loc, milestone::reference_year(tl))
-                    .unwrap_or_else(|| loc.short_date(local_date(at, tz)));
-                let text = format!("{} — {when}", loc.number(m.threshold));
-                let w = p.text_width(&text, theme::LABEL, Weight::Bold);
-                let half = p.u(theme::LABEL) * 0.62 + p.u(2.0);
-                let gap = p.u(18.0);
-                // Left of the dot above the line (the curve is still below the milestone
-                // there), else right of it below the line.
-                let candidates = [
-                    (c.0 - gap, ly - half - p.u(8.0), HPos::Right),
-                    (c.0 + gap, ly + half + p.u(8.0), HPos::Left),
-                    (c.0 + gap, ly - half - p.u(8.0), HPos::Left),
-                    (c.0 - gap, ly + half + p.u(8.0), HPos::Right),
-                ];
-                let fits = |&(lx, cy, h): &(f64, f64, HPos)| {
-                    let x0 = if matches!(h, HPos::Right) { lx - w } else { lx };
-                    let r = Rect {
-                        x0: x0 - p.u(6.0),
-                        y0: cy - half,
-                        x1: x0 + w + p.u(6.0),
-                        y1: cy + half,
-                    };
-                    r.x0 >= left
-                        && r.x1 <= right + label_w
-                        && r.y0 >= top - p.u(4.0)
-                        && !placed.iter().any(|o| o.overlaps(&r))
-                };
-                let (lx, cy, h) = candidates
-                    .iter()
-                    .copied()
-                    .find(|c| fits(c))
-                    .unwrap_or(candidates[0]);
-                placed.push(p.boxed_text(
-                    &text,
-                    (lx, cy),
-                    theme::LABEL,
-                    Weight::Bold,
-                    theme::INK,
-                    h,
-                )?);
-            }
-            None => {
-                let mut text = format!("{} {}", loc.strings.milestone, loc.number(m.threshold));
-                if let Some(eta) = tl
-                    .forecast
-                    .as_ref()
-                    .filter(|f| f.threshold == m.threshold)
-                    .and_then(|f| f.eta)
-                {
-                    text.push_str(&format!(
-                        " · {} {}",
-                        loc.strings.eta.to_lowercase(),
-                        loc.date(local_date(eta, tz))
-                    ));
-                }
-                let half = p.u(theme::SMALL) * 0.62 + p.u(2.0);
-                let lx = left + p.u(14.0);
-                let w = p.text_width(&text, theme::SMALL, Weight::Regular);
-                let mut cy = ly - half - p.u(4.0);
-                let r = Rect {
-                    x0: lx,
-                    y0: cy - half,
-                    x1: lx + w,
-                    y1: cy + half,
-                };
-                if placed.iter().any(|o| o.overlaps(&r)) || r.y0 < top - p.u(4.0) {
-                    cy = ly + half + p.u(4.0);
-                }
-                placed.push(p.boxed_text(
-                    &text,
-                    (lx, cy),
-                    theme::SMALL,
-                    Weight::Regular,
-                    theme::MARK,
-                    HPos::Left,
-                )?);
-            }
-        }
+        None => open_label(p, chart, plot, m, ly, placed),
     }
+}
 
-    // Direct labels at the right edge, kept apart.
-    for l in &mut labels {
-        l.y = y.map(l.want);
+/// Where a crossing is marked. A crossing dated to a day is marked where the estimate
+/// crosses; one known only "by" a day shows its bracket along the milestone line, from the
+/// last moment it was proven below to the reading that proves it, marked there.
+fn crossing_point<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    plot: &Plot,
+    m: &Milestone,
+    at: DateTime<Utc>,
+    ly: f64,
+) -> Result<(f64, f64), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (x, left) = (&plot.x, plot.left);
+    Ok(match (m.day(chart.tl.tz), m.by) {
+        (Some(CrossingDay::By(_)), Some(by)) => {
+            let x1 = x.map(days(by.at)).min(plot.right);
+            let x0 = m.after.map_or(left, |a| x.map(days(a.at))).clamp(left, x1);
+            let tick = p.u(7.0);
+            let ink = theme::INK.mix(0.7);
+            p.line(&[(x0, ly), (x1, ly)], ink, 5.0)?;
+            p.line(&[(x0, ly - tick), (x0, ly + tick)], ink, 2.5)?;
+            (x1, ly)
+        }
+        _ => (x.map(days(at)), ly),
+    })
+}
+
+/// A crossed milestone's direct label ("8 000 — 28. 7.") next to its dot `c`.
+fn crossed_label<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    plot: &Plot,
+    m: &Milestone,
+    at: DateTime<Utc>,
+    c: (f64, f64),
+    placed: &mut Vec<Rect>,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (tl, loc, tz) = (chart.tl, chart.loc, chart.tl.tz);
+    let ly = c.1;
+    let when = milestone::day_text(m, tz, loc, milestone::reference_year(tl))
+        .unwrap_or_else(|| loc.short_date(local_date(at, tz)));
+    let text = format!("{} — {when}", loc.number(m.threshold));
+    let w = p.text_width(&text, theme::LABEL, Weight::Bold);
+    let half = p.u(theme::LABEL) * 0.62 + p.u(2.0);
+    let gap = p.u(18.0);
+    // Left of the dot above the line (the curve is still below the milestone there), else
+    // right of it below the line.
+    let candidates = [
+        (c.0 - gap, ly - half - p.u(8.0), HPos::Right),
+        (c.0 + gap, ly + half + p.u(8.0), HPos::Left),
+        (c.0 + gap, ly - half - p.u(8.0), HPos::Left),
+        (c.0 - gap, ly + half + p.u(8.0), HPos::Right),
+    ];
+    let fits = |&(lx, cy, h): &(f64, f64, HPos)| {
+        let x0 = if matches!(h, HPos::Right) { lx - w } else { lx };
+        let r = Rect {
+            x0: x0 - p.u(6.0),
+            y0: cy - half,
+            x1: x0 + w + p.u(6.0),
+            y1: cy + half,
+        };
+        r.x0 >= plot.left
+            && r.x1 <= plot.right + plot.label_w
+            && r.y0 >= plot.top - p.u(4.0)
+            && !placed.iter().any(|o| o.overlaps(&r))
+    };
+    let (lx, cy, h) = candidates
+        .iter()
+        .copied()
+        .find(|c| fits(c))
+        .unwrap_or(candidates[0]);
+    placed.push(p.boxed_text(&text, (lx, cy), theme::LABEL, Weight::Bold, theme::INK, h)?);
+    Ok(())
+}
+
+/// A milestone not yet crossed: its label at the left, with the forecast's date when there
+/// is one.
+fn open_label<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    plot: &Plot,
+    m: &Milestone,
+    ly: f64,
+    placed: &mut Vec<Rect>,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (tl, loc) = (chart.tl, chart.loc);
+    let mut text = format!("{} {}", loc.strings.milestone, loc.number(m.threshold));
+    if let Some(eta) = tl
+        .forecast
+        .as_ref()
+        .filter(|f| f.threshold == m.threshold)
+        .and_then(|f| f.eta)
+    {
+        text.push_str(&format!(
+            " · {} {}",
+            loc.strings.eta.to_lowercase(),
+            loc.date(local_date(eta, tl.tz))
+        ));
+    }
+    let half = p.u(theme::SMALL) * 0.62 + p.u(2.0);
+    let lx = plot.left + p.u(14.0);
+    let w = p.text_width(&text, theme::SMALL, Weight::Regular);
+    let mut cy = ly - half - p.u(4.0);
+    let r = Rect {
+        x0: lx,
+        y0: cy - half,
+        x1: lx + w,
+        y1: cy + half,
+    };
+    if placed.iter().any(|o| o.overlaps(&r)) || r.y0 < plot.top - p.u(4.0) {
+        cy = ly + half + p.u(4.0);
+    }
+    placed.push(p.boxed_text(
+        &text,
+        (lx, cy),
+        theme::SMALL,
+        Weight::Regular,
+        theme::MARK,
+        HPos::Left,
+    )?);
+    Ok(())
+}
+
+/// The direct labels at the right edge, kept apart.
+fn draw_edge_labels<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    plot: &Plot,
+    labels: &mut [EdgeLabel],
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    for l in labels.iter_mut() {
+        l.y = plot.y.map(l.want);
     }
     spread(
-        &mut labels,
+        labels,
         p.u(theme::LABEL * 1.25),
-        top + p.u(theme::LABEL * 0.5),
-        y0 - p.u(theme::LABEL * 0.5),
+        plot.top + p.u(theme::LABEL * 0.5),
+        plot.y.map(0.0) - p.u(theme::LABEL * 0.5),
     );
-    let lx = right + p.u(16.0);
-    for l in &labels {
+    let lx = plot.right + p.u(16.0);
+    for l in labels.iter() {
         p.text(
             &l.text,
             (lx, l.y),

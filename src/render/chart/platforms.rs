@@ -60,7 +60,6 @@ pub(super) struct HBar {
 }
 
 /// Horizontal bars from the top of `body`: labels left, bars, value (and share) right.
-// Long on purpose: one horizontal-bar layout (names, bars, values, shares) sharing its scales.
 pub(super) fn hbars<DB: DrawingBackend>(
     p: &Painter<DB>,
     chart: &Chart,
@@ -76,7 +75,43 @@ where
         return Ok(());
     }
     let width = body.right - body.left;
-    let label_max = width * 0.38;
+    let (labels, label_w) = bar_labels(p, bars, width * 0.38);
+    let (values, value_w) = bar_values(p, chart, bars);
+    let x0 = body.left + label_w + p.u(20.0);
+    let x_max = (body.right - value_w - p.u(16.0)).max(x0 + p.u(40.0));
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(1).max(1) as f64;
+    let x = Scale::new(0.0, max, x0, x_max);
+
+    let band = ((body.bottom - body.top) / bars.len() as f64).min(p.u(150.0));
+    let thick = (band * 0.62).min(p.u(84.0));
+    // The block of bars sits in the middle of the space it has.
+    let block = band * bars.len() as f64;
+    let mut cy = body.top + ((body.bottom - body.top) - block).max(0.0) / 2.0 + band / 2.0;
+    for (bar, ((label, detail), (value, share))) in bars.iter().zip(labels.iter().zip(&values)) {
+        draw_label(p, body.left, cy, bar, label, detail.as_deref())?;
+        let x1 = x.map(bar.value as f64).max(x0 + 1.0);
+        p.rect(
+            (x0, cy - thick / 2.0),
+            (x1, cy + thick / 2.0),
+            bar.color.to_rgba(),
+        )?;
+        draw_value(p, x1 + p.u(12.0), cy, value, share.as_deref())?;
+        cy += band;
+    }
+    let top = body.top + ((body.bottom - body.top) - block).max(0.0) / 2.0;
+    p.line(&[(x0, top), (x0, top + block)], theme::AXIS.to_rgba(), 2.0)?;
+    Ok(())
+}
+
+/// Each bar's label and detail line, shortened to `label_max`, and the widest one's width.
+fn bar_labels<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    bars: &[HBar],
+    label_max: f64,
+) -> (Vec<(String, Option<String>)>, f64)
+where
+    DB::ErrorType: 'static,
+{
     let labels: Vec<(String, Option<String>)> = bars
         .iter()
         .map(|b| {
@@ -98,6 +133,19 @@ where
             lw.max(dw)
         })
         .fold(0.0, f64::max);
+    (labels, label_w)
+}
+
+/// Each bar's value and share texts, and the widest pair's width.
+fn bar_values<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    chart: &Chart,
+    bars: &[HBar],
+) -> (Vec<(String, Option<String>)>, f64)
+where
+    DB::ErrorType: 'static,
+{
+    let loc = chart.loc;
     let values: Vec<(String, Option<String>)> = bars
         .iter()
         .map(|b| (loc.number(b.value), b.share.map(|s| loc.percent(s))))
@@ -111,68 +159,75 @@ where
                 })
         })
         .fold(0.0, f64::max);
-    let x0 = body.left + label_w + p.u(20.0);
-    let x_max = (body.right - value_w - p.u(16.0)).max(x0 + p.u(40.0));
-    let max = bars.iter().map(|b| b.value).max().unwrap_or(1).max(1) as f64;
-    let x = Scale::new(0.0, max, x0, x_max);
+    (values, value_w)
+}
 
-    let band = ((body.bottom - body.top) / bars.len() as f64).min(p.u(150.0));
-    let thick = (band * 0.62).min(p.u(84.0));
-    // The block of bars sits in the middle of the space it has.
-    let block = band * bars.len() as f64;
-    let mut cy = body.top + ((body.bottom - body.top) - block).max(0.0) / 2.0 + band / 2.0;
-    for (bar, ((label, detail), (value, share))) in bars.iter().zip(labels.iter().zip(&values)) {
-        let (ly, dy) = match detail {
-            Some(_) => (cy - p.u(theme::SMALL * 0.62), cy + p.u(theme::LABEL * 0.62)),
-            None => (cy, cy),
-        };
+/// A bar's label at `x`, centred on `cy`, with its detail line below when there is one.
+fn draw_label<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    x: f64,
+    cy: f64,
+    bar: &HBar,
+    label: &str,
+    detail: Option<&str>,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    let (ly, dy) = match detail {
+        Some(_) => (cy - p.u(theme::SMALL * 0.62), cy + p.u(theme::LABEL * 0.62)),
+        None => (cy, cy),
+    };
+    p.text(
+        label,
+        (x, ly),
+        theme::LABEL,
+        Weight::Bold,
+        bar.text_color,
+        (HPos::Left, VPos::Center),
+    )?;
+    if let Some(d) = detail {
         p.text(
-            label,
-            (body.left, ly),
-            theme::LABEL,
-            Weight::Bold,
-            bar.text_color,
+            d,
+            (x, dy),
+            theme::SMALL,
+            Weight::Regular,
+            theme::MUTED,
             (HPos::Left, VPos::Center),
         )?;
-        if let Some(d) = detail {
-            p.text(
-                d,
-                (body.left, dy),
-                theme::SMALL,
-                Weight::Regular,
-                theme::MUTED,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
-        let x1 = x.map(bar.value as f64).max(x0 + 1.0);
-        p.rect(
-            (x0, cy - thick / 2.0),
-            (x1, cy + thick / 2.0),
-            bar.color.to_rgba(),
-        )?;
-        let vx = x1 + p.u(12.0);
-        p.text(
-            value,
-            (vx, cy),
-            theme::LABEL,
-            Weight::Bold,
-            theme::INK,
-            (HPos::Left, VPos::Center),
-        )?;
-        if let Some(s) = share {
-            let sx = vx + p.text_width(value, theme::LABEL, Weight::Bold) + p.u(12.0);
-            p.text(
-                s,
-                (sx, cy),
-                theme::LABEL,
-                Weight::Regular,
-                theme::MUTED,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
-        cy += band;
     }
-    let top = body.top + ((body.bottom - body.top) - block).max(0.0) / 2.0;
-    p.line(&[(x0, top), (x0, top + block)], theme::AXIS.to_rgba(), 2.0)?;
+    Ok(())
+}
+
+/// A bar's value from `vx`, centred on `cy`, and its share after it when there is one.
+fn draw_value<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    vx: f64,
+    cy: f64,
+    value: &str,
+    share: Option<&str>,
+) -> Result<(), RenderError>
+where
+    DB::ErrorType: 'static,
+{
+    p.text(
+        value,
+        (vx, cy),
+        theme::LABEL,
+        Weight::Bold,
+        theme::INK,
+        (HPos::Left, VPos::Center),
+    )?;
+    if let Some(s) = share {
+        let sx = vx + p.text_width(value, theme::LABEL, Weight::Bold) + p.u(12.0);
+        p.text(
+            s,
+            (sx, cy),
+            theme::LABEL,
+            Weight::Regular,
+            theme::MUTED,
+            (HPos::Left, VPos::Center),
+        )?;
+    }
     Ok(())
 }

@@ -133,80 +133,94 @@ impl<DB: DrawingBackend> Drawable<DB> for Label {
         backend: &mut DB,
         _: (u32, u32),
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        let Some((x, y)) = points.next() else {
+        let Some(at) = points.next() else {
             return Ok(());
         };
         match self.mode {
-            TextMode::Svg => {
-                let style = FontDesc::new(
-                    FontFamily::Name(FONT_FAMILY),
-                    self.em * PLOTTERS_EM,
-                    if self.bold {
-                        FontStyle::Bold
-                    } else {
-                        FontStyle::Normal
-                    },
-                )
-                .color(&self.color)
-                .pos(Pos::new(self.anchor.0, self.anchor.1));
-                backend.draw_text(&self.text, &style, (x, y))
-            }
-            TextMode::Raster => {
-                // Fonts were loaded before any drawing started (Painter::new).
-                let Ok(fonts) = fonts() else {
-                    return Ok(());
-                };
-                let face = fonts.face(self.bold);
-                let scale = fonts.scale(self.bold, self.em);
-                let font = face.as_scaled(scale);
-                let width = fonts.width(&self.text, self.em, self.bold);
-                let mut caret = x as f64
-                    - match self.anchor.0 {
-                        HPos::Left => 0.0,
-                        HPos::Center => width / 2.0,
-                        HPos::Right => width,
-                    };
-                let baseline = y as f64 + fonts.baseline_offset(self.anchor.1, self.em);
-                let rgb = (self.color.0, self.color.1, self.color.2);
-                let alpha = self.color.3;
-                let mut prev = None;
-                for c in self.text.chars() {
-                    let id = font.glyph_id(c);
-                    if let Some(p) = prev {
-                        caret += font.kern(p, id) as f64;
-                    }
-                    let glyph = id.with_scale_and_position(
-                        scale,
-                        ab_glyph::point(caret as f32, baseline as f32),
-                    );
-                    if let Some(outline) = face.outline_glyph(glyph) {
-                        let b = outline.px_bounds();
-                        let mut pixels = Vec::new();
-                        outline.draw(|gx, gy, coverage| {
-                            if coverage > 0.0 {
-                                pixels.push((
-                                    b.min.x as i32 + gx as i32,
-                                    b.min.y as i32 + gy as i32,
-                                    coverage.min(1.0) as f64,
-                                ));
-                            }
-                        });
-                        for (px, py, coverage) in pixels {
-                            backend.draw_pixel(
-                                (px, py),
-                                BackendColor {
-                                    alpha: alpha * coverage,
-                                    rgb,
-                                },
-                            )?;
-                        }
-                    }
-                    caret += font.h_advance(id) as f64;
-                    prev = Some(id);
-                }
-                Ok(())
-            }
+            TextMode::Svg => self.draw_svg(backend, at),
+            TextMode::Raster => self.draw_raster(backend, at),
         }
+    }
+}
+
+impl Label {
+    /// As SVG `<text>`, through plotters.
+    fn draw_svg<DB: DrawingBackend>(
+        &self,
+        backend: &mut DB,
+        at: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        let style = FontDesc::new(
+            FontFamily::Name(FONT_FAMILY),
+            self.em * PLOTTERS_EM,
+            if self.bold {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            },
+        )
+        .color(&self.color)
+        .pos(Pos::new(self.anchor.0, self.anchor.1));
+        backend.draw_text(&self.text, &style, at)
+    }
+
+    /// As pixels: each glyph's outline rasterised at its kerned, unrounded position.
+    fn draw_raster<DB: DrawingBackend>(
+        &self,
+        backend: &mut DB,
+        (x, y): BackendCoord,
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        // Fonts were loaded before any drawing started (Painter::new).
+        let Ok(fonts) = fonts() else {
+            return Ok(());
+        };
+        let face = fonts.face(self.bold);
+        let scale = fonts.scale(self.bold, self.em);
+        let font = face.as_scaled(scale);
+        let width = fonts.width(&self.text, self.em, self.bold);
+        let mut caret = x as f64
+            - match self.anchor.0 {
+                HPos::Left => 0.0,
+                HPos::Center => width / 2.0,
+                HPos::Right => width,
+            };
+        let baseline = y as f64 + fonts.baseline_offset(self.anchor.1, self.em);
+        let rgb = (self.color.0, self.color.1, self.color.2);
+        let alpha = self.color.3;
+        let mut prev = None;
+        for c in self.text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(p) = prev {
+                caret += font.kern(p, id) as f64;
+            }
+            let glyph =
+                id.with_scale_and_position(scale, ab_glyph::point(caret as f32, baseline as f32));
+            if let Some(outline) = face.outline_glyph(glyph) {
+                let b = outline.px_bounds();
+                let mut pixels = Vec::new();
+                outline.draw(|gx, gy, coverage| {
+                    if coverage > 0.0 {
+                        pixels.push((
+                            b.min.x as i32 + gx as i32,
+                            b.min.y as i32 + gy as i32,
+                            coverage.min(1.0) as f64,
+                        ));
+                    }
+                });
+                for (px, py, coverage) in pixels {
+                    backend.draw_pixel(
+                        (px, py),
+                        BackendColor {
+                            alpha: alpha * coverage,
+                            rgb,
+                        },
+                    )?;
+                }
+            }
+            caret += font.h_advance(id) as f64;
+            prev = Some(id);
+        }
+        Ok(())
     }
 }
 
