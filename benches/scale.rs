@@ -31,6 +31,11 @@ use serde_json::{json, Value};
 
 use viewtally::model::{Kind, Metric, Observation, Platform, Source};
 
+// The tests' config builder (tests/support/config.rs).
+#[path = "../tests/support/config.rs"]
+mod config;
+use config::ConfigBuilder;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scale",
@@ -181,34 +186,22 @@ fn start() -> DateTime<Utc> {
 /// A config for the synthetic campaign: 900 listed videos, every chart size and format the
 /// defaults render.
 fn scale_config(store: &str) -> String {
-    let mut out = format!(
-        r#"[store]
-url = "{store}"
-
-[report]
-dir = "reports"
-
-[[campaign]]
-slug = "{CAMPAIGN}"
-name = "Scale benchmark campaign"
-timezone = "Europe/Prague"
-launched = "2025-01-01T00:00:00+01:00"
-milestones = [1000000, 10000000, 100000000, 1000000000]
-language = "en"
-"#
-    );
+    let mut config = ConfigBuilder::with_store(store)
+        .section("report")
+        .key("dir", "reports")
+        .campaign(CAMPAIGN, "Scale benchmark campaign")
+        .key("launched", "2025-01-01T00:00:00+01:00")
+        .key("milestones", vec![1000000, 10000000, 100000000, 1000000000])
+        .key("language", "en");
     for p in PLATFORMS {
         for i in 0..VIDEOS_PER_PLATFORM {
-            out.push_str(&format!(
-                "\n[[campaign.video]]\nplatform = \"{}\"\nid = \"{}\"\naccount = \"{} account {}\"\ntitle = \"Video {i}\"\n",
-                p.as_str(),
-                video_id(p, i),
-                p.display_name(),
-                i % 7
-            ));
+            config = config
+                .video(p.as_str(), &video_id(p, i))
+                .key("account", format!("{} account {}", p.display_name(), i % 7))
+                .key("title", format!("Video {i}"));
         }
     }
-    out
+    config.build()
 }
 
 /// The synthetic observations, hour by hour: every video's lifetime views read by the API each
@@ -462,16 +455,13 @@ fn report(args: &Args, size: &str, url: &str, runs: usize) -> Result<()> {
 
 // ───────────────────────────── import ─────────────────────────────
 
-const IMPORT_CONFIG: &str = r#"[store]
-url = "sqlite://import.db"
-
-[[campaign]]
-slug = "imports"
-name = "Import benchmark"
-timezone = "Europe/Prague"
-launched = "2018-01-01T00:00:00+01:00"
-language = "en"
-"#;
+fn import_config() -> String {
+    ConfigBuilder::with_store("sqlite://import.db")
+        .campaign("imports", "Import benchmark")
+        .key("launched", "2018-01-01T00:00:00+01:00")
+        .key("language", "en")
+        .build()
+}
 
 fn fresh_import_dir(args: &Args, name: &str) -> Result<PathBuf> {
     let dir = std::fs::canonicalize(&args.data)?.join(name);
@@ -479,7 +469,7 @@ fn fresh_import_dir(args: &Args, name: &str) -> Result<PathBuf> {
     for f in ["import.db", "import.db-wal", "import.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
-    std::fs::write(dir.join("viewtally.toml"), IMPORT_CONFIG)?;
+    std::fs::write(dir.join("viewtally.toml"), import_config())?;
     Ok(dir)
 }
 
@@ -614,44 +604,28 @@ fn collect(
     for f in ["collect.db", "collect.db-wal", "collect.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
-    let mut config = format!(
-        r#"[store]
-url = "sqlite://collect.db"
-
-[platforms.youtube]
-api_base = "{base}"
-[platforms.facebook]
-api_base = "{base}"
-[platforms.linkedin]
-api_base = "{base}"
-oauth_base = "{base}"
-"#
-    );
+    let mut config = ConfigBuilder::with_store("sqlite://collect.db")
+        .platform("youtube", &base)
+        .platform("facebook", &base)
+        .platform("linkedin", &base);
     if let Some(c) = concurrency {
-        config.push_str(&format!("[platforms.http]\nconcurrency = {c}\n"));
+        config = config
+            .section("platforms.http")
+            .key("concurrency", c as i64);
     }
-    config.push_str(
-        r#"
-[[campaign]]
-slug = "collect"
-name = "Collect benchmark"
-timezone = "Europe/Prague"
-language = "en"
-"#,
-    );
+    config = config
+        .campaign("collect", "Collect benchmark")
+        .key("language", "en");
     for (platform, n) in [
         (Platform::Youtube, youtube),
         (Platform::Facebook, facebook),
         (Platform::Linkedin, linkedin),
     ] {
         for i in 0..n {
-            config.push_str(&format!(
-                "\n[[campaign.video]]\nplatform = \"{}\"\nid = \"{}\"\n",
-                platform.as_str(),
-                video_id(platform, i)
-            ));
+            config = config.video(platform.as_str(), &video_id(platform, i));
         }
     }
+    let config = config.build();
     std::fs::write(dir.join("viewtally.toml"), config)?;
     let (m, output) = measure(
         viewtally(args, &dir)?
@@ -690,6 +664,10 @@ fn views_of(id: &str) -> u64 {
     id.bytes().map(u64::from).sum::<u64>() * 37 % 100_000
 }
 
+/// The three APIs for thousands of videos, answering every id with its own views and counting
+/// ids per request, batch sizes and requests in flight. Not the tests' wiremock upstream
+/// (tests/support/upstream.rs): that keeps every request it matched and answers fixed
+/// fixtures, where this measures throughput and concurrency.
 fn mock_router(mock: Arc<Mock>) -> axum::Router {
     use axum::extract::{Path as UrlPath, Query, State};
     use axum::routing::{get, post};
@@ -844,24 +822,14 @@ fn daemon_idle(args: &Args, secs: u64) -> Result<()> {
         .local_addr()?
         .port();
     // Nothing is due while it is watched: jobs run on 1 January only.
-    std::fs::write(
-        dir.join("viewtally.toml"),
-        r#"[store]
-url = "sqlite://idle.db"
-
-[[campaign]]
-slug = "idle"
-name = "Idle daemon"
-timezone = "Europe/Prague"
-language = "en"
-[campaign.schedule]
-report = "0 0 3 1 1 *"
-
-[[campaign.video]]
-platform = "youtube"
-id = "abc"
-"#,
-    )?;
+    let config = ConfigBuilder::with_store("sqlite://idle.db")
+        .campaign("idle", "Idle daemon")
+        .key("language", "en")
+        .schedule()
+        .key("report", "0 0 3 1 1 *")
+        .video("youtube", "abc")
+        .build();
+    std::fs::write(dir.join("viewtally.toml"), config)?;
     let mut cmd = viewtally(args, &dir)?;
     cmd.env_remove("VIEWTALLY_NOW")
         .args(["--config", "viewtally.toml", "daemon", "--listen"])

@@ -2,3 +2,4 @@
 //! Every test runs the built binary in a temporary folder with a cleared environment.
 
 mod it;
+mod support;

@@ -3,7 +3,7 @@
 //! checked. A panic, an abort (allocation failure), a timeout or an out-of-memory is a finding;
 //! an `Err` with a message is the right answer to bad bytes.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::PathBuf;
 
 use viewtally::exports::{
@@ -89,40 +89,10 @@ pub fn read_as(format: &str, file_name: &str, bytes: &[u8]) {
     }
 }
 
-/// Split fuzz bytes into `n` parts at the separator `\n#####\n` (missing parts are empty).
-pub fn parts(data: &[u8], n: usize) -> Vec<Vec<u8>> {
-    const SEP: &[u8] = b"\n#####\n";
-    let mut out = Vec::with_capacity(n);
-    let mut rest = data;
-    while out.len() + 1 < n {
-        match rest.windows(SEP.len()).position(|w| w == SEP) {
-            Some(at) => {
-                out.push(rest[..at].to_vec());
-                rest = &rest[at + SEP.len()..];
-            }
-            None => break,
-        }
-    }
-    out.push(rest.to_vec());
-    out.resize(n, Vec::new());
-    out
-}
-
-/// A ZIP (stored or deflated) holding these entries.
-pub fn zip_of(entries: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
-    let method = if deflate {
-        zip::CompressionMethod::Deflated
-    } else {
-        zip::CompressionMethod::Stored
-    };
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, content) in entries {
-        z.start_file(*name, options).expect("zip entry");
-        z.write_all(content).expect("zip write");
-    }
-    z.finish().expect("zip finish").into_inner()
-}
+// `parts` and `zip_of`, shared with the robustness tests that replay the regressions.
+#[path = "../../tests/support/parts.rs"]
+mod shared_parts;
+pub use shared_parts::{parts, zip_of};
 
 /// The entries of a ZIP, in order.
 pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {

@@ -139,51 +139,57 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The report files the index links, in this order, where the campaign has them.
+const INDEX_FILES: [&str; 5] = [
+    "report.html",
+    "summary.md",
+    "cumulative.png",
+    "cumulative.svg",
+    "timeline.csv",
+];
+
+/// The index page's template environment (HTML auto-escaping), built once.
+fn index_env() -> &'static minijinja::Environment<'static> {
+    static ENV: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = minijinja::Environment::new();
+        env.set_trim_blocks(true);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.add_template("index.html", include_str!("templates/index.html"))
+            .expect("the daemon's index template parses");
+        env
+    })
 }
 
-async fn index(State(s): State<Arc<AppState>>) -> Html<String> {
-    let mut rows = String::new();
-    for (slug, name) in &s.campaigns {
-        let dir = s.report_dir.join(slug);
-        let mut links = Vec::new();
-        for file in [
-            "report.html",
-            "summary.md",
-            "cumulative.png",
-            "cumulative.svg",
-            "timeline.csv",
-        ] {
-            if dir.join(file).is_file() {
-                links.push(format!(
-                    "<a href=\"/reports/{}/{file}\">{file}</a>",
-                    escape(slug)
-                ));
-            }
+/// The `/` page: every campaign with links to the report files it has.
+pub fn index_page(
+    campaigns: &[(String, String)],
+    report_dir: &std::path::Path,
+) -> Result<String, minijinja::Error> {
+    let campaigns: Vec<_> = campaigns
+        .iter()
+        .map(|(slug, name)| {
+            let dir = report_dir.join(slug);
+            let files: Vec<&str> = INDEX_FILES
+                .into_iter()
+                .filter(|f| dir.join(f).is_file())
+                .collect();
+            minijinja::context! { slug, name, files }
+        })
+        .collect();
+    index_env()
+        .get_template("index.html")?
+        .render(minijinja::context! { campaigns })
+}
+
+async fn index(State(s): State<Arc<AppState>>) -> Response {
+    match index_page(&s.campaigns, &s.report_dir) {
+        Ok(page) => Html(page).into_response(),
+        Err(e) => {
+            tracing::error!("cannot render the index page: {e:#}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        let links = if links.is_empty() {
-            "no report yet".to_string()
-        } else {
-            links.join(" · ")
-        };
-        rows.push_str(&format!(
-            "<li><strong>{}</strong> <code>{}</code><br>{links}</li>\n",
-            escape(name),
-            escape(slug)
-        ));
     }
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>viewtally</title><style>body{{font-family:system-ui,sans-serif;max-width:46rem;\
-         margin:2rem auto;padding:0 1rem;line-height:1.5}}li{{margin:.8rem 0}}</style></head>\
-         <body><h1>viewtally</h1><ul>\n{rows}</ul><p><a href=\"/metrics\">metrics</a> · \
-         <a href=\"/healthz\">health</a></p></body></html>"
-    ))
 }
 
 /// Files of a campaign's report folder; only known campaigns and plain file names.
@@ -213,5 +219,41 @@ async fn report_file(
     match tokio::fs::read(&path).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_page;
+
+    #[test]
+    fn index_escapes_campaign_names_and_links_existing_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("c1")).unwrap();
+        std::fs::write(dir.path().join("c1/summary.md"), "x").unwrap();
+        std::fs::write(dir.path().join("c1/timeline.csv"), "x").unwrap();
+        let campaigns = vec![
+            ("c1".to_string(), "Launch <&\"> night".to_string()),
+            ("c2".to_string(), "Second".to_string()),
+        ];
+        let page = index_page(&campaigns, dir.path()).unwrap();
+        assert!(
+            page.contains("<strong>Launch &lt;&amp;&quot;&gt; night</strong> <code>c1</code>"),
+            "{page}"
+        );
+        assert!(!page.contains("<&\">"), "{page}");
+        assert!(
+            page.contains(
+                "<a href=\"/reports/c1/summary.md\">summary.md</a> · \
+                 <a href=\"/reports/c1/timeline.csv\">timeline.csv</a></li>"
+            ),
+            "{page}"
+        );
+        assert!(!page.contains("/reports/c1/report.html"), "{page}");
+        assert!(
+            page.contains("<strong>Second</strong> <code>c2</code><br>no report yet</li>"),
+            "{page}"
+        );
+        assert!(page.contains("<a href=\"/metrics\">metrics</a> · <a href=\"/healthz\">health</a>"));
     }
 }

@@ -2,10 +2,12 @@
 //! documented shapes from `tests/fixtures/api/`.
 
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::common::*;
+pub(super) use crate::support::fixtures::api as fixture;
+pub(super) use crate::support::upstream::{json_reply, mount_healthy, Batch};
 
 pub(super) const YT_KEY: &str = "AIzaSyE2E-youtube-key-SECRET-0001";
 pub(super) const FB_TOKEN: &str = "EAAGE2Efacebook-page-token-SECRET-0002";
@@ -15,64 +17,25 @@ pub(super) const LI_REFRESH: &str = "linkedin-refresh-token-SECRET-0005";
 pub(super) const LI_REFRESHED: &str = "AQVE2Elinkedin-refreshed-token-SECRET-0006";
 pub(super) const URN: &str = "urn:li:ugcPost:7000000000000000001";
 
-pub(super) fn fixture(name: &str) -> String {
-    std::fs::read_to_string(repo(&format!("tests/fixtures/api/{name}"))).unwrap()
-}
-
-pub(super) fn json_reply(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture(name), "application/json")
-}
-
 /// A config whose three platforms point at `base`, with millisecond backoff.
 pub(super) fn config(base: &str, extra_platforms: &str) -> String {
-    format!(
-        r#"
-[store]
-url = "sqlite://data/test.db"
-
-[platforms.youtube]
-api_base = "{base}"
-
-[platforms.facebook]
-api_base = "{base}"
-
-[platforms.linkedin]
-api_base = "{base}"
-oauth_base = "{base}"
-{extra_platforms}
-[platforms.http]
-timeout_secs = 2
-retries = 2
-backoff_base_ms = 1
-backoff_max_ms = 5
-
-[[campaign]]
-slug = "c1"
-name = "Test campaign"
-timezone = "Europe/Prague"
-launched = "2026-11-01T09:00:00+01:00"
-milestones = [10000, 20000]
-language = "en"
-
-[[campaign.video]]
-platform = "youtube"
-id = "vid1"
-account = "Chan"
-
-[[campaign.video]]
-platform = "youtube"
-id = "vid2"
-
-[[campaign.video]]
-platform = "facebook"
-id = "111"
-account = "Page"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "{URN}"
-"#
-    )
+    ConfigBuilder::new()
+        .platform("youtube", base)
+        .platform("facebook", base)
+        .platform("linkedin", base)
+        .raw(extra_platforms)
+        .http(2, 2)
+        .campaign("c1", "Test campaign")
+        .key("launched", "2026-11-01T09:00:00+01:00")
+        .key("milestones", vec![10000, 20000])
+        .key("language", "en")
+        .video("youtube", "vid1")
+        .key("account", "Chan")
+        .video("youtube", "vid2")
+        .video("facebook", "111")
+        .key("account", "Page")
+        .video("linkedin", URN)
+        .build()
 }
 
 pub(super) fn secrets_env() -> Vec<(&'static str, &'static str)> {
@@ -83,48 +46,9 @@ pub(super) fn secrets_env() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// A Graph batch answer: one `{code, headers, body}` per sub-request, all with this body.
-pub(super) struct Batch(pub(super) u16, pub(super) String);
-
-impl Respond for Batch {
-    fn respond(&self, r: &Request) -> ResponseTemplate {
-        let body = String::from_utf8_lossy(&r.body).to_string();
-        let n = body.matches("relative_url").count().max(1);
-        let answers: Vec<Value> = (0..n)
-            .map(|_| json!({"code": self.0, "headers": [], "body": self.1}))
-            .collect();
-        ResponseTemplate::new(200).set_body_json(answers)
-    }
-}
-
+/// The three platforms' healthy answers, checking this file's YouTube key and LinkedIn token.
 pub(super) async fn mount_good(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/youtube/v3/videos:batchGetStats"))
-        .and(query_param("key", YT_KEY))
-        .respond_with(json_reply(200, "youtube/batch_get_stats.json"))
-        .mount(server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v25.0/"))
-        .respond_with(Batch(200, fixture("facebook/video_insights.json")))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/rest/videoAnalytics"))
-        .and(header(
-            "authorization",
-            format!("Bearer {LI_TOKEN}").as_str(),
-        ))
-        .respond_with(json_reply(200, "linkedin/video_analytics.json"))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/rest/socialMetadata/urn%3Ali%3AugcPost%3A7000000000000000001",
-        ))
-        .respond_with(json_reply(200, "linkedin/social_metadata.json"))
-        .mount(server)
-        .await;
+    mount_healthy(server, YT_KEY, LI_TOKEN).await;
 }
 
 fn status(env: &Env) -> Value {

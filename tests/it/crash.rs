@@ -74,13 +74,8 @@ fn run_and_kill(dir: &Path, args: &[&str], env: &[(&str, &str)], delay: Duration
 }
 
 fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_viewtally"));
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("VIEWTALLY_NOW", FIXED_NOW)
-        .envs(env.iter().copied())
-        .args(args);
+    let mut cmd = viewtally_fixed(dir, args);
+    cmd.envs(env.iter().copied());
     cmd
 }
 

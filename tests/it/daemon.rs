@@ -2,68 +2,13 @@
 //! a local webhook receiver, /metrics scraped over HTTP, SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::common::*;
-
-/// A local webhook receiver that records every POST body and answers 200.
-pub(super) struct Receiver {
-    pub(super) url: String,
-    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl Receiver {
-    pub(super) fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let b = bodies.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if let Some(body) = read_request(stream) {
-                    b.lock()
-                        .unwrap()
-                        .push(serde_json::from_str(&body).unwrap_or_default());
-                }
-            }
-        });
-        Receiver { url, bodies }
-    }
-
-    pub(super) fn thresholds(&self) -> Vec<i64> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|b| b["threshold"].as_i64().unwrap_or(-1))
-            .collect()
-    }
-}
-
-fn read_request(mut stream: TcpStream) -> Option<String> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut len = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    stream
-        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-        .ok()?;
-    Some(String::from_utf8_lossy(&body).into_owned())
-}
+use crate::support::upstream::{rising_youtube, Hook};
 
 /// GET a path; returns (status, body).
 pub(super) fn get(addr: &str, path: &str) -> (u16, String) {
@@ -97,13 +42,10 @@ impl Daemon {
     }
 
     pub(super) fn start_with(env: &Env, hook: &str, vars: &[(&str, &str)]) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
-            .current_dir(env.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+        let mut child = env
+            .command(&["daemon", "--listen", "127.0.0.1:0"])
             .env("HOOK_URL", hook)
             .envs(vars.iter().copied())
-            .args(["daemon", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -221,7 +163,7 @@ fn daemon_imports_on_schedule_notifies_once_and_stops_cleanly() {
     let env = Env::new();
     env.write("config/viewtally.toml", CONFIG);
     std::fs::create_dir_all(env.path("inbox")).unwrap();
-    let hook = Receiver::start();
+    let hook = Hook::start();
     let d = Daemon::start(&env, &hook.url);
     assert_eq!(get(&d.addr, "/healthz").0, 200);
     drop_file(
@@ -245,9 +187,7 @@ fn daemon_imports_on_schedule_notifies_once_and_stops_cleanly() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(hook.thresholds(), vec![100, 200]);
     let of = |threshold: i64| {
-        hook.bodies
-            .lock()
-            .unwrap()
+        hook.bodies()
             .iter()
             .find(|b| b["threshold"] == threshold)
             .cloned()
@@ -362,58 +302,25 @@ fn a_failing_job_turns_healthz_red() {
 }
 
 /// YouTube answers with a view count that rises by 50 at every request.
-pub(super) struct Rising(pub(super) std::sync::atomic::AtomicI64);
-
-impl wiremock::Respond for Rising {
-    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "kind": "youtube#videoListResponse",
-            "items": [{"kind": "youtube#video", "id": "vid1",
-                       "statistics": {"viewCount": (n * 50).to_string(), "likeCount": "3"}}]
-        }))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_collects_from_the_api_on_schedule() {
-    let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::path("/youtube/v3/videos"))
-        .respond_with(Rising(std::sync::atomic::AtomicI64::new(0)))
-        .mount(&server)
-        .await;
+    let server = rising_youtube().await;
     let env = Env::new();
     env.write(
         "config/viewtally.toml",
-        &format!(
-            r#"
-[store]
-url = "sqlite://data/c.db"
-
-[platforms.youtube]
-api_base = "{}"
-method = "videos_list"
-
-[[notify]]
-url_env = "HOOK_URL"
-
-[[campaign]]
-slug = "c1"
-name = "Collect test"
-timezone = "Europe/Prague"
-milestones = [100, 200]
-
-[campaign.schedule]
-collect = "* * * * * *"
-
-[[campaign.video]]
-platform = "youtube"
-id = "vid1"
-"#,
-            server.uri()
-        ),
+        &ConfigBuilder::with_store("sqlite://data/c.db")
+            .platform("youtube", &server.uri())
+            .key("method", "videos_list")
+            .raw("\n[[notify]]\n")
+            .key("url_env", "HOOK_URL")
+            .campaign("c1", "Collect test")
+            .key("milestones", vec![100, 200])
+            .schedule()
+            .key("collect", "* * * * * *")
+            .video("youtube", "vid1")
+            .build(),
     );
-    let hook = Receiver::start();
+    let hook = Hook::start();
     let d = tokio::task::block_in_place(|| {
         Daemon::start_with(
             &env,
@@ -462,7 +369,7 @@ fn a_correction_that_moves_an_announced_crossing_is_never_silent() {
     let env = Env::new();
     env.write("config/viewtally.toml", CONFIG);
     std::fs::create_dir_all(env.path("inbox")).unwrap();
-    let hook = Receiver::start();
+    let hook = Hook::start();
     let d = Daemon::start(&env, &hook.url);
     drop_file(
         &env,

@@ -1,35 +1,26 @@
 //! End-to-end: platform export files (YouTube Studio, Meta Business Suite, LinkedIn) through
 //! `viewtally import` into the store, read back with `status` and `export`.
 
-use std::path::PathBuf;
-
 use super::common::*;
 
 /// A campaign whose videos are written as URLs, as users paste them.
-const CONFIG: &str = r#"
-[store]
-url = "sqlite://data/test.db"
-
-[[campaign]]
-slug = "launch"
-name = "Launch"
-timezone = "Europe/Prague"
-launched = "2020-07-24T09:00:00+02:00"
-milestones = [5000, 20000]
-language = "en"
-
-[[campaign.video]]
-platform = "youtube"
-id = "https://youtu.be/dQ8mC2c4Rx0?si=abc"
-
-[[campaign.video]]
-platform = "facebook"
-id = "https://www.facebook.com/watch/?v=3112749605483751"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "https://www.linkedin.com/feed/update/urn:li:ugcPost:6693157468235587584/"
-"#;
+fn config() -> String {
+    ConfigBuilder::new()
+        .campaign("launch", "Launch")
+        .key("launched", "2020-07-24T09:00:00+02:00")
+        .key("milestones", vec![5000, 20000])
+        .key("language", "en")
+        .video("youtube", "https://youtu.be/dQ8mC2c4Rx0?si=abc")
+        .video(
+            "facebook",
+            "https://www.facebook.com/watch/?v=3112749605483751",
+        )
+        .video(
+            "linkedin",
+            "https://www.linkedin.com/feed/update/urn:li:ugcPost:6693157468235587584/",
+        )
+        .build()
+}
 
 const YT: &str = "dQ8mC2c4Rx0";
 const FB: &str = "3112749605483751";
@@ -39,15 +30,6 @@ fn setup(config: &str) -> Env {
     let env = Env::new();
     env.write("config/viewtally.toml", config);
     env
-}
-
-/// Copy a fixture into the test folder, keeping its name (names carry export dates).
-fn fixture(env: &Env, rel: &str) -> String {
-    let from = repo("tests/fixtures/exports").join(rel);
-    let to: PathBuf = env.path("in").join(rel);
-    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    to.to_string_lossy().into_owned()
 }
 
 fn status(env: &Env, extra: &[&str]) -> serde_json::Value {
@@ -70,19 +52,19 @@ fn every_platform_in_english_and_czech() {
         ("en", "linkedin/en/conectart_content_1596146400000.xlsx"),
         ("cs", "linkedin/cs/conectart_content_1596146400000.xls"),
     ] {
-        let env = setup(CONFIG);
-        let zip = fixture(
-            &env,
+        let env = setup(&config());
+        let zip = env.fixture(
+            "exports",
             &format!(
                 "youtube/{lang}/{} 2020-07-24_2020-08-02 Conectart.zip",
                 if lang == "en" { "Content" } else { "Obsah" }
             ),
         );
-        let meta = fixture(
-            &env,
+        let meta = env.fixture(
+            "exports",
             &format!("meta/{lang}/Jul-24-2020_Jul-30-2020_daily.csv"),
         );
-        let li = fixture(&env, workbook);
+        let li = env.fixture("exports", workbook);
         let r = env.run(&["import", &zip, &meta, &li]).ok();
         let name = if lang == "en" { "English" } else { "Czech" };
         assert_eq!(
@@ -205,7 +187,7 @@ fn config_ids_match_in_every_form() {
             "[store]\nurl = \"sqlite://data/t.db\"\n[[campaign]]\nslug = \"c\"\nname = \"C\"\ntimezone = \"Europe/Prague\"\n\
              [[campaign.video]]\nplatform = \"{platform}\"\nid = \"{form}\"\n"
         ));
-        let f = fixture(&env, file);
+        let f = env.fixture("exports", file);
         let r = env.run(&["import", "--dry-run", &f]).ok();
         let line = r
             .stdout
@@ -218,9 +200,9 @@ fn config_ids_match_in_every_form() {
 
 #[test]
 fn importing_twice_adds_nothing_and_a_newer_export_replaces_overlapping_days() {
-    let env = setup(CONFIG);
-    let zip = fixture(
-        &env,
+    let env = setup(&config());
+    let zip = env.fixture(
+        "exports",
         "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
     );
     let r = env.run(&["import", &zip]).ok();
@@ -303,8 +285,8 @@ platform = "youtube"
 id = "-bQ3xZ9kLmN"
 "#,
     );
-    let zip = fixture(
-        &env,
+    let zip = env.fixture(
+        "exports",
         "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
     );
     let r = env.run(&["import", &zip]).ok();
@@ -327,8 +309,8 @@ id = "-bQ3xZ9kLmN"
     assert_eq!(status(&env, &["--campaign", "howto"])["total_views"], 90);
     // --campaign limits an import to one campaign
     let env2 = setup(&env.read("config/viewtally.toml"));
-    let zip = fixture(
-        &env2,
+    let zip = env2.fixture(
+        "exports",
         "youtube/en/Content 2020-07-24_2020-08-02 Conectart.zip",
     );
     let r = env2.run(&["import", "--campaign", "howto", &zip]).ok();
@@ -337,8 +319,8 @@ id = "-bQ3xZ9kLmN"
 
 #[test]
 fn lifetime_totals_need_a_time_and_as_of_gives_it() {
-    let env = setup(CONFIG);
-    let f = fixture(&env, "meta/cs/Jul-24-2020_Aug-02-2020_lifetime.csv");
+    let env = setup(&config());
+    let f = env.fixture("exports", "meta/cs/Jul-24-2020_Aug-02-2020_lifetime.csv");
     let r = env.run(&["import", &f]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -379,7 +361,7 @@ fn lifetime_totals_need_a_time_and_as_of_gives_it() {
     );
 
     // YouTube Table data on its own: the same rule
-    let t = fixture(&env, "youtube/en/Table data.csv");
+    let t = env.fixture("exports", "youtube/en/Table data.csv");
     let r = env.run(&["import", &t]);
     assert_eq!(r.code, 2);
     assert!(
@@ -401,9 +383,12 @@ fn lifetime_totals_need_a_time_and_as_of_gives_it() {
 
 #[test]
 fn dry_run_is_readable_and_stores_nothing() {
-    let env = setup(CONFIG);
-    let zip = fixture(&env, "youtube/cs/Obsah 2020-07-24_2020-08-02 Conectart.zip");
-    let li = fixture(&env, "linkedin/en/conectart_content_1596146400000.xls");
+    let env = setup(&config());
+    let zip = env.fixture(
+        "exports",
+        "youtube/cs/Obsah 2020-07-24_2020-08-02 Conectart.zip",
+    );
+    let li = env.fixture("exports", "linkedin/en/conectart_content_1596146400000.xls");
     let r = env.run(&["import", "--dry-run", &zip, &li]).ok();
     let out = &r.stdout;
     assert!(
@@ -435,8 +420,8 @@ fn dry_run_is_readable_and_stores_nothing() {
 
 #[test]
 fn unrecognised_and_forced_formats_explain_themselves() {
-    let env = setup(CONFIG);
-    let totals = fixture(&env, "youtube/en/Totals.csv");
+    let env = setup(&config());
+    let totals = env.fixture("exports", "youtube/en/Totals.csv");
     let r = env.run(&["import", &totals]);
     assert_eq!(r.code, 2);
     assert!(
@@ -448,7 +433,7 @@ fn unrecognised_and_forced_formats_explain_themselves() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no video column"), "{}", r.stderr);
 
-    let chart = fixture(&env, "youtube/en/Chart data.csv");
+    let chart = env.fixture("exports", "youtube/en/Chart data.csv");
     let r = env.run(&["import", "--format", "meta", &chart]);
     assert_eq!(r.code, 2);
     assert!(
@@ -468,7 +453,7 @@ fn unrecognised_and_forced_formats_explain_themselves() {
         "{}",
         r.stderr
     );
-    let rounded = fixture(&env, "meta/en/rounded-ids.csv");
+    let rounded = env.fixture("exports", "meta/en/rounded-ids.csv");
     let r = env.run(&["import", "--as-of", "2020-08-02", &rounded]);
     assert_eq!(r.code, 2);
     assert!(
@@ -481,7 +466,7 @@ fn unrecognised_and_forced_formats_explain_themselves() {
 
 #[test]
 fn bad_rows_inside_a_zip_name_the_entry() {
-    let env = setup(CONFIG);
+    let env = setup(&config());
     let dir = env.path("in");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("export.zip");

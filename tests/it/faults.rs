@@ -20,6 +20,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::common::*;
 use super::daemon::get;
+use crate::support::fixtures::api as fixture;
+use crate::support::upstream::{graph_batch as batch, json_body};
 
 /// `[platforms.http] retries` of every cell: at most 1 + RETRIES requests per question.
 const RETRIES: usize = 2;
@@ -138,25 +140,6 @@ impl Platform {
     fn error(self, status: u16, name: &str) -> ResponseTemplate {
         json_body(status, &fixture(&format!("{}/{name}", self.name())))
     }
-}
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(repo(&format!("tests/fixtures/api/{name}")))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn json_body(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
-/// A Graph batch answer: one `{code, headers, body}` per sub-request of the POSTed batch.
-fn batch(r: &Request, code: u16, body: &str) -> ResponseTemplate {
-    let sent = String::from_utf8_lossy(&r.body).to_string();
-    let n = sent.matches("relative_url").count().max(1);
-    let answers: Vec<Value> = (0..n)
-        .map(|_| json!({"code": code, "headers": [], "body": body}))
-        .collect();
-    ResponseTemplate::new(200).set_body_json(answers)
 }
 
 /// The ways an upstream fails.
@@ -384,75 +367,27 @@ fn config(bases: &[(Platform, String)]) -> String {
             .map(|(_, b)| b.clone())
             .unwrap()
     };
-    format!(
-        r#"
-[store]
-url = "sqlite://data/test.db"
-
-[report]
-sizes = ["web"]
-formats = ["svg"]
-
-[daemon]
-unhealthy_after_failures = 2
-
-[platforms.youtube]
-api_base = "{yt}"
-
-[platforms.facebook]
-api_base = "{fb}"
-
-[platforms.linkedin]
-api_base = "{li}"
-oauth_base = "{li}"
-
-[platforms.instagram]
-api_base = "{ig}"
-
-[platforms.http]
-connect_timeout_secs = {TIMEOUT_SECS}
-timeout_secs = {TIMEOUT_SECS}
-retries = {RETRIES}
-backoff_base_ms = 1
-backoff_max_ms = 5
-retry_budget_secs = 10
-
-[[campaign]]
-slug = "c1"
-name = "Fault matrix"
-timezone = "Europe/Prague"
-launched = "2026-11-01T09:00:00+01:00"
-milestones = [10000, 20000]
-language = "en"
-
-[campaign.schedule]
-collect = "* * * * * *"
-
-[[campaign.video]]
-platform = "youtube"
-id = "{yv}"
-
-[[campaign.video]]
-platform = "facebook"
-id = "{fv}"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "{lv}"
-
-[[campaign.video]]
-platform = "instagram"
-id = "{iv}"
-"#,
-        yt = base(Platform::Youtube),
-        fb = base(Platform::Facebook),
-        li = base(Platform::Linkedin),
-        ig = base(Platform::Instagram),
-        yv = Platform::Youtube.video(),
-        fv = Platform::Facebook.video(),
-        lv = Platform::Linkedin.video(),
-        iv = Platform::Instagram.video(),
-    )
+    let mut config = ConfigBuilder::new()
+        .small_report()
+        .section("daemon")
+        .key("unhealthy_after_failures", 2);
+    for p in ALL {
+        config = config.platform(p.name(), &base(p));
+    }
+    config = config
+        .http(TIMEOUT_SECS as i64, RETRIES as i64)
+        .key("connect_timeout_secs", TIMEOUT_SECS as i64)
+        .key("retry_budget_secs", 10)
+        .campaign("c1", "Fault matrix")
+        .key("launched", "2026-11-01T09:00:00+01:00")
+        .key("milestones", vec![10000, 20000])
+        .key("language", "en")
+        .schedule()
+        .key("collect", "* * * * * *");
+    for p in ALL {
+        config = config.video(p.name(), p.video());
+    }
+    config.build()
 }
 
 fn secrets() -> Vec<(&'static str, &'static str)> {

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::common::*;
-use super::daemon::{Daemon, Receiver};
+use super::daemon::Daemon;
 use super::pg::Postgres;
+use crate::support::upstream::Hook;
 
 /// YouTube answering with a count that rises by 50 per request, remembering when each came.
 struct Recording {
@@ -48,36 +49,18 @@ async fn three_daemons_share_the_ticks_and_announce_once() {
     let env = Env::new();
     env.write(
         "config/viewtally.toml",
-        &format!(
-            r#"
-[store]
-url = "{url}"
-
-[platforms.youtube]
-api_base = "{}"
-method = "videos_list"
-
-[[notify]]
-url_env = "HOOK_URL"
-format = "json"
-
-[[campaign]]
-slug = "c1"
-name = "Fleet test"
-timezone = "Europe/Prague"
-milestones = [100, 200, 300, 400, 500, 600]
-
-[campaign.schedule]
-collect = "* * * * * *"
-
-[[campaign.video]]
-platform = "youtube"
-id = "vid1"
-"#,
-            server.uri()
-        ),
+        &ConfigBuilder::with_store(&url)
+            .platform("youtube", &server.uri())
+            .key("method", "videos_list")
+            .notify_json("HOOK_URL")
+            .campaign("c1", "Fleet test")
+            .key("milestones", vec![100, 200, 300, 400, 500, 600])
+            .schedule()
+            .key("collect", "* * * * * *")
+            .video("youtube", "vid1")
+            .build(),
     );
-    let hook = Receiver::start();
+    let hook = Hook::start();
     let vars = [("YOUTUBE_API_KEY", "AIza-fleet-test-key")];
     let mut fleet: Vec<Daemon> = tokio::task::block_in_place(|| {
         (0..3)

@@ -11,7 +11,7 @@
 
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::common::*;
@@ -52,12 +52,8 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
 fn import(env: &Env, file: &Path, extra: &[&str]) -> Measured {
     env.write("config/viewtally.toml", CONFIG);
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
-        .current_dir(env.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("VIEWTALLY_NOW", FIXED_NOW)
-        .arg("import")
+    let mut child = env
+        .command_fixed(&["import"])
         .arg(file)
         .args(extra)
         .stdout(Stdio::piped())

@@ -10,36 +10,16 @@ const FB: &str = "3112749605483751";
 const LI: &str = "urn:li:ugcPost:6693157468235587584";
 
 fn config(language: &str) -> String {
-    format!(
-        r#"
-[store]
-url = "sqlite://data/m.db"
-
-[report]
-sizes = ["web"]
-formats = ["svg"]
-
-[[campaign]]
-slug = "mdcc"
-name = "Thank-you video"
-timezone = "Europe/Prague"
-launched = "2020-07-24T09:00:00+02:00"
-milestones = [8000, 10000]
-language = "{language}"
-
-[[campaign.video]]
-platform = "youtube"
-id = "{YT}"
-
-[[campaign.video]]
-platform = "facebook"
-id = "{FB}"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "{LI}"
-"#
-    )
+    ConfigBuilder::with_store("sqlite://data/m.db")
+        .small_report()
+        .campaign("mdcc", "Thank-you video")
+        .key("launched", "2020-07-24T09:00:00+02:00")
+        .key("milestones", vec![8000, 10000])
+        .key("language", language)
+        .video("youtube", YT)
+        .video("facebook", FB)
+        .video("linkedin", LI)
+        .build()
 }
 
 fn plain(s: &str) -> String {

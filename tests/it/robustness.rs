@@ -10,9 +10,12 @@
 //! regression test.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proptest::prelude::*;
+
+use crate::support::fixtures;
+use crate::support::parts::{parts, zip_of};
 use viewtally::config::Config;
 use viewtally::exports::headers::LANGUAGES;
 use viewtally::exports::{
@@ -62,18 +65,12 @@ launch,youtube,dQw4w9WgXcQ,views,total,2020-07-25T10:00:00Z,1200,api\n\
 launch,youtube,dQw4w9WgXcQ,views,daily,2020-07-25,300,export\n\
 launch,facebook,10157000000000001,views,total,2020-07-26T10:00:00Z,900,manual\n";
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/exports")
-        .join(rel)
-}
-
 fn fixture_bytes(i: usize) -> (String, Vec<u8>) {
     if i == FIXTURES.len() {
         return ("tidy.csv".into(), TIDY.as_bytes().to_vec());
     }
     let rel = FIXTURES[i];
-    let bytes = std::fs::read(fixture(rel)).expect("fixture");
+    let bytes = std::fs::read(fixtures::export(rel)).expect("fixture");
     let name = Path::new(rel)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -380,7 +377,7 @@ proptest! {
 
 fn config_text(i: usize) -> String {
     let rel = ["config/viewtally.example.toml", "config/demo.toml"][i];
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("config")
+    std::fs::read_to_string(fixtures::repo(rel)).expect("config")
 }
 
 /// TOML fragments that tend to break a config loader.
@@ -624,7 +621,7 @@ fn a_ten_megabyte_line_gets_a_short_error() {
 /// its target reads it, on each `cargo test`.
 #[test]
 fn fuzz_regressions_stay_fixed() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let root = fixtures::repo("fuzz/regressions");
     let Ok(targets) = std::fs::read_dir(&root) else {
         return;
     };
@@ -657,7 +654,7 @@ fn replay(target: &str, data: &[u8]) {
             let Some((&flags, rest)) = data.split_first() else {
                 return;
             };
-            let p = split_parts(rest, 3);
+            let p = parts(rest, 3);
             let names = ["Table data.csv", "Chart data.csv", "Totals.csv"];
             let entries: Vec<(&str, &[u8])> = names
                 .iter()
@@ -676,9 +673,10 @@ fn replay(target: &str, data: &[u8]) {
             let Some((&which, xml)) = data.split_first() else {
                 return;
             };
-            let template =
-                std::fs::read(fixture("linkedin/en/conectart_content_1596146400000.xlsx"))
-                    .expect("fixture");
+            let template = std::fs::read(fixtures::export(
+                "linkedin/en/conectart_content_1596146400000.xlsx",
+            ))
+            .expect("fixture");
             let mut z = zip::ZipArchive::new(std::io::Cursor::new(template)).expect("zip");
             let mut entries = Vec::new();
             for i in 0..z.len() {
@@ -757,39 +755,4 @@ fn replay(target: &str, data: &[u8]) {
         }
         other => panic!("fuzz/regressions/{other}: no fuzz target has this name"),
     }
-}
-
-/// `fuzz/src/lib.rs`'s `parts`: split at `\n#####\n` into `n` parts.
-fn split_parts(data: &[u8], n: usize) -> Vec<Vec<u8>> {
-    const SEP: &[u8] = b"\n#####\n";
-    let mut out = Vec::with_capacity(n);
-    let mut rest = data;
-    while out.len() + 1 < n {
-        match rest.windows(SEP.len()).position(|w| w == SEP) {
-            Some(at) => {
-                out.push(rest[..at].to_vec());
-                rest = &rest[at + SEP.len()..];
-            }
-            None => break,
-        }
-    }
-    out.push(rest.to_vec());
-    out.resize(n, Vec::new());
-    out
-}
-
-/// A ZIP of these entries, stored or deflated.
-fn zip_of(entries: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
-    let method = if deflate {
-        zip::CompressionMethod::Deflated
-    } else {
-        zip::CompressionMethod::Stored
-    };
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, content) in entries {
-        z.start_file(*name, options).expect("zip entry");
-        z.write_all(content).expect("zip write");
-    }
-    z.finish().expect("zip").into_inner()
 }

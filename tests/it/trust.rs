@@ -11,18 +11,14 @@ use viewtally::exports::{self, ImportOptions, When};
 use super::common::*;
 
 /// One campaign that takes every video of the files imported into it.
-const OPEN_CONFIG: &str = r#"
-[store]
-url = "sqlite://data/test.db"
-
-[[campaign]]
-slug = "c1"
-name = "Test campaign"
-timezone = "Europe/Prague"
-launched = "2020-07-24T09:00:00+02:00"
-milestones = [100, 200]
-language = "en"
-"#;
+fn open_config() -> String {
+    ConfigBuilder::new()
+        .campaign("c1", "Test campaign")
+        .key("launched", "2020-07-24T09:00:00+02:00")
+        .key("milestones", vec![100, 200])
+        .key("language", "en")
+        .build()
+}
 
 /// The values that are not counts.
 const BAD_VALUES: [&str; 5] = ["n/a", "—", "-", "12abc", ""];
@@ -136,7 +132,7 @@ fn non_numeric_counts_are_bad_rows_in_every_format() {
     for bad in BAD_VALUES {
         for (name, bytes, at) in text_cases(bad) {
             let env = Env::new();
-            env.write("config/viewtally.toml", OPEN_CONFIG);
+            env.write("config/viewtally.toml", &open_config());
             let p = env.path(name);
             std::fs::write(&p, &bytes).unwrap();
             let err = refused(&env, &p, &[]);
@@ -167,7 +163,7 @@ fn non_numeric_counts_are_bad_rows_in_linkedin_workbooks() {
     // LinkedIn workbook: LinkedIn leaves it empty for posts without a video.)
     for bad in ["n/a", "—", "-", "12abc"] {
         let env = Env::new();
-        env.write("config/viewtally.toml", OPEN_CONFIG);
+        env.write("config/viewtally.toml", &open_config());
         let bytes = rezip(
             &repo("tests/fixtures/exports/linkedin/en/conectart_content_1596146400000.xlsx"),
             "sheet2.xml",
@@ -221,7 +217,7 @@ fn import_bytes(
     bytes: &[u8],
 ) -> Result<std::collections::BTreeMap<String, (usize, i64)>, String> {
     let config = Config::parse(
-        &OPEN_CONFIG.replace(
+        &open_config().replace(
             "sqlite://data/test.db",
             &format!("sqlite://{}/t.db", dir.display()),
         ),
@@ -350,7 +346,7 @@ fn cut_files_are_refused_as_incomplete_or_read_up_to_the_cut() {
 #[test]
 fn a_daily_export_without_its_date_column_is_refused_as_contradictory() {
     let env = Env::new();
-    env.write("config/viewtally.toml", OPEN_CONFIG);
+    env.write("config/viewtally.toml", &open_config());
     let text = std::fs::read_to_string(repo(
         "tests/fixtures/exports/meta/en/Jul-24-2020_Jul-30-2020_daily.csv",
     ))
@@ -414,7 +410,7 @@ fn a_daily_export_without_its_date_column_is_refused_as_contradictory() {
 #[test]
 fn cut_and_damaged_files_say_so_and_dry_run_agrees() {
     let env = Env::new();
-    env.write("config/viewtally.toml", OPEN_CONFIG);
+    env.write("config/viewtally.toml", &open_config());
     let meta = std::fs::read(repo(
         "tests/fixtures/exports/meta/en/Jul-24-2020_Jul-30-2020_daily.csv",
     ))
@@ -473,7 +469,7 @@ fn cut_and_damaged_files_say_so_and_dry_run_agrees() {
 #[test]
 fn rows_from_the_future_count_once() {
     let env = Env::new();
-    env.write("config/viewtally.toml", OPEN_CONFIG);
+    env.write("config/viewtally.toml", &open_config());
     let text = std::fs::read_to_string(repo(
         "tests/fixtures/exports/meta/en/Jul-24-2020_Jul-30-2020_daily.csv",
     ))
@@ -494,9 +490,9 @@ fn rows_from_the_future_count_once() {
 
 #[test]
 fn export_into_a_closed_pipe_ends_quietly() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let env = Env::new();
-    env.write("config/viewtally.toml", OPEN_CONFIG);
+    env.write("config/viewtally.toml", &open_config());
     let mut rows = String::from("platform,video,account,metric,kind,at,value\n");
     let start = NaiveDate::from_ymd_opt(2020, 7, 24).unwrap();
     for v in 0..20 {
@@ -511,12 +507,8 @@ fn export_into_a_closed_pipe_ends_quietly() {
     let f = env.write("many.csv", &rows);
     env.run(&["import", f.to_str().unwrap()]).ok();
     for format in ["csv", "json"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_viewtally"))
-            .current_dir(env.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("VIEWTALLY_NOW", FIXED_NOW)
-            .args(["export", "--format", format])
+        let mut child = env
+            .command_fixed(&["export", "--format", format])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -4,44 +4,20 @@
 //! (tests/fixtures/exports/variants/generate.py), imported into an empty store; the stored
 //! values are checked exactly.
 
-use std::path::PathBuf;
-
 use super::common::*;
 
-const CONFIG: &str = r#"
-[store]
-url = "sqlite://data/test.db"
-
-[[campaign]]
-slug = "launch"
-name = "Launch"
-timezone = "Europe/Prague"
-launched = "2020-07-24T09:00:00+02:00"
-
-[[campaign.video]]
-platform = "youtube"
-id = "dQ8mC2c4Rx0"
-
-[[campaign.video]]
-platform = "youtube"
-id = "-bQ3xZ9kLmN"
-
-[[campaign.video]]
-platform = "facebook"
-id = "3112749605483751"
-
-[[campaign.video]]
-platform = "instagram"
-id = "17912345678901234"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "urn:li:ugcPost:6693157468235587584"
-
-[[campaign.video]]
-platform = "linkedin"
-id = "urn:li:activity:6692000000000000001"
-"#;
+fn config() -> String {
+    ConfigBuilder::new()
+        .campaign("launch", "Launch")
+        .key("launched", "2020-07-24T09:00:00+02:00")
+        .video("youtube", "dQ8mC2c4Rx0")
+        .video("youtube", "-bQ3xZ9kLmN")
+        .video("facebook", "3112749605483751")
+        .video("instagram", "17912345678901234")
+        .video("linkedin", "urn:li:ugcPost:6693157468235587584")
+        .video("linkedin", "urn:li:activity:6692000000000000001")
+        .build()
+}
 
 /// What importing a variant must do.
 enum Expect {
@@ -267,15 +243,6 @@ fn cases() -> Vec<(&'static str, &'static str, &'static [&'static str], Expect)>
     ]
 }
 
-/// Copy a variant fixture into the test folder, keeping its name.
-fn fixture(env: &Env, rel: &str) -> String {
-    let from = repo("tests/fixtures/exports/variants").join(rel);
-    let to: PathBuf = env.path("in").join(rel);
-    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    to.to_string_lossy().into_owned()
-}
-
 fn stored(env: &Env) -> Vec<String> {
     let r = env
         .run(&["export", "--format", "csv", "--campaign", "launch"])
@@ -289,8 +256,8 @@ fn stored(env: &Env) -> Vec<String> {
 fn real_export_variants_store_exactly_these_values() {
     for (variant, rel, extra, expect) in cases() {
         let env = Env::new();
-        env.write("config/viewtally.toml", CONFIG);
-        let f = fixture(&env, rel);
+        env.write("config/viewtally.toml", &config());
+        let f = env.fixture("exports/variants", rel);
         let mut args = vec!["import", "--as-of", "2020-08-02"];
         args.extend_from_slice(extra);
         args.push(&f);
@@ -321,7 +288,7 @@ fn real_export_variants_store_exactly_these_values() {
 #[test]
 fn utf16_sep_files_keep_their_line_numbers() {
     let env = Env::new();
-    env.write("config/viewtally.toml", CONFIG);
+    env.write("config/viewtally.toml", &config());
     let text = "\u{feff}sep=,\r\nPost ID,Page name,Permalink,Date,Views\r\n\
                 122158761234567890,Conectart,https://www.facebook.com/conectart/videos/3112749605483751/,Lifetime,lots\r\n";
     let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
@@ -344,7 +311,7 @@ fn utf16_sep_files_keep_their_line_numbers() {
 #[test]
 fn cut_utf16_files_are_refused_as_incomplete() {
     let env = Env::new();
-    env.write("config/viewtally.toml", CONFIG);
+    env.write("config/viewtally.toml", &config());
     let whole =
         std::fs::read(repo("tests/fixtures/exports/variants/meta-utf16/posts.csv")).unwrap();
     let p = env.path("in/posts.csv");
