@@ -498,7 +498,9 @@ impl PgStore {
             .query_one("SELECT COUNT(*) FROM observations", &[])
             .await?
             .get(0);
-        tracing::info!(store = %self.location, rows, "upgrading the store to schema v2 (one transaction)");
+        if rows > 0 {
+            tracing::info!(store = %self.location, rows, "upgrading the store to schema v2 (one transaction)");
+        }
         let started = std::time::Instant::now();
         // One statement on the server: a spinner says it is working when there are many rows.
         let bar = super::migration_progress(rows as u64);
@@ -519,7 +521,7 @@ impl PgStore {
             )));
         }
         tx.batch_execute(V2_FINISH).await?;
-        tracing::info!(
+        tracing::debug!(
             store = %self.location,
             rows,
             elapsed_ms = started.elapsed().as_millis() as u64,

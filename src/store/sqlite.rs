@@ -163,7 +163,9 @@ impl From<rusqlite::Error> for CopyError {
 fn copy_v1_rows_or(tx: &rusqlite::Transaction, location: &str) -> Result<(), CopyError> {
     let rows: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))?;
     let last: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM series", [], |r| r.get(0))?;
-    tracing::info!(store = %location, rows, "upgrading the store to schema v2 (one transaction)");
+    if rows > 0 {
+        tracing::info!(store = %location, rows, "upgrading the store to schema v2 (one transaction)");
+    }
     let started = std::time::Instant::now();
     let bar = super::migration_progress(rows as u64);
     let mut copy = tx.prepare(
@@ -196,7 +198,7 @@ fn copy_v1_rows_or(tx: &rusqlite::Transaction, location: &str) -> Result<(), Cop
             "upgrading to schema v2 copied {copied} of {rows} observations; nothing was changed"
         )));
     }
-    tracing::info!(
+    tracing::debug!(
         store = %location,
         rows,
         elapsed_ms = started.elapsed().as_millis() as u64,
