@@ -799,3 +799,65 @@ fn a_v1_postgres_store_is_upgraded_in_place_and_loses_nothing() {
         want.to_string()
     );
 }
+
+/// Schema v2's size on SQLite: ≤ 40 bytes per observation (file size / rows) for the bench's
+/// shape — 900 series (300 videos × 3 platforms) read hourly from the API, written hour by
+/// hour in chunks of 200 000 rows as `cargo bench --bench scale -- gen` does.
+/// `VIEWTALLY_SIZE_ROWS` sets the row count (default 100 000).
+#[test]
+fn sqlite_store_holds_an_observation_in_at_most_40_bytes() {
+    let rows: usize = std::env::var("VIEWTALLY_SIZE_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("size.db");
+    let mut s = store::open(&format!("sqlite://{}", db.display())).unwrap();
+    let start = t("2026-01-01T00:00:00Z");
+    let mut chunk = Vec::with_capacity(200_000);
+    let mut written = 0;
+    let mut hour = 0i64;
+    let started = std::time::Instant::now();
+    while written < rows {
+        let at = start + chrono::Duration::hours(hour);
+        for p in [Platform::Youtube, Platform::Facebook, Platform::Linkedin] {
+            for v in 0..300i64 {
+                if written + chunk.len() == rows {
+                    break;
+                }
+                chunk.push(Observation {
+                    campaign: "scale".into(),
+                    platform: p,
+                    video: format!("{}-video-{v:04}", p.as_str()),
+                    account: Some(format!("{}-account-{}", p.as_str(), v % 7)),
+                    metric: Metric::Views,
+                    kind: Kind::Total,
+                    at,
+                    value: hour * (50 + v * 7) + (v * 13) % 97,
+                    source: Source::api(),
+                    collected_at: at,
+                });
+            }
+        }
+        hour += 1;
+        if chunk.len() >= 200_000 || written + chunk.len() == rows {
+            s.write(&chunk, &[]).unwrap();
+            written += chunk.len();
+            chunk.clear();
+        }
+    }
+    let elapsed = started.elapsed();
+    drop(s);
+    // fold the WAL into the file
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let bytes = std::fs::metadata(&db).unwrap().len();
+    let per_row = bytes as f64 / rows as f64;
+    println!(
+        "{rows} observations: {bytes} bytes, {per_row:.1} bytes per observation (written in {:.1} s)",
+        elapsed.as_secs_f64()
+    );
+    assert!(per_row <= 40.0, "{per_row:.1} bytes per observation");
+}
