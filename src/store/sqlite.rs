@@ -294,6 +294,7 @@ impl SqliteStore {
                 known,
             });
         }
+        let upgrading_rows = version > 0 && (version as usize) < V2;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(open_err)?;
             tx.execute_batch(sql).map_err(open_err)?;
@@ -313,6 +314,22 @@ impl SqliteStore {
             .map_err(open_err)?;
             tx.commit().map_err(open_err)?;
             tracing::debug!(store = %location, version = i + 1, "applied store migration");
+        }
+        if upgrading_rows {
+            // The v1 table's pages are free now but still in the file: give them back (after
+            // the upgrade committed; if this fails, the store is fine, only larger).
+            let started = std::time::Instant::now();
+            match self.conn.execute_batch("VACUUM") {
+                Ok(()) => tracing::debug!(
+                    store = %location,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "store compacted after the upgrade"
+                ),
+                Err(e) => tracing::warn!(
+                    store = %location,
+                    "could not compact the store after the upgrade (it works, only larger): {e}"
+                ),
+            }
         }
         Ok(())
     }
