@@ -249,8 +249,13 @@ pub enum ScanOrder {
     /// The order of [`Store::observations`]: by time, then platform, video, metric, kind and
     /// source kind (exports, where the output must not change between runs).
     Sorted,
-    /// Whatever order the store reads fastest (the timeline sorts for itself).
+    /// Whatever order the store reads fastest: both stores give [`ScanOrder::Key`] order.
     Any,
+    /// Key order: series by series (campaign, platform, video, metric, kind, source kind, in
+    /// byte order), each series by time; one row per instant of a series. The order of the
+    /// store's primary key, read without a sort; the timeline relies on it (a video's rows
+    /// come together, each series in time order).
+    Key,
 }
 
 /// A durable home for observations.
@@ -270,15 +275,18 @@ pub trait Store: StateStore + Send {
     /// given order, for reading millions of rows without a `String` per row. `each` sees every batch in turn; an error from it stops the scan and
     /// is returned. Returns the number of rows delivered.
     ///
-    /// The default reads [`Store::observations`] and slices it; stores override it with a
-    /// streaming read.
+    /// The default reads [`Store::observations`], puts it in the order asked for and slices
+    /// it; stores override it with a streaming read.
     fn scan(
         &self,
         query: &Query,
-        _order: ScanOrder,
+        order: ScanOrder,
         each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        let observations = self.observations(query)?;
+        let mut observations = self.observations(query)?;
+        if order != ScanOrder::Sorted {
+            observations.sort_by(|a, b| key_order(a).cmp(&key_order(b)));
+        }
         let mut batch = ObservationBatch::default();
         for chunk in observations.chunks(SCAN_BATCH_ROWS) {
             batch.clear_rows();
@@ -399,6 +407,41 @@ pub trait StateStore {
         value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+}
+
+/// Where an observation stands in [`ScanOrder::Key`].
+pub fn key_order(o: &Observation) -> (&str, &str, &str, &str, &str, &str, i64) {
+    (
+        &o.campaign,
+        o.platform.as_str(),
+        &o.video,
+        o.metric.as_str(),
+        o.kind.as_str(),
+        o.source.kind(),
+        o.at.timestamp_millis(),
+    )
+}
+
+/// Rows from which a schema upgrade shows a progress bar (when stderr is a terminal).
+const MIGRATION_PROGRESS_ROWS: u64 = 100_000;
+
+/// A progress bar on stderr for a schema upgrade of `rows` observations, when that is many and
+/// stderr is a terminal.
+fn migration_progress(rows: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if rows < MIGRATION_PROGRESS_ROWS || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(rows),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "upgrading the store to schema v2 [{bar:30}] {pos}/{len} observations ({eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
 }
 
 /// Open the store a URL names, creating and migrating it as needed.

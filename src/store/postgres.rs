@@ -105,7 +105,76 @@ const MIGRATIONS: &[&str] = &[
     // 5: the bracket a sent announcement stated (timeline rules v2)
     "ALTER TABLE milestone_notices ADD COLUMN after_ms BIGINT;
     ALTER TABLE milestone_notices ADD COLUMN by_ms BIGINT;",
+    // 6: schema v2 (as in the SQLite store): the text of a reading's key lives once in
+    // `series` (byte-order collation, as SQLite compares); a reading is a few integers in
+    // `points`, keyed by (series, at_ms). The v1 rows are copied by `V2_COPY`.
+    "CREATE TABLE series (
+        id          SERIAL PRIMARY KEY,
+        campaign    TEXT COLLATE \"C\" NOT NULL,
+        platform    TEXT COLLATE \"C\" NOT NULL,
+        video       TEXT COLLATE \"C\" NOT NULL,
+        metric      TEXT COLLATE \"C\" NOT NULL,
+        kind        TEXT COLLATE \"C\" NOT NULL CHECK (kind IN ('total', 'daily')),
+        source_kind TEXT COLLATE \"C\" NOT NULL,
+        UNIQUE (campaign, platform, video, metric, kind, source_kind)
+    );
+    CREATE TABLE sources (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE accounts (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE writes (id SERIAL PRIMARY KEY, collected_ms BIGINT NOT NULL UNIQUE);
+    CREATE TABLE points (
+        at_ms     BIGINT  NOT NULL,
+        value     BIGINT  NOT NULL CHECK (value >= 0),
+        series    INTEGER NOT NULL REFERENCES series (id),
+        source    INTEGER NOT NULL REFERENCES sources (id),
+        account   INTEGER REFERENCES accounts (id),
+        collected INTEGER NOT NULL REFERENCES writes (id),
+        PRIMARY KEY (series, at_ms)
+    );",
 ];
+
+/// The schema version that introduced `series` and `points`.
+const V2: usize = 6;
+
+/// The rest of migration 6: the v1 rows copied into the new tables, the v1 table replaced by a
+/// view of the same name and columns.
+const V2_COPY: &str = "
+    INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
+        SELECT DISTINCT campaign, platform, video, metric, kind, source_kind FROM observations
+        ORDER BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO sources (name) SELECT DISTINCT source FROM observations ORDER BY 1;
+    INSERT INTO accounts (name)
+        SELECT DISTINCT account FROM observations WHERE account IS NOT NULL ORDER BY 1;
+    INSERT INTO writes (collected_ms) SELECT DISTINCT collected_ms FROM observations ORDER BY 1;
+    INSERT INTO points (series, at_ms, value, source, account, collected)
+        SELECT s.id, o.at_ms, o.value, src.id, a.id, w.id
+        FROM observations o
+        JOIN series s ON s.campaign = o.campaign COLLATE \"C\"
+            AND s.platform = o.platform COLLATE \"C\" AND s.video = o.video COLLATE \"C\"
+            AND s.metric = o.metric COLLATE \"C\" AND s.kind = o.kind COLLATE \"C\"
+            AND s.source_kind = o.source_kind COLLATE \"C\"
+        JOIN sources src ON src.name = o.source
+        LEFT JOIN accounts a ON a.name = o.account
+        JOIN writes w ON w.collected_ms = o.collected_ms
+        ORDER BY s.id, o.at_ms;";
+
+/// Drops the v1 table once its rows are all copied (checked in between).
+const V2_FINISH: &str = "DROP TABLE observations;
+    CREATE VIEW observations AS
+        SELECT s.campaign, s.platform, s.video, a.name AS account, s.metric, s.kind, p.at_ms,
+               p.value, src.name AS source, s.source_kind, w.collected_ms
+        FROM points p
+        JOIN series s ON s.id = p.series
+        JOIN sources src ON src.id = p.source
+        LEFT JOIN accounts a ON a.id = p.account
+        JOIN writes w ON w.id = p.collected;";
+
+/// Why a migration did not apply.
+enum Upgrade {
+    /// The store's schema version, newer than this binary's.
+    TooNew(i64),
+    /// A v1 → v2 copy that did not carry every row.
+    Lost(String),
+}
 
 /// Serialises concurrent migrations of one database (several daemons starting at once).
 const MIGRATION_LOCK: i64 = 0x7669_6577_7461_6c6c; // "viewtall"
@@ -114,25 +183,25 @@ const MIGRATION_LOCK: i64 = 0x7669_6577_7461_6c6c; // "viewtall"
 const CHUNK: usize = 5_000;
 
 const UPSERT: &str = "
-    INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms, value,
-        source, source_kind, collected_ms)
-    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-        $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::bigint[])
-    ON CONFLICT (campaign, platform, video, metric, kind, at_ms, source_kind) DO UPDATE SET
-        value = excluded.value, account = COALESCE(excluded.account, observations.account),
-        source = excluded.source, collected_ms = excluded.collected_ms
-    WHERE observations.value <> excluded.value
+    INSERT INTO points (series, at_ms, value, source, account, collected)
+    SELECT * FROM UNNEST($1::integer[], $2::bigint[], $3::bigint[], $4::integer[],
+        $5::integer[], $6::integer[])
+    ON CONFLICT (series, at_ms) DO UPDATE SET
+        value = excluded.value, account = COALESCE(excluded.account, points.account),
+        source = excluded.source, collected = excluded.collected
+    WHERE points.value <> excluded.value
     RETURNING (xmax = 0)";
 
-/// The rows of a scan; sorted as `observations` sorts them (byte order, as SQLite compares).
-const SCAN_ANY: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
-    collected_ms FROM observations
-    WHERE campaign = $1 AND at_ms <= $2 AND ($3::text IS NULL OR metric = $3)";
-const SCAN_SORTED: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
-    collected_ms FROM observations
-    WHERE campaign = $1 AND at_ms <= $2 AND ($3::text IS NULL OR metric = $3)
-    ORDER BY at_ms, platform COLLATE \"C\", video COLLATE \"C\", metric COLLATE \"C\",
-    kind COLLATE \"C\", source_kind COLLATE \"C\"";
+/// The rows of a scan: text once per series, the rest integers.
+const SCAN: &str = "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms, p.value,
+    p.source, p.account, p.collected
+    FROM series s JOIN points p ON p.series = s.id
+    WHERE s.campaign = $1 AND p.at_ms <= $2 AND ($3::text IS NULL OR s.metric = $3)";
+/// Key order (the series columns compare bytes, as SQLite does).
+const SCAN_KEY: &str = "ORDER BY s.campaign, s.platform, s.video, s.metric, s.kind,
+    s.source_kind, p.at_ms";
+/// The order of `observations`.
+const SCAN_SORTED: &str = "ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind";
 
 /// One pool per store URL for the life of the process: the daemon opens the store for every
 /// job, and that must not mean a new connection (and a migration check) each time.
@@ -385,10 +454,15 @@ impl PgStore {
                 .await?
                 .get(0);
             if version > MIGRATIONS.len() as i64 {
-                return Ok(Err(version));
+                return Ok(Err(Upgrade::TooNew(version)));
             }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 tx.batch_execute(sql).await?;
+                if i + 1 == V2 {
+                    if let Err(lost) = self.copy_v1_rows(&tx).await? {
+                        return Ok(Err(Upgrade::Lost(lost)));
+                    }
+                }
                 tracing::debug!(store = %self.location, version = i + 1, "applied store migration");
             }
             tx.execute("DELETE FROM schema_version", &[]).await?;
@@ -401,11 +475,59 @@ impl PgStore {
             Ok(Ok(()))
         })
         .map_err(open_err)?;
-        applied.map_err(|found| StoreError::TooNew {
-            location: self.location.clone(),
-            found,
-            known: MIGRATIONS.len() as i64,
+        applied.map_err(|e| match e {
+            Upgrade::TooNew(found) => StoreError::TooNew {
+                location: self.location.clone(),
+                found,
+                known: MIGRATIONS.len() as i64,
+            },
+            Upgrade::Lost(message) => StoreError::Open {
+                location: self.location.clone(),
+                message,
+            },
         })
+    }
+
+    /// Copy the v1 rows into the v2 tables (in the migration's transaction) and drop the v1
+    /// table; `Err` (and a rollback by the caller) if any row did not make it.
+    async fn copy_v1_rows(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> Result<Result<(), String>, tokio_postgres::Error> {
+        let rows: i64 = tx
+            .query_one("SELECT COUNT(*) FROM observations", &[])
+            .await?
+            .get(0);
+        if rows > 0 {
+            tracing::info!(store = %self.location, rows, "upgrading the store to schema v2 (one transaction)");
+        }
+        let started = std::time::Instant::now();
+        // One statement on the server: a spinner says it is working when there are many rows.
+        let bar = super::migration_progress(rows as u64);
+        if let Some(bar) = &bar {
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
+        tx.batch_execute(V2_COPY).await?;
+        let copied: i64 = tx
+            .query_one("SELECT COUNT(*) FROM points", &[])
+            .await?
+            .get(0);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if copied != rows {
+            return Ok(Err(format!(
+                "upgrading to schema v2 copied {copied} of {rows} observations; nothing was changed"
+            )));
+        }
+        tx.batch_execute(V2_FINISH).await?;
+        tracing::debug!(
+            store = %self.location,
+            rows,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "store upgraded to schema v2"
+        );
+        Ok(Ok(()))
     }
 
     /// Run one statement with parameters; returns the number of rows it changed.
@@ -442,38 +564,27 @@ impl PgStore {
         let mut summary = WriteSummary::default();
         let done = block_on(async {
             let tx = client.transaction().await?;
+            let ids = Ids::resolve(&tx, observations).await?;
             let upsert = tx.prepare_cached(UPSERT).await?;
             for run in unique_runs(observations) {
-                let campaign: Vec<&str> = run.iter().map(|o| o.campaign.as_str()).collect();
-                let platform: Vec<&str> = run.iter().map(|o| o.platform.as_str()).collect();
-                let video: Vec<&str> = run.iter().map(|o| o.video.as_str()).collect();
-                let account: Vec<Option<&str>> = run.iter().map(|o| o.account.as_deref()).collect();
-                let metric: Vec<&str> = run.iter().map(|o| o.metric.as_str()).collect();
-                let kind: Vec<&str> = run.iter().map(|o| o.kind.as_str()).collect();
-                let at: Vec<i64> = run.iter().map(|o| o.at.timestamp_millis()).collect();
-                let value: Vec<i64> = run.iter().map(|o| o.value).collect();
-                let source: Vec<&str> = run.iter().map(|o| o.source.as_str()).collect();
-                let source_kind: Vec<&str> = run.iter().map(|o| o.source.kind()).collect();
-                let collected: Vec<i64> = run
-                    .iter()
-                    .map(|o| o.collected_at.timestamp_millis())
-                    .collect();
+                let mut series: Vec<i32> = Vec::with_capacity(run.len());
+                let mut at: Vec<i64> = Vec::with_capacity(run.len());
+                let mut value: Vec<i64> = Vec::with_capacity(run.len());
+                let mut source: Vec<i32> = Vec::with_capacity(run.len());
+                let mut account: Vec<Option<i32>> = Vec::with_capacity(run.len());
+                let mut collected: Vec<i32> = Vec::with_capacity(run.len());
+                for o in run {
+                    series.push(ids.series[&series_key(o)]);
+                    at.push(o.at.timestamp_millis());
+                    value.push(o.value);
+                    source.push(ids.sources[o.source.as_str()]);
+                    account.push(o.account.as_deref().map(|a| ids.accounts[a]));
+                    collected.push(ids.writes[&o.collected_at.timestamp_millis()]);
+                }
                 let rows = tx
                     .query(
                         &upsert,
-                        &[
-                            &campaign,
-                            &platform,
-                            &video,
-                            &account,
-                            &metric,
-                            &kind,
-                            &at,
-                            &value,
-                            &source,
-                            &source_kind,
-                            &collected,
-                        ],
+                        &[&series, &at, &value, &source, &account, &collected],
                     )
                     .await?;
                 for row in &rows {
@@ -505,6 +616,115 @@ impl PgStore {
             tx.commit().await
         });
         Ok(done.map(|()| summary))
+    }
+}
+
+/// The text of a reading's series key, borrowed from the observation.
+type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn series_key(o: &Observation) -> SeriesKey<'_> {
+    (
+        &o.campaign,
+        o.platform.as_str(),
+        &o.video,
+        o.metric.as_str(),
+        o.kind.as_str(),
+        o.source.kind(),
+    )
+}
+
+/// The dictionary ids of one write's series, sources, accounts and collection times (looked
+/// up, or added, once each, in sorted order so that concurrent writers take locks alike).
+struct Ids<'a> {
+    series: HashMap<SeriesKey<'a>, i32>,
+    sources: HashMap<&'a str, i32>,
+    accounts: HashMap<&'a str, i32>,
+    writes: HashMap<i64, i32>,
+}
+
+/// The id of a dictionary row: found, else added, else (added meanwhile) found.
+async fn lookup_or_add(
+    tx: &deadpool_postgres::Transaction<'_>,
+    find: &str,
+    add: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<i32, tokio_postgres::Error> {
+    let find = tx.prepare_cached(find).await?;
+    if let Some(r) = tx.query_opt(&find, params).await? {
+        return Ok(r.get(0));
+    }
+    let add = tx.prepare_cached(add).await?;
+    if let Some(r) = tx.query_opt(&add, params).await? {
+        return Ok(r.get(0));
+    }
+    Ok(tx.query_one(&find, params).await?.get(0))
+}
+
+impl<'a> Ids<'a> {
+    async fn resolve(
+        tx: &deadpool_postgres::Transaction<'_>,
+        observations: &'a [Observation],
+    ) -> Result<Ids<'a>, tokio_postgres::Error> {
+        use std::collections::BTreeSet;
+        let keys: BTreeSet<SeriesKey> = observations.iter().map(series_key).collect();
+        let sources: BTreeSet<&str> = observations.iter().map(|o| o.source.as_str()).collect();
+        let accounts: BTreeSet<&str> = observations
+            .iter()
+            .filter_map(|o| o.account.as_deref())
+            .collect();
+        let writes: BTreeSet<i64> = observations
+            .iter()
+            .map(|o| o.collected_at.timestamp_millis())
+            .collect();
+        let mut ids = Ids {
+            series: HashMap::with_capacity(keys.len()),
+            sources: HashMap::new(),
+            accounts: HashMap::new(),
+            writes: HashMap::new(),
+        };
+        for k in keys {
+            let id = lookup_or_add(
+                tx,
+                "SELECT id FROM series WHERE campaign = $1 AND platform = $2 AND video = $3
+                 AND metric = $4 AND kind = $5 AND source_kind = $6",
+                "INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+                &[&k.0, &k.1, &k.2, &k.3, &k.4, &k.5],
+            )
+            .await?;
+            ids.series.insert(k, id);
+        }
+        for name in sources {
+            let id = lookup_or_add(
+                tx,
+                "SELECT id FROM sources WHERE name = $1",
+                "INSERT INTO sources (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                &[&name],
+            )
+            .await?;
+            ids.sources.insert(name, id);
+        }
+        for name in accounts {
+            let id = lookup_or_add(
+                tx,
+                "SELECT id FROM accounts WHERE name = $1",
+                "INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                &[&name],
+            )
+            .await?;
+            ids.accounts.insert(name, id);
+        }
+        for ms in writes {
+            let id = lookup_or_add(
+                tx,
+                "SELECT id FROM writes WHERE collected_ms = $1",
+                "INSERT INTO writes (collected_ms) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                &[&ms],
+            )
+            .await?;
+            ids.writes.insert(ms, id);
+        }
+        Ok(ids)
     }
 }
 
@@ -622,8 +842,8 @@ impl Store for PgStore {
         order: ScanOrder,
         each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        // Same rows and order as `observations`, streamed (rows are not all held at once) into
-        // a reused column batch; strings are borrowed from the row and interned.
+        // Streamed (rows are not all held at once) into a reused column batch: text is read
+        // once per series, sources, accounts and collection times from small dictionaries.
         let client = self.client()?;
         let until = query
             .until
@@ -633,31 +853,91 @@ impl Store for PgStore {
         let mut batch = ObservationBatch::default();
         let mut total = 0u64;
         let mut failure: Option<StoreError> = None;
+        let sql = format!(
+            "{SCAN} {}",
+            match order {
+                ScanOrder::Key | ScanOrder::Any => SCAN_KEY,
+                ScanOrder::Sorted => SCAN_SORTED,
+            }
+        );
         block_on(async {
-            let stmt = client
-                .prepare_cached(match order {
-                    ScanOrder::Sorted => SCAN_SORTED,
-                    ScanOrder::Any => SCAN_ANY,
-                })
-                .await?;
+            let mut source_names: HashMap<i32, String> = HashMap::new();
+            for r in client.query("SELECT id, name FROM sources", &[]).await? {
+                source_names.insert(r.get(0), r.get(1));
+            }
+            let mut account_names: HashMap<i32, String> = HashMap::new();
+            for r in client.query("SELECT id, name FROM accounts", &[]).await? {
+                account_names.insert(r.get(0), r.get(1));
+            }
+            let mut collected: HashMap<i32, i64> = HashMap::new();
+            for r in client
+                .query("SELECT id, collected_ms FROM writes", &[])
+                .await?
+            {
+                collected.insert(r.get(0), r.get(1));
+            }
+            let mut sources: HashMap<i32, u32> = HashMap::new();
+            let mut accounts: HashMap<i32, u32> = HashMap::new();
+            let mut current: Option<(i32, u32, Metric, Kind)> = None;
+            let stmt = client.prepare_cached(&sql).await?;
             let params: [&(dyn ToSql + Sync); 3] = [&query.campaign, &until, &metric];
             let rows = client.query_raw(&stmt, params).await?;
             pin_mut!(rows);
             while let Some(r) = rows.try_next().await? {
-                let (platform, metric, kind): (&str, &str, &str) = (r.get(0), r.get(3), r.get(4));
-                let (Ok(p), Ok(m), Ok(k)) = (
-                    platform.parse::<Platform>(),
-                    metric.parse::<Metric>(),
-                    kind.parse::<Kind>(),
-                ) else {
-                    failure = Some(self.err(format!(
-                        "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
-                    )));
+                let id: i32 = r.get(0);
+                if current.is_none_or(|c| c.0 != id) {
+                    let (platform, metric, kind): (&str, &str, &str) =
+                        (r.get(1), r.get(3), r.get(4));
+                    let (Ok(p), Ok(m), Ok(k)) = (
+                        platform.parse::<Platform>(),
+                        metric.parse::<Metric>(),
+                        kind.parse::<Kind>(),
+                    ) else {
+                        failure = Some(self.err(format!(
+                            "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
+                        )));
+                        break;
+                    };
+                    current = Some((id, batch.video_id(p, r.get(2)), m, k));
+                }
+                let Some((_, video, m, k)) = current else {
+                    continue;
+                };
+                let (source_id, account_id, write): (i32, Option<i32>, i32) =
+                    (r.get(7), r.get(8), r.get(9));
+                let source = match sources.get(&source_id) {
+                    Some(&s) => s,
+                    None => {
+                        let Some(name) = source_names.get(&source_id) else {
+                            failure =
+                                Some(self.err(format!("row with unknown source id {source_id}")));
+                            break;
+                        };
+                        let s = batch.source_id(name);
+                        sources.insert(source_id, s);
+                        s
+                    }
+                };
+                let account = match account_id {
+                    None => None,
+                    Some(a) => Some(match accounts.get(&a) {
+                        Some(&id) => id,
+                        None => {
+                            let Some(name) = account_names.get(&a) else {
+                                failure =
+                                    Some(self.err(format!("row with unknown account id {a}")));
+                                break;
+                            };
+                            let id = batch.account_id(name);
+                            accounts.insert(a, id);
+                            id
+                        }
+                    }),
+                };
+                let Some(&collected_ms) = collected.get(&write) else {
+                    failure = Some(self.err(format!("row with unknown write id {write}")));
                     break;
                 };
-                let video = batch.video_id(p, r.get(1));
-                let account = r.get::<_, Option<&str>>(2).map(|a| batch.account_id(a));
-                let source = batch.source_id(r.get(7));
                 batch.video.push(video);
                 batch.account.push(account);
                 batch.metric.push(m);
@@ -665,7 +945,7 @@ impl Store for PgStore {
                 batch.at_ms.push(r.get(5));
                 batch.value.push(r.get(6));
                 batch.source.push(source);
-                batch.collected_ms.push(r.get(8));
+                batch.collected_ms.push(collected_ms);
                 if batch.len() == SCAN_BATCH_ROWS {
                     total += batch.len() as u64;
                     if let Err(e) = each(&batch) {
@@ -690,7 +970,8 @@ impl Store for PgStore {
 
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {
         let rows = self.query(
-            "SELECT COUNT(*) FROM observations WHERE $1::text IS NULL OR campaign = $1",
+            "SELECT COUNT(*) FROM points p JOIN series s ON s.id = p.series
+             WHERE $1::text IS NULL OR s.campaign = $1",
             &[&campaign],
         )?;
         Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0) as u64)
@@ -698,7 +979,8 @@ impl Store for PgStore {
 
     fn campaigns(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let rows = self.query(
-            "SELECT campaign, COUNT(*) FROM observations GROUP BY campaign ORDER BY campaign",
+            "SELECT s.campaign, COUNT(*) FROM points p JOIN series s ON s.id = p.series
+             GROUP BY s.campaign ORDER BY s.campaign",
             &[],
         )?;
         Ok(rows

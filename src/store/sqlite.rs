@@ -1,5 +1,6 @@
 //! SQLite store: one file, WAL journal, a schema-version table with migrations.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -86,7 +87,125 @@ const MIGRATIONS: &[&str] = &[
     // 5: the bracket a sent announcement stated (timeline rules v2)
     "ALTER TABLE milestone_notices ADD COLUMN after_ms INTEGER;
     ALTER TABLE milestone_notices ADD COLUMN by_ms INTEGER;",
+    // 6: schema v2, a store built for time series: the text of a reading's key lives once in
+    // `series`; a reading is a few integers in `points`, clustered on (series, at_ms). The v1
+    // rows are copied by `copy_v1_rows`, then `V2_FINISH` drops the v1 table.
+    "CREATE TABLE series (
+        id          INTEGER PRIMARY KEY,
+        campaign    TEXT NOT NULL,
+        platform    TEXT NOT NULL,
+        video       TEXT NOT NULL,
+        metric      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('total', 'daily')),
+        source_kind TEXT NOT NULL,
+        UNIQUE (campaign, platform, video, metric, kind, source_kind)
+    );
+    CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE writes (id INTEGER PRIMARY KEY, collected_ms INTEGER NOT NULL UNIQUE);
+    CREATE TABLE points (
+        series    INTEGER NOT NULL REFERENCES series (id),
+        at_ms     INTEGER NOT NULL,
+        value     INTEGER NOT NULL CHECK (value >= 0),
+        source    INTEGER NOT NULL REFERENCES sources (id),
+        account   INTEGER REFERENCES accounts (id),
+        collected INTEGER NOT NULL REFERENCES writes (id),
+        PRIMARY KEY (series, at_ms)
+    ) WITHOUT ROWID;
+    INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
+        SELECT DISTINCT campaign, platform, video, metric, kind, source_kind FROM observations
+        ORDER BY campaign, platform, video, metric, kind, source_kind;
+    INSERT INTO sources (name) SELECT DISTINCT source FROM observations ORDER BY source;
+    INSERT INTO accounts (name)
+        SELECT DISTINCT account FROM observations WHERE account IS NOT NULL ORDER BY account;
+    INSERT INTO writes (collected_ms)
+        SELECT DISTINCT collected_ms FROM observations ORDER BY collected_ms;",
 ];
+
+/// The schema version that introduced `series` and `points` (its rows are copied in Rust).
+const V2: usize = 6;
+
+/// The end of migration 6, after the v1 rows are copied: the v1 table goes, and a view of the
+/// same name and columns stays for people and scripts that query the file.
+const V2_FINISH: &str = "DROP TABLE observations;
+    CREATE VIEW observations AS
+        SELECT s.campaign, s.platform, s.video, a.name AS account, s.metric, s.kind, p.at_ms,
+               p.value, src.name AS source, s.source_kind, w.collected_ms
+        FROM points p
+        JOIN series s ON s.id = p.series
+        JOIN sources src ON src.id = p.source
+        LEFT JOIN accounts a ON a.id = p.account
+        JOIN writes w ON w.id = p.collected;";
+
+/// Series per copy step of the v1 → v2 migration.
+const COPY_SERIES: i64 = 64;
+
+/// Copy the v1 `observations` rows into `points`, series by series in key order (so that the
+/// clustered table is written front to back), with a progress bar when there are many.
+fn copy_v1_rows(tx: &rusqlite::Transaction, location: &str) -> Result<(), String> {
+    copy_v1_rows_or(tx, location).map_err(|e| match e {
+        CopyError::Sql(e) => format!("{e} (upgrading to schema v2; nothing was changed)"),
+        CopyError::Lost(m) => m,
+    })
+}
+
+enum CopyError {
+    Sql(rusqlite::Error),
+    Lost(String),
+}
+
+impl From<rusqlite::Error> for CopyError {
+    fn from(e: rusqlite::Error) -> Self {
+        CopyError::Sql(e)
+    }
+}
+
+fn copy_v1_rows_or(tx: &rusqlite::Transaction, location: &str) -> Result<(), CopyError> {
+    let rows: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))?;
+    let last: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM series", [], |r| r.get(0))?;
+    if rows > 0 {
+        tracing::info!(store = %location, rows, "upgrading the store to schema v2 (one transaction)");
+    }
+    let started = std::time::Instant::now();
+    let bar = super::migration_progress(rows as u64);
+    let mut copy = tx.prepare(
+        "INSERT INTO points (series, at_ms, value, source, account, collected)
+         SELECT s.id, o.at_ms, o.value, src.id, a.id, w.id
+         FROM series s
+         JOIN observations o ON o.campaign = s.campaign AND o.platform = s.platform
+             AND o.video = s.video AND o.metric = s.metric AND o.kind = s.kind
+             AND o.source_kind = s.source_kind
+         JOIN sources src ON src.name = o.source
+         LEFT JOIN accounts a ON a.name = o.account
+         JOIN writes w ON w.collected_ms = o.collected_ms
+         WHERE s.id BETWEEN ?1 AND ?2
+         ORDER BY s.id, o.at_ms",
+    )?;
+    let mut copied = 0u64;
+    let mut first = 1;
+    while first <= last {
+        copied += copy.execute([first, first + COPY_SERIES - 1])? as u64;
+        if let Some(bar) = &bar {
+            bar.set_position(copied);
+        }
+        first += COPY_SERIES;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if copied != rows as u64 {
+        return Err(CopyError::Lost(format!(
+            "upgrading to schema v2 copied {copied} of {rows} observations; nothing was changed"
+        )));
+    }
+    tracing::debug!(
+        store = %location,
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "store upgraded to schema v2"
+    );
+    Ok(())
+}
 
 pub struct SqliteStore {
     conn: Connection,
@@ -175,9 +294,17 @@ impl SqliteStore {
                 known,
             });
         }
+        let upgrading_rows = version > 0 && (version as usize) < V2;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(open_err)?;
             tx.execute_batch(sql).map_err(open_err)?;
+            if i + 1 == V2 {
+                copy_v1_rows(&tx, &location).map_err(|message| StoreError::Open {
+                    location: location.clone(),
+                    message,
+                })?;
+                tx.execute_batch(V2_FINISH).map_err(open_err)?;
+            }
             tx.execute("DELETE FROM schema_version", [])
                 .map_err(open_err)?;
             tx.execute(
@@ -187,6 +314,22 @@ impl SqliteStore {
             .map_err(open_err)?;
             tx.commit().map_err(open_err)?;
             tracing::debug!(store = %location, version = i + 1, "applied store migration");
+        }
+        if upgrading_rows {
+            // The v1 table's pages are free now but still in the file: give them back (after
+            // the upgrade committed; if this fails, the store is fine, only larger).
+            let started = std::time::Instant::now();
+            match self.conn.execute_batch("VACUUM") {
+                Ok(()) => tracing::debug!(
+                    store = %location,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "store compacted after the upgrade"
+                ),
+                Err(e) => tracing::warn!(
+                    store = %location,
+                    "could not compact the store after the upgrade (it works, only larger): {e}"
+                ),
+            }
         }
         Ok(())
     }
@@ -230,6 +373,57 @@ fn ms_to_utc(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// The text of a reading's series key, borrowed from the observation.
+type SeriesKey<'a> = (&'a str, Platform, &'a str, Metric, Kind, &'a str);
+
+/// The id of a name in a dictionary table (`sources`, `accounts`), added when new.
+fn name_id(tx: &rusqlite::Transaction, table: &str, name: &str) -> rusqlite::Result<i64> {
+    let mut find = tx.prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?;
+    if let Some(id) = find.query_row([name], |r| r.get(0)).optional()? {
+        return Ok(id);
+    }
+    tx.prepare_cached(&format!("INSERT INTO {table} (name) VALUES (?1)"))?
+        .execute([name])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The id of a collection time in `writes`, added when new.
+fn write_id(tx: &rusqlite::Transaction, collected_ms: i64) -> rusqlite::Result<i64> {
+    let mut find = tx.prepare_cached("SELECT id FROM writes WHERE collected_ms = ?1")?;
+    if let Some(id) = find.query_row([collected_ms], |r| r.get(0)).optional()? {
+        return Ok(id);
+    }
+    tx.prepare_cached("INSERT INTO writes (collected_ms) VALUES (?1)")?
+        .execute([collected_ms])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The id of a series, added when new.
+fn series_id(tx: &rusqlite::Transaction, k: &SeriesKey) -> rusqlite::Result<i64> {
+    let p = params![k.0, k.1.as_str(), k.2, k.3.as_str(), k.4.as_str(), k.5];
+    let mut find = tx.prepare_cached(
+        "SELECT id FROM series WHERE campaign = ?1 AND platform = ?2 AND video = ?3
+         AND metric = ?4 AND kind = ?5 AND source_kind = ?6",
+    )?;
+    if let Some(id) = find.query_row(p, |r| r.get(0)).optional()? {
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(p)?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// What one row of a series stands for in a scan (read once per series, not per row).
+struct ScanSeries {
+    id: i64,
+    video: u32,
+    metric: Metric,
+    kind: Kind,
+}
+
 impl Store for SqliteStore {
     fn write(
         &mut self,
@@ -238,81 +432,104 @@ impl Store for SqliteStore {
     ) -> Result<WriteSummary, StoreError> {
         self.in_write_tx(|tx| {
             let mut summary = WriteSummary::default();
-            {
-                let mut find = tx
-                    .prepare_cached(
-                        "SELECT value FROM observations WHERE campaign = ?1 AND platform = ?2 AND video = ?3
-                         AND metric = ?4 AND kind = ?5 AND at_ms = ?6 AND source_kind = ?7",
-                    )?;
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO observations (campaign, platform, video, account, metric, kind, at_ms,
-                         value, source, source_kind, collected_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    )?;
-                let mut update = tx
-                    .prepare_cached(
-                        "UPDATE observations SET value = ?8, account = COALESCE(?4, account), source = ?9,
-                         collected_ms = ?11
-                         WHERE campaign = ?1 AND platform = ?2 AND video = ?3 AND metric = ?5 AND kind = ?6
-                         AND at_ms = ?7 AND source_kind = ?10",
-                    )?;
-                for o in observations {
-                    let existing: Option<i64> = find
-                        .query_row(
-                            params![
-                                o.campaign,
-                                o.platform.as_str(),
-                                o.video,
-                                o.metric.as_str(),
-                                o.kind.as_str(),
-                                o.at.timestamp_millis(),
-                                o.source.kind()
-                            ],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    let row = params![
-                        o.campaign,
-                        o.platform.as_str(),
-                        o.video,
-                        o.account,
-                        o.metric.as_str(),
-                        o.kind.as_str(),
-                        o.at.timestamp_millis(),
-                        o.value,
-                        o.source.as_str(),
-                        o.source.kind(),
-                        o.collected_at.timestamp_millis()
-                    ];
-                    match existing {
-                        None => {
-                            insert.execute(row)?;
-                            summary.inserted += 1;
-                        }
-                        Some(v) if v == o.value => summary.unchanged += 1,
-                        Some(_) => {
-                            update.execute(row)?;
-                            summary.updated += 1;
-                        }
+            // Every row's series id (one lookup per series of the write), then the rows in key
+            // order (stable: a key repeated within the write keeps its order), so that the
+            // clustered table is written front to back.
+            let mut series: HashMap<SeriesKey, i64> = HashMap::new();
+            let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(observations.len());
+            for (i, o) in observations.iter().enumerate() {
+                let key: SeriesKey = (
+                    &o.campaign,
+                    o.platform,
+                    &o.video,
+                    o.metric,
+                    o.kind,
+                    o.source.kind(),
+                );
+                let id = match series.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = series_id(tx, &key)?;
+                        series.insert(key, id);
+                        id
                     }
+                };
+                rows.push((id, o.at.timestamp_millis(), i));
+            }
+            rows.sort_by_key(|&(s, at, _)| (s, at));
+            let mut sources: HashMap<&str, i64> = HashMap::new();
+            let mut accounts: HashMap<&str, i64> = HashMap::new();
+            let mut writes: HashMap<i64, i64> = HashMap::new();
+            let mut find =
+                tx.prepare_cached("SELECT value FROM points WHERE series = ?1 AND at_ms = ?2")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO points (series, at_ms, value, source, account, collected)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE points SET value = ?3, source = ?4, account = COALESCE(?5, account),
+                 collected = ?6 WHERE series = ?1 AND at_ms = ?2",
+            )?;
+            for (id, at, i) in rows {
+                let o = &observations[i];
+                let existing: Option<i64> =
+                    find.query_row(params![id, at], |r| r.get(0)).optional()?;
+                if existing == Some(o.value) {
+                    summary.unchanged += 1;
+                    continue;
                 }
-                for i in imports {
-                    tx.execute(
-                        "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
-                         rows = excluded.rows, imported_ms = excluded.imported_ms",
-                        params![
-                            i.campaign,
-                            i.sha256,
-                            i.path,
-                            i.format,
-                            i.rows as i64,
-                            i.imported_at.timestamp_millis()
-                        ],
-                    )?;
+                let source = match sources.get(o.source.as_str()) {
+                    Some(&s) => s,
+                    None => {
+                        let s = name_id(tx, "sources", o.source.as_str())?;
+                        sources.insert(o.source.as_str(), s);
+                        s
+                    }
+                };
+                let account = match o.account.as_deref() {
+                    None => None,
+                    Some(a) => Some(match accounts.get(a) {
+                        Some(&id) => id,
+                        None => {
+                            let id = name_id(tx, "accounts", a)?;
+                            accounts.insert(a, id);
+                            id
+                        }
+                    }),
+                };
+                let collected_ms = o.collected_at.timestamp_millis();
+                let collected = match writes.get(&collected_ms) {
+                    Some(&w) => w,
+                    None => {
+                        let w = write_id(tx, collected_ms)?;
+                        writes.insert(collected_ms, w);
+                        w
+                    }
+                };
+                let row = params![id, at, o.value, source, account, collected];
+                if existing.is_none() {
+                    insert.execute(row)?;
+                    summary.inserted += 1;
+                } else {
+                    update.execute(row)?;
+                    summary.updated += 1;
                 }
+            }
+            for i in imports {
+                tx.execute(
+                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+                     rows = excluded.rows, imported_ms = excluded.imported_ms",
+                    params![
+                        i.campaign,
+                        i.sha256,
+                        i.path,
+                        i.format,
+                        i.rows as i64,
+                        i.imported_at.timestamp_millis()
+                    ],
+                )?;
             }
             Ok(summary)
         })
@@ -324,17 +541,43 @@ impl Store for SqliteStore {
         order: ScanOrder,
         each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        // The rows of `observations`, read column by column into a reused batch: strings are
-        // borrowed from SQLite and interned, so a row allocates nothing. Unordered, SQLite reads
-        // the table straight through (4× faster than sorting the ties of each instant).
-        const SELECT: &str = "SELECT platform, video, account, metric, kind, at_ms, value, source,
-             collected_ms FROM observations
-             WHERE campaign = ?1 AND at_ms <= ?2 AND (?3 IS NULL OR metric = ?3)";
+        // In key order SQLite walks the series index and each series' stretch of the clustered
+        // `points` table: no sort. Text is read once per series; sources, accounts and
+        // collection times are small dictionaries read up front.
+        const SELECT: &str = "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms,
+             p.value, p.source, p.account, p.collected
+             FROM series s JOIN points p ON p.series = s.id
+             WHERE s.campaign = ?1 AND p.at_ms <= ?2 AND (?3 IS NULL OR s.metric = ?3)";
         let sql = match order {
-            ScanOrder::Sorted => {
-                format!("{SELECT} ORDER BY at_ms, platform, video, metric, kind, source_kind")
-            }
-            ScanOrder::Any => SELECT.to_string(),
+            ScanOrder::Key | ScanOrder::Any => format!(
+                "{SELECT} ORDER BY s.campaign, s.platform, s.video, s.metric, s.kind,
+                 s.source_kind, p.at_ms"
+            ),
+            ScanOrder::Sorted => format!(
+                "{SELECT} ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind"
+            ),
+        };
+        let names = |table: &str| -> Result<HashMap<i64, String>, StoreError> {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!("SELECT id, name FROM {table}"))
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        };
+        let source_names = names("sources")?;
+        let account_names = names("accounts")?;
+        let collected: HashMap<i64, i64> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, collected_ms FROM writes")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
         };
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let until = query
@@ -349,6 +592,9 @@ impl Store for SqliteStore {
             ])
             .map_err(|e| self.err(e))?;
         let mut batch = ObservationBatch::default();
+        let mut sources: HashMap<i64, u32> = HashMap::new();
+        let mut accounts: HashMap<i64, u32> = HashMap::new();
+        let mut current: Option<ScanSeries> = None;
         let mut total = 0u64;
         let err = |e: String| self.err(e);
         let int = |r: &rusqlite::Row, i: usize| -> Result<i64, StoreError> {
@@ -358,32 +604,72 @@ impl Store for SqliteStore {
         };
         let bad = |what: &str, v: &str| self.err(format!("row with unknown {what} `{v}`"));
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let platform = row_text(r, 0).map_err(err)?.unwrap_or_default();
-            let platform = Platform::ALL
-                .into_iter()
-                .find(|p| p.as_str() == platform)
-                .ok_or_else(|| bad("platform", platform))?;
-            let video = batch.video_id(platform, row_text(r, 1).map_err(err)?.unwrap_or_default());
-            let account = row_text(r, 2).map_err(err)?.map(|a| batch.account_id(a));
-            let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
-            let metric = Metric::ALL
-                .into_iter()
-                .find(|m| m.as_str() == metric)
-                .ok_or_else(|| bad("metric", metric))?;
-            let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
-                "total" => Kind::Total,
-                "daily" => Kind::Daily,
-                other => return Err(bad("kind", other)),
+            let id = int(r, 0)?;
+            if current.as_ref().is_none_or(|c| c.id != id) {
+                let platform = row_text(r, 1).map_err(err)?.unwrap_or_default();
+                let platform = Platform::ALL
+                    .into_iter()
+                    .find(|p| p.as_str() == platform)
+                    .ok_or_else(|| bad("platform", platform))?;
+                let video =
+                    batch.video_id(platform, row_text(r, 2).map_err(err)?.unwrap_or_default());
+                let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
+                let metric = Metric::ALL
+                    .into_iter()
+                    .find(|m| m.as_str() == metric)
+                    .ok_or_else(|| bad("metric", metric))?;
+                let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
+                    "total" => Kind::Total,
+                    "daily" => Kind::Daily,
+                    other => return Err(bad("kind", other)),
+                };
+                current = Some(ScanSeries {
+                    id,
+                    video,
+                    metric,
+                    kind,
+                });
+            }
+            let Some(s) = current.as_ref() else { continue };
+            let source_id = int(r, 7)?;
+            let source = match sources.get(&source_id) {
+                Some(&s) => s,
+                None => {
+                    let name = source_names
+                        .get(&source_id)
+                        .ok_or_else(|| bad("source id", &source_id.to_string()))?;
+                    let s = batch.source_id(name);
+                    sources.insert(source_id, s);
+                    s
+                }
             };
-            let source = batch.source_id(row_text(r, 7).map_err(err)?.unwrap_or_default());
-            batch.video.push(video);
+            let account = match r.get_ref(8).map_err(|e| self.err(e))?.as_i64_or_null() {
+                Ok(None) => None,
+                Ok(Some(a)) => Some(match accounts.get(&a) {
+                    Some(&id) => id,
+                    None => {
+                        let name = account_names
+                            .get(&a)
+                            .ok_or_else(|| bad("account id", &a.to_string()))?;
+                        let id = batch.account_id(name);
+                        accounts.insert(a, id);
+                        id
+                    }
+                }),
+                Err(e) => return Err(self.err(e)),
+            };
+            let write = int(r, 9)?;
+            let collected_ms = *collected
+                .get(&write)
+                .ok_or_else(|| bad("write id", &write.to_string()))?;
+            batch.video.push(s.video);
             batch.account.push(account);
-            batch.metric.push(metric);
-            batch.kind.push(kind);
+            batch.metric.push(s.metric);
+            batch.kind.push(s.kind);
             batch.at_ms.push(int(r, 5)?);
             batch.value.push(int(r, 6)?);
             batch.source.push(source);
-            batch.collected_ms.push(int(r, 8)?);
+            batch.collected_ms.push(collected_ms);
             if batch.len() == SCAN_BATCH_ROWS {
                 total += batch.len() as u64;
                 each(&batch)?;
@@ -398,6 +684,7 @@ impl Store for SqliteStore {
     }
 
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {
+        // The `observations` view joins the dictionaries back: the v1 rows, as they were.
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -456,7 +743,8 @@ impl Store for SqliteStore {
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {
         self.conn
             .query_row(
-                "SELECT COUNT(*) FROM observations WHERE ?1 IS NULL OR campaign = ?1",
+                "SELECT COUNT(*) FROM points p JOIN series s ON s.id = p.series
+                 WHERE ?1 IS NULL OR s.campaign = ?1",
                 [campaign],
                 |r| r.get::<_, i64>(0),
             )
@@ -468,7 +756,8 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT campaign, COUNT(*) FROM observations GROUP BY campaign ORDER BY campaign",
+                "SELECT s.campaign, COUNT(*) FROM points p JOIN series s ON s.id = p.series
+                 GROUP BY s.campaign ORDER BY s.campaign",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt

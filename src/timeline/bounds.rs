@@ -83,8 +83,12 @@ pub struct Bounds {
     pub last_reading: i64,
 }
 
-/// Sort by instant and keep the largest value at each.
+/// Sort by instant and keep the largest value at each. Readings of one series in key order
+/// (one per instant, in time order) are left as they are.
 fn dedup_max(v: &mut Vec<(i64, i64)>) {
+    if v.windows(2).all(|w| w[0].0 < w[1].0) {
+        return;
+    }
     v.sort_unstable();
     v.reverse();
     v.dedup_by_key(|r| r.0);

@@ -304,7 +304,7 @@ pub fn for_campaign(
             until,
             metric: None,
         },
-        crate::store::ScanOrder::Any,
+        crate::store::ScanOrder::Key,
         &mut |batch| {
             input.push(batch);
             Ok(())
@@ -382,9 +382,12 @@ struct RowKey {
     source_kind: u16,
 }
 
-/// A timeline's input, gathered from the batches of one store scan (in any order): the views
-/// readings in columns for polars, and per video what the reports list (account, sources,
-/// other metrics).
+/// A timeline's input, gathered from the batches of one store scan: the views readings in
+/// columns for polars, and per video what the reports list (account, sources, other metrics).
+///
+/// A scan in [`crate::store::ScanOrder::Key`] order brings each video's rows together and each
+/// series in time order, so the readings are grouped per video as they arrive (no sort). Rows
+/// in another order are still right: then they are grouped by a sort.
 #[derive(Default)]
 pub struct TimelineInput {
     /// (platform, video) per series id: the scan's video dictionary.
@@ -401,6 +404,12 @@ pub struct TimelineInput {
     accounts: Vec<Option<(RowKey, u32)>>,
     /// Per series id: its source kinds with the first row of each.
     sources: Vec<Vec<(RowKey, u16)>>,
+    /// The series id of the last row pushed.
+    last_series: Option<u32>,
+    /// Per series id: whether its rows have ended (another series' rows came after them).
+    ended: Vec<bool>,
+    /// Whether a series' rows came in more than one stretch (not in key order).
+    scattered: bool,
 }
 
 /// For a metric other than views: the latest `total` reading and the sum of `daily` rows.
@@ -441,11 +450,19 @@ impl TimelineInput {
         }
         self.accounts.resize(self.series.len(), None);
         self.sources.resize(self.series.len(), Vec::new());
+        self.ended.resize(self.series.len(), false);
         if self.buckets.is_empty() {
             self.buckets.resize_with(BUCKETS, Columns::default);
         }
         for i in 0..batch.len() {
             let id = batch.video[i];
+            if self.last_series != Some(id) {
+                if let Some(last) = self.last_series {
+                    self.ended[last as usize] = true;
+                }
+                self.scattered |= self.ended[id as usize];
+                self.last_series = Some(id);
+            }
             let key = RowKey {
                 at: batch.at_ms[i],
                 metric: batch.metric[i],
@@ -539,7 +556,7 @@ impl TimelineInput {
             self.buckets,
             (other_metrics, accounts, sources),
             options,
-            run_rows,
+            (run_rows, !self.scattered),
         )
     }
 }
@@ -556,7 +573,7 @@ fn build_from(
     buckets: Vec<Columns>,
     (other_metrics, accounts, sources): SeriesFacts,
     options: &TimelineOptions,
-    run_rows: usize,
+    (run_rows, grouped): (usize, bool),
 ) -> Result<Timeline, TimelineError> {
     let platforms: Vec<Platform> = {
         let mut ps: Vec<Platform> = series.iter().map(|(p, _)| *p).collect();
@@ -589,7 +606,7 @@ fn build_from(
         }
         let run = std::mem::take(&mut pending);
         let mut deltas = curve::Deltas::default();
-        for (id, readings) in run.by_series() {
+        for (id, readings) in run.by_series(grouped) {
             let Some(b) = bounds::bounds(readings, launch_ms) else {
                 continue;
             };
@@ -721,10 +738,16 @@ impl Columns {
         self.at.len()
     }
 
-    /// The readings of each series (rows in any order).
-    fn by_series(self) -> impl Iterator<Item = (u32, bounds::Readings)> {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        order.sort_unstable_by_key(|&i| self.series[i]);
+    /// The readings of each series. `grouped`: each series' rows are one stretch (a scan in
+    /// key order), taken as they are; else they are grouped by a sort first.
+    fn by_series(self, grouped: bool) -> impl Iterator<Item = (u32, bounds::Readings)> {
+        let order: Vec<usize> = if grouped {
+            (0..self.len()).collect()
+        } else {
+            let mut order: Vec<usize> = (0..self.len()).collect();
+            order.sort_by_key(|&i| self.series[i]);
+            order
+        };
         let mut out: Vec<(u32, bounds::Readings)> = Vec::new();
         for i in order {
             let id = self.series[i];
@@ -1369,9 +1392,23 @@ mod tests {
         let mut input = TimelineInput::default();
         input.push(&ObservationBatch::from_observations(&obs));
         let per_bucket = input.finish_in_runs(&options, 1).unwrap();
+        // In the store's key order the rows are taken as they come (no grouping sort).
+        let mut keyed = obs.clone();
+        keyed.sort_by(|a, b| crate::store::key_order(a).cmp(&crate::store::key_order(b)));
+        let mut input = TimelineInput::default();
+        input.push(&ObservationBatch::from_observations(&keyed));
+        assert!(!input.scattered, "key order is one stretch per video");
+        let in_key_order = input.finish(&options).unwrap();
+        // In time order the videos interleave: grouped by a sort, the same timeline.
+        let mut by_time = obs.clone();
+        by_time.sort_by_key(|o| o.at);
+        let mut input = TimelineInput::default();
+        input.push(&ObservationBatch::from_observations(&by_time));
+        assert!(input.scattered, "rows in time order interleave the videos");
+        let in_time_order = input.finish(&options).unwrap();
         obs.reverse();
         let reversed = build(&obs, &options).unwrap();
-        for other in [&per_bucket, &reversed] {
+        for other in [&per_bucket, &in_key_order, &in_time_order, &reversed] {
             assert_eq!(other.points, whole.points);
             assert_eq!(other.days, whole.days);
             assert_eq!(other.videos, whole.videos);

@@ -12,6 +12,7 @@ mod faults;
 mod fleet;
 mod huge;
 mod import;
+mod migrate;
 mod milestones;
 mod paths;
 mod pg;
