@@ -260,26 +260,7 @@ pub fn write_report(
     };
     let kinds = chart_kinds(timeline);
     sweep_stale_temps(&options.dir);
-    let mut written = Vec::new();
-    for kind in &kinds {
-        for size in &options.sizes {
-            let canvas = Canvas::sized(size.pixels());
-            for format in &options.formats {
-                let path = options.dir.join(chart_file(*kind, *size, *format));
-                match format {
-                    ChartFormat::Png => {
-                        render_atomic(&path, |tmp| chart::png(*kind, &chart, &canvas, tmp))?
-                    }
-                    ChartFormat::Svg => {
-                        let svg = chart::svg(*kind, &chart, &canvas)?;
-                        write_atomic(&path, svg.as_bytes())?;
-                    }
-                }
-                tracing::debug!(file = %path.display(), "chart written");
-                written.push(path);
-            }
-        }
-    }
+    let mut written = write_charts(&chart, &kinds, options)?;
 
     let path = options.dir.join("timeline.csv");
     write_atomic(&path, crate::sinks::timeline_csv(timeline)?.as_bytes())?;
@@ -309,6 +290,71 @@ pub fn write_report(
     write_atomic(&path, page.as_bytes())?;
     written.push(path);
     Ok(written)
+}
+
+/// One chart file to render.
+type ChartJob = (ChartKind, ChartSize, ChartFormat);
+
+/// Render every chart file, on as many threads as the machine has cores (each file is
+/// rendered by one thread exactly as it would be alone, so no pixel depends on the number of
+/// threads); the paths come back in the order of `kinds` × sizes × formats.
+fn write_charts(
+    chart: &Chart<'_>,
+    kinds: &[ChartKind],
+    options: &ReportOptions,
+) -> Result<Vec<PathBuf>, RenderError> {
+    let jobs: Vec<ChartJob> = kinds
+        .iter()
+        .flat_map(|k| {
+            options
+                .sizes
+                .iter()
+                .flat_map(move |s| options.formats.iter().map(move |f| (*k, *s, *f)))
+        })
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<PathBuf, RenderError>>> = Vec::new();
+    results.resize_with(jobs.len(), || None);
+    let done = std::sync::Mutex::new(results);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let result = write_chart(chart, *job, options);
+                // A failed chart stops the others from starting new files.
+                if result.is_err() {
+                    next.store(jobs.len(), std::sync::atomic::Ordering::Relaxed);
+                }
+                done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            });
+        }
+    });
+    let results = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The first failure in file order is the one reported, as when they were drawn in turn.
+    results.into_iter().flatten().collect()
+}
+
+fn write_chart(
+    chart: &Chart<'_>,
+    (kind, size, format): ChartJob,
+    options: &ReportOptions,
+) -> Result<PathBuf, RenderError> {
+    let canvas = Canvas::sized(size.pixels());
+    let path = options.dir.join(chart_file(kind, size, format));
+    match format {
+        ChartFormat::Png => render_atomic(&path, |tmp| chart::png(kind, chart, &canvas, tmp))?,
+        ChartFormat::Svg => {
+            let svg = chart::svg(kind, chart, &canvas)?;
+            write_atomic(&path, svg.as_bytes())?;
+        }
+    }
+    tracing::debug!(file = %path.display(), "chart written");
+    Ok(path)
 }
 
 /// Why the next milestone has no date: no pace known, or too slow a pace (rule 7).
