@@ -976,7 +976,13 @@ fn compare(args: &Args, rows: u64, runs: usize, python: &str) -> Result<()> {
         fresh(&["compare.db", "compare.db-wal", "compare.db-shm"]);
         let (m, _) = measure(
             viewtally(args, &dir)?
-                .args(["--config", "viewtally.toml", "import", "--campaign", "compare"])
+                .args([
+                    "--config",
+                    "viewtally.toml",
+                    "import",
+                    "--campaign",
+                    "compare",
+                ])
                 .arg(&csv),
         )?;
         Ok(m)

@@ -212,7 +212,15 @@ fn row_video<R: Read>(
         .filter(|_| platform == Platform::Facebook)
         .and_then(ids::facebook_id)
         .filter(|id| !(id.starts_with("pfbid") && post.is_some()));
+    // An Instagram row is named by its media id (Post ID) and matches a reel URL in the
+    // config through its permalink's shortcode.
+    let shortcode = link
+        .as_deref()
+        .filter(|_| platform == Platform::Instagram)
+        .and_then(ids::instagram_shortcode)
+        .map(|code| format!("https://www.instagram.com/p/{code}/"));
     match (from_link, post) {
+        (None, Some(p)) if shortcode.is_some() => Ok((platform, p, shortcode)),
         (Some(v), Some(p)) if v != p => Ok((platform, v, Some(p))),
         (Some(v), _) => Ok((platform, v, None)),
         (None, Some(p)) => Ok((platform, p, None)),

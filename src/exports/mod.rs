@@ -656,6 +656,12 @@ fn future_message(when: When, now: DateTime<Utc>) -> Option<String> {
     }
 }
 
+/// Whether a listed video's readings are stored under the id the file gives rather than the
+/// id in the config: an Instagram reel URL, whose media id `collect` stores too.
+fn stored_by_platform_id(v: &crate::config::VideoConfig) -> bool {
+    v.platform == Platform::Instagram && ids::instagram_shortcode(&v.id).is_some()
+}
+
 impl<'a> Collector<'a> {
     fn new(
         campaigns: &[&'a Campaign],
@@ -780,6 +786,7 @@ impl RowSink for Collector<'_> {
                 campaign: c.slug().to_string(),
                 platform: row.platform,
                 video: listed
+                    .filter(|v| !stored_by_platform_id(v))
                     .map(|v| v.id.clone())
                     .unwrap_or_else(|| row.video.clone()),
                 account: row

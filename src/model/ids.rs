@@ -277,10 +277,16 @@ pub fn normalize(platform: Platform, raw: &str) -> Result<String, String> {
 }
 
 /// The keys under which an id matches another: two ids name the same video when they share a
-/// key. Facebook `{page}_{post}` also matches the bare post id; LinkedIn URNs match by number.
+/// key. Facebook `{page}_{post}` also matches the bare post id; LinkedIn URNs match by number;
+/// an Instagram reel or post URL matches by its shortcode (an export row carries its media id
+/// and, from its permalink, the shortcode).
 pub fn match_keys(platform: Platform, id: &str) -> Vec<String> {
     let id = normalize(platform, id).unwrap_or_else(|_| id.trim().to_string());
     match platform {
+        Platform::Instagram => match instagram_shortcode(&id) {
+            Some(code) => vec![format!("shortcode:{code}")],
+            None => vec![id],
+        },
         Platform::Facebook => {
             let mut keys = vec![id.clone()];
             if let Some((a, b)) = id.split_once('_') {
@@ -303,6 +309,24 @@ pub fn match_keys(platform: Platform, id: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instagram_urls_match_by_shortcode_and_media_ids_by_id() {
+        let url = match_keys(
+            Platform::Instagram,
+            "https://www.instagram.com/reel/Cabc123/?igsh=x",
+        );
+        assert_eq!(url, vec!["shortcode:Cabc123".to_string()]);
+        assert_eq!(
+            match_keys(Platform::Instagram, "instagram.com/p/Cabc123"),
+            url,
+            "the same post in another URL form"
+        );
+        assert_eq!(
+            match_keys(Platform::Instagram, " 17900000000000003 "),
+            vec!["17900000000000003".to_string()]
+        );
+    }
 
     #[test]
     fn youtube_forms() {

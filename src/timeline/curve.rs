@@ -109,14 +109,7 @@ impl Deltas {
             (lo, a, b, flag) = (e.lo, na, nb, nflag);
             // U on (t_i, t_i+1] is the bound at t_i+1; after the last event nothing bounds it.
             let (nh, nu) = split(ev.get(i + 1).and_then(|n| n.hi));
-            self.row(
-                e.at + 1,
-                false,
-                platform,
-                (0, nh - h, nu - u),
-                (0, 0),
-                0,
-            );
+            self.row(e.at + 1, false, platform, (0, nh - h, nu - u), (0, 0), 0);
             (h, u) = (nh, nu);
         }
         // Long after its last reading, a video's flat line is an estimate too.

@@ -92,7 +92,14 @@ fn parquet_of_the_demo_reads_back_with_the_same_rows_and_types() {
     let campaigns = df.column("campaign").unwrap().str().unwrap();
     assert!(campaigns.no_null_iter().all(|c| c == "mdcc-2020"));
     // The first reading's time survives as a UTC instant.
-    let first_at = df.column("at").unwrap().datetime().unwrap().physical().get(0).unwrap();
+    let first_at = df
+        .column("at")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .get(0)
+        .unwrap();
     let first_csv = csv
         .lines()
         .nth(1)

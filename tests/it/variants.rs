@@ -333,3 +333,34 @@ fn cut_utf16_files_are_refused_as_incomplete() {
         );
     }
 }
+
+/// An Instagram video listed as its reel URL takes the export row whose permalink is that
+/// reel, and the reading is stored under the media id, as `collect` stores it.
+#[test]
+fn instagram_reel_url_in_the_config_matches_the_export_by_permalink() {
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &ConfigBuilder::new()
+            .campaign("launch", "Launch")
+            .key("launched", "2020-07-24T09:00:00+02:00")
+            .video(
+                "instagram",
+                "https://instagram.com/reel/C9AbCdEfGhI?igsh=abc",
+            )
+            .build(),
+    );
+    let f = env.fixture("exports/variants", "meta-instagram/instagram.csv");
+    let r = env.run(&["import", "--as-of", "2020-08-02", &f]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let stored = stored(&env);
+    assert!(
+        stored.contains(&format!(
+            "instagram,17912345678901234,conectart.cz,views,total,{AT},7000"
+        )),
+        "{stored:?}\n{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(stored.len(), 6, "{stored:?}");
+}
