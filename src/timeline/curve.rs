@@ -7,9 +7,8 @@
 //! intercept and a slope (E = a + b·x, x in days relative to the latest reading): sums of lines
 //! are lines, and the estimate at any instant is exact, not only at reading times.
 //!
-//! The intercepts and slopes are summed as fixed-point integers (units of 2⁻²⁰ views and views
-//! per day): integer sums do not depend on the order in which a multi-threaded group-by adds
-//! them up, so the same readings give the same estimate in every run and from every store.
+//! Floating-point sums depend on the order of their terms: the rows come in the store's key
+//! order (`ScanOrder::Key`), so the same readings give the same estimate from every store.
 
 use polars::prelude::*;
 
@@ -17,13 +16,6 @@ use super::bounds::{Bounds, DAY_MS, GAP_MS};
 
 /// Before every instant (the value a video has before its first event).
 const BEFORE: i64 = i64::MIN / 2;
-
-/// Fixed-point scale of the estimate's intercepts and slopes (2²⁰: a millionth of a view).
-const FIXED: f64 = (1u64 << 20) as f64;
-
-fn fixed(v: f64) -> i64 {
-    (v * FIXED).round() as i64
-}
 
 /// Changes of the per-video step functions at instants (one row a change).
 #[derive(Default)]
@@ -35,9 +27,8 @@ pub struct Deltas {
     lo: Vec<i64>,
     hi: Vec<i64>,
     unbounded: Vec<i64>,
-    /// Changes of the intercept and slope, fixed-point ([`FIXED`]).
-    a: Vec<i64>,
-    b: Vec<i64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
     flag: Vec<i64>,
 }
 
@@ -58,7 +49,7 @@ impl Deltas {
         real: bool,
         platform: usize,
         (lo, hi, unbounded): (i64, i64, i64),
-        (a, b): (i64, i64),
+        (a, b): (f64, f64),
         flag: i64,
     ) {
         self.at.push(at);
@@ -83,10 +74,10 @@ impl Deltas {
             false,
             platform,
             (0, h0, u0),
-            (0, 0),
+            (0.0, 0.0),
             i64::from(bounds.estimated_before),
         );
-        let (mut lo, mut a, mut b, mut flag) = (0, 0, 0, i64::from(bounds.estimated_before));
+        let (mut lo, mut a, mut b, mut flag) = (0, 0.0, 0.0, i64::from(bounds.estimated_before));
         let (mut h, mut u) = (h0, u0);
         for (i, e) in ev.iter().enumerate() {
             let (na, nb) = match ev.get(i + 1) {
@@ -96,7 +87,6 @@ impl Deltas {
                 }
                 None => (e.est, 0.0),
             };
-            let (na, nb) = (fixed(na), fixed(nb));
             let nflag = i64::from(e.estimated_after);
             self.row(
                 e.at,
@@ -109,18 +99,25 @@ impl Deltas {
             (lo, a, b, flag) = (e.lo, na, nb, nflag);
             // U on (t_i, t_i+1] is the bound at t_i+1; after the last event nothing bounds it.
             let (nh, nu) = split(ev.get(i + 1).and_then(|n| n.hi));
-            self.row(e.at + 1, false, platform, (0, nh - h, nu - u), (0, 0), 0);
+            self.row(
+                e.at + 1,
+                false,
+                platform,
+                (0, nh - h, nu - u),
+                (0.0, 0.0),
+                0,
+            );
             (h, u) = (nh, nu);
         }
         // Long after its last reading, a video's flat line is an estimate too.
         if let Some(last) = ev.last() {
-            self.row(last.at + GAP_MS, false, platform, (0, 0, 0), (0, 0), 1);
+            self.row(last.at + GAP_MS, false, platform, (0, 0, 0), (0.0, 0.0), 1);
         }
     }
 
     /// An instant that is a point of the timeline even where no video changes (the launch).
     pub fn mark(&mut self, at: i64) {
-        self.row(at, true, 0, (0, 0, 0), (0, 0), 0);
+        self.row(at, true, 0, (0, 0, 0), (0.0, 0.0), 0);
     }
 
     /// The changes summed per instant (one polars group-by), to be added to other runs'.
@@ -143,8 +140,8 @@ impl Deltas {
         for k in 0..platforms {
             for (c, zero) in [
                 ("lo", lit(0i64)),
-                ("a", lit(0i64)),
-                ("b", lit(0i64)),
+                ("a", lit(0.0f64)),
+                ("b", lit(0.0f64)),
                 ("flag", lit(0i64)),
             ] {
                 aggs.push(
@@ -226,7 +223,12 @@ impl Curve {
                 .collect())
         };
         let floats = |name: &str| -> PolarsResult<Vec<f64>> {
-            Ok(ints(name)?.into_iter().map(|v| v as f64 / FIXED).collect())
+            Ok(df
+                .column(name)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect())
         };
         let per = |c: &str| -> PolarsResult<Vec<Vec<i64>>> {
             (0..platforms).map(|k| ints(&format!("{c}_{k}"))).collect()

@@ -473,7 +473,11 @@ const V1_TABLES: &[&str] = &[
 /// Every row of the v1 fixture as SQL inserts (for PostgreSQL).
 fn v1_inserts() -> String {
     use rusqlite::types::ValueRef;
-    let conn = rusqlite::Connection::open(fixture("v1.db")).unwrap();
+    // A copy: opening the committed fixture itself could leave WAL files beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("v1.db");
+    std::fs::copy(fixture("v1.db"), &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
     let mut sql = String::new();
     for table in V1_TABLES {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
@@ -503,7 +507,11 @@ fn v1_inserts() -> String {
 /// Every observation of the v1 fixture, read with plain SQL from its v1 table, in the order
 /// of `Store::observations`.
 fn v1_observations(campaign: &str) -> Vec<Observation> {
-    let conn = rusqlite::Connection::open(fixture("v1.db")).unwrap();
+    // A copy: opening the committed fixture itself could leave WAL files beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("v1.db");
+    std::fs::copy(fixture("v1.db"), &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
     let mut stmt = conn
         .prepare(
             "SELECT campaign, platform, video, account, metric, kind, at_ms, value, source,
