@@ -243,6 +243,116 @@ impl ObservationBatch {
     }
 }
 
+/// The dictionaries of a store a scan resolves its rows' ids with, read up front: source and
+/// account names, and collection times, by the store's id (`K`) of each.
+struct ScanNames<K> {
+    sources: HashMap<K, String>,
+    accounts: HashMap<K, String>,
+    collected: HashMap<K, i64>,
+}
+
+/// What one row of a series stands for in a scan (read once per series, not per row).
+#[derive(Clone, Copy)]
+struct ScanSeries<K> {
+    id: K,
+    video: u32,
+    metric: Metric,
+    kind: Kind,
+}
+
+/// One row of a scan, beside its series: ids are the batch's.
+struct ScanPoint {
+    at_ms: i64,
+    value: i64,
+    source: u32,
+    account: Option<u32>,
+    collected_ms: i64,
+}
+
+/// A store's scan rows filled into a reused [`ObservationBatch`], handed on each time it holds
+/// [`SCAN_BATCH_ROWS`] rows; maps the store's dictionary ids (`K`) to the batch's.
+struct ScanFill<K> {
+    batch: ObservationBatch,
+    names: ScanNames<K>,
+    sources: HashMap<K, u32>,
+    accounts: HashMap<K, u32>,
+    /// Rows handed on so far.
+    total: u64,
+}
+
+impl<K: Copy + Eq + std::hash::Hash> ScanFill<K> {
+    fn new(names: ScanNames<K>) -> ScanFill<K> {
+        ScanFill {
+            batch: ObservationBatch::default(),
+            names,
+            sources: HashMap::new(),
+            accounts: HashMap::new(),
+            total: 0,
+        }
+    }
+
+    /// The batch's id of the store's source `id`; None when the store has no such source.
+    fn source(&mut self, id: K) -> Option<u32> {
+        if let Some(&s) = self.sources.get(&id) {
+            return Some(s);
+        }
+        let s = self.batch.source_id(self.names.sources.get(&id)?);
+        self.sources.insert(id, s);
+        Some(s)
+    }
+
+    /// The batch's id of the store's account `id`; None when the store has no such account.
+    fn account(&mut self, id: K) -> Option<u32> {
+        if let Some(&a) = self.accounts.get(&id) {
+            return Some(a);
+        }
+        let a = self.batch.account_id(self.names.accounts.get(&id)?);
+        self.accounts.insert(id, a);
+        Some(a)
+    }
+
+    /// The collection time of the store's write `id`; None when the store has no such write.
+    fn collected_ms(&self, id: K) -> Option<i64> {
+        self.names.collected.get(&id).copied()
+    }
+
+    /// Append a row; a full batch is handed to `each`.
+    fn push(
+        &mut self,
+        series: &ScanSeries<K>,
+        point: ScanPoint,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let batch = &mut self.batch;
+        batch.video.push(series.video);
+        batch.account.push(point.account);
+        batch.metric.push(series.metric);
+        batch.kind.push(series.kind);
+        batch.at_ms.push(point.at_ms);
+        batch.value.push(point.value);
+        batch.source.push(point.source);
+        batch.collected_ms.push(point.collected_ms);
+        if batch.len() == SCAN_BATCH_ROWS {
+            self.flush(each)?;
+        }
+        Ok(())
+    }
+
+    /// Hand the rows held (if any) to `each` and empty the batch's columns.
+    fn flush(
+        &mut self,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.total += self.batch.len() as u64;
+        each(&self.batch)?;
+        self.batch.clear_rows();
+        Ok(())
+    }
+}
+
 /// The row order of a [`Store::scan`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanOrder {

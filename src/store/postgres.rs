@@ -25,8 +25,8 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, StateStore,
-    Store, StoreError, WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
+    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -757,6 +757,101 @@ fn unique_runs(observations: &[Observation]) -> Vec<&[Observation]> {
     runs
 }
 
+/// The query of a scan in `order`.
+fn scan_sql(order: ScanOrder) -> String {
+    format!(
+        "{SCAN} {}",
+        match order {
+            ScanOrder::Key | ScanOrder::Any => SCAN_KEY,
+            ScanOrder::Sorted => SCAN_SORTED,
+        }
+    )
+}
+
+/// The dictionaries a scan resolves ids with: sources, accounts and collection times.
+async fn scan_names(
+    client: &tokio_postgres::Client,
+) -> Result<ScanNames<i32>, tokio_postgres::Error> {
+    let mut sources: HashMap<i32, String> = HashMap::new();
+    for r in client.query("SELECT id, name FROM sources", &[]).await? {
+        sources.insert(r.get(0), r.get(1));
+    }
+    let mut accounts: HashMap<i32, String> = HashMap::new();
+    for r in client.query("SELECT id, name FROM accounts", &[]).await? {
+        accounts.insert(r.get(0), r.get(1));
+    }
+    let mut collected: HashMap<i32, i64> = HashMap::new();
+    for r in client
+        .query("SELECT id, collected_ms FROM writes", &[])
+        .await?
+    {
+        collected.insert(r.get(0), r.get(1));
+    }
+    Ok(ScanNames {
+        sources,
+        accounts,
+        collected,
+    })
+}
+
+impl PgStore {
+    /// One row of a scan into `fill`; `current` is the series of the row before (read again
+    /// when the series changes).
+    fn scan_row(
+        &self,
+        r: &tokio_postgres::Row,
+        current: &mut Option<ScanSeries<i32>>,
+        fill: &mut ScanFill<i32>,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let id: i32 = r.get(0);
+        if current.is_none_or(|c| c.id != id) {
+            let (platform, metric, kind): (&str, &str, &str) = (r.get(1), r.get(3), r.get(4));
+            let (Ok(p), Ok(m), Ok(k)) = (
+                platform.parse::<Platform>(),
+                metric.parse::<Metric>(),
+                kind.parse::<Kind>(),
+            ) else {
+                return Err(self.err(format!(
+                    "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
+                )));
+            };
+            *current = Some(ScanSeries {
+                id,
+                video: fill.batch.video_id(p, r.get(2)),
+                metric: m,
+                kind: k,
+            });
+        }
+        let Some(series) = *current else {
+            return Ok(());
+        };
+        let (source_id, account_id, write): (i32, Option<i32>, i32) =
+            (r.get(7), r.get(8), r.get(9));
+        let source = fill
+            .source(source_id)
+            .ok_or_else(|| self.err(format!("row with unknown source id {source_id}")))?;
+        let account = match account_id {
+            None => None,
+            Some(a) => Some(
+                fill.account(a)
+                    .ok_or_else(|| self.err(format!("row with unknown account id {a}")))?,
+            ),
+        };
+        let collected_ms = fill
+            .collected_ms(write)
+            .ok_or_else(|| self.err(format!("row with unknown write id {write}")))?;
+        let point = ScanPoint {
+            at_ms: r.get(5),
+            value: r.get(6),
+            source,
+            account,
+            collected_ms,
+        };
+        fill.push(&series, point, each)
+    }
+}
+
 impl Store for PgStore {
     fn write(
         &mut self,
@@ -850,122 +945,29 @@ impl Store for PgStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or(i64::MAX);
         let metric = query.metric.map(|m| m.as_str());
-        let mut batch = ObservationBatch::default();
-        let mut total = 0u64;
         let mut failure: Option<StoreError> = None;
-        let sql = format!(
-            "{SCAN} {}",
-            match order {
-                ScanOrder::Key | ScanOrder::Any => SCAN_KEY,
-                ScanOrder::Sorted => SCAN_SORTED,
-            }
-        );
-        block_on(async {
-            let mut source_names: HashMap<i32, String> = HashMap::new();
-            for r in client.query("SELECT id, name FROM sources", &[]).await? {
-                source_names.insert(r.get(0), r.get(1));
-            }
-            let mut account_names: HashMap<i32, String> = HashMap::new();
-            for r in client.query("SELECT id, name FROM accounts", &[]).await? {
-                account_names.insert(r.get(0), r.get(1));
-            }
-            let mut collected: HashMap<i32, i64> = HashMap::new();
-            for r in client
-                .query("SELECT id, collected_ms FROM writes", &[])
-                .await?
-            {
-                collected.insert(r.get(0), r.get(1));
-            }
-            let mut sources: HashMap<i32, u32> = HashMap::new();
-            let mut accounts: HashMap<i32, u32> = HashMap::new();
-            let mut current: Option<(i32, u32, Metric, Kind)> = None;
+        let sql = scan_sql(order);
+        let mut fill = block_on(async {
+            let mut fill = ScanFill::new(scan_names(&client).await?);
+            let mut current: Option<ScanSeries<i32>> = None;
             let stmt = client.prepare_cached(&sql).await?;
             let params: [&(dyn ToSql + Sync); 3] = [&query.campaign, &until, &metric];
             let rows = client.query_raw(&stmt, params).await?;
             pin_mut!(rows);
             while let Some(r) = rows.try_next().await? {
-                let id: i32 = r.get(0);
-                if current.is_none_or(|c| c.0 != id) {
-                    let (platform, metric, kind): (&str, &str, &str) =
-                        (r.get(1), r.get(3), r.get(4));
-                    let (Ok(p), Ok(m), Ok(k)) = (
-                        platform.parse::<Platform>(),
-                        metric.parse::<Metric>(),
-                        kind.parse::<Kind>(),
-                    ) else {
-                        failure = Some(self.err(format!(
-                            "row with unknown platform/metric/kind `{platform}`/`{metric}`/`{kind}`"
-                        )));
-                        break;
-                    };
-                    current = Some((id, batch.video_id(p, r.get(2)), m, k));
-                }
-                let Some((_, video, m, k)) = current else {
-                    continue;
-                };
-                let (source_id, account_id, write): (i32, Option<i32>, i32) =
-                    (r.get(7), r.get(8), r.get(9));
-                let source = match sources.get(&source_id) {
-                    Some(&s) => s,
-                    None => {
-                        let Some(name) = source_names.get(&source_id) else {
-                            failure =
-                                Some(self.err(format!("row with unknown source id {source_id}")));
-                            break;
-                        };
-                        let s = batch.source_id(name);
-                        sources.insert(source_id, s);
-                        s
-                    }
-                };
-                let account = match account_id {
-                    None => None,
-                    Some(a) => Some(match accounts.get(&a) {
-                        Some(&id) => id,
-                        None => {
-                            let Some(name) = account_names.get(&a) else {
-                                failure =
-                                    Some(self.err(format!("row with unknown account id {a}")));
-                                break;
-                            };
-                            let id = batch.account_id(name);
-                            accounts.insert(a, id);
-                            id
-                        }
-                    }),
-                };
-                let Some(&collected_ms) = collected.get(&write) else {
-                    failure = Some(self.err(format!("row with unknown write id {write}")));
+                if let Err(e) = self.scan_row(&r, &mut current, &mut fill, each) {
+                    failure = Some(e);
                     break;
-                };
-                batch.video.push(video);
-                batch.account.push(account);
-                batch.metric.push(m);
-                batch.kind.push(k);
-                batch.at_ms.push(r.get(5));
-                batch.value.push(r.get(6));
-                batch.source.push(source);
-                batch.collected_ms.push(collected_ms);
-                if batch.len() == SCAN_BATCH_ROWS {
-                    total += batch.len() as u64;
-                    if let Err(e) = each(&batch) {
-                        failure = Some(e);
-                        break;
-                    }
-                    batch.clear_rows();
                 }
             }
-            Ok::<_, tokio_postgres::Error>(())
+            Ok::<_, tokio_postgres::Error>(fill)
         })
         .map_err(|e| self.pg(e))?;
         if let Some(e) = failure {
             return Err(e);
         }
-        if !batch.is_empty() {
-            total += batch.len() as u64;
-            each(&batch)?;
-        }
-        Ok(total)
+        fill.flush(each)?;
+        Ok(fill.total)
     }
 
     fn count(&self, campaign: Option<&str>) -> Result<u64, StoreError> {

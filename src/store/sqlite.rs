@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanOrder, StateStore,
-    Store, StoreError, WriteSummary, SCAN_BATCH_ROWS,
+    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
+    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -416,147 +416,134 @@ fn series_id(tx: &rusqlite::Transaction, k: &SeriesKey) -> rusqlite::Result<i64>
     Ok(tx.last_insert_rowid())
 }
 
-/// What one row of a series stands for in a scan (read once per series, not per row).
-struct ScanSeries {
-    id: i64,
-    video: u32,
-    metric: Metric,
-    kind: Kind,
+/// The id for `key` in `ids`, from `add` (a lookup, adding when new) the first time.
+fn cached<K: Eq + std::hash::Hash>(
+    ids: &mut HashMap<K, i64>,
+    key: K,
+    add: impl FnOnce() -> rusqlite::Result<i64>,
+) -> rusqlite::Result<i64> {
+    if let Some(&id) = ids.get(&key) {
+        return Ok(id);
+    }
+    let id = add()?;
+    ids.insert(key, id);
+    Ok(id)
 }
 
-impl Store for SqliteStore {
-    fn write(
-        &mut self,
-        observations: &[Observation],
-        imports: &[ImportRecord],
-    ) -> Result<WriteSummary, StoreError> {
-        self.in_write_tx(|tx| {
-            let mut summary = WriteSummary::default();
-            // Every row's series id (one lookup per series of the write), then the rows in key
-            // order (stable: a key repeated within the write keeps its order), so that the
-            // clustered table is written front to back.
-            let mut series: HashMap<SeriesKey, i64> = HashMap::new();
-            let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(observations.len());
-            for (i, o) in observations.iter().enumerate() {
-                let key: SeriesKey = (
-                    &o.campaign,
-                    o.platform,
-                    &o.video,
-                    o.metric,
-                    o.kind,
-                    o.source.kind(),
-                );
-                let id = match series.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        let id = series_id(tx, &key)?;
-                        series.insert(key, id);
-                        id
-                    }
-                };
-                rows.push((id, o.at.timestamp_millis(), i));
-            }
-            rows.sort_by_key(|&(s, at, _)| (s, at));
-            let mut sources: HashMap<&str, i64> = HashMap::new();
-            let mut accounts: HashMap<&str, i64> = HashMap::new();
-            let mut writes: HashMap<i64, i64> = HashMap::new();
-            let mut find =
-                tx.prepare_cached("SELECT value FROM points WHERE series = ?1 AND at_ms = ?2")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO points (series, at_ms, value, source, account, collected)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE points SET value = ?3, source = ?4, account = COALESCE(?5, account),
-                 collected = ?6 WHERE series = ?1 AND at_ms = ?2",
-            )?;
-            for (id, at, i) in rows {
-                let o = &observations[i];
-                let existing: Option<i64> =
-                    find.query_row(params![id, at], |r| r.get(0)).optional()?;
-                if existing == Some(o.value) {
-                    summary.unchanged += 1;
-                    continue;
-                }
-                let source = match sources.get(o.source.as_str()) {
-                    Some(&s) => s,
-                    None => {
-                        let s = name_id(tx, "sources", o.source.as_str())?;
-                        sources.insert(o.source.as_str(), s);
-                        s
-                    }
-                };
-                let account = match o.account.as_deref() {
-                    None => None,
-                    Some(a) => Some(match accounts.get(a) {
-                        Some(&id) => id,
-                        None => {
-                            let id = name_id(tx, "accounts", a)?;
-                            accounts.insert(a, id);
-                            id
-                        }
-                    }),
-                };
-                let collected_ms = o.collected_at.timestamp_millis();
-                let collected = match writes.get(&collected_ms) {
-                    Some(&w) => w,
-                    None => {
-                        let w = write_id(tx, collected_ms)?;
-                        writes.insert(collected_ms, w);
-                        w
-                    }
-                };
-                let row = params![id, at, o.value, source, account, collected];
-                if existing.is_none() {
-                    insert.execute(row)?;
-                    summary.inserted += 1;
-                } else {
-                    update.execute(row)?;
-                    summary.updated += 1;
-                }
-            }
-            for i in imports {
-                tx.execute(
-                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
-                     rows = excluded.rows, imported_ms = excluded.imported_ms",
-                    params![
-                        i.campaign,
-                        i.sha256,
-                        i.path,
-                        i.format,
-                        i.rows as i64,
-                        i.imported_at.timestamp_millis()
-                    ],
-                )?;
-            }
-            Ok(summary)
-        })
+/// Every row's (series id, `at` in ms, index in `observations`), one series lookup per series,
+/// in key order (stable: a key repeated within the write keeps its order), so that the
+/// clustered table is written front to back.
+fn write_order(
+    tx: &rusqlite::Transaction,
+    observations: &[Observation],
+) -> rusqlite::Result<Vec<(i64, i64, usize)>> {
+    let mut series: HashMap<SeriesKey, i64> = HashMap::new();
+    let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(observations.len());
+    for (i, o) in observations.iter().enumerate() {
+        let key: SeriesKey = (
+            &o.campaign,
+            o.platform,
+            &o.video,
+            o.metric,
+            o.kind,
+            o.source.kind(),
+        );
+        let id = cached(&mut series, key, || series_id(tx, &key))?;
+        rows.push((id, o.at.timestamp_millis(), i));
     }
+    rows.sort_by_key(|&(s, at, _)| (s, at));
+    Ok(rows)
+}
 
-    fn scan(
-        &self,
-        query: &Query,
-        order: ScanOrder,
-        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        // In key order SQLite walks the series index and each series' stretch of the clustered
-        // `points` table: no sort. Text is read once per series; sources, accounts and
-        // collection times are small dictionaries read up front.
-        const SELECT: &str = "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms,
-             p.value, p.source, p.account, p.collected
-             FROM series s JOIN points p ON p.series = s.id
-             WHERE s.campaign = ?1 AND p.at_ms <= ?2 AND (?3 IS NULL OR s.metric = ?3)";
-        let sql = match order {
-            ScanOrder::Key | ScanOrder::Any => format!(
-                "{SELECT} ORDER BY s.campaign, s.platform, s.video, s.metric, s.kind,
-                 s.source_kind, p.at_ms"
-            ),
-            ScanOrder::Sorted => format!(
-                "{SELECT} ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind"
-            ),
+/// Upsert the points of `rows` (from [`write_order`]); an unchanged value is left alone.
+fn write_points(
+    tx: &rusqlite::Transaction,
+    observations: &[Observation],
+    rows: Vec<(i64, i64, usize)>,
+) -> rusqlite::Result<WriteSummary> {
+    let mut summary = WriteSummary::default();
+    let mut sources: HashMap<&str, i64> = HashMap::new();
+    let mut accounts: HashMap<&str, i64> = HashMap::new();
+    let mut writes: HashMap<i64, i64> = HashMap::new();
+    let mut find =
+        tx.prepare_cached("SELECT value FROM points WHERE series = ?1 AND at_ms = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO points (series, at_ms, value, source, account, collected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE points SET value = ?3, source = ?4, account = COALESCE(?5, account),
+         collected = ?6 WHERE series = ?1 AND at_ms = ?2",
+    )?;
+    for (id, at, i) in rows {
+        let o = &observations[i];
+        let existing: Option<i64> = find.query_row(params![id, at], |r| r.get(0)).optional()?;
+        if existing == Some(o.value) {
+            summary.unchanged += 1;
+            continue;
+        }
+        let name = o.source.as_str();
+        let source = cached(&mut sources, name, || name_id(tx, "sources", name))?;
+        let account = match o.account.as_deref() {
+            None => None,
+            Some(a) => Some(cached(&mut accounts, a, || name_id(tx, "accounts", a))?),
         };
+        let collected_ms = o.collected_at.timestamp_millis();
+        let collected = cached(&mut writes, collected_ms, || write_id(tx, collected_ms))?;
+        let row = params![id, at, o.value, source, account, collected];
+        if existing.is_none() {
+            insert.execute(row)?;
+            summary.inserted += 1;
+        } else {
+            update.execute(row)?;
+            summary.updated += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Record the imports of a write (a file imported again updates its record).
+fn write_imports(tx: &rusqlite::Transaction, imports: &[ImportRecord]) -> rusqlite::Result<()> {
+    for i in imports {
+        tx.execute(
+            "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+             rows = excluded.rows, imported_ms = excluded.imported_ms",
+            params![
+                i.campaign,
+                i.sha256,
+                i.path,
+                i.format,
+                i.rows as i64,
+                i.imported_at.timestamp_millis()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The query of a scan in `order`. In key order SQLite walks the series index and each
+/// series' stretch of the clustered `points` table: no sort.
+fn scan_sql(order: ScanOrder) -> String {
+    const SELECT: &str = "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms,
+         p.value, p.source, p.account, p.collected
+         FROM series s JOIN points p ON p.series = s.id
+         WHERE s.campaign = ?1 AND p.at_ms <= ?2 AND (?3 IS NULL OR s.metric = ?3)";
+    match order {
+        ScanOrder::Key | ScanOrder::Any => format!(
+            "{SELECT} ORDER BY s.campaign, s.platform, s.video, s.metric, s.kind,
+             s.source_kind, p.at_ms"
+        ),
+        ScanOrder::Sorted => format!(
+            "{SELECT} ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind"
+        ),
+    }
+}
+
+impl SqliteStore {
+    /// The dictionaries a scan resolves ids with: sources, accounts and collection times.
+    fn scan_names(&self) -> Result<ScanNames<i64>, StoreError> {
         let names = |table: &str| -> Result<HashMap<i64, String>, StoreError> {
             let mut stmt = self
                 .conn
@@ -567,8 +554,8 @@ impl Store for SqliteStore {
                 .map_err(|e| self.err(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
         };
-        let source_names = names("sources")?;
-        let account_names = names("accounts")?;
+        let sources = names("sources")?;
+        let accounts = names("accounts")?;
         let collected: HashMap<i64, i64> = {
             let mut stmt = self
                 .conn
@@ -579,6 +566,113 @@ impl Store for SqliteStore {
                 .map_err(|e| self.err(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
         };
+        Ok(ScanNames {
+            sources,
+            accounts,
+            collected,
+        })
+    }
+
+    /// An integer column of a scan row.
+    fn scan_int(&self, r: &rusqlite::Row, i: usize) -> Result<i64, StoreError> {
+        r.get_ref(i)
+            .and_then(|v| v.as_i64().map_err(Into::into))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The error for a scan row naming what the store has no record of.
+    fn unknown(&self, what: &str, v: &str) -> StoreError {
+        self.err(format!("row with unknown {what} `{v}`"))
+    }
+
+    /// The series of a scan row (series `id`): its text read and its video interned.
+    fn scan_series(
+        &self,
+        r: &rusqlite::Row,
+        id: i64,
+        batch: &mut ObservationBatch,
+    ) -> Result<ScanSeries<i64>, StoreError> {
+        let err = |e: String| self.err(e);
+        let platform = row_text(r, 1).map_err(err)?.unwrap_or_default();
+        let platform = Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str() == platform)
+            .ok_or_else(|| self.unknown("platform", platform))?;
+        let video = batch.video_id(platform, row_text(r, 2).map_err(err)?.unwrap_or_default());
+        let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
+        let metric = Metric::ALL
+            .into_iter()
+            .find(|m| m.as_str() == metric)
+            .ok_or_else(|| self.unknown("metric", metric))?;
+        let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
+            "total" => Kind::Total,
+            "daily" => Kind::Daily,
+            other => return Err(self.unknown("kind", other)),
+        };
+        Ok(ScanSeries {
+            id,
+            video,
+            metric,
+            kind,
+        })
+    }
+
+    /// The rest of a scan row (beside its series), its ids resolved to the batch's.
+    fn scan_point(
+        &self,
+        r: &rusqlite::Row,
+        fill: &mut ScanFill<i64>,
+    ) -> Result<ScanPoint, StoreError> {
+        let source_id = self.scan_int(r, 7)?;
+        let source = fill
+            .source(source_id)
+            .ok_or_else(|| self.unknown("source id", &source_id.to_string()))?;
+        let account = match r.get_ref(8).map_err(|e| self.err(e))?.as_i64_or_null() {
+            Ok(None) => None,
+            Ok(Some(a)) => Some(
+                fill.account(a)
+                    .ok_or_else(|| self.unknown("account id", &a.to_string()))?,
+            ),
+            Err(e) => return Err(self.err(e)),
+        };
+        let write = self.scan_int(r, 9)?;
+        let collected_ms = fill
+            .collected_ms(write)
+            .ok_or_else(|| self.unknown("write id", &write.to_string()))?;
+        Ok(ScanPoint {
+            at_ms: self.scan_int(r, 5)?,
+            value: self.scan_int(r, 6)?,
+            source,
+            account,
+            collected_ms,
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn write(
+        &mut self,
+        observations: &[Observation],
+        imports: &[ImportRecord],
+    ) -> Result<WriteSummary, StoreError> {
+        self.in_write_tx(|tx| {
+            let rows = write_order(tx, observations)?;
+            let summary = write_points(tx, observations, rows)?;
+            write_imports(tx, imports)?;
+            Ok(summary)
+        })
+    }
+
+    fn scan(
+        &self,
+        query: &Query,
+        order: ScanOrder,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        // Text is read once per series; sources, accounts and collection times are small
+        // dictionaries read up front.
+        let sql = scan_sql(order);
+        let mut fill = ScanFill::new(self.scan_names()?);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let until = query
             .until
@@ -591,96 +685,18 @@ impl Store for SqliteStore {
                 query.metric.map(|m| m.as_str())
             ])
             .map_err(|e| self.err(e))?;
-        let mut batch = ObservationBatch::default();
-        let mut sources: HashMap<i64, u32> = HashMap::new();
-        let mut accounts: HashMap<i64, u32> = HashMap::new();
-        let mut current: Option<ScanSeries> = None;
-        let mut total = 0u64;
-        let err = |e: String| self.err(e);
-        let int = |r: &rusqlite::Row, i: usize| -> Result<i64, StoreError> {
-            r.get_ref(i)
-                .and_then(|v| v.as_i64().map_err(Into::into))
-                .map_err(|e| self.err(e))
-        };
-        let bad = |what: &str, v: &str| self.err(format!("row with unknown {what} `{v}`"));
+        let mut current: Option<ScanSeries<i64>> = None;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let id = int(r, 0)?;
+            let id = self.scan_int(r, 0)?;
             if current.as_ref().is_none_or(|c| c.id != id) {
-                let platform = row_text(r, 1).map_err(err)?.unwrap_or_default();
-                let platform = Platform::ALL
-                    .into_iter()
-                    .find(|p| p.as_str() == platform)
-                    .ok_or_else(|| bad("platform", platform))?;
-                let video =
-                    batch.video_id(platform, row_text(r, 2).map_err(err)?.unwrap_or_default());
-                let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
-                let metric = Metric::ALL
-                    .into_iter()
-                    .find(|m| m.as_str() == metric)
-                    .ok_or_else(|| bad("metric", metric))?;
-                let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
-                    "total" => Kind::Total,
-                    "daily" => Kind::Daily,
-                    other => return Err(bad("kind", other)),
-                };
-                current = Some(ScanSeries {
-                    id,
-                    video,
-                    metric,
-                    kind,
-                });
+                current = Some(self.scan_series(r, id, &mut fill.batch)?);
             }
-            let Some(s) = current.as_ref() else { continue };
-            let source_id = int(r, 7)?;
-            let source = match sources.get(&source_id) {
-                Some(&s) => s,
-                None => {
-                    let name = source_names
-                        .get(&source_id)
-                        .ok_or_else(|| bad("source id", &source_id.to_string()))?;
-                    let s = batch.source_id(name);
-                    sources.insert(source_id, s);
-                    s
-                }
-            };
-            let account = match r.get_ref(8).map_err(|e| self.err(e))?.as_i64_or_null() {
-                Ok(None) => None,
-                Ok(Some(a)) => Some(match accounts.get(&a) {
-                    Some(&id) => id,
-                    None => {
-                        let name = account_names
-                            .get(&a)
-                            .ok_or_else(|| bad("account id", &a.to_string()))?;
-                        let id = batch.account_id(name);
-                        accounts.insert(a, id);
-                        id
-                    }
-                }),
-                Err(e) => return Err(self.err(e)),
-            };
-            let write = int(r, 9)?;
-            let collected_ms = *collected
-                .get(&write)
-                .ok_or_else(|| bad("write id", &write.to_string()))?;
-            batch.video.push(s.video);
-            batch.account.push(account);
-            batch.metric.push(s.metric);
-            batch.kind.push(s.kind);
-            batch.at_ms.push(int(r, 5)?);
-            batch.value.push(int(r, 6)?);
-            batch.source.push(source);
-            batch.collected_ms.push(collected_ms);
-            if batch.len() == SCAN_BATCH_ROWS {
-                total += batch.len() as u64;
-                each(&batch)?;
-                batch.clear_rows();
-            }
+            let Some(s) = current else { continue };
+            let point = self.scan_point(r, &mut fill)?;
+            fill.push(&s, point, each)?;
         }
-        if !batch.is_empty() {
-            total += batch.len() as u64;
-            each(&batch)?;
-        }
-        Ok(total)
+        fill.flush(each)?;
+        Ok(fill.total)
     }
 
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {
