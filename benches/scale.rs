@@ -493,7 +493,7 @@ fn write_tidy(file: &Path, rows: u64) -> Result<()> {
     if file.exists() {
         return Ok(());
     }
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(file)?);
     writeln!(w, "platform,video,account,metric,kind,at,value")?;
     let mut synthetic = Synthetic::new();
     let mut chunk = Vec::new();
