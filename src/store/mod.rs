@@ -519,8 +519,10 @@ pub trait StateStore {
     ) -> Result<(), StoreError>;
 }
 
-/// Where an observation stands in [`ScanOrder::Key`].
-pub fn key_order(o: &Observation) -> (&str, &str, &str, &str, &str, &str, i64) {
+/// The text of a reading's series key (the store key without `at`), borrowed from it.
+pub(crate) type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+pub(crate) fn series_key(o: &Observation) -> SeriesKey<'_> {
     (
         &o.campaign,
         o.platform.as_str(),
@@ -528,9 +530,25 @@ pub fn key_order(o: &Observation) -> (&str, &str, &str, &str, &str, &str, i64) {
         o.metric.as_str(),
         o.kind.as_str(),
         o.source.kind(),
-        o.at.timestamp_millis(),
     )
 }
+
+/// Where an observation stands in [`ScanOrder::Key`].
+pub fn key_order(o: &Observation) -> (SeriesKey<'_>, i64) {
+    (series_key(o), o.at.timestamp_millis())
+}
+
+/// The end of migration 6 (both stores), after the v1 rows are copied: the v1 table goes, and
+/// a view of the same name and columns stays for people and scripts that query the store.
+pub(crate) const V2_FINISH: &str = "DROP TABLE observations;
+    CREATE VIEW observations AS
+        SELECT s.campaign, s.platform, s.video, a.name AS account, s.metric, s.kind, p.at_ms,
+               p.value, src.name AS source, s.source_kind, w.collected_ms
+        FROM points p
+        JOIN series s ON s.id = p.series
+        JOIN sources src ON src.id = p.source
+        LEFT JOIN accounts a ON a.id = p.account
+        JOIN writes w ON w.id = p.collected;";
 
 /// Rows from which a schema upgrade shows a progress bar (when stderr is a terminal).
 const MIGRATION_PROGRESS_ROWS: u64 = 100_000;

@@ -25,8 +25,9 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
-    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
+    series_key, Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
+    ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Store, StoreError,
+    WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -156,17 +157,6 @@ const V2_COPY: &str = "
         LEFT JOIN accounts a ON a.name = o.account
         JOIN writes w ON w.collected_ms = o.collected_ms
         ORDER BY s.id, o.at_ms;";
-
-/// Drops the v1 table once its rows are all copied (checked in between).
-const V2_FINISH: &str = "DROP TABLE observations;
-    CREATE VIEW observations AS
-        SELECT s.campaign, s.platform, s.video, a.name AS account, s.metric, s.kind, p.at_ms,
-               p.value, src.name AS source, s.source_kind, w.collected_ms
-        FROM points p
-        JOIN series s ON s.id = p.series
-        JOIN sources src ON src.id = p.source
-        LEFT JOIN accounts a ON a.id = p.account
-        JOIN writes w ON w.id = p.collected;";
 
 /// Why a migration did not apply.
 enum Upgrade {
@@ -617,20 +607,6 @@ impl PgStore {
         });
         Ok(done.map(|()| summary))
     }
-}
-
-/// The text of a reading's series key, borrowed from the observation.
-type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
-
-fn series_key(o: &Observation) -> SeriesKey<'_> {
-    (
-        &o.campaign,
-        o.platform.as_str(),
-        &o.video,
-        o.metric.as_str(),
-        o.kind.as_str(),
-        o.source.kind(),
-    )
 }
 
 /// The dictionary ids of one write's series, sources, accounts and collection times (looked

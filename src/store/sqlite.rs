@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
     Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
-    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
+    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -124,18 +124,6 @@ const MIGRATIONS: &[&str] = &[
 
 /// The schema version that introduced `series` and `points` (its rows are copied in Rust).
 const V2: usize = 6;
-
-/// The end of migration 6, after the v1 rows are copied: the v1 table goes, and a view of the
-/// same name and columns stays for people and scripts that query the file.
-const V2_FINISH: &str = "DROP TABLE observations;
-    CREATE VIEW observations AS
-        SELECT s.campaign, s.platform, s.video, a.name AS account, s.metric, s.kind, p.at_ms,
-               p.value, src.name AS source, s.source_kind, w.collected_ms
-        FROM points p
-        JOIN series s ON s.id = p.series
-        JOIN sources src ON src.id = p.source
-        LEFT JOIN accounts a ON a.id = p.account
-        JOIN writes w ON w.id = p.collected;";
 
 /// Series per copy step of the v1 → v2 migration.
 const COPY_SERIES: i64 = 64;
