@@ -12,6 +12,8 @@ use super::{
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
+mod scan;
+
 /// Schema migrations, applied in order; the schema version is the number applied.
 const MIGRATIONS: &[&str] = &[
     // 1: observations and imports
@@ -511,22 +513,13 @@ fn write_imports(tx: &rusqlite::Transaction, imports: &[ImportRecord]) -> rusqli
     Ok(())
 }
 
-/// The query of a scan in `order`. In key order SQLite walks the series index and each
-/// series' stretch of the clustered `points` table: no sort.
-fn scan_sql(order: ScanOrder) -> String {
-    const SELECT: &str = "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms,
-         p.value, p.source, p.account, p.collected
-         FROM series s JOIN points p ON p.series = s.id
-         WHERE s.campaign = ?1 AND p.at_ms <= ?2 AND (?3 IS NULL OR s.metric = ?3)";
-    match order {
-        ScanOrder::Key | ScanOrder::Any => format!(
-            "{SELECT} ORDER BY s.campaign, s.platform, s.video, s.metric, s.kind,
-             s.source_kind, p.at_ms"
-        ),
-        ScanOrder::Sorted => format!(
-            "{SELECT} ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind"
-        ),
-    }
+/// The query of a [`ScanOrder::Sorted`] scan (the key-order scan is in `scan`).
+fn scan_sql() -> &'static str {
+    "SELECT s.id, s.platform, s.video, s.metric, s.kind, p.at_ms, p.value, p.source,
+     p.account, p.collected
+     FROM series s JOIN points p ON p.series = s.id
+     WHERE s.campaign = ?1 AND p.at_ms <= ?2 AND (?3 IS NULL OR s.metric = ?3)
+     ORDER BY p.at_ms, s.platform, s.video, s.metric, s.kind, s.source_kind"
 }
 
 impl SqliteStore {
@@ -580,19 +573,31 @@ impl SqliteStore {
         id: i64,
         batch: &mut ObservationBatch,
     ) -> Result<ScanSeries<i64>, StoreError> {
-        let err = |e: String| self.err(e);
-        let platform = row_text(r, 1).map_err(err)?.unwrap_or_default();
+        let text = |i| {
+            row_text(r, i)
+                .map(Option::unwrap_or_default)
+                .map_err(|e| self.err(e))
+        };
+        self.scan_series_named(id, [text(1)?, text(2)?, text(3)?, text(4)?], batch)
+    }
+
+    /// Series `id` from its names (platform, video, metric, kind), its video interned.
+    fn scan_series_named(
+        &self,
+        id: i64,
+        [platform, video, metric, kind]: [&str; 4],
+        batch: &mut ObservationBatch,
+    ) -> Result<ScanSeries<i64>, StoreError> {
         let platform = Platform::ALL
             .into_iter()
             .find(|p| p.as_str() == platform)
             .ok_or_else(|| self.unknown("platform", platform))?;
-        let video = batch.video_id(platform, row_text(r, 2).map_err(err)?.unwrap_or_default());
-        let metric = row_text(r, 3).map_err(err)?.unwrap_or_default();
+        let video = batch.video_id(platform, video);
         let metric = Metric::ALL
             .into_iter()
             .find(|m| m.as_str() == metric)
             .ok_or_else(|| self.unknown("metric", metric))?;
-        let kind = match row_text(r, 4).map_err(err)?.unwrap_or_default() {
+        let kind = match kind {
             "total" => Kind::Total,
             "daily" => Kind::Daily,
             other => return Err(self.unknown("kind", other)),
@@ -611,29 +616,18 @@ impl SqliteStore {
         r: &rusqlite::Row,
         fill: &mut ScanFill<i64>,
     ) -> Result<ScanPoint, StoreError> {
-        let source_id = self.scan_int(r, 7)?;
-        let source = fill
-            .source(source_id)
-            .ok_or_else(|| self.unknown("source id", &source_id.to_string()))?;
-        let account = match r.get_ref(8).map_err(|e| self.err(e))?.as_i64_or_null() {
-            Ok(None) => None,
-            Ok(Some(a)) => Some(
-                fill.account(a)
-                    .ok_or_else(|| self.unknown("account id", &a.to_string()))?,
-            ),
-            Err(e) => return Err(self.err(e)),
-        };
-        let write = self.scan_int(r, 9)?;
-        let collected_ms = fill
-            .collected_ms(write)
-            .ok_or_else(|| self.unknown("write id", &write.to_string()))?;
-        Ok(ScanPoint {
-            at_ms: self.scan_int(r, 5)?,
-            value: self.scan_int(r, 6)?,
-            source,
+        let account = r
+            .get_ref(8)
+            .and_then(|v| v.as_i64_or_null().map_err(Into::into))
+            .map_err(|e| self.err(e))?;
+        let point = (
+            self.scan_int(r, 5)?,
+            self.scan_int(r, 6)?,
+            self.scan_int(r, 7)?,
             account,
-            collected_ms,
-        })
+            self.scan_int(r, 9)?,
+        );
+        self.resolve(fill, point)
     }
 }
 
@@ -657,11 +651,16 @@ impl Store for SqliteStore {
         order: ScanOrder,
         each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
+        if order != ScanOrder::Sorted {
+            return self.scan_key(query, each);
+        }
         // Text is read once per series; sources, accounts and collection times are small
         // dictionaries read up front.
-        let sql = scan_sql(order);
         let mut fill = ScanFill::new(self.scan_names()?);
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(scan_sql())
+            .map_err(|e| self.err(e))?;
         let until = query
             .until
             .map(|t| t.timestamp_millis())

@@ -646,13 +646,13 @@ fn build_from(
             }
         }
         if deltas.len() > 0 {
-            run_sums.push(deltas.sums(platforms.len())?);
+            run_sums.push(deltas.sums()?);
         }
     }
     if let (Some(l), false) = (launch_ms, run_sums.is_empty()) {
         let mut mark = curve::Deltas::default();
         mark.mark(l);
-        run_sums.push(mark.sums(platforms.len())?);
+        run_sums.push(mark.sums()?);
     }
     let curve = curve::Curve::accumulate(run_sums, platforms.len(), origin)?;
     let points = points(&curve, platforms.len());

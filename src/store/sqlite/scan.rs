@@ -1,0 +1,267 @@
+//! The key-order scan of an SQLite store: the campaign's series in key order, then each
+//! series' points by its primary key (no join, no sort). A large scan reads its second half on
+//! a second, read-only connection at the same time (a report has two cores to use).
+//!
+//! Both connections read inside a transaction, and the second one takes its snapshot first:
+//! the dictionaries the first one reads are then at least as new as every id the second one
+//! meets, so no row refers to a source, account or write the scan does not know.
+
+use std::sync::mpsc;
+
+use rusqlite::{params, Connection, OpenFlags};
+
+use super::SqliteStore;
+use crate::store::{ObservationBatch, Query, ScanFill, ScanPoint, ScanSeries, StoreError};
+
+/// A scan of fewer series than this stays on one connection (a second one costs more than it
+/// saves).
+const PARALLEL_MIN_SERIES: usize = 32;
+
+const SERIES_SQL: &str = "SELECT id, platform, video, metric, kind FROM series
+     WHERE campaign = ?1 AND (?2 IS NULL OR metric = ?2)
+     ORDER BY campaign, platform, video, metric, kind, source_kind";
+
+const POINTS_SQL: &str = "SELECT at_ms, value, source, account, collected FROM points
+     WHERE series = ?1 AND at_ms <= ?2 ORDER BY at_ms";
+
+/// One series of the scan, as its names.
+struct SeriesRow {
+    id: i64,
+    names: [String; 4], // platform, video, metric, kind
+}
+
+/// The points of the series read on the second connection, with the store's ids unresolved.
+#[derive(Default)]
+struct Raw {
+    /// Index into the second connection's share of the series.
+    series: Vec<u32>,
+    at_ms: Vec<i64>,
+    value: Vec<i64>,
+    source: Vec<i64>,
+    account: Vec<Option<i64>>,
+    write: Vec<i64>,
+}
+
+/// A read transaction on `conn`, ended (rolled back: nothing was written) when dropped.
+struct ReadTx<'c>(&'c Connection);
+
+impl<'c> ReadTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<ReadTx<'c>> {
+        conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(ReadTx(conn))
+    }
+}
+
+impl Drop for ReadTx<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+/// Read the points of `ids` (at or before `until`) on a connection of its own: the second
+/// half of a scan. Sends `()` on `ready` once its snapshot is taken, then waits for the ids.
+fn read_share(
+    path: &std::path::Path,
+    until: i64,
+    ready: mpsc::Sender<()>,
+    ids: mpsc::Receiver<Vec<i64>>,
+) -> rusqlite::Result<Raw> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let _tx = ReadTx::begin(&conn)?;
+    // The first read fixes the snapshot.
+    conn.query_row("SELECT count(*) FROM writes", [], |r| r.get::<_, i64>(0))?;
+    if ready.send(()).is_err() {
+        return Ok(Raw::default());
+    }
+    let Ok(ids) = ids.recv() else {
+        return Ok(Raw::default());
+    };
+    let mut raw = Raw::default();
+    let mut stmt = conn.prepare(POINTS_SQL)?;
+    for (j, id) in ids.iter().enumerate() {
+        let mut rows = stmt.query(params![id, until])?;
+        while let Some(r) = rows.next()? {
+            raw.series.push(j as u32);
+            raw.at_ms.push(r.get(0)?);
+            raw.value.push(r.get(1)?);
+            raw.source.push(r.get(2)?);
+            raw.account.push(r.get(3)?);
+            raw.write.push(r.get(4)?);
+        }
+    }
+    Ok(raw)
+}
+
+impl SqliteStore {
+    /// [`crate::store::ScanOrder::Key`] scan (see the module's comment).
+    pub(super) fn scan_key(
+        &self,
+        query: &Query,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let until = query
+            .until
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MAX);
+        let file = self.path.as_os_str() != ":memory:";
+        std::thread::scope(|scope| {
+            let (ready_tx, ready_rx) = mpsc::channel();
+            let (ids_tx, ids_rx) = mpsc::channel();
+            let helper = file.then(|| {
+                let path = self.path.clone();
+                scope.spawn(move || read_share(&path, until, ready_tx, ids_rx))
+            });
+            // Wait for the second connection's snapshot; without it, read everything here.
+            let mut share = helper.is_some() && ready_rx.recv().is_ok();
+            let tx = ReadTx::begin(&self.conn).map_err(|e| self.err(e))?;
+            let mut fill = ScanFill::new(self.scan_names()?);
+            let series = self.series_rows(query)?;
+            share &= series.len() >= PARALLEL_MIN_SERIES;
+            let split = if share {
+                series.len() / 2
+            } else {
+                series.len()
+            };
+            // Dropping the sender without sending tells the helper there is nothing to read.
+            if share {
+                let _ = ids_tx.send(series[split..].iter().map(|s| s.id).collect());
+            }
+            drop(ids_tx);
+            let mine = self.read_points(&series[..split], until, &mut fill, each);
+            drop(tx);
+            let theirs = helper.map(|h| h.join());
+            mine?;
+            if let Some(joined) = theirs {
+                let raw = joined
+                    .map_err(|_| self.err("the second scan connection panicked"))?
+                    .map_err(|e| self.err(e))?;
+                self.push_raw(&series[split..], raw, &mut fill, each)?;
+            }
+            fill.flush(each)?;
+            Ok(fill.total)
+        })
+    }
+
+    /// The campaign's series (of the query's metric) in key order.
+    fn series_rows(&self, query: &Query) -> Result<Vec<SeriesRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(SERIES_SQL)
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![query.campaign, query.metric.map(|m| m.as_str())],
+                |r| {
+                    Ok(SeriesRow {
+                        id: r.get(0)?,
+                        names: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                    })
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The scan's view of a series: its names resolved and its video interned in the batch.
+    fn series_of(
+        &self,
+        s: &SeriesRow,
+        batch: &mut ObservationBatch,
+    ) -> Result<ScanSeries<i64>, StoreError> {
+        let [platform, video, metric, kind] = &s.names;
+        self.scan_series_named(s.id, [platform, video, metric, kind], batch)
+    }
+
+    /// Read the points of `series` on this connection, straight into `fill`.
+    fn read_points(
+        &self,
+        series: &[SeriesRow],
+        until: i64,
+        fill: &mut ScanFill<i64>,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(POINTS_SQL)
+            .map_err(|e| self.err(e))?;
+        for s in series {
+            let current = self.series_of(s, &mut fill.batch)?;
+            let mut rows = stmt.query(params![s.id, until]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let point = (|| -> rusqlite::Result<_> {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })()
+                .map_err(|e| self.err(e))?;
+                let point = self.resolve(fill, point)?;
+                fill.push(&current, point, each)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hand on the rows the second connection read (`series`: its share, in key order).
+    fn push_raw(
+        &self,
+        series: &[SeriesRow],
+        raw: Raw,
+        fill: &mut ScanFill<i64>,
+        each: &mut dyn FnMut(&ObservationBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut current: Option<(u32, ScanSeries<i64>)> = None;
+        for i in 0..raw.at_ms.len() {
+            let j = raw.series[i];
+            let s = match current {
+                Some((k, s)) if k == j => s,
+                _ => {
+                    let s = self.series_of(&series[j as usize], &mut fill.batch)?;
+                    current = Some((j, s));
+                    s
+                }
+            };
+            let point = self.resolve(
+                fill,
+                (
+                    raw.at_ms[i],
+                    raw.value[i],
+                    raw.source[i],
+                    raw.account[i],
+                    raw.write[i],
+                ),
+            )?;
+            fill.push(&s, point, each)?;
+        }
+        Ok(())
+    }
+
+    /// A point's store ids (source, account, write) resolved to the batch's.
+    pub(super) fn resolve(
+        &self,
+        fill: &mut ScanFill<i64>,
+        (at_ms, value, source, account, write): (i64, i64, i64, Option<i64>, i64),
+    ) -> Result<ScanPoint, StoreError> {
+        let source = fill
+            .source(source)
+            .ok_or_else(|| self.unknown("source id", &source.to_string()))?;
+        let account = match account {
+            None => None,
+            Some(a) => Some(
+                fill.account(a)
+                    .ok_or_else(|| self.unknown("account id", &a.to_string()))?,
+            ),
+        };
+        let collected_ms = fill
+            .collected_ms(write)
+            .ok_or_else(|| self.unknown("write id", &write.to_string()))?;
+        Ok(ScanPoint {
+            at_ms,
+            value,
+            source,
+            account,
+            collected_ms,
+        })
+    }
+}
