@@ -613,7 +613,13 @@ struct Collector<'a> {
     too_many: Option<u64>,
     notes: Vec<String>,
     detail: Option<String>,
+    /// [`Collector::takers`] of each video seen (rows without an alias), per platform.
+    takers_memo: HashMap<String, Vec<(Platform, std::rc::Rc<[Takes]>)>>,
 }
+
+/// A campaign (its index in [`Collector::campaigns`]) that takes a row, and the index of the
+/// listed video the row matched (none: the campaign takes every video).
+type Takes = (usize, Option<usize>);
 
 /// The most observations one file may give. They are held in memory to be written in one
 /// transaction (~300 bytes each); a campaign's export has a few thousand, and viewtally's own
@@ -705,12 +711,51 @@ impl<'a> Collector<'a> {
             too_many: None,
             notes: Vec::new(),
             detail: None,
+            takers_memo: HashMap::new(),
         }
     }
 }
 
 impl Collector<'_> {
     /// Remember a kept lifetime total; note it when the file gave the same total another value.
+    /// The campaigns that take `row` (by index), each with the index of the listed video it
+    /// matched. A file names few videos over many rows: the answer for a video (without an
+    /// alias) is worked out once and remembered.
+    fn takers(&mut self, row: &Row) -> std::rc::Rc<[Takes]> {
+        if row.alias.is_none() {
+            if let Some(t) = self
+                .takers_memo
+                .get(row.video.as_str())
+                .and_then(|per| per.iter().find(|(p, _)| *p == row.platform))
+            {
+                return t.1.clone();
+            }
+        }
+        let mut keys = ids::match_keys(row.platform, &row.video);
+        if let Some(a) = &row.alias {
+            keys.extend(ids::match_keys(row.platform, a));
+        }
+        let mut takers = Vec::new();
+        for (ci, (c, index)) in self.campaigns.iter().enumerate() {
+            let listed = keys
+                .iter()
+                .find_map(|k| index.get(&(row.platform, k.clone())))
+                .copied();
+            // A campaign with no video list takes every row only when it is the one chosen.
+            if listed.is_some() || self.all_videos || (c.videos.is_empty() && self.single) {
+                takers.push((ci, listed));
+            }
+        }
+        let takers: std::rc::Rc<[Takes]> = takers.into();
+        if row.alias.is_none() {
+            self.takers_memo
+                .entry(row.video.clone())
+                .or_default()
+                .push((row.platform, takers.clone()));
+        }
+        takers
+    }
+
     fn check_total(&mut self, row: &Row) {
         use std::collections::hash_map::Entry;
         use std::hash::BuildHasher;
@@ -761,27 +806,21 @@ impl RowSink for Collector<'_> {
             }
             return;
         }
-        let mut keys = ids::match_keys(row.platform, &row.video);
-        if let Some(a) = &row.alias {
-            keys.extend(ids::match_keys(row.platform, a));
-        }
-        let mut taken = false;
-        for (c, index) in &self.campaigns {
-            let listed = keys
-                .iter()
-                .find_map(|k| index.get(&(row.platform, k.clone())))
-                .map(|i| &c.videos[*i]);
-            // A campaign with no video list takes every row only when it is the one chosen.
-            let takes = listed.is_some() || self.all_videos || (c.videos.is_empty() && self.single);
-            if !takes {
-                continue;
-            }
-            taken = true;
+        let takers = self.takers(&row);
+        let taken = !takers.is_empty();
+        for &(ci, listed) in takers.iter() {
+            let c = self.campaigns[ci].0;
+            let listed = listed.map(|i| &c.videos[i]);
             if self.observations.len() >= MAX_ROWS_KEPT {
                 self.too_many.get_or_insert(row.line);
                 return;
             }
-            *self.per_campaign.entry(c.slug().to_string()).or_insert(0) += 1;
+            match self.per_campaign.get_mut(c.slug()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.per_campaign.insert(c.slug().to_string(), 1);
+                }
+            }
             self.observations.push(Observation {
                 campaign: c.slug().to_string(),
                 platform: row.platform,
@@ -1145,13 +1184,13 @@ fn preview(
     zones: &HashMap<String, Tz>,
     day_zones: &crate::config::PlatformsConfig,
 ) -> Vec<PreviewLine> {
-    let mut groups: BTreeMap<(String, Platform, String, Metric, Kind), PreviewLine> =
-        BTreeMap::new();
+    // Keyed by reference (no text copied per observation), ordered once at the end.
+    let mut groups: HashMap<(&str, Platform, &str, Metric, Kind), PreviewLine> = HashMap::new();
     for o in observations {
         let key = (
-            o.campaign.clone(),
+            o.campaign.as_str(),
             o.platform,
-            o.video.clone(),
+            o.video.as_str(),
             o.metric,
             o.kind,
         );
@@ -1172,7 +1211,9 @@ fn preview(
         line.count += 1;
         line.sum += o.value;
     }
-    let mut out: Vec<PreviewLine> = groups.into_values().collect();
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<PreviewLine> = groups.into_iter().map(|(_, l)| l).collect();
     for l in &mut out {
         let tz = zones.get(&l.campaign).copied().unwrap_or(chrono_tz::UTC);
         let day_tz = day_zones.day_timezone(l.platform);

@@ -388,8 +388,12 @@ fn write_id(tx: &rusqlite::Transaction, collected_ms: i64) -> rusqlite::Result<i
     Ok(tx.last_insert_rowid())
 }
 
-/// The id of a series, added when new.
-fn series_id(tx: &rusqlite::Transaction, k: &SeriesKey) -> rusqlite::Result<i64> {
+/// The id of a series, added when new (then also put in `fresh`).
+fn series_id(
+    tx: &rusqlite::Transaction,
+    k: &SeriesKey,
+    fresh: &mut FastSet<i64>,
+) -> rusqlite::Result<i64> {
     let p = params![k.0, k.1.as_str(), k.2, k.3.as_str(), k.4.as_str(), k.5];
     let mut find = tx.prepare_cached(
         "SELECT id FROM series WHERE campaign = ?1 AND platform = ?2 AND video = ?3
@@ -403,12 +407,19 @@ fn series_id(tx: &rusqlite::Transaction, k: &SeriesKey) -> rusqlite::Result<i64>
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(p)?;
-    Ok(tx.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    fresh.insert(id);
+    Ok(id)
 }
+
+/// The maps a write keeps its ids in: keys are small and not attacker-chosen in any way that
+/// matters for one write, so a fast hash (FxHash) instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// The id for `key` in `ids`, from `add` (a lookup, adding when new) the first time.
 fn cached<K: Eq + std::hash::Hash>(
-    ids: &mut HashMap<K, i64>,
+    ids: &mut FastMap<K, i64>,
     key: K,
     add: impl FnOnce() -> rusqlite::Result<i64>,
 ) -> rusqlite::Result<i64> {
@@ -422,12 +433,14 @@ fn cached<K: Eq + std::hash::Hash>(
 
 /// Every row's (series id, `at` in ms, index in `observations`), one series lookup per series,
 /// in key order (stable: a key repeated within the write keeps its order), so that the
-/// clustered table is written front to back.
+/// clustered table is written front to back. Also the series this write adds (they hold no
+/// point yet).
 fn write_order(
     tx: &rusqlite::Transaction,
     observations: &[Observation],
-) -> rusqlite::Result<Vec<(i64, i64, usize)>> {
-    let mut series: HashMap<SeriesKey, i64> = HashMap::new();
+) -> rusqlite::Result<(Vec<(i64, i64, usize)>, FastSet<i64>)> {
+    let mut series: FastMap<SeriesKey, i64> = FastMap::default();
+    let mut fresh = FastSet::default();
     let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(observations.len());
     for (i, o) in observations.iter().enumerate() {
         let key: SeriesKey = (
@@ -438,28 +451,31 @@ fn write_order(
             o.kind,
             o.source.kind(),
         );
-        let id = cached(&mut series, key, || series_id(tx, &key))?;
+        let id = cached(&mut series, key, || series_id(tx, &key, &mut fresh))?;
         rows.push((id, o.at.timestamp_millis(), i));
     }
     rows.sort_by_key(|&(s, at, _)| (s, at));
-    Ok(rows)
+    Ok((rows, fresh))
 }
 
-/// Upsert the points of `rows` (from [`write_order`]); an unchanged value is left alone.
+/// Upsert the points of `rows` (from [`write_order`]); an unchanged value is left alone (and
+/// adds no source, account or write to the dictionaries).
 fn write_points(
     tx: &rusqlite::Transaction,
     observations: &[Observation],
-    rows: Vec<(i64, i64, usize)>,
+    (rows, fresh): (Vec<(i64, i64, usize)>, FastSet<i64>),
 ) -> rusqlite::Result<WriteSummary> {
     let mut summary = WriteSummary::default();
-    let mut sources: HashMap<&str, i64> = HashMap::new();
-    let mut accounts: HashMap<&str, i64> = HashMap::new();
-    let mut writes: HashMap<i64, i64> = HashMap::new();
+    let mut sources: FastMap<&str, i64> = FastMap::default();
+    let mut accounts: FastMap<&str, i64> = FastMap::default();
+    let mut writes: FastMap<i64, i64> = FastMap::default();
     let mut find =
         tx.prepare_cached("SELECT value FROM points WHERE series = ?1 AND at_ms = ?2")?;
+    // A series this write added holds only what it wrote: its points are inserted without a
+    // look first (the conflict clause catches an instant given twice in one write).
     let mut insert = tx.prepare_cached(
         "INSERT INTO points (series, at_ms, value, source, account, collected)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (series, at_ms) DO NOTHING",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE points SET value = ?3, source = ?4, account = COALESCE(?5, account),
@@ -467,7 +483,12 @@ fn write_points(
     )?;
     for (id, at, i) in rows {
         let o = &observations[i];
-        let existing: Option<i64> = find.query_row(params![id, at], |r| r.get(0)).optional()?;
+        let new_series = fresh.contains(&id);
+        let existing: Option<i64> = if new_series {
+            None
+        } else {
+            find.query_row(params![id, at], |r| r.get(0)).optional()?
+        };
         if existing == Some(o.value) {
             summary.unchanged += 1;
             continue;
@@ -481,9 +502,14 @@ fn write_points(
         let collected_ms = o.collected_at.timestamp_millis();
         let collected = cached(&mut writes, collected_ms, || write_id(tx, collected_ms))?;
         let row = params![id, at, o.value, source, account, collected];
-        if existing.is_none() {
-            insert.execute(row)?;
+        if existing.is_none() && insert.execute(row)? == 1 {
             summary.inserted += 1;
+            continue;
+        }
+        // A point already there (or given earlier in this write, for a new series).
+        let before: i64 = find.query_row(params![id, at], |r| r.get(0))?;
+        if before == o.value {
+            summary.unchanged += 1;
         } else {
             update.execute(row)?;
             summary.updated += 1;
@@ -638,8 +664,8 @@ impl Store for SqliteStore {
         imports: &[ImportRecord],
     ) -> Result<WriteSummary, StoreError> {
         self.in_write_tx(|tx| {
-            let rows = write_order(tx, observations)?;
-            let summary = write_points(tx, observations, rows)?;
+            let order = write_order(tx, observations)?;
+            let summary = write_points(tx, observations, order)?;
             write_imports(tx, imports)?;
             Ok(summary)
         })
