@@ -10,7 +10,7 @@ pub(super) fn status(
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
     let until = until.map(|s| parse_time(s, "--until")).transpose()?;
-    let mut store = open_store(config)?;
+    let mut store = open_existing_store(config)?;
     if json {
         let campaign = config.campaign(slug)?;
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
