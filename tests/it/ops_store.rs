@@ -370,3 +370,32 @@ async fn a_daemon_started_while_postgres_is_down_waits_for_it() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("retries until it can connect"), "{stderr}");
 }
+
+#[test]
+fn a_daemon_waiting_for_its_store_stops_cleanly() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.database();
+    pg.stop();
+    let env = Env::new();
+    env.write(
+        "config/viewtally.toml",
+        &ConfigBuilder::with_store(&url)
+            .campaign("c1", "Outage test")
+            .schedule()
+            .key("report", "* * * * * *")
+            .build(),
+    );
+    let d = Daemon::start_with(&env, "http://127.0.0.1:9/unused", &[]);
+    assert_eq!(get(&d.addr, "/healthz").0, 503);
+    let started = Instant::now();
+    let (code, stderr) = d.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{stderr}");
+    assert!(
+        stderr.contains("stopping before the store could be reached"),
+        "{stderr}"
+    );
+    pg.start_again();
+}
