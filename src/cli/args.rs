@@ -6,7 +6,8 @@ use super::*;
 #[derive(Debug, Parser)]
 #[command(name = "viewtally", version, about, long_about = None)]
 pub struct Cli {
-    /// Config file [default: $VIEWTALLY_CONFIG, else config/viewtally.toml]
+    /// Config file [default: $VIEWTALLY_CONFIG, else config/viewtally.toml]; its relative paths
+    /// are read from its folder (from the parent of a `config` folder)
     #[arg(long, global = true, value_name = "PATH", env = "VIEWTALLY_CONFIG")]
     pub config: Option<PathBuf>,
     /// Read secrets from this file instead of ./.env

@@ -18,7 +18,13 @@ pub(super) fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
             }
         )));
     }
-    let store = open_store(config)?;
+    // The campaign choice first: a usage error is said before the store is opened.
+    let slug = args.campaign.campaign.as_deref();
+    match args.partition_by {
+        Some(_) => config.selected(slug).map(|_| ())?,
+        None => config.campaign(slug).map(|_| ())?,
+    }
+    let store = open_existing_store(config)?;
     if let (Some(PartitionBy::Campaign), Some(dir)) = (args.partition_by, &args.out) {
         // Every part is written to a temporary file first; they are renamed into place only
         // when all of them are complete, so a failure leaves no partial layout behind.

@@ -193,8 +193,13 @@ fn load_config(cli: &Cli) -> Result<Config> {
     let mut config = Config::load(&path)?;
     if let Ok(url) = std::env::var("VIEWTALLY_STORE") {
         if !url.trim().is_empty() {
+            // Like a command-line path: a relative one is read from the current folder.
             config.store.url = url;
+            config.relative_store = None;
         }
+    }
+    if let Some(what_to_do) = config.store_moved() {
+        bail!(UsageError(what_to_do));
     }
     Ok(config)
 }
@@ -214,6 +219,12 @@ fn parse_time(s: &str, what: &str) -> Result<DateTime<Utc>> {
 
 fn open_store(config: &Config) -> Result<Box<dyn Store>> {
     Ok(store::open(&config.store.url)?)
+}
+
+/// The store for a command that only reads (`status`, `report`, `export`): never created here
+/// ("no store at …; `viewtally import` or `viewtally collect` creates it").
+fn open_existing_store(config: &Config) -> Result<Box<dyn Store>> {
+    Ok(store::open_existing(&config.store.url)?)
 }
 
 /// A small runtime for the async API code (the daemon brings its own).

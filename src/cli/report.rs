@@ -9,7 +9,7 @@ pub(super) fn report(config: &Config, args: &ReportArgs, now: DateTime<Utc>) -> 
         .map(|s| parse_time(s, "--until"))
         .transpose()?;
     let campaigns = config.selected(args.campaign.campaign.as_deref())?;
-    let store = open_store(config)?;
+    let store = open_existing_store(config)?;
     let base = args
         .out
         .clone()

@@ -10,9 +10,14 @@ pub(super) fn status(
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
     let until = until.map(|s| parse_time(s, "--until")).transpose()?;
-    let mut store = open_store(config)?;
+    // The campaign choice first: a usage error is said before the store is opened.
+    let chosen = match json {
+        true => vec![config.campaign(slug)?],
+        false => config.selected(slug)?,
+    };
+    let mut store = open_existing_store(config)?;
     if json {
-        let campaign = config.campaign(slug)?;
+        let campaign = chosen[0];
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
         let mut value = serde_json::to_value(Status::new(&tl, until.unwrap_or(now)))?;
         let notes = status_notes(config, store.as_mut(), campaign, now)?;
@@ -33,7 +38,7 @@ pub(super) fn status(
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        for campaign in config.selected(slug)? {
+        for campaign in chosen {
             let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
             print!("{}", Status::text(&tl, &Locale::new(campaign.language)));
             let notes = status_notes(config, store.as_mut(), campaign, now)?;

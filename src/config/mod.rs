@@ -24,12 +24,14 @@ pub use crate::sources::youtube::{YoutubeConfig, YoutubeMethod};
 mod campaign;
 mod daemon;
 mod notify;
+mod paths;
 mod platforms;
 mod report;
 mod store;
 pub use campaign::*;
 pub use daemon::*;
 pub use notify::*;
+pub use paths::*;
 pub use platforms::*;
 pub use report::*;
 pub use store::*;
@@ -118,6 +120,13 @@ pub struct Config {
     /// The file this config came from (for messages).
     #[serde(skip)]
     pub origin: String,
+    /// The folder its relative paths are read from ([`project_dir`]; empty: the current one).
+    #[serde(skip)]
+    pub base: PathBuf,
+    /// The SQLite store's path as the file wrote it, when relative (see
+    /// [`Config::store_moved`]).
+    #[serde(skip)]
+    pub relative_store: Option<PathBuf>,
 }
 
 pub(crate) fn default_true() -> bool {
@@ -210,7 +219,8 @@ impl Config {
             })
     }
 
-    /// Read and validate a config file.
+    /// Read and validate a config file; its relative paths are read from its project folder
+    /// ([`project_dir`]).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -226,7 +236,9 @@ impl Config {
                 })
             }
         };
-        Config::parse(&text, &path.display().to_string())
+        let mut config = Config::parse(&text, &path.display().to_string())?;
+        config.resolve_paths(&project_dir(path));
+        Ok(config)
     }
 
     /// The campaign a command works on: `--campaign SLUG`, or the only one.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub unhealthy_after: u32,
     /// Files of watched folders that failed to import, by (campaign, path).
     pub failed_files: Mutex<BTreeMap<(String, String), FailedFile>>,
+    /// Why the store cannot be reached, while a daemon started without it waits for it.
+    pub store_unreachable: Mutex<Option<String>>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -85,6 +87,17 @@ fn with_failed_files(s: &AppState, encoded: String) -> String {
 }
 
 async fn healthz(State(s): State<Arc<AppState>>) -> Response {
+    if let Some(why) = s.store_unreachable.lock().ok().and_then(|w| w.clone()) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({
+                "status": "failing",
+                "reason": "the store is unreachable; the daemon connects (and starts its jobs) when it can",
+                "store": why,
+            })),
+        )
+            .into_response();
+    }
     let health = s.health.lock().map(|h| h.clone()).unwrap_or_default();
     let failing: Vec<_> = health
         .iter()

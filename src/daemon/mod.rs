@@ -236,10 +236,14 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     }
     let ctx = Ctx::new(config.clone(), options.clock.clone())?;
 
-    // Current numbers, and milestones already crossed before the daemon first ran.
-    {
-        let ctx = ctx.clone();
-        tokio::task::spawn_blocking(move || baseline(&ctx)).await??;
+    // Current numbers, and milestones already crossed before the daemon first ran. A store
+    // that cannot be reached yet does not stop the start: see `wait_for_store`.
+    let first = start_baseline(&ctx).await;
+    if let Err(e) = &first {
+        if !store_unreachable(e) {
+            return Err(first.unwrap_err());
+        }
+        store_down(&ctx, Some(format!("{e:#}")));
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -249,6 +253,17 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         "viewtally daemon listening on http://{addr} ({})",
         crate::model::counted(jobs.len(), "job", "jobs")
     );
+    if first.is_err() {
+        tokio::select! {
+            waited = wait_for_store(&ctx) => waited?,
+            _ = signals.recv() => {
+                tracing::info!("stopping before the store could be reached");
+                let _ = stop_tx.send(true);
+                let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
 
     let mut tasks = Vec::new();
     for (campaign, job, schedule) in jobs {
@@ -263,6 +278,57 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     signals.recv().await;
     stop(signals, stop_tx, tasks, server, &config).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The start-up baseline (see [`baseline`]), off the async threads.
+async fn start_baseline(ctx: &Arc<Ctx>) -> Result<()> {
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || baseline(&ctx)).await?
+}
+
+/// Whether an error is a store that cannot be reached (down, refusing, not answering).
+fn store_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<store::StoreError>()
+            .is_some_and(|s| s.is_unreachable())
+    })
+}
+
+/// Say on /healthz (503) that the store cannot be reached (`Some(why)`), or that it can.
+fn store_down(ctx: &Ctx, why: Option<String>) {
+    if let Some(why) = &why {
+        tracing::error!("{why}; the daemon serves /healthz (503) and retries until it can connect");
+    }
+    if let Ok(mut s) = ctx.app.store_unreachable.lock() {
+        *s = why;
+    }
+}
+
+/// A daemon started while its store cannot be reached: try again, with a growing pause (1 s,
+/// 2 s, 4 s … up to 15 s), until the baseline is taken; then the jobs start. Another store
+/// error (a schema too new, a wrong password) ends the daemon as it would at start.
+async fn wait_for_store(ctx: &Arc<Ctx>) -> Result<()> {
+    let mut pause = Duration::from_secs(1);
+    let mut tries = 1u32;
+    loop {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(15));
+        tries += 1;
+        match start_baseline(ctx).await {
+            Ok(()) => {
+                tracing::info!(tries, "connected to the store; starting the jobs");
+                store_down(ctx, None);
+                return Ok(());
+            }
+            Err(e) if store_unreachable(&e) => {
+                tracing::warn!(tries, "store still unreachable: {e:#}");
+                if let Ok(mut s) = ctx.app.store_unreachable.lock() {
+                    *s = Some(format!("{e:#}"));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Every configured (campaign, job, schedule); a bad cron expression is a usage error.
@@ -305,6 +371,7 @@ impl Ctx {
             health: Mutex::new(BTreeMap::new()),
             unhealthy_after: config.daemon.unhealthy_after_failures,
             failed_files: Mutex::new(BTreeMap::new()),
+            store_unreachable: Mutex::new(None),
         });
         Ok(Arc::new(Ctx {
             clock,

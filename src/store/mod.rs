@@ -39,6 +39,26 @@ pub enum StoreError {
     },
     #[error("store {location}: {message}")]
     Query { location: String, message: String },
+    /// A command that only reads found no SQLite file (it never creates one).
+    #[error("no store at {location}; `viewtally import` or `viewtally collect` creates it")]
+    Missing { location: String },
+    /// A command that only reads found a PostgreSQL database without viewtally's tables.
+    #[error(
+        "store {location} has no viewtally tables yet; `viewtally import` or `viewtally collect` \
+         creates them"
+    )]
+    Empty { location: String },
+    /// The server cannot be reached now (down, refusing, not answering, name not resolved):
+    /// the message says which and where; trying again later may work.
+    #[error("store {location}: {message}")]
+    Unreachable { location: String, message: String },
+}
+
+impl StoreError {
+    /// Whether the store could not be reached (trying again later may work).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
+    }
 }
 
 /// What a write did. Rows that already held the same value are `unchanged`.
@@ -586,27 +606,60 @@ pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
     }
 }
 
+/// Open the store a URL names for a command that only reads: an SQLite file that does not
+/// exist, or a PostgreSQL database without viewtally's tables, is an error
+/// ([`StoreError::Missing`], [`StoreError::Empty`]), never created.
+pub fn open_existing(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Box::new(SqliteStore::open_existing(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(PgStore::open_existing(url)?))
+    } else {
+        Err(StoreError::Unsupported(redact_url(url)))
+    }
+}
+
+/// Where the user part of a URL ends (the `@` before the host), if it has one: the last `@`
+/// before the first `?` that follows the first `@` (a password written with a raw `@` or
+/// `?` still ends there; an `@` in the options does not count).
+fn userinfo_end(url: &str) -> Option<(usize, usize)> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let first_at = rest.find('@')?;
+    let limit = rest[first_at..]
+        .find('?')
+        .map(|q| first_at + q)
+        .unwrap_or(rest.len());
+    let at = rest[..limit].rfind('@')?;
+    // An `@` in the path or the options of a URL without a user part: a user name holds no `/`.
+    let user = rest[..at].split(':').next().unwrap_or("");
+    if user.contains('/') || user.contains('?') {
+        return None;
+    }
+    Some((start, start + at))
+}
+
 /// A URL with any password replaced (in the user part or a `password=` option), for messages.
 pub fn redact_url(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let mut out = match (base.find("://"), base.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &base[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:**REDACTED**{}",
-                    &base[..scheme + 3],
-                    &userinfo[..colon],
-                    &base[at..]
-                ),
-                None => base.to_string(),
-            }
+    let (mut out, rest) = match userinfo_end(url) {
+        Some((start, at)) => {
+            let userinfo = &url[start..at];
+            let head = match userinfo.find(':') {
+                Some(colon) => format!("{}{}:**REDACTED**", &url[..start], &userinfo[..colon]),
+                None => url[..at].to_string(),
+            };
+            (head, &url[at..])
         }
-        _ => base.to_string(),
+        None => (String::new(), url),
     };
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    out.push_str(base);
     if let Some(query) = query {
         let options: Vec<String> = query
             .split('&')
@@ -635,6 +688,27 @@ mod tests {
         assert_eq!(
             redact_url("postgres://me@db/x?sslmode=require&password=s3cret&pool_size=2"),
             "postgres://me@db/x?sslmode=require&password=**REDACTED**&pool_size=2"
+        );
+        // Passwords written with raw reserved characters are still hidden whole.
+        assert_eq!(
+            redact_url("postgres://me:p@ss@db/x"),
+            "postgres://me:**REDACTED**@db/x"
+        );
+        assert_eq!(
+            redact_url("postgres://me:pa?ss@db/x?sslmode=disable"),
+            "postgres://me:**REDACTED**@db/x?sslmode=disable"
+        );
+        assert_eq!(
+            redact_url("postgres://me:pa/ss@db/x"),
+            "postgres://me:**REDACTED**@db/x"
+        );
+        assert_eq!(
+            redact_url("postgres://db/x?sslrootcert=/a@b/ca.pem"),
+            "postgres://db/x?sslrootcert=/a@b/ca.pem"
+        );
+        assert_eq!(
+            redact_url("postgres://me@db/x?sslrootcert=/a@b/ca.pem"),
+            "postgres://me@db/x?sslrootcert=/a@b/ca.pem"
         );
     }
 }

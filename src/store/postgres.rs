@@ -228,6 +228,8 @@ fn on_runtime<T: Send + 'static>(
 pub struct PgStore {
     pool: Pool,
     location: String,
+    /// `HOST:PORT` of the server(s), for messages about reaching it.
+    server: String,
 }
 
 /// The URL split into what tokio-postgres understands and viewtally's own options.
@@ -237,7 +239,53 @@ struct Settings {
     pool_size: usize,
 }
 
+/// What to write instead of a password (or user name) holding a character the URL syntax
+/// reserves; said when the URL shows one (never quoting the password).
+const PERCENT_ENCODE: &str = "a password (or user name) holding `@`, `:`, `/`, `?`, `#` or `%` \
+    must be percent-encoded in the URL (`@` → `%40`, `:` → `%3A`, `/` → `%2F`, `?` → `%3F`, \
+    `#` → `%23`, `%` → `%25`); or leave the password out of the URL and set $PGPASSWORD";
+
+/// A URL whose user part holds a raw reserved character reads as another host (`p@ss@host`
+/// is the host `ss@host`, "Name or service not known") or other options: say so up front.
+fn check_reserved(url: &str) -> Result<(), String> {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let first_key = query.split('&').next().unwrap_or("");
+    let first_key = first_key.split('=').next().unwrap_or("");
+    if base.matches('@').count() > 1
+        || base.contains('#')
+        || first_key.contains('@')
+        || (first_key.contains('/') && query.contains('@'))
+    {
+        return Err(format!(
+            "the URL's user part cannot be read: {PERCENT_ENCODE}"
+        ));
+    }
+    Ok(())
+}
+
+/// `HOST:PORT, …` of a parsed config, for messages.
+fn server_of(config: &tokio_postgres::Config) -> String {
+    let ports = config.get_ports();
+    config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let host = match h {
+                tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            };
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            format!("{host}:{port}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn parse_url(url: &str) -> Result<Settings, String> {
+    check_reserved(url)?;
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut root_cert = None;
     let mut pool_size = 4;
@@ -345,13 +393,123 @@ fn describe(e: &tokio_postgres::Error) -> String {
     }
 }
 
-fn pool_error(e: &deadpool_postgres::PoolError) -> String {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => describe(e),
-        deadpool_postgres::PoolError::Timeout(_) => {
-            "timed out waiting for a connection (is the server up and reachable?)".into()
+/// The kind of the I/O error under a client error, if any.
+fn io_kind(e: &tokio_postgres::Error) -> Option<std::io::ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
         }
-        e => e.to_string(),
+        source = inner.source();
+    }
+    None
+}
+
+/// The error for a connection that could not be had: what went wrong where, and what to do
+/// (the password is never part of it). [`StoreError::Unreachable`] when trying again later may
+/// work (the server is down, refusing, not answering, starting up; the name does not resolve).
+fn connect_error(location: &str, server: &str, e: &deadpool_postgres::PoolError) -> StoreError {
+    use deadpool_postgres::PoolError;
+    use std::io::ErrorKind;
+    use tokio_postgres::error::SqlState;
+    let unreachable = |message: String| StoreError::Unreachable {
+        location: location.to_string(),
+        message,
+    };
+    let open = |message: String| StoreError::Open {
+        location: location.to_string(),
+        message,
+    };
+    let e = match e {
+        PoolError::Backend(e) => e,
+        PoolError::Timeout(_) => {
+            return unreachable(format!(
+                "no connection to the server at {server} in time: is it up and reachable from \
+                 here (host, port, firewall)?"
+            ))
+        }
+        e => return open(e.to_string()),
+    };
+    let detail = describe(e);
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        return if *code == SqlState::INVALID_PASSWORD {
+            open(format!(
+                "{detail}; the password is wrong: check $PGPASSWORD, or the password in the URL \
+                 (percent-encoded: `@` → `%40`)"
+            ))
+        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            open(format!(
+                "{detail}; the server does not let this user in from here: check the user in the \
+                 URL and the server's pg_hba.conf"
+            ))
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            open(format!(
+                "{detail}; create the database (createdb) or fix its name in the URL"
+            ))
+        } else if [
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+        ]
+        .contains(code)
+        {
+            unreachable(format!(
+                "the server at {server} does not take connections now ({detail})"
+            ))
+        } else {
+            open(detail)
+        };
+    }
+    let lower = detail.to_lowercase();
+    if lower.contains("password missing") {
+        open(format!(
+            "the server at {server} asks for a password and none was given: set $PGPASSWORD (in \
+             the environment or the .env file), or put it in the URL \
+             (postgres://USER:PASSWORD@HOST/DB, percent-encoded: `@` → `%40`)"
+        ))
+    } else if io_kind(e) == Some(ErrorKind::ConnectionRefused) {
+        unreachable(format!(
+            "the server at {server} refused the connection: PostgreSQL is not running there, \
+             or listens on another port ({detail})"
+        ))
+    } else if io_kind(e) == Some(ErrorKind::TimedOut)
+        || lower.contains("timeout")
+        || lower.contains("timed out")
+    {
+        unreachable(format!(
+            "no answer from the server at {server} within connect_timeout: is it up and \
+             reachable from here (host, port, firewall)? ({detail})"
+        ))
+    } else if lower.contains("lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("name resolution")
+        || lower.contains("nodename nor servname")
+    {
+        unreachable(format!(
+            "the host of {server} cannot be resolved: check the host in the URL ({PERCENT_ENCODE}) \
+             ({detail})"
+        ))
+    } else if matches!(
+        io_kind(e),
+        Some(
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::NotConnected
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::NetworkDown
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::BrokenPipe
+        )
+    ) || e.is_closed()
+    {
+        unreachable(format!(
+            "the connection to the server at {server} failed: is it up and reachable? ({detail})"
+        ))
+    } else {
+        open(detail)
     }
 }
 
@@ -370,20 +528,37 @@ fn ms_to_utc(ms: i64) -> DateTime<Utc> {
 impl PgStore {
     /// Connect (sharing the process's pool for this URL) and migrate the schema.
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
-        let location = super::redact_url(url.split('?').next().unwrap_or(url));
+        PgStore::open_mode(url, true)
+    }
+
+    /// Connect for a command that only reads: a database without viewtally's tables is
+    /// [`StoreError::Empty`] (nothing is created in it).
+    pub fn open_existing(url: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_mode(url, false)
+    }
+
+    fn open_mode(url: &str, create: bool) -> Result<PgStore, StoreError> {
+        // (redacted first: a password with a raw `?` must not be cut into a visible half)
+        let location = super::redact_url(url)
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let open_err = |message: String| StoreError::Open {
             location: location.clone(),
             message,
         };
         let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
         let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
+        let settings = parse_url(url).map_err(open_err)?;
+        let server = server_of(&settings.config);
         if let Some(pool) = pools.get(url) {
             return Ok(PgStore {
                 pool: pool.clone(),
                 location,
+                server,
             });
         }
-        let settings = parse_url(url).map_err(open_err)?;
         let tls = tls(settings.root_cert.as_deref()).map_err(open_err)?;
         let manager = Manager::from_config(
             settings.config,
@@ -399,7 +574,16 @@ impl PgStore {
             .create_timeout(Some(Duration::from_secs(15)))
             .build()
             .map_err(|e| open_err(e.to_string()))?;
-        let store = PgStore { pool, location };
+        let store = PgStore {
+            pool,
+            location,
+            server,
+        };
+        if !create && !store.has_schema()? {
+            return Err(StoreError::Empty {
+                location: store.location.clone(),
+            });
+        }
         store.migrate()?;
         pools.insert(url.to_string(), store.pool.clone());
         Ok(store)
@@ -410,10 +594,19 @@ impl PgStore {
         let pool = self.pool.clone();
         on_runtime(async move { pool.get().await })
             .map_err(|m| self.err(m))?
-            .map_err(|e| StoreError::Open {
-                location: self.location.clone(),
-                message: pool_error(&e),
-            })
+            .map_err(|e| connect_error(&self.location, &self.server, &e))
+    }
+
+    /// Whether the database holds viewtally's tables (a store made by `import` or `collect`).
+    fn has_schema(&self) -> Result<bool, StoreError> {
+        let client = self.client()?;
+        block_on(async {
+            client
+                .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+                .await
+        })
+        .map(|row| row.get(0))
+        .map_err(|e| self.pg(e))
     }
 
     fn err(&self, message: impl std::fmt::Display) -> StoreError {

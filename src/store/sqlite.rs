@@ -203,6 +203,21 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Open the SQLite file at `path` for a command that only reads: a file that does not
+    /// exist is [`StoreError::Missing`] (named by its absolute path), never created.
+    pub fn open_existing(path: &str) -> Result<SqliteStore, StoreError> {
+        let p = Path::new(path);
+        if path != ":memory:" && !p.exists() {
+            return Err(StoreError::Missing {
+                location: std::path::absolute(p)
+                    .unwrap_or_else(|_| p.to_path_buf())
+                    .display()
+                    .to_string(),
+            });
+        }
+        SqliteStore::open(path)
+    }
+
     /// Open (creating if needed) the SQLite file at `path`; `:memory:` for a scratch store.
     pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
         let path = PathBuf::from(path);
@@ -214,7 +229,15 @@ impl SqliteStore {
         if path.as_os_str() != ":memory:" {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    open_err(format!("cannot create folder {}: {e}", parent.display()))
+                    open_err(format!(
+                        "cannot create folder {}: {e}; name a folder viewtally may write (a \
+                         relative path in a config is read from the config's project folder; a \
+                         deployed config names an absolute one, e.g. \
+                         sqlite:///var/lib/viewtally/viewtally.db)",
+                        std::path::absolute(parent)
+                            .unwrap_or_else(|_| parent.to_path_buf())
+                            .display()
+                    ))
                 })?;
             }
             create_private(&path).map_err(|e| open_err(e.to_string()))?;

@@ -102,5 +102,8 @@ fn several_campaigns_need_a_choice() {
         "{}",
         r.stderr
     );
-    env.run(&["status", "--json", "--campaign", "c2"]).ok();
+    // The choice is taken (`status` then finds no store, which it never creates: issue 18).
+    let r = env.run(&["status", "--json", "--campaign", "c2"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no store at"), "{}", r.stderr);
 }

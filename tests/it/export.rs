@@ -273,7 +273,13 @@ fn export_flag_mistakes_are_usage_errors() {
     let r = env.run(&["export", "--format", "xlsx"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("parquet"), "{}", r.stderr);
-    // An --out that cannot be created: a clear error, exit 1, nothing written.
+    // An --out that cannot be created: a clear error, exit 1, nothing written. (`export`
+    // never creates the store: import something first.)
+    env.write(
+        "v.csv",
+        "platform,video,account,metric,kind,at,value\nyoutube,yt1,Chan,views,daily,2020-07-24,50\n",
+    );
+    env.run(&["import", "v.csv"]).ok();
     env.write("blocker", "a file, not a folder");
     let r = env.run(&[
         "export",

@@ -16,6 +16,8 @@ pub struct Postgres {
     pub dir: tempfile::TempDir,
     /// Whether the server requires TLS (see [`Postgres::start_tls`]).
     pub tls: bool,
+    /// The server options `pg_ctl start` was given (for [`Postgres::start_again`]).
+    options: String,
 }
 
 /// The newest installed server's bin folder, or `$VIEWTALLY_PG_BIN`.
@@ -169,12 +171,14 @@ impl Postgres {
                 .arg("start");
             let o = pg_ctl.output().expect("pg_ctl");
             if o.status.success() {
+                let options = format!("-p {port} -k {} {options}", data.display());
                 return Some(Postgres {
                     bin,
                     data,
                     port,
                     dir,
                     tls,
+                    options,
                 });
             }
         }
@@ -182,6 +186,56 @@ impl Postgres {
             "PostgreSQL did not start: {}",
             std::fs::read_to_string(data.join("server.log")).unwrap_or_default()
         );
+    }
+
+    /// Stop the server (an outage); [`Postgres::start_again`] brings it back on the same port.
+    pub fn stop(&self) {
+        let mut c = command(&self.bin.join("pg_ctl"));
+        c.arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"]);
+        run(c, "pg_ctl stop");
+    }
+
+    /// Start the stopped server again, on its port and with its options.
+    pub fn start_again(&self) {
+        let mut c = command(&self.bin.join("pg_ctl"));
+        c.arg("-D")
+            .arg(&self.data)
+            .args(["-w", "-t", "60", "-l"])
+            .arg(self.data.join("server.log"))
+            .arg("-o")
+            .arg(&self.options)
+            .arg("start");
+        run(c, "pg_ctl start");
+    }
+
+    /// A login role `user` with `password` that must give it (SCRAM) over TCP, owning a new
+    /// database; returns the database's name. Other roles keep logging in without one.
+    pub fn password_role(&self, user: &str, password: &str) -> String {
+        assert!(!self.tls, "password_role is for the plain server");
+        let db = Self::db_of(&self.database()).to_string();
+        self.sql(
+            "postgres",
+            &format!(
+                "CREATE ROLE {user} LOGIN PASSWORD '{}'",
+                password.replace('\'', "''")
+            ),
+        );
+        self.sql("postgres", &format!("ALTER DATABASE {db} OWNER TO {user}"));
+        std::fs::write(
+            self.data.join("pg_hba.conf"),
+            format!(
+                "local all all trust\nhost all {user} 127.0.0.1/32 scram-sha-256\n\
+                 host all all 127.0.0.1/32 trust\n"
+            ),
+        )
+        .unwrap();
+        let mut c = command(&self.bin.join("pg_ctl"));
+        c.arg("-D").arg(&self.data).arg("reload");
+        run(c, "pg_ctl reload");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        db
     }
 
     /// A new empty database; returns its store URL.
