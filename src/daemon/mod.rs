@@ -564,13 +564,11 @@ fn claim_failed(ctx: &Ctx, campaign: &str, job: Job, tick: DateTime<Utc>, error:
     let error = format!("cannot claim the tick, so it did not run: {error}");
     tracing::error!(tick = %crate::render::rfc3339(tick), result = "skipped", "{error}");
     if job == Job::Collect {
-        let pending = spool::Spool::for_campaign(&ctx.config, campaign).pending();
-        if pending > 0 {
-            tracing::warn!(
-                pending_readings = pending,
-                "readings wait in the spool for the store"
-            );
-        }
+        note_pending(
+            ctx,
+            campaign,
+            spool::Spool::for_campaign(&ctx.config, campaign).pending(),
+        );
     }
     ctx.metrics.job_finished(
         campaign,
@@ -799,7 +797,7 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
         }) => {
             let kept = spool.add(&observations).with_context(|| {
                 format!(
-                    "{} of this run are lost: the store failed ({source}) and",
+                    "{} of this run are lost: the store failed ({source}) and the spool cannot keep them",
                     crate::model::counted(observations.len(), "reading", "readings")
                 )
             })?;
