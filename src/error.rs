@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use crate::config::ConfigError;
 use crate::exports::ImportError;
 
+/// Exit code of a runtime failure (the store, the network, a platform): worth a restart.
+pub const EXIT_RUNTIME: u8 = 1;
+/// Exit code of a usage or config error (also clap's for a bad command line): a restart
+/// cannot fix it, so the systemd unit lists it in `RestartPreventExitStatus=`.
+pub const EXIT_USAGE: u8 = 2;
+
 /// A mistake in how viewtally was called; exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -27,5 +33,5 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
                 )
             )
     });
-    ExitCode::from(if usage { 2 } else { 1 })
+    ExitCode::from(if usage { EXIT_USAGE } else { EXIT_RUNTIME })
 }

@@ -4,7 +4,7 @@ fn main() -> ExitCode {
     match viewtally::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            viewtally::cli::print_fatal(&e);
             viewtally::error::exit_code(&e)
         }
     }

@@ -65,7 +65,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run_command() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return Err(usage_error(e)),
+    };
     init_logging(&cli);
     load_env(cli.env_file.as_deref())?;
     let now = match &cli.now {
@@ -106,6 +109,67 @@ fn run_command() -> Result<ExitCode> {
     }
 }
 
+/// Whether log lines (and the fatal error line) are JSON: set once logging is set up.
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--log-format json` is in effect.
+pub fn json_logs() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether stderr goes to journald (systemd sets `JOURNAL_STREAM` for a unit's output),
+/// which stamps every line itself.
+fn under_journald() -> bool {
+    std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty())
+}
+
+/// A command line clap refuses: help and version print as usual; with `--log-format json` on
+/// the line the refusal becomes one JSON line (a usage error, exit 2), else clap prints it.
+fn usage_error(e: clap::Error) -> anyhow::Error {
+    use clap::error::ErrorKind;
+    let args: Vec<String> = std::env::args().collect();
+    let json = args
+        .windows(2)
+        .any(|w| w[0] == "--log-format" && w[1] == "json")
+        || args.iter().any(|a| a == "--log-format=json");
+    if !json
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        e.exit()
+    }
+    JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
+    let text = e.render().to_string();
+    UsageError(text.trim().trim_start_matches("error: ").to_string()).into()
+}
+
+/// The one line a fatal error prints on stderr: `error: …`, or with `--log-format json` a JSON
+/// object shaped like the log lines (`timestamp`, `level`, `message`).
+pub fn print_fatal(e: &anyhow::Error) {
+    if json_logs() {
+        eprintln!("{}", json_line("ERROR", &format!("{e:#}")));
+    } else {
+        eprintln!("error: {e:#}");
+    }
+}
+
+/// One log line in the JSON log format, for lines written outside `tracing`.
+pub fn json_line(level: &str, message: &str) -> String {
+    serde_json::json!({
+        "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": level,
+        "message": message,
+    })
+    .to_string()
+}
+
+/// Logging on stderr. Text: a timestamp, the level and the message (no timestamp under
+/// journald, which adds its own). JSON: one object a line with `timestamp`, `level`,
+/// `message` and the fields at the top level, plus the job's span; no source paths.
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
     let level = if cli.quiet {
@@ -121,12 +185,22 @@ fn init_logging(cli: &Cli) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .with_file(false)
+        .with_line_number(false);
     let _ = match cli.log_format {
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Json => {
+            JSON_LOGS.store(true, std::sync::atomic::Ordering::Relaxed);
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(false)
+                .try_init()
+        }
+        LogFormat::Text if under_journald() => builder.with_ansi(false).without_time().try_init(),
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())
-            .without_time()
             .try_init(),
     };
 }

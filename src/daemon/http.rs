@@ -42,6 +42,9 @@ pub struct AppState {
     pub failed_files: Mutex<BTreeMap<(String, String), FailedFile>>,
     /// Why the store cannot be reached, while a daemon started without it waits for it.
     pub store_unreachable: Mutex<Option<String>>,
+    /// Per campaign: readings fetched in runs whose store write failed, kept in the spool
+    /// until a run writes them.
+    pub pending_readings: Mutex<BTreeMap<String, usize>>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -138,6 +141,7 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
             ));
             body["failed_files"] = json!(files);
         }
+        with_pending(&s, &mut body);
         (StatusCode::OK, axum::Json(body)).into_response()
     } else {
         let mut body = json!({
@@ -148,7 +152,21 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
         if !files.is_empty() {
             body["failed_files"] = json!(files);
         }
+        with_pending(&s, &mut body);
         (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+    }
+}
+
+/// `pending_readings`: per campaign, the readings kept in the spool for the store (only when
+/// some wait).
+fn with_pending(s: &AppState, body: &mut serde_json::Value) {
+    let pending = s
+        .pending_readings
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    if !pending.is_empty() {
+        body["pending_readings"] = json!(pending);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod http;
 pub mod metrics;
 pub mod notify;
 pub mod schedule;
+pub mod spool;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -235,6 +236,16 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         tracing::warn!("no [campaign.schedule] jobs configured; serving the endpoint only");
     }
     let ctx = Ctx::new(config.clone(), options.clock.clone())?;
+    // Readings a previous run (or a previous daemon) could not store: said at once.
+    for c in &config.campaigns {
+        if c.schedule.collect.is_some() {
+            note_pending(
+                &ctx,
+                c.slug(),
+                spool::Spool::for_campaign(&config, c.slug()).pending(),
+            );
+        }
+    }
 
     // Current numbers, and milestones already crossed before the daemon first ran. A store
     // that cannot be reached yet does not stop the start: see `wait_for_store`.
@@ -249,10 +260,15 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let (addr, server) = serve(&listen, ctx.app.clone(), stop_rx.clone()).await?;
     tracing::info!(%addr, jobs = jobs.len(), owner = %ctx.owner, "viewtally daemon started");
-    println!(
+    let listening = format!(
         "viewtally daemon listening on http://{addr} ({})",
         crate::model::counted(jobs.len(), "job", "jobs")
     );
+    // On stdout, for whoever started the daemon; a JSON line under `--log-format json`.
+    match crate::cli::json_logs() {
+        true => println!("{}", crate::cli::json_line("INFO", &listening)),
+        false => println!("{listening}"),
+    }
     if first.is_err() {
         tokio::select! {
             waited = wait_for_store(&ctx) => waited?,
@@ -372,6 +388,7 @@ impl Ctx {
             unhealthy_after: config.daemon.unhealthy_after_failures,
             failed_files: Mutex::new(BTreeMap::new()),
             store_unreachable: Mutex::new(None),
+            pending_readings: Mutex::new(BTreeMap::new()),
         });
         Ok(Arc::new(Ctx {
             clock,
@@ -435,7 +452,7 @@ async fn stop(
     // A second signal exits at once; SQLite's transactions keep the store consistent.
     tokio::spawn(async move {
         signals.recv().await;
-        eprintln!("second signal: exiting now");
+        tracing::warn!("second signal: exiting now");
         std::process::exit(130);
     });
     let timeout = Duration::from_secs(config.daemon.shutdown_timeout_s);
@@ -505,11 +522,17 @@ async fn job_loop(
         };
         if let Ok(Ok(state)) = last {
             if let Some(last) = state.last_started {
-                let missed = schedule.due_between(last, ctx.clock.now());
-                if missed > 0 {
-                    // Keyed by the first missed tick, so of a fleet starting together one
-                    // daemon catches up.
-                    if let Some(first_missed) = schedule.next_after(last) {
+                match schedule::catch_up(&schedule, last, ctx.clock.now()) {
+                    schedule::CatchUp::NothingMissed => {}
+                    schedule::CatchUp::NextTickClose { missed, next } => tracing::info!(
+                        missed,
+                        next = %crate::render::rfc3339(next),
+                        "ticks were missed while the daemon was down; no catch-up run: the next tick is close"
+                    ),
+                    schedule::CatchUp::Run {
+                        missed,
+                        first_missed,
+                    } => {
                         tracing::info!(
                             missed,
                             "ticks were missed while the daemon was down; one catch-up run"
@@ -545,9 +568,10 @@ async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>)
             tracing::debug!(tick = %crate::render::rfc3339(tick), "tick runs on another daemon");
             return;
         }
-        // The store is unreachable: run anyway, so the failure is recorded and reported.
-        Ok(Err(e)) => tracing::warn!("cannot claim the tick: {e}"),
-        Err(e) => tracing::warn!("cannot claim the tick: {e}"),
+        // The store is unreachable: another daemon of a fleet may hold the tick, so it does
+        // not run here; the failure counts in /healthz and /metrics like a failed run.
+        Ok(Err(e)) => return claim_failed(ctx, campaign, job, tick, &format!("{e:#}")),
+        Err(e) => return claim_failed(ctx, campaign, job, tick, &e.to_string()),
     }
     let started = ctx.clock.now();
     let timer = std::time::Instant::now();
@@ -598,6 +622,33 @@ async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>)
     .await;
     if job.writes_data() {
         announce(ctx, campaign).await;
+    }
+}
+
+/// A tick whose claim failed (the store was unreachable): skipped, logged and counted as a
+/// failed run, so that /healthz turns red after `unhealthy_after_failures` of them.
+fn claim_failed(ctx: &Ctx, campaign: &str, job: Job, tick: DateTime<Utc>, error: &str) {
+    let error = format!("cannot claim the tick, so it did not run: {error}");
+    tracing::error!(tick = %crate::render::rfc3339(tick), result = "skipped", "{error}");
+    if job == Job::Collect {
+        note_pending(
+            ctx,
+            campaign,
+            spool::Spool::for_campaign(&ctx.config, campaign).pending(),
+        );
+    }
+    ctx.metrics.job_finished(
+        campaign,
+        job.as_str(),
+        false,
+        ctx.clock.now().timestamp_millis() as f64 / 1000.0,
+    );
+    if let Ok(mut h) = ctx.app.health.lock() {
+        let entry = h
+            .entry((campaign.to_string(), job.as_str().to_string()))
+            .or_default();
+        entry.consecutive_failures += 1;
+        entry.last_error = Some(error);
     }
 }
 
@@ -775,13 +826,62 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
     let collector = ctx.collector.as_ref().ok_or_else(|| {
         anyhow::anyhow!("the HTTP client could not be built; see the error at start")
     })?;
-    let mut store = store::open(&ctx.config.store.url)?;
-    let report = tokio::runtime::Handle::current().block_on(collector.collect(
+    let spool = spool::Spool::for_campaign(&ctx.config, c.slug());
+    let mut store = match store::open(&ctx.config.store.url) {
+        Ok(s) => s,
+        Err(e) => {
+            note_pending(ctx, c.slug(), spool.pending());
+            return Err(e.into());
+        }
+    };
+    // Readings kept from runs whose store write failed go first.
+    let flushed = match spool.flush(store.as_mut()) {
+        Ok(0) => None,
+        Ok(n) => {
+            tracing::info!(
+                written = n,
+                spool = %spool.path().display(),
+                "wrote the readings kept from runs whose store write failed"
+            );
+            Some(n)
+        }
+        Err(e) => {
+            tracing::warn!("{e:#}");
+            None
+        }
+    };
+    let collected = tokio::runtime::Handle::current().block_on(collector.collect(
         &ctx.config,
         &[c],
         store.as_mut(),
         now,
-    ))?;
+    ));
+    let report = match collected {
+        Ok(r) => r,
+        Err(crate::sources::CollectError::Unstored {
+            source,
+            observations,
+        }) => {
+            let kept = spool.add(&observations).with_context(|| {
+                format!(
+                    "{} of this run are lost: the store failed ({source}) and the spool cannot keep them",
+                    crate::model::counted(observations.len(), "reading", "readings")
+                )
+            })?;
+            note_pending(ctx, c.slug(), kept);
+            anyhow::bail!(
+                "the store failed ({source}); {} of this run kept in {}, {} pending, written at the next tick the store takes them",
+                crate::model::counted(observations.len(), "reading", "readings"),
+                spool.path().display(),
+                kept
+            );
+        }
+        Err(e) => {
+            note_pending(ctx, c.slug(), spool.pending());
+            return Err(e.into());
+        }
+    };
+    note_pending(ctx, c.slug(), spool.pending());
     for p in &report.platforms {
         for (status, n) in &p.statuses {
             ctx.metrics
@@ -810,10 +910,31 @@ fn collect(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
         );
     }
     Ok(format!(
-        "collected {}: {}",
+        "collected {}{}: {}",
         crate::model::counted(report.written.total() as usize, "reading", "readings"),
+        match flushed {
+            Some(n) => format!(" and {n} kept from earlier runs"),
+            None => String::new(),
+        },
         summary.trim().replace('\n', "; ")
     ))
+}
+
+/// Publish how many of a campaign's readings wait in the spool (/healthz), and log it.
+fn note_pending(ctx: &Ctx, slug: &str, pending: usize) {
+    if pending > 0 {
+        tracing::warn!(
+            pending_readings = pending,
+            "{} wait in the spool until the store takes them",
+            crate::model::counted(pending, "reading", "readings")
+        );
+    }
+    if let Ok(mut p) = ctx.app.pending_readings.lock() {
+        match pending {
+            0 => p.remove(slug),
+            n => p.insert(slug.to_string(), n),
+        };
+    }
 }
 
 /// A credential that expires within 7 days turns /healthz red until it is renewed.

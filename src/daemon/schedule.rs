@@ -107,6 +107,58 @@ impl JobSchedule {
     }
 }
 
+/// The most the next regular tick may be away for a catch-up run to be skipped.
+pub const CATCH_UP_MARGIN_MAX: Duration = Duration::seconds(60);
+
+/// What a job does at start after downtime (`[daemon] catch_up`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// No tick was missed since the last run started.
+    NothingMissed,
+    /// Ticks were missed, but the next regular tick comes so soon (`next`) that it does the
+    /// work: no catch-up run.
+    NextTickClose { missed: usize, next: DateTime<Utc> },
+    /// One catch-up run, keyed by the first missed tick (so that of a fleet starting together
+    /// one daemon runs it).
+    Run {
+        missed: usize,
+        first_missed: DateTime<Utc>,
+    },
+}
+
+/// The catch-up rule. A job whose last run started at `last_started` and missed ticks up to
+/// `now` runs once at start, unless its next regular tick is close: within a quarter of the
+/// schedule's interval (between that tick and the one after), and never more than
+/// [`CATCH_UP_MARGIN_MAX`] away. So an hourly job started 30 s before the hour waits for the
+/// hour; a per-second job's catch-up is skipped when the next tick is under 250 ms away.
+pub fn catch_up(
+    schedule: &JobSchedule,
+    last_started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> CatchUp {
+    let missed = schedule.due_between(last_started, now);
+    let Some(first_missed) = schedule.next_after(last_started).filter(|t| *t <= now) else {
+        return CatchUp::NothingMissed;
+    };
+    if missed == 0 {
+        return CatchUp::NothingMissed;
+    }
+    if let Some(next) = schedule.next_after(now) {
+        let interval = schedule
+            .next_after(next)
+            .map(|after| after - next)
+            .unwrap_or(CATCH_UP_MARGIN_MAX * 4);
+        let margin = (interval / 4).min(CATCH_UP_MARGIN_MAX);
+        if next - now <= margin {
+            return CatchUp::NextTickClose { missed, next };
+        }
+    }
+    CatchUp::Run {
+        missed,
+        first_missed,
+    }
+}
+
 /// Run `run` at every tick of `schedule` until `stop` turns true. A run happens inline, so a
 /// job never overlaps itself: ticks that pass while it runs are skipped and logged. Between
 /// ticks the task sleeps. `jitter_s` adds a random 0..jitter_s seconds before each run.
@@ -354,6 +406,70 @@ mod tests {
                 "2026-07-02T01:45:00+02:00"
             ]
         );
+    }
+
+    #[test]
+    fn catch_up_is_skipped_when_the_next_tick_is_close() {
+        let hourly = prague("0 * * * *");
+        let last = t("2026-07-01T08:00:00Z");
+        // Down from 08:00 to 10:20: ticks 09:00 and 10:00 missed, next at 11:00: catch up.
+        assert_eq!(
+            catch_up(&hourly, last, t("2026-07-01T10:20:00Z")),
+            CatchUp::Run {
+                missed: 2,
+                first_missed: t("2026-07-01T09:00:00Z")
+            }
+        );
+        // Back 30 s before 11:00: the 11:00 tick does the work.
+        assert_eq!(
+            catch_up(&hourly, last, t("2026-07-01T10:59:30Z")),
+            CatchUp::NextTickClose {
+                missed: 2,
+                next: t("2026-07-01T11:00:00Z")
+            }
+        );
+        // The margin is at most a minute for long intervals: 61 s before still catches up.
+        assert!(matches!(
+            catch_up(&hourly, last, t("2026-07-01T10:58:59Z")),
+            CatchUp::Run { .. }
+        ));
+        // Nothing missed: no run.
+        assert_eq!(
+            catch_up(&hourly, last, t("2026-07-01T08:59:59Z")),
+            CatchUp::NothingMissed
+        );
+        // A tick exactly at `now` counts as missed.
+        assert!(matches!(
+            catch_up(&hourly, last, t("2026-07-01T09:00:00Z")),
+            CatchUp::Run { missed: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn catch_up_margin_is_a_quarter_of_a_short_interval() {
+        // Every 10 s: the margin is 2.5 s.
+        let s = prague("*/10 * * * * *");
+        let last = t("2026-07-01T08:00:00Z");
+        let close = t("2026-07-01T08:00:57.600Z");
+        assert!(matches!(
+            catch_up(&s, last, close),
+            CatchUp::NextTickClose { .. }
+        ));
+        let far = t("2026-07-01T08:00:57.400Z");
+        assert!(matches!(
+            catch_up(&s, last, far),
+            CatchUp::Run { missed: 5, .. }
+        ));
+        // Every second: a catch-up followed by the regular tick within 250 ms is skipped.
+        let s = prague("* * * * * *");
+        assert!(matches!(
+            catch_up(&s, last, t("2026-07-01T08:00:09.800Z")),
+            CatchUp::NextTickClose { .. }
+        ));
+        assert!(matches!(
+            catch_up(&s, last, t("2026-07-01T08:00:09.500Z")),
+            CatchUp::Run { .. }
+        ));
     }
 
     #[tokio::test(start_paused = true)]

@@ -285,6 +285,14 @@ pub enum CollectError {
     Client(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Readings were fetched but the store failed before they were written (it went down
+    /// mid-run): they are handed back, so that the daemon keeps them for a later run.
+    #[error("the readings of this run were not stored")]
+    Unstored {
+        #[source]
+        source: StoreError,
+        observations: Vec<Observation>,
+    },
 }
 
 /// What `check --online` found out about one platform's credential.
@@ -462,6 +470,7 @@ impl Collector {
 
         let mut reports = Vec::new();
         let mut observations = Vec::new();
+        let mut unstored = None;
         for ((source, ids, api, skip), run) in plans.into_iter().zip(runs.drain(..)) {
             let platform = source.platform();
             let mut report = PlatformReport::new(platform, ids.len());
@@ -480,11 +489,28 @@ impl Collector {
                 run,
                 now,
             };
-            finished.remember(store)?;
+            // A store that fails here (gone mid-run) fails the write below too: the readings
+            // go back to the caller with the first error.
+            if let Err(e) = finished.remember(store) {
+                unstored.get_or_insert(e);
+            }
             finished.report(campaigns, &mut report, &mut observations);
             reports.push(report);
         }
-        let written = store.write(&observations, &[])?;
+        let written = match unstored {
+            None => store.write(&observations, &[]),
+            Some(e) => Err(e),
+        };
+        let written = match written {
+            Ok(w) => w,
+            Err(source) if !observations.is_empty() => {
+                return Err(CollectError::Unstored {
+                    source,
+                    observations,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(CollectReport {
             at: now,
             platforms: reports,

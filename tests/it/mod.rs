@@ -14,6 +14,7 @@ mod huge;
 mod import;
 mod migrate;
 mod milestones;
+mod ops;
 mod ops_store;
 mod paths;
 mod pg;
