@@ -14,6 +14,7 @@ mod huge;
 mod import;
 mod migrate;
 mod milestones;
+mod ops18;
 mod paths;
 mod pg;
 mod report;
