@@ -56,15 +56,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn metrics(State(s): State<Arc<AppState>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        with_failed_files(&s, s.metrics.encode()),
-    )
-        .into_response()
+/// OpenMetrics when the scraper's `Accept` asks for it, else the Prometheus text format 0.0.4.
+async fn metrics(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let text = with_failed_files(&s, s.metrics.encode());
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if super::metrics::wants_openmetrics(accept) {
+        ([(header::CONTENT_TYPE, super::metrics::OPENMETRICS)], text).into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, super::metrics::PROMETHEUS_TEXT)],
+            super::metrics::to_prometheus_text(&text),
+        )
+            .into_response()
+    }
 }
 
 /// The metrics text with the `viewtally_import_failed_files` gauge added before its end:
@@ -131,8 +135,30 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
             })
         })
         .collect();
+    // Webhooks whose last delivery failed are listed too, without a 503 of their own: the
+    // announcements wait in the store and go out when the webhook takes them again.
+    let webhooks: Vec<_> = s
+        .metrics
+        .failing_webhooks()
+        .into_iter()
+        .map(|(sink, h)| {
+            json!({
+                "url_env": sink,
+                "consecutive_failures": h.consecutive_failures,
+                "last_error": h.last_error,
+            })
+        })
+        .collect();
     if failing.is_empty() {
-        let mut body = json!({ "status": if files.is_empty() { "ok" } else { "degraded" } });
+        let degraded = !files.is_empty() || !webhooks.is_empty();
+        let mut body = json!({ "status": if degraded { "degraded" } else { "ok" } });
+        if !webhooks.is_empty() {
+            body["reason"] = json!(format!(
+                "{} failed to take milestone notifications; they are kept and retried",
+                crate::model::counted(webhooks.len(), "webhook", "webhooks")
+            ));
+            body["failing_webhooks"] = json!(webhooks);
+        }
         if !files.is_empty() {
             body["reason"] = json!(format!(
                 "{} in a watched folder could not be imported; fix or remove {}",
@@ -151,6 +177,9 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
         });
         if !files.is_empty() {
             body["failed_files"] = json!(files);
+        }
+        if !webhooks.is_empty() {
+            body["failing_webhooks"] = json!(webhooks);
         }
         with_pending(&s, &mut body);
         (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()

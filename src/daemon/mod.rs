@@ -5,6 +5,7 @@
 //! loop, so it never overlaps itself, and ticks that pass while it runs are skipped and logged.
 //! Between ticks the daemon sleeps: it does not poll.
 
+mod deliveries;
 pub mod http;
 pub mod metrics;
 pub mod notify;
@@ -82,6 +83,8 @@ struct Ctx {
     owner: String,
     /// Per campaign: held by the job announcing its milestones, from the claim to `sent`.
     announcing: AnnounceLocks,
+    /// The campaigns whose milestones the delivery task should look at.
+    deliveries: deliveries::Queue,
 }
 
 /// One lock per campaign that makes the jobs of one daemon announce its milestones one after
@@ -255,6 +258,8 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
             return Err(first.unwrap_err());
         }
         store_down(&ctx, Some(format!("{e:#}")));
+    } else {
+        ctx.metrics.store_up.set(1);
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -281,6 +286,13 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
         }
     }
 
+    // Milestone notifications go out from a task of their own: a slow webhook never holds up
+    // a job; pending ones (also those a killed daemon left) are resumed at start.
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let deliveries = tokio::spawn(
+        deliveries::run(ctx.clone(), drain_rx).instrument(tracing::info_span!("deliveries")),
+    );
+
     let mut tasks = Vec::new();
     for (campaign, job, schedule) in jobs {
         let ctx = ctx.clone();
@@ -292,7 +304,15 @@ pub async fn run(config: Config, options: DaemonOptions) -> Result<ExitCode> {
     }
 
     signals.recv().await;
-    stop(signals, stop_tx, tasks, server, &config).await;
+    stop(
+        signals,
+        stop_tx,
+        tasks,
+        server,
+        &config,
+        (drain_tx, deliveries),
+    )
+    .await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -315,6 +335,7 @@ fn store_down(ctx: &Ctx, why: Option<String>) {
     if let Some(why) = &why {
         tracing::error!("{why}; the daemon serves /healthz (503) and retries until it can connect");
     }
+    ctx.metrics.store_up.set(i64::from(why.is_none()));
     if let Ok(mut s) = ctx.app.store_unreachable.lock() {
         *s = why;
     }
@@ -409,6 +430,7 @@ impl Ctx {
             notice_backoff: Mutex::new(std::collections::HashMap::new()),
             owner: daemon_owner(),
             announcing: AnnounceLocks::default(),
+            deliveries: deliveries::Queue::default(),
         }))
     }
 }
@@ -446,6 +468,7 @@ async fn stop(
     tasks: Vec<tokio::task::JoinHandle<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     config: &Config,
+    (drain, deliveries): (watch::Sender<bool>, tokio::task::JoinHandle<()>),
 ) {
     tracing::info!("stopping: no new runs; waiting for running jobs to finish");
     let _ = stop_tx.send(true);
@@ -457,10 +480,19 @@ async fn stop(
     });
     let timeout = Duration::from_secs(config.daemon.shutdown_timeout_s);
     let all = futures_util::future::join_all(tasks);
+    let started = std::time::Instant::now();
     if tokio::time::timeout(timeout, all).await.is_err() {
         tracing::warn!(
             timeout_s = timeout.as_secs(),
             "jobs still running at the shutdown timeout; exiting"
+        );
+    }
+    // The jobs are done: deliver what they crossed, within what is left of the timeout.
+    let _ = drain.send(true);
+    let left = timeout.saturating_sub(started.elapsed());
+    if tokio::time::timeout(left, deliveries).await.is_err() {
+        tracing::warn!(
+            "milestone notifications still being delivered at the shutdown timeout; they stay pending and the next start sends them"
         );
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
@@ -562,6 +594,9 @@ async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>)
         })
         .await
     };
+    ctx.metrics
+        .store_up
+        .set(i64::from(matches!(claimed, Ok(Ok(_)))));
     match claimed {
         Ok(Ok(true)) => {}
         Ok(Ok(false)) => {
@@ -603,6 +638,8 @@ async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>)
         ok,
         finished.timestamp_millis() as f64 / 1000.0,
     );
+    ctx.metrics
+        .job_took(campaign, job.as_str(), timer.elapsed().as_secs_f64());
     if let Ok(mut h) = ctx.app.health.lock() {
         let entry: &mut JobHealth = h
             .entry((campaign.to_string(), job.as_str().to_string()))
@@ -621,7 +658,8 @@ async fn run_once(ctx: &Arc<Ctx>, campaign: &str, job: Job, tick: DateTime<Utc>)
     })
     .await;
     if job.writes_data() {
-        announce(ctx, campaign).await;
+        // Delivered by the delivery task, never inside the job's run (issue 18).
+        ctx.deliveries.wake(campaign);
     }
 }
 
@@ -988,8 +1026,9 @@ fn baseline(ctx: &Ctx) -> Result<()> {
 }
 
 /// Announce every crossed milestone of a campaign not yet announced (exactly once: the state
-/// lives in the store; a failed delivery stays `pending` and is retried after the next run).
-async fn announce(ctx: &Arc<Ctx>, slug: &str) {
+/// lives in the store; a failed delivery stays `pending`, its claim is released and the
+/// delivery task retries it after the back-off). Whether nothing is left to deliver.
+async fn announce(ctx: &Arc<Ctx>, slug: &str) -> bool {
     // Exactly once within this daemon: see [`AnnounceLocks`] (issue 13).
     let _one_job_at_a_time = ctx.announcing.hold(slug).await;
     let now = ctx.clock.now();
@@ -1000,7 +1039,7 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
         .and_then(|b| b.get(slug).map(|(until, _)| *until > now))
         .unwrap_or(false);
     if waiting {
-        return;
+        return false;
     }
     let prepared = {
         let (ctx2, slug2) = (ctx.clone(), slug.to_string());
@@ -1009,20 +1048,47 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
     let notices = match prepared {
         Ok(Ok(n)) => n,
         Ok(Err(e)) => {
+            ctx.metrics.store_up.set(0);
             tracing::error!("milestone check failed: {e:#}");
-            return;
+            return false;
         }
         Err(e) => {
             tracing::error!("milestone check failed: {e}");
-            return;
+            return false;
         }
     };
-    for notice in notices {
-        let delivered = deliver(ctx, slug, &notice).await;
+    let pending = |n: usize| {
+        ctx.metrics
+            .webhook_pending
+            .get_or_create(&metrics::CampaignLabels {
+                campaign: slug.to_string(),
+            })
+            .set(n as i64)
+    };
+    pending(notices.len());
+    if !notices.is_empty() {
+        tracing::info!(
+            pending = notices.len(),
+            "delivering milestone notifications"
+        );
+    }
+    for (i, notice) in notices.iter().enumerate() {
+        let delivered = deliver(ctx, slug, notice).await;
         back_off(ctx, slug, delivered);
         if !delivered {
-            break;
+            // Let another daemon of a fleet, or this one after a restart, take them at once.
+            let thresholds: Vec<i64> = notices[i..].iter().map(|n| n.threshold).collect();
+            let ctx2 = ctx.clone();
+            let slug2 = slug.to_string();
+            let _ = tokio::task::spawn_blocking(move || release_claims(&ctx2, &slug2, &thresholds))
+                .await;
+            tracing::warn!(
+                pending = notices.len() - i,
+                "milestone notifications kept pending in the store"
+            );
+            return false;
         }
+        pending(notices.len() - i - 1);
         let (ctx2, slug2, t) = (ctx.clone(), slug.to_string(), notice.threshold);
         let (after, by) = (notice.after.map(|r| r.at), notice.by.at);
         let _ = tokio::task::spawn_blocking(move || {
@@ -1033,6 +1099,23 @@ async fn announce(ctx: &Arc<Ctx>, slug: &str) {
             })
         })
         .await;
+    }
+    true
+}
+
+/// Give up this daemon's claim on `thresholds` (still pending): re-claimed as of one lease
+/// ago, the claim has expired for every other owner.
+fn release_claims(ctx: &Ctx, slug: &str, thresholds: &[i64]) {
+    let expired = ctx.clock.now() - NOTICE_LEASE - chrono::Duration::seconds(1);
+    match store::open(&ctx.config.store.url) {
+        Ok(mut s) => {
+            for &t in thresholds {
+                if let Err(e) = s.claim_notice(slug, t, &ctx.owner, expired, NOTICE_LEASE) {
+                    tracing::warn!("cannot release the claim on a milestone notice: {e}");
+                }
+            }
+        }
+        Err(e) => tracing::warn!("cannot release the claims on milestone notices: {e:#}"),
     }
 }
 
@@ -1051,10 +1134,14 @@ fn due_notices(ctx: &Ctx, slug: &str) -> Result<Vec<Notice>> {
     };
     let mut out = Vec::new();
     for m in &tl.milestones {
-        // Only a proven crossing (ΣL ≥ m) is announced, dated as rule 4 allows.
+        // Only a proven crossing (ΣL ≥ m) is announced, dated as rule 4 allows, and only one
+        // whose bracket starts after monitoring began (issue 18: no stale announcements).
         let (Some(at), Some(by)) = (m.crossed_at, m.by) else {
             continue;
         };
+        if m.before_monitoring {
+            continue;
+        }
         // Claimed, so that of a fleet sharing the store one daemon announces it.
         if done(m.threshold)
             || !store.claim_notice(slug, m.threshold, &ctx.owner, ctx.clock.now(), NOTICE_LEASE)?
@@ -1099,6 +1186,10 @@ async fn deliver(ctx: &Ctx, slug: &str, notice: &Notice) -> bool {
             Ok(url) => notify::send(&ctx.http, url, hook.format, notice, &hook.url_env).await,
             Err(e) => Err(e.clone()),
         };
+        ctx.metrics.webhook_delivered(
+            &hook.url_env,
+            result.as_ref().map(|_| ()).map_err(|e| e.as_str()),
+        );
         if let Err(e) = result {
             delivered = false;
             tracing::error!(

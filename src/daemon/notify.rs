@@ -170,6 +170,7 @@ mod tests {
                 at: t(by),
                 total: 8010,
             }),
+            before_monitoring: false,
         }
     }
 

@@ -96,6 +96,9 @@ async fn memory_stays_flat_over_a_simulated_month_of_ticks() {
     }
     let schedule = JobSchedule::new("0 */15 * * * *", chrono_tz::Europe::Prague).unwrap();
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Notices go out from the delivery task (issue 18), as in `run`.
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let delivering = tokio::spawn(deliveries::run(ctx.clone(), drain_rx));
     let job = tokio::spawn(job_loop(
         ctx.clone(),
         "soak".into(),
@@ -135,6 +138,8 @@ async fn memory_stays_flat_over_a_simulated_month_of_ticks() {
     let (after_month, rss_n) = (held(&ctx), rss_kib());
     stop_tx.send(true).unwrap();
     job.await.unwrap();
+    drain_tx.send(true).unwrap();
+    delivering.await.unwrap();
 
     let ticks = runs(&ctx);
     assert_eq!(ticks, 96 * days as u64, "one run per tick");

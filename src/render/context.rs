@@ -195,7 +195,11 @@ fn milestone_rows(tl: &Timeline, loc: &Locale) -> Vec<Value> {
         .map(|m| {
             context! {
                 threshold => loc.number(m.threshold),
-                crossed => milestone::day_text(m, tz, loc, None),
+                crossed => milestone::with_before_monitoring(
+                    m,
+                    milestone::day_text(m, tz, loc, None),
+                    loc
+                ),
                 estimate => milestone::estimate_text(m, tz, loc),
                 estimate_at => m.crossed_at.map(|t| loc.datetime(t, tz)),
                 bracket => milestone::bracket_text(m, tz, loc),

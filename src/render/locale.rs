@@ -173,6 +173,8 @@ pub struct Strings {
     pub announced_between: &'static str,
     pub announced_by: &'static str,
     pub not_proven_now: &'static str,
+    /// A crossing whose bracket starts before the earliest reading (never announced).
+    pub before_monitoring: &'static str,
     /// Rule 1: a lifetime total the daily rows contradict.
     pub disagreements: &'static str,
     pub disagreement_row: &'static str,
@@ -297,6 +299,7 @@ const EN: Strings = Strings {
     announced_between: "between {after} and {by}",
     announced_by: "by {by}",
     not_proven_now: "not proven crossed",
+    before_monitoring: "crossed before monitoring began",
     disagreements: "Lifetime totals that the daily rows contradict",
     disagreement_row: "read {read}; the daily rows before it proved {proved}; the total counts from its reading on",
     snippet_days_after: "{days} after launch",
@@ -438,6 +441,7 @@ const CS: Strings = Strings {
     announced_between: "mezi {after} a\u{a0}{by}",
     announced_by: "nejpozději {by}",
     not_proven_now: "překonání už není doloženo",
+    before_monitoring: "překročeno před začátkem sledování",
     disagreements: "Celkové počty, kterým odporují denní údaje",
     disagreement_row: "odečteno {read}; denní údaje před ním dokládaly {proved}; od odečtu platí celkový počet",
     snippet_days_after: "{days} po zveřejnění",

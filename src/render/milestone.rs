@@ -27,6 +27,15 @@ pub fn day_text(m: &Milestone, tz: Tz, loc: &Locale, year: Option<i32>) -> Optio
     })
 }
 
+/// The crossed text with "(crossed before monitoring began)" appended for a milestone the
+/// readings put before the earliest reading (issue 18: listed, never announced).
+pub fn with_before_monitoring(m: &Milestone, text: Option<String>, loc: &Locale) -> Option<String> {
+    match text {
+        Some(t) if m.before_monitoring => Some(format!("{t} ({})", loc.strings.before_monitoring)),
+        t => t,
+    }
+}
+
 /// "passed on 1 Aug 2020" / "passed by 3 Sep 2020"; None: not crossed.
 pub fn crossed_text(m: &Milestone, tz: Tz, loc: &Locale) -> Option<String> {
     let s = loc.strings;
@@ -110,6 +119,7 @@ mod tests {
                 at: t(by.0),
                 total: by.1,
             }),
+            before_monitoring: false,
         }
     }
 

@@ -401,6 +401,9 @@ pub struct StatusMilestone {
     pub after: Option<StatusReading>,
     /// The first instant the total was proven at or above it; null while not crossed.
     pub by: Option<StatusReading>,
+    /// Present (true) only for a crossing before monitoring began: never announced.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_monitoring: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -448,6 +451,7 @@ impl Status {
                     crossed_at: m.crossed_at.map(rfc3339),
                     after: m.after.map(Into::into),
                     by: m.by.map(Into::into),
+                    before_monitoring: m.before_monitoring,
                 })
                 .collect(),
             next_milestone_eta: tl.forecast.as_ref().and_then(|f| f.eta).map(rfc3339),
@@ -490,7 +494,8 @@ impl Status {
         out.push('\n');
         for m in &tl.milestones {
             let when =
-                milestone::status_text(m, tl.tz, loc).unwrap_or_else(|| loc.strings.not_yet.into());
+                milestone::with_before_monitoring(m, milestone::status_text(m, tl.tz, loc), loc)
+                    .unwrap_or_else(|| loc.strings.not_yet.into());
             out.push_str(&format!(
                 "  {} {:>10}: {when}\n",
                 loc.strings.milestone,

@@ -144,6 +144,10 @@ pub struct Milestone {
     /// The first instant at which the total was proven at or above the threshold (with that
     /// lower bound). None: not crossed yet.
     pub by: Option<Reading>,
+    /// Crossed, but its bracket does not start at or after the moment monitoring began (the
+    /// earliest reading): "crossed before monitoring began", never announced (issue 18).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_monitoring: bool,
 }
 
 /// How a crossing may be dated in words (rule 4).
@@ -202,6 +206,10 @@ pub struct Timeline {
     #[serde(skip)]
     pub tz: Tz,
     pub launched: Option<DateTime<Utc>>,
+    /// When monitoring began: the earliest reading (a `total`'s instant, or the start of the
+    /// earliest `daily` row). None without data.
+    #[serde(skip)]
+    pub monitoring_began: Option<DateTime<Utc>>,
     /// The time of the latest reading (None without data).
     pub as_of: Option<DateTime<Utc>>,
     pub platforms: Vec<Platform>,
@@ -596,6 +604,7 @@ fn build_from(
     let mut disagreements = Vec::new();
     let mut rates: Vec<(f64, Option<f64>)> = Vec::new(); // views/day, span in the window
     let mut run_sums = Vec::new();
+    let mut began: Option<i64> = None; // the earliest reading's instant (a daily row's start)
     let mut pending = Columns::default();
     let mut buckets = buckets.into_iter().peekable();
     while let Some(bucket) = buckets.next() {
@@ -607,6 +616,13 @@ fn build_from(
         let run = std::mem::take(&mut pending);
         let mut deltas = curve::Deltas::default();
         for (id, readings) in run.by_series(grouped) {
+            let start = (readings.totals.iter().map(|r| r.0))
+                .chain(readings.daily.iter().map(|r| r.0 - bounds::DAY_MS))
+                .min();
+            began = match (began, start) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let Some(b) = bounds::bounds(readings, launch_ms) else {
                 continue;
             };
@@ -700,7 +716,16 @@ fn build_from(
     let as_of_time = as_of_ms.map(ms);
     let first_reading = latest.values().map(|v| v.0).min().map(ms);
     let days = day_grid(&curve, first_reading, as_of_time, options, platforms.len());
-    let milestones = milestones(&curve, &options.milestones);
+    let monitoring_began = began.map(ms);
+    let mut milestones = milestones(&curve, &options.milestones);
+    for m in &mut milestones {
+        // Announced only when the bracket starts at or after the earliest reading (issue 18).
+        let seen = m
+            .after
+            .zip(monitoring_began)
+            .is_some_and(|(a, began)| a.at >= began);
+        m.before_monitoring = m.by.is_some() && !seen;
+    }
     let velocity = velocity(&rates);
     let total = points.last().map_or(0, |p| p.low);
     let forecast = as_of_time.map(|t| forecast(total, &options.milestones, velocity, t));
@@ -709,6 +734,7 @@ fn build_from(
         campaign: options.campaign.clone(),
         tz: options.tz,
         launched: options.launched,
+        monitoring_began,
         as_of: as_of_time,
         platforms,
         platform_views,
@@ -911,6 +937,7 @@ fn milestones(curve: &curve::Curve, thresholds: &[i64]) -> Vec<Milestone> {
                 crossed_at: None,
                 after: None,
                 by: None,
+                before_monitoring: false,
             };
             let Some(j) = real.iter().position(|&t| curve.lower(t) >= m) else {
                 return not_crossed;
@@ -954,6 +981,7 @@ fn milestones(curve: &curve::Curve, thresholds: &[i64]) -> Vec<Milestone> {
                 crossed_at: Some(ms(crossed)),
                 after,
                 by: Some(by),
+                before_monitoring: false,
             }
         })
         .collect()

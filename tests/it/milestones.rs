@@ -235,13 +235,22 @@ fn sparse_readings_years_after_launch_are_dated_by_not_on() {
     );
     assert!(svg.contains("estimated between readings"), "chart key");
     let md = plain(&env.read("reports/mdcc/summary.md"));
-    assert!(md.contains("| 10,000 | by 20 Nov 2026 |"), "{md}");
+    // The launch (2020) is long before the first reading (2026): crossed before monitoring
+    // began, and the report's list says so (issue 18).
+    assert!(
+        md.contains("| 10,000 | by 20 Nov 2026 (crossed before monitoring began) |"),
+        "{md}"
+    );
 
     // Czech report: the same bracket in Czech words.
     env.write("config/viewtally.toml", &config("cs"));
     let text = plain(&env.run(&["status"]).ok().stdout);
     assert!(
         text.contains("Milník     10 000: překonáno nejpozději 20. 11. 2026 — mezi 24. 7. 2020 09:00 (nejvýše 0) a 20. 11. 2026 11:00 (nejméně 10 500); odhad "),
+        "{text}"
+    );
+    assert!(
+        text.contains("(překročeno před začátkem sledování)\n"),
         "{text}"
     );
 }

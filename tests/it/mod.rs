@@ -16,6 +16,7 @@ mod migrate;
 mod milestones;
 mod ops;
 mod ops_store;
+mod ops18;
 mod paths;
 mod pg;
 mod report;

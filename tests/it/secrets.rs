@@ -318,6 +318,22 @@ async fn the_daemon_shows_no_secret_in_logs_metrics_health_or_webhook_errors() {
     env.write("config/viewtally.toml", &text);
     let hook = format!("{}/services/T0/B0/{HOOK_SECRET}", server.uri());
     let vars = all_vars();
+    // Monitoring began an hour ago at 0 views, so the first collection's crossing of 100 is
+    // announced (issue 18: one crossed before the first reading would not be).
+    let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let before = env.write(
+        "before.csv",
+        &format!(
+            "platform,video,account,metric,kind,at,value\n\
+             youtube,vid1,,views,total,{hour_ago},0\nyoutube,vid2,,views,total,{hour_ago},0\n"
+        ),
+    );
+    let imported = env
+        .command(&["import", before.to_str().unwrap()])
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
 
     let d = tokio::task::block_in_place(|| Daemon::start_with(&env, &hook, &vars));
     let mut scraped = Vec::new();
@@ -352,7 +368,7 @@ async fn the_daemon_shows_no_secret_in_logs_metrics_health_or_webhook_errors() {
         });
     }
     assert!(
-        scraped[1].text.contains("viewtally_views_total"),
+        scraped[1].text.contains("viewtally_campaign_views"),
         "{}",
         scraped[1].text
     );
