@@ -25,9 +25,9 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    series_key, Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
-    ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Stop, Store, StoreError,
-    WriteSummary, V2_FINISH,
+    series_key, Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query,
+    ScanFill, ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Stop, Store,
+    StoreError, WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 

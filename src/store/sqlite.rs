@@ -7,8 +7,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
-    ScanOrder, ScanPoint, ScanSeries, StateStore, Stop, Store, StoreError, WriteSummary, V2_FINISH,
+    Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
+    ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Stop, Store, StoreError, WriteSummary,
+    V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -541,7 +542,9 @@ fn write_points(
             })?),
         };
         let collected_ms = o.collected_at.timestamp_millis();
-        let collected = cached(&mut cache.writes, collected_ms, || write_id(tx, collected_ms))?;
+        let collected = cached(&mut cache.writes, collected_ms, || {
+            write_id(tx, collected_ms)
+        })?;
         let row = params![id, at, o.value, source, account, collected];
         if existing.is_none() && insert.execute(row)? == 1 {
             summary.inserted += 1;
