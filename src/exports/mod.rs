@@ -622,8 +622,11 @@ struct Collector<'a> {
     notes: Vec<String>,
     detail: Option<String>,
     /// [`Collector::takers`] of each video seen (rows without an alias), per platform.
-    takers_memo: HashMap<String, Vec<(Platform, std::rc::Rc<[Takes]>)>>,
+    takers_memo: HashMap<String, Vec<(Platform, TakersOf)>>,
 }
+
+/// The campaigns that take a video's rows (see [`Collector::takers`]).
+type TakersOf = std::rc::Rc<[Takes]>;
 
 /// A campaign (its index in [`Collector::campaigns`]) that takes a row, and the index of the
 /// listed video the row matched (none: the campaign takes every video).
@@ -1091,15 +1094,28 @@ pub fn import_file(
             collector.out = Some(tx);
             scope.spawn(move || store.write_chunks(&mut Received { rx, imports: None }))
         });
-        let read = read_all(
-            importer,
-            file,
-            &read_options,
-            &mut collector,
-            &name,
-            options,
-            now,
-        );
+        // A panic while reading must still close the channel, or the writer waits for ever.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_all(
+                importer,
+                file,
+                &read_options,
+                &mut collector,
+                &name,
+                options,
+                now,
+            )
+        }));
+        let read = match read {
+            Ok(read) => read,
+            Err(panic) => {
+                drop(collector.out.take());
+                if let Some(w) = writer {
+                    let _ = w.join();
+                }
+                std::panic::resume_unwind(panic)
+            }
+        };
         match (&read, collector.out.take()) {
             (Ok(records), Some(out)) => {
                 // A failed send: the writer stopped on a store error, which it returns.

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
     Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
-    ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Stop, Store, StoreError, WriteSummary,
+    ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
     V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
@@ -725,22 +725,26 @@ impl Store for SqliteStore {
             location: location.clone(),
             message: e.to_string(),
         };
-        // Dropping `tx` without a commit rolls it back.
+        // The write lock is taken when the first chunk is there (a file smaller than a chunk
+        // holds it only while it is written, as with `write`). Dropping `tx` without a commit
+        // rolls it back.
+        let Ok(mut next) = chunks.next_chunk() else {
+            return Ok(None);
+        };
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         let mut cache = WriteCache::default();
         let mut summary = WriteSummary::default();
-        loop {
-            match chunks.next_chunk() {
-                Ok(Some(chunk)) => {
-                    let order = write_order(&tx, &chunk, &mut cache).map_err(err)?;
-                    summary += write_points(&tx, &chunk, order, &mut cache).map_err(err)?;
-                }
-                Ok(None) => break,
-                Err(Stop) => return Ok(None),
-            }
+        while let Some(chunk) = next {
+            let order = write_order(&tx, &chunk, &mut cache).map_err(err)?;
+            summary += write_points(&tx, &chunk, order, &mut cache).map_err(err)?;
+            drop(chunk);
+            let Ok(n) = chunks.next_chunk() else {
+                return Ok(None);
+            };
+            next = n;
         }
         let Ok(imports) = chunks.finish() else {
             return Ok(None);
