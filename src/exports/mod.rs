@@ -8,9 +8,10 @@
 //! [`numbers`]; ids and URLs are normalised by [`ids`] on both sides (file and config).
 //!
 //! A file is read as a stream (CSV records one at a time, ZIP entries decompressed on the fly);
-//! rows of videos the campaigns do not list are counted and dropped as they are read, so memory
-//! grows with the rows kept, not with the file. All kept rows of a file are written in one
-//! store transaction.
+//! rows of videos the campaigns do not list are counted and dropped as they are read. The rows
+//! kept are handed to the store in chunks of [`IMPORT_CHUNK_ROWS`], written on a second thread
+//! while the file is read on, all in one store transaction that is committed only when the whole
+//! file was read and passed its checks: memory stays flat however many rows a file has.
 
 pub mod headers;
 pub use crate::model::ids;
@@ -33,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Campaign, Config};
 use crate::model::{day_end, Kind, Metric, Observation, Platform, Source};
-use crate::store::{ImportRecord, Store, StoreError, WriteSummary};
+use crate::store::{Chunks, ImportRecord, Stop, Store, StoreError, WriteSummary};
 
 /// When a parsed value applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -588,7 +589,15 @@ struct Collector<'a> {
     single: bool,
     source: Source,
     now: DateTime<Utc>,
-    observations: Vec<Observation>,
+    /// The observations read since the last chunk was handed on.
+    chunk: Vec<Observation>,
+    /// How many observations a chunk holds.
+    chunk_rows: usize,
+    /// Where full chunks go (the store's writer thread); `None` for `--dry-run`, or once the
+    /// writer stopped (a store error: the rest of the file is read for its messages, and dropped).
+    out: Option<std::sync::mpsc::SyncSender<ToWriter>>,
+    /// Per stored video id: its preview lines, summed up as rows are read.
+    preview: HashMap<String, Vec<PreviewLine>>,
     per_campaign: BTreeMap<String, usize>,
     rows: usize,
     other: usize,
@@ -603,28 +612,77 @@ struct Collector<'a> {
     /// The line of the last row from the future counted (one row carries several values).
     future_line: Option<u64>,
     /// Every lifetime total kept, by a hash of what it is about and when: its first value and
-    /// line (a few bytes a row, so memory still grows with the rows kept).
+    /// line. The one thing that grows with the rows of a file (~30 bytes per lifetime total;
+    /// daily rows add nothing): 10 million totals take ~300 MB.
     totals: HashMap<u64, (i64, u64)>,
     totals_hasher: std::collections::hash_map::RandomState,
     /// The lifetime totals the file gives several different values (a file that gives one
     /// video several lifetime values at one instant is contradictory): values and lines.
     contradictions: HashMap<(Platform, String, Metric, When), LifetimeValues>,
-    /// The line of the first row past [`MAX_ROWS_KEPT`], if a file has that many.
-    too_many: Option<u64>,
     notes: Vec<String>,
     detail: Option<String>,
     /// [`Collector::takers`] of each video seen (rows without an alias), per platform.
-    takers_memo: HashMap<String, Vec<(Platform, std::rc::Rc<[Takes]>)>>,
+    takers_memo: HashMap<String, Vec<(Platform, TakersOf)>>,
 }
+
+/// The campaigns that take a video's rows (see [`Collector::takers`]).
+type TakersOf = std::rc::Rc<[Takes]>;
 
 /// A campaign (its index in [`Collector::campaigns`]) that takes a row, and the index of the
 /// listed video the row matched (none: the campaign takes every video).
 type Takes = (usize, Option<usize>);
 
-/// The most observations one file may give. They are held in memory to be written in one
-/// transaction (~300 bytes each); a campaign's export has a few thousand, and viewtally's own
-/// `export --format csv` of a year of 15-minute collections of a few videos stays below this.
+/// The most rows an importer holds in memory at once (YouTube Studio's Table data, one row per
+/// video, is read whole before Chart data): far more than a channel has videos.
 pub const MAX_ROWS_KEPT: usize = 1_000_000;
+
+/// How many observations are handed to the store's writer at a time (~300 bytes each; at most
+/// three chunks are alive at once: one being filled, one waiting, one being written).
+pub const IMPORT_CHUNK_ROWS: usize = 16_384;
+
+/// The hidden environment variable that sets another chunk size (tests: many chunks from a
+/// small file).
+const CHUNK_ROWS_VAR: &str = "VIEWTALLY_IMPORT_CHUNK_ROWS";
+
+/// The chunk size: [`IMPORT_CHUNK_ROWS`], or `$VIEWTALLY_IMPORT_CHUNK_ROWS` when set (tests).
+fn chunk_rows() -> usize {
+    std::env::var(CHUNK_ROWS_VAR)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(IMPORT_CHUNK_ROWS)
+}
+
+/// What the reading thread tells the store's writer.
+enum ToWriter {
+    /// The next observations, in file order.
+    Chunk(Vec<Observation>),
+    /// The file was read and passed its checks: the imports to record, then commit.
+    Done(Vec<ImportRecord>),
+}
+
+/// The writer thread's side of the channel, as the store's [`Chunks`]. A closed channel (the
+/// reader failed: a bad row, a failed check) stops the write: it is rolled back.
+struct Received {
+    rx: std::sync::mpsc::Receiver<ToWriter>,
+    imports: Option<Vec<ImportRecord>>,
+}
+
+impl Chunks for Received {
+    fn next_chunk(&mut self) -> Result<Option<Vec<Observation>>, Stop> {
+        match self.rx.recv() {
+            Ok(ToWriter::Chunk(c)) => Ok(Some(c)),
+            Ok(ToWriter::Done(imports)) => {
+                self.imports = Some(imports);
+                Ok(None)
+            }
+            Err(_) => Err(Stop),
+        }
+    }
+    fn finish(&mut self) -> Result<Vec<ImportRecord>, Stop> {
+        self.imports.take().ok_or(Stop)
+    }
+}
 
 /// How many skipped bad rows (and rows from the future) are kept to be shown; the rest are
 /// counted.
@@ -695,7 +753,10 @@ impl<'a> Collector<'a> {
             all_videos,
             source,
             now,
-            observations: Vec::new(),
+            chunk: Vec::new(),
+            chunk_rows: IMPORT_CHUNK_ROWS,
+            out: None,
+            preview: HashMap::new(),
             per_campaign: BTreeMap::new(),
             rows: 0,
             other: 0,
@@ -708,7 +769,6 @@ impl<'a> Collector<'a> {
             totals: HashMap::new(),
             totals_hasher: Default::default(),
             contradictions: HashMap::new(),
-            too_many: None,
             notes: Vec::new(),
             detail: None,
             takers_memo: HashMap::new(),
@@ -717,6 +777,56 @@ impl<'a> Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// Hand the observations read since the last chunk to the writer (dropped for `--dry-run`,
+    /// or when the writer stopped on a store error, which the import then reports).
+    fn hand_on(&mut self) {
+        let chunk = std::mem::take(&mut self.chunk);
+        if chunk.is_empty() {
+            return;
+        }
+        if let Some(out) = &self.out {
+            if out.send(ToWriter::Chunk(chunk)).is_err() {
+                self.out = None;
+            }
+        }
+    }
+
+    /// Count an observation in its preview line (per campaign, video, metric and kind).
+    fn add_to_preview(&mut self, o: &Observation) {
+        let lines = match self.preview.get_mut(o.video.as_str()) {
+            Some(lines) => lines,
+            None => self.preview.entry(o.video.clone()).or_default(),
+        };
+        let i = match lines.iter().position(|l| {
+            l.campaign == o.campaign
+                && l.platform == o.platform
+                && l.metric == o.metric
+                && l.kind == o.kind
+        }) {
+            Some(i) => i,
+            None => {
+                lines.push(PreviewLine {
+                    campaign: o.campaign.clone(),
+                    platform: o.platform,
+                    video: o.video.clone(),
+                    metric: o.metric,
+                    kind: o.kind,
+                    first: o.at,
+                    last: o.at,
+                    span: String::new(),
+                    count: 0,
+                    sum: 0,
+                });
+                lines.len() - 1
+            }
+        };
+        let line = &mut lines[i];
+        line.first = line.first.min(o.at);
+        line.last = line.last.max(o.at);
+        line.count += 1;
+        line.sum += o.value;
+    }
+
     /// Remember a kept lifetime total; note it when the file gave the same total another value.
     /// The campaigns that take `row` (by index), each with the index of the listed video it
     /// matched. A file names few videos over many rows: the answer for a video (without an
@@ -811,17 +921,13 @@ impl RowSink for Collector<'_> {
         for &(ci, listed) in takers.iter() {
             let c = self.campaigns[ci].0;
             let listed = listed.map(|i| &c.videos[i]);
-            if self.observations.len() >= MAX_ROWS_KEPT {
-                self.too_many.get_or_insert(row.line);
-                return;
-            }
             match self.per_campaign.get_mut(c.slug()) {
                 Some(n) => *n += 1,
                 None => {
                     self.per_campaign.insert(c.slug().to_string(), 1);
                 }
             }
-            self.observations.push(Observation {
+            let o = Observation {
                 campaign: c.slug().to_string(),
                 platform: row.platform,
                 video: listed
@@ -840,7 +946,12 @@ impl RowSink for Collector<'_> {
                 value: row.value,
                 source: self.source.clone(),
                 collected_at: self.now,
-            });
+            };
+            self.add_to_preview(&o);
+            self.chunk.push(o);
+            if self.chunk.len() >= self.chunk_rows {
+                self.hand_on();
+            }
         }
         if taken && row.kind == Kind::Total {
             self.check_total(&row);
@@ -965,34 +1076,81 @@ pub fn import_file(
         source,
         now,
     );
+    collector.chunk_rows = chunk_rows();
     let read_options = ReadOptions {
         as_of: options.as_of,
         skip_bad_rows: options.skip_bad_rows,
     };
-    tracing::debug!(file = %name, format = importer.name(), bytes = file.len, "reading export");
-    importer
-        .read(&file, &read_options, &mut collector)
-        .map_err(|e| import_error(&name, e))?;
-    let sha = file.sha256.clone();
-    drop(file);
-    check_collected(&mut collector, &name, importer.name(), options)?;
-    log_skipped(&collector, &name);
     let zones: HashMap<String, Tz> = campaigns
         .iter()
         .map(|c| (c.slug().to_string(), c.tz()))
         .collect();
-    let preview = preview(&collector.observations, &zones, &config.platforms);
-    let records = import_records(&collector, &sha, &name, importer.name(), now);
-    let written = if options.dry_run {
-        WriteSummary::default()
-    } else {
-        store
-            .write(&collector.observations, &records)
-            .map_err(|source| ImportError::Store {
+    tracing::debug!(file = %name, format = importer.name(), bytes = file.len, "reading export");
+    // The file is read on this thread and written on another, chunk by chunk, in one
+    // transaction that commits only once the file was read whole and passed its checks.
+    let (read, written) = std::thread::scope(|scope| {
+        let writer = (!options.dry_run).then(|| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            collector.out = Some(tx);
+            scope.spawn(move || store.write_chunks(&mut Received { rx, imports: None }))
+        });
+        // A panic while reading must still close the channel, or the writer waits for ever.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_all(
+                importer,
+                file,
+                &read_options,
+                &mut collector,
+                &name,
+                options,
+                now,
+            )
+        }));
+        let read = match read {
+            Ok(read) => read,
+            Err(panic) => {
+                drop(collector.out.take());
+                if let Some(w) = writer {
+                    let _ = w.join();
+                }
+                std::panic::resume_unwind(panic)
+            }
+        };
+        match (&read, collector.out.take()) {
+            (Ok(records), Some(out)) => {
+                // A failed send: the writer stopped on a store error, which it returns.
+                let _ = out.send(ToWriter::Done(records.clone()));
+            }
+            // Dropping the sender without `Done` rolls the write back.
+            (_, out) => drop(out),
+        }
+        let written = writer.map(|w| w.join());
+        (read, written)
+    });
+    read?;
+    log_skipped(&collector, &name);
+    let written = match written {
+        None => WriteSummary::default(),
+        Some(Ok(Ok(Some(summary)))) => summary,
+        Some(Ok(Err(source))) => {
+            return Err(ImportError::Store {
                 path: name.clone(),
                 source,
-            })?
+            })
+        }
+        Some(Ok(Ok(None))) => {
+            return Err(ImportError::Format {
+                path: name.clone(),
+                message: "the store's write was stopped; nothing from this file was stored".into(),
+            })
+        }
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
     };
+    let preview = preview(
+        std::mem::take(&mut collector.preview),
+        &zones,
+        &config.platforms,
+    );
     Ok(ImportReport {
         path: name,
         format: importer.name(),
@@ -1010,6 +1168,29 @@ pub fn import_file(
         preview,
         notes: collector.notes,
     })
+}
+
+/// Read a file whole through the collector (handing its chunks on), then run the checks that
+/// need the whole file; the store's records of the import when it passed them.
+fn read_all(
+    importer: &dyn Importer,
+    file: ExportFile,
+    read_options: &ReadOptions,
+    collector: &mut Collector,
+    name: &str,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<Vec<ImportRecord>, ImportError> {
+    importer
+        .read(&file, read_options, collector)
+        .map_err(|e| import_error(name, e))?;
+    let sha = file.sha256.clone();
+    drop(file);
+    check_collected(collector, name, importer.name(), options)?;
+    // The last, partial chunk goes only once the checks passed (a failed check stops the
+    // write anyway).
+    collector.hand_on();
+    Ok(import_records(collector, &sha, name, importer.name(), now))
 }
 
 /// The importer `--format` names, else the one that recognises the file.
@@ -1055,8 +1236,7 @@ fn import_error(name: &str, e: ParseError) -> ImportError {
     }
 }
 
-/// What fails the whole file once it is read: contradictory totals, too many values to hold,
-/// and values dated in the future (listed with the bad rows under --skip-bad-rows).
+/// What fails the whole file once it is read: contradictory totals and values dated in the future (listed with the bad rows under --skip-bad-rows).
 fn check_collected(
     collector: &mut Collector,
     name: &str,
@@ -1067,19 +1247,6 @@ fn check_collected(
         return Err(ImportError::Format {
             path: name.to_string(),
             message,
-        });
-    }
-    if let Some(line) = collector.too_many {
-        return Err(ImportError::At {
-            path: name.to_string(),
-            line,
-            column: 0,
-            message: format!(
-                "more than {MAX_ROWS_KEPT} values of the campaign's videos in one \
-                 file (a file's rows are held in memory to be stored in one transaction); \
-                 nothing from this file was stored: split it (by platform or by month) and \
-                 import the parts"
-            ),
         });
     }
     if !collector.future.is_empty() {
@@ -1179,41 +1346,23 @@ fn format_names() -> String {
         .join(", ")
 }
 
+/// The preview lines summed up while reading, in order, each with its span in the campaign's
+/// time zone.
 fn preview(
-    observations: &[Observation],
+    lines: HashMap<String, Vec<PreviewLine>>,
     zones: &HashMap<String, Tz>,
     day_zones: &crate::config::PlatformsConfig,
 ) -> Vec<PreviewLine> {
-    // Keyed by reference (no text copied per observation), ordered once at the end.
-    let mut groups: HashMap<(&str, Platform, &str, Metric, Kind), PreviewLine> = HashMap::new();
-    for o in observations {
-        let key = (
-            o.campaign.as_str(),
-            o.platform,
-            o.video.as_str(),
-            o.metric,
-            o.kind,
-        );
-        let line = groups.entry(key).or_insert_with(|| PreviewLine {
-            campaign: o.campaign.clone(),
-            platform: o.platform,
-            video: o.video.clone(),
-            metric: o.metric,
-            kind: o.kind,
-            first: o.at,
-            last: o.at,
-            span: String::new(),
-            count: 0,
-            sum: 0,
-        });
-        line.first = line.first.min(o.at);
-        line.last = line.last.max(o.at);
-        line.count += 1;
-        line.sum += o.value;
-    }
-    let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut out: Vec<PreviewLine> = groups.into_iter().map(|(_, l)| l).collect();
+    let mut out: Vec<PreviewLine> = lines.into_values().flatten().collect();
+    out.sort_unstable_by(|a, b| {
+        (&a.campaign, a.platform, &a.video, a.metric, a.kind).cmp(&(
+            &b.campaign,
+            b.platform,
+            &b.video,
+            b.metric,
+            b.kind,
+        ))
+    });
     for l in &mut out {
         let tz = zones.get(&l.campaign).copied().unwrap_or(chrono_tz::UTC);
         let day_tz = day_zones.day_timezone(l.platform);

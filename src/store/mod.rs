@@ -388,6 +388,46 @@ pub enum ScanOrder {
     Key,
 }
 
+/// The caller of a chunked write stopped it: a bad row, a failed check of the whole file. The
+/// write is rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop;
+
+/// Where a chunked write ([`Store::write_chunks`]) takes its observations from.
+pub trait Chunks {
+    /// The next observations, in order (a key given twice: the later value wins, as within one
+    /// [`Store::write`]); `Ok(None)` after the last; `Err(Stop)` rolls the write back.
+    fn next_chunk(&mut self) -> Result<Option<Vec<Observation>>, Stop>;
+    /// Asked once after the last chunk: the imports to record with them, or `Err(Stop)` to roll
+    /// everything back (the caller's final check failed).
+    fn finish(&mut self) -> Result<Vec<ImportRecord>, Stop>;
+}
+
+/// Chunks held in memory (tests and small callers).
+#[derive(Debug, Default)]
+pub struct VecChunks {
+    pub chunks: std::collections::VecDeque<Vec<Observation>>,
+    /// The imports to record, or `None` to stop (roll back) at the end.
+    pub imports: Option<Vec<ImportRecord>>,
+}
+
+impl Chunks for VecChunks {
+    fn next_chunk(&mut self) -> Result<Option<Vec<Observation>>, Stop> {
+        Ok(self.chunks.pop_front())
+    }
+    fn finish(&mut self) -> Result<Vec<ImportRecord>, Stop> {
+        self.imports.take().ok_or(Stop)
+    }
+}
+
+impl std::ops::AddAssign for WriteSummary {
+    fn add_assign(&mut self, o: WriteSummary) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
 /// A durable home for observations.
 pub trait Store: StateStore + Send {
     /// Store observations (and the imports they came from) in one transaction: all or none.
@@ -397,6 +437,13 @@ pub trait Store: StateStore + Send {
         observations: &[Observation],
         imports: &[ImportRecord],
     ) -> Result<WriteSummary, StoreError>;
+
+    /// Store observations handed in chunks (and the imports they came from) in one
+    /// transaction: all or none, memory bounded by a chunk. What is stored, and the summary,
+    /// are those of one [`Store::write`] of all the chunks in order. `Ok(None)`: the caller
+    /// stopped it ([`Stop`]) and nothing was stored; a store error also stores nothing.
+    fn write_chunks(&mut self, chunks: &mut dyn Chunks)
+        -> Result<Option<WriteSummary>, StoreError>;
 
     /// Observations of a campaign, oldest first.
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError>;

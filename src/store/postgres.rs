@@ -25,9 +25,9 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
 use super::{
-    series_key, Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
-    ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Store, StoreError,
-    WriteSummary, V2_FINISH,
+    series_key, Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query,
+    ScanFill, ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Stop, Store,
+    StoreError, WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -747,59 +747,80 @@ impl PgStore {
         let mut summary = WriteSummary::default();
         let done = block_on(async {
             let tx = client.transaction().await?;
-            let ids = Ids::resolve(&tx, observations).await?;
-            let upsert = tx.prepare_cached(UPSERT).await?;
-            for run in unique_runs(observations) {
-                let mut series: Vec<i32> = Vec::with_capacity(run.len());
-                let mut at: Vec<i64> = Vec::with_capacity(run.len());
-                let mut value: Vec<i64> = Vec::with_capacity(run.len());
-                let mut source: Vec<i32> = Vec::with_capacity(run.len());
-                let mut account: Vec<Option<i32>> = Vec::with_capacity(run.len());
-                let mut collected: Vec<i32> = Vec::with_capacity(run.len());
-                for o in run {
-                    series.push(ids.series[&series_key(o)]);
-                    at.push(o.at.timestamp_millis());
-                    value.push(o.value);
-                    source.push(ids.sources[o.source.as_str()]);
-                    account.push(o.account.as_deref().map(|a| ids.accounts[a]));
-                    collected.push(ids.writes[&o.collected_at.timestamp_millis()]);
-                }
-                let rows = tx
-                    .query(
-                        &upsert,
-                        &[&series, &at, &value, &source, &account, &collected],
-                    )
-                    .await?;
-                for row in &rows {
-                    if row.get::<_, bool>(0) {
-                        summary.inserted += 1;
-                    } else {
-                        summary.updated += 1;
-                    }
-                }
-                summary.unchanged += (run.len() - rows.len()) as u64;
-            }
-            for i in imports {
-                tx.execute(
-                    "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
-                     rows = excluded.rows, imported_ms = excluded.imported_ms",
-                    &[
-                        &i.campaign,
-                        &i.sha256,
-                        &i.path,
-                        &i.format,
-                        &(i.rows as i64),
-                        &i.imported_at.timestamp_millis(),
-                    ],
-                )
-                .await?;
-            }
+            let mut cache = IdCache::default();
+            write_chunk(&tx, observations, &mut cache, &mut summary).await?;
+            write_imports(&tx, imports).await?;
             tx.commit().await
         });
         Ok(done.map(|()| summary))
     }
+}
+
+/// Upsert one chunk of a write's observations, adding to `summary`.
+async fn write_chunk(
+    tx: &deadpool_postgres::Transaction<'_>,
+    observations: &[Observation],
+    cache: &mut IdCache,
+    summary: &mut WriteSummary,
+) -> Result<(), tokio_postgres::Error> {
+    let ids = Ids::resolve(tx, observations, cache).await?;
+    let upsert = tx.prepare_cached(UPSERT).await?;
+    for run in unique_runs(observations) {
+        let mut series: Vec<i32> = Vec::with_capacity(run.len());
+        let mut at: Vec<i64> = Vec::with_capacity(run.len());
+        let mut value: Vec<i64> = Vec::with_capacity(run.len());
+        let mut source: Vec<i32> = Vec::with_capacity(run.len());
+        let mut account: Vec<Option<i32>> = Vec::with_capacity(run.len());
+        let mut collected: Vec<i32> = Vec::with_capacity(run.len());
+        for o in run {
+            series.push(ids.series[&series_key(o)]);
+            at.push(o.at.timestamp_millis());
+            value.push(o.value);
+            source.push(ids.sources[o.source.as_str()]);
+            account.push(o.account.as_deref().map(|a| ids.accounts[a]));
+            collected.push(ids.writes[&o.collected_at.timestamp_millis()]);
+        }
+        let rows = tx
+            .query(
+                &upsert,
+                &[&series, &at, &value, &source, &account, &collected],
+            )
+            .await?;
+        for row in &rows {
+            if row.get::<_, bool>(0) {
+                summary.inserted += 1;
+            } else {
+                summary.updated += 1;
+            }
+        }
+        summary.unchanged += (run.len() - rows.len()) as u64;
+    }
+    Ok(())
+}
+
+/// Record the imports of a write (a file imported again updates its record).
+async fn write_imports(
+    tx: &deadpool_postgres::Transaction<'_>,
+    imports: &[ImportRecord],
+) -> Result<(), tokio_postgres::Error> {
+    for i in imports {
+        tx.execute(
+            "INSERT INTO imports (campaign, sha256, path, format, rows, imported_ms)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (campaign, sha256) DO UPDATE SET path = excluded.path,
+             rows = excluded.rows, imported_ms = excluded.imported_ms",
+            &[
+                &i.campaign,
+                &i.sha256,
+                &i.path,
+                &i.format,
+                &(i.rows as i64),
+                &i.imported_at.timestamp_millis(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The dictionary ids of one write's series, sources, accounts and collection times (looked
@@ -808,6 +829,15 @@ struct Ids<'a> {
     series: HashMap<SeriesKey<'a>, i32>,
     sources: HashMap<&'a str, i32>,
     accounts: HashMap<&'a str, i32>,
+    writes: HashMap<i64, i32>,
+}
+
+/// The dictionary ids a write has resolved, kept across the chunks of one transaction.
+#[derive(Default)]
+struct IdCache {
+    series: HashMap<[String; 6], i32>,
+    sources: HashMap<String, i32>,
+    accounts: HashMap<String, i32>,
     writes: HashMap<i64, i32>,
 }
 
@@ -833,6 +863,7 @@ impl<'a> Ids<'a> {
     async fn resolve(
         tx: &deadpool_postgres::Transaction<'_>,
         observations: &'a [Observation],
+        cache: &mut IdCache,
     ) -> Result<Ids<'a>, tokio_postgres::Error> {
         use std::collections::BTreeSet;
         let keys: BTreeSet<SeriesKey> = observations.iter().map(series_key).collect();
@@ -852,45 +883,74 @@ impl<'a> Ids<'a> {
             writes: HashMap::new(),
         };
         for k in keys {
-            let id = lookup_or_add(
-                tx,
-                "SELECT id FROM series WHERE campaign = $1 AND platform = $2 AND video = $3
-                 AND metric = $4 AND kind = $5 AND source_kind = $6",
-                "INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-                &[&k.0, &k.1, &k.2, &k.3, &k.4, &k.5],
-            )
-            .await?;
+            let owned = [k.0, k.1, k.2, k.3, k.4, k.5].map(str::to_string);
+            let id = match cache.series.get(&owned) {
+                Some(&id) => id,
+                None => {
+                    let id = lookup_or_add(
+                        tx,
+                        "SELECT id FROM series WHERE campaign = $1 AND platform = $2 AND video = $3
+                         AND metric = $4 AND kind = $5 AND source_kind = $6",
+                        "INSERT INTO series (campaign, platform, video, metric, kind, source_kind)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+                        &[&k.0, &k.1, &k.2, &k.3, &k.4, &k.5],
+                    )
+                    .await?;
+                    cache.series.insert(owned, id);
+                    id
+                }
+            };
             ids.series.insert(k, id);
         }
         for name in sources {
-            let id = lookup_or_add(
-                tx,
-                "SELECT id FROM sources WHERE name = $1",
-                "INSERT INTO sources (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
-                &[&name],
-            )
-            .await?;
+            let id = match cache.sources.get(name) {
+                Some(&id) => id,
+                None => {
+                    let id = lookup_or_add(
+                        tx,
+                        "SELECT id FROM sources WHERE name = $1",
+                        "INSERT INTO sources (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                        &[&name],
+                    )
+                    .await?;
+                    cache.sources.insert(name.to_string(), id);
+                    id
+                }
+            };
             ids.sources.insert(name, id);
         }
         for name in accounts {
-            let id = lookup_or_add(
-                tx,
-                "SELECT id FROM accounts WHERE name = $1",
-                "INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
-                &[&name],
-            )
-            .await?;
+            let id = match cache.accounts.get(name) {
+                Some(&id) => id,
+                None => {
+                    let id = lookup_or_add(
+                        tx,
+                        "SELECT id FROM accounts WHERE name = $1",
+                        "INSERT INTO accounts (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                        &[&name],
+                    )
+                    .await?;
+                    cache.accounts.insert(name.to_string(), id);
+                    id
+                }
+            };
             ids.accounts.insert(name, id);
         }
         for ms in writes {
-            let id = lookup_or_add(
-                tx,
-                "SELECT id FROM writes WHERE collected_ms = $1",
-                "INSERT INTO writes (collected_ms) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
-                &[&ms],
-            )
-            .await?;
+            let id = match cache.writes.get(&ms) {
+                Some(&id) => id,
+                None => {
+                    let id = lookup_or_add(
+                        tx,
+                        "SELECT id FROM writes WHERE collected_ms = $1",
+                        "INSERT INTO writes (collected_ms) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                        &[&ms],
+                    )
+                    .await?;
+                    cache.writes.insert(ms, id);
+                    id
+                }
+            };
             ids.writes.insert(ms, id);
         }
         Ok(ids)
@@ -1040,6 +1100,40 @@ impl Store for PgStore {
                 r => return r.map_err(|e| self.pg(e)),
             }
         }
+    }
+
+    fn write_chunks(
+        &mut self,
+        chunks: &mut dyn Chunks,
+    ) -> Result<Option<WriteSummary>, StoreError> {
+        // Not retried on a deadlock like `write`: the chunks are gone once written. A failed
+        // transaction stores nothing either way.
+        let mut client = self.client()?;
+        let done: Result<Option<WriteSummary>, tokio_postgres::Error> = block_on(async {
+            let tx = client.transaction().await?;
+            let mut cache = IdCache::default();
+            let mut summary = WriteSummary::default();
+            loop {
+                match chunks.next_chunk() {
+                    Ok(Some(chunk)) => {
+                        write_chunk(&tx, &chunk, &mut cache, &mut summary).await?;
+                    }
+                    Ok(None) => break,
+                    Err(Stop) => {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    }
+                }
+            }
+            let Ok(imports) = chunks.finish() else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
+            write_imports(&tx, &imports).await?;
+            tx.commit().await?;
+            Ok(Some(summary))
+        });
+        done.map_err(|e| self.pg(e))
     }
 
     fn observations(&self, query: &Query) -> Result<Vec<Observation>, StoreError> {

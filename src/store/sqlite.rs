@@ -7,8 +7,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Announced, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill, ScanNames,
-    ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary, V2_FINISH,
+    Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
+    ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
+    V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -454,16 +455,42 @@ fn cached<K: Eq + std::hash::Hash>(
     Ok(id)
 }
 
+/// The ids a write has looked up or added, kept across the chunks of one transaction: series
+/// (and which of them the write added), sources, accounts and collection times.
+#[derive(Default)]
+struct WriteCache {
+    series: FastMap<(String, Platform, String, Metric, Kind, String), i64>,
+    /// The series this write added: they hold only what it wrote.
+    fresh: FastSet<i64>,
+    sources: FastMap<String, i64>,
+    accounts: FastMap<String, i64>,
+    writes: FastMap<i64, i64>,
+}
+
+/// The id for `name` in `ids`, from `add` (a lookup, adding when new) the first time.
+fn cached_name(
+    ids: &mut FastMap<String, i64>,
+    name: &str,
+    add: impl FnOnce() -> rusqlite::Result<i64>,
+) -> rusqlite::Result<i64> {
+    if let Some(&id) = ids.get(name) {
+        return Ok(id);
+    }
+    let id = add()?;
+    ids.insert(name.to_string(), id);
+    Ok(id)
+}
+
 /// Every row's (series id, `at` in ms, index in `observations`), one series lookup per series,
 /// in key order (stable: a key repeated within the write keeps its order), so that the
-/// clustered table is written front to back. Also the series this write adds (they hold no
-/// point yet).
+/// clustered table is written front to back. Series this write added (in this chunk or an
+/// earlier one) are put in `cache.fresh` (they hold no point but the write's).
 fn write_order(
     tx: &rusqlite::Transaction,
     observations: &[Observation],
-) -> rusqlite::Result<(Vec<(i64, i64, usize)>, FastSet<i64>)> {
+    cache: &mut WriteCache,
+) -> rusqlite::Result<Vec<(i64, i64, usize)>> {
     let mut series: FastMap<SeriesKey, i64> = FastMap::default();
-    let mut fresh = FastSet::default();
     let mut rows: Vec<(i64, i64, usize)> = Vec::with_capacity(observations.len());
     for (i, o) in observations.iter().enumerate() {
         let key: SeriesKey = (
@@ -474,11 +501,26 @@ fn write_order(
             o.kind,
             o.source.kind(),
         );
-        let id = cached(&mut series, key, || series_id(tx, &key, &mut fresh))?;
+        let id = cached(&mut series, key, || {
+            let owned = (
+                key.0.to_string(),
+                key.1,
+                key.2.to_string(),
+                key.3,
+                key.4,
+                key.5.to_string(),
+            );
+            if let Some(&id) = cache.series.get(&owned) {
+                return Ok(id);
+            }
+            let id = series_id(tx, &key, &mut cache.fresh)?;
+            cache.series.insert(owned, id);
+            Ok(id)
+        })?;
         rows.push((id, o.at.timestamp_millis(), i));
     }
     rows.sort_by_key(|&(s, at, _)| (s, at));
-    Ok((rows, fresh))
+    Ok(rows)
 }
 
 /// Upsert the points of `rows` (from [`write_order`]); an unchanged value is left alone (and
@@ -486,12 +528,10 @@ fn write_order(
 fn write_points(
     tx: &rusqlite::Transaction,
     observations: &[Observation],
-    (rows, fresh): (Vec<(i64, i64, usize)>, FastSet<i64>),
+    rows: Vec<(i64, i64, usize)>,
+    cache: &mut WriteCache,
 ) -> rusqlite::Result<WriteSummary> {
     let mut summary = WriteSummary::default();
-    let mut sources: FastMap<&str, i64> = FastMap::default();
-    let mut accounts: FastMap<&str, i64> = FastMap::default();
-    let mut writes: FastMap<i64, i64> = FastMap::default();
     let mut find =
         tx.prepare_cached("SELECT value FROM points WHERE series = ?1 AND at_ms = ?2")?;
     // A series this write added holds only what it wrote: its points are inserted without a
@@ -506,7 +546,7 @@ fn write_points(
     )?;
     for (id, at, i) in rows {
         let o = &observations[i];
-        let new_series = fresh.contains(&id);
+        let new_series = cache.fresh.contains(&id);
         let existing: Option<i64> = if new_series {
             None
         } else {
@@ -517,13 +557,17 @@ fn write_points(
             continue;
         }
         let name = o.source.as_str();
-        let source = cached(&mut sources, name, || name_id(tx, "sources", name))?;
+        let source = cached_name(&mut cache.sources, name, || name_id(tx, "sources", name))?;
         let account = match o.account.as_deref() {
             None => None,
-            Some(a) => Some(cached(&mut accounts, a, || name_id(tx, "accounts", a))?),
+            Some(a) => Some(cached_name(&mut cache.accounts, a, || {
+                name_id(tx, "accounts", a)
+            })?),
         };
         let collected_ms = o.collected_at.timestamp_millis();
-        let collected = cached(&mut writes, collected_ms, || write_id(tx, collected_ms))?;
+        let collected = cached(&mut cache.writes, collected_ms, || {
+            write_id(tx, collected_ms)
+        })?;
         let row = params![id, at, o.value, source, account, collected];
         if existing.is_none() && insert.execute(row)? == 1 {
             summary.inserted += 1;
@@ -687,11 +731,50 @@ impl Store for SqliteStore {
         imports: &[ImportRecord],
     ) -> Result<WriteSummary, StoreError> {
         self.in_write_tx(|tx| {
-            let order = write_order(tx, observations)?;
-            let summary = write_points(tx, observations, order)?;
+            let mut cache = WriteCache::default();
+            let order = write_order(tx, observations, &mut cache)?;
+            let summary = write_points(tx, observations, order, &mut cache)?;
             write_imports(tx, imports)?;
             Ok(summary)
         })
+    }
+
+    fn write_chunks(
+        &mut self,
+        chunks: &mut dyn Chunks,
+    ) -> Result<Option<WriteSummary>, StoreError> {
+        let location = self.location();
+        let err = |e: rusqlite::Error| StoreError::Query {
+            location: location.clone(),
+            message: e.to_string(),
+        };
+        // The write lock is taken when the first chunk is there (a file smaller than a chunk
+        // holds it only while it is written, as with `write`). Dropping `tx` without a commit
+        // rolls it back.
+        let Ok(mut next) = chunks.next_chunk() else {
+            return Ok(None);
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut cache = WriteCache::default();
+        let mut summary = WriteSummary::default();
+        while let Some(chunk) = next {
+            let order = write_order(&tx, &chunk, &mut cache).map_err(err)?;
+            summary += write_points(&tx, &chunk, order, &mut cache).map_err(err)?;
+            drop(chunk);
+            let Ok(n) = chunks.next_chunk() else {
+                return Ok(None);
+            };
+            next = n;
+        }
+        let Ok(imports) = chunks.finish() else {
+            return Ok(None);
+        };
+        write_imports(&tx, &imports).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some(summary))
     }
 
     fn scan(

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use viewtally::model::{Kind, Metric, Observation, Platform, Source};
-use viewtally::store::{self, ImportRecord, NoticeState, Query, Store, StoreError};
+use viewtally::store::{
+    self, Chunks, ImportRecord, NoticeState, Query, Stop, Store, StoreError, VecChunks,
+};
 
 use super::pg::Postgres;
 
@@ -177,6 +179,103 @@ fn a_failing_write_stores_nothing(b: &dyn Backend) {
     s.write(&rows[..1], std::slice::from_ref(&import)).unwrap();
     assert!(s.imported("c", &import.sha256).unwrap());
     assert!(!s.imported("other", &import.sha256).unwrap());
+}
+
+/// Chunks that stop (as an import does on a bad row) after handing on `stop_after` of them.
+struct StopAfter {
+    chunks: VecChunks,
+    stop_after: usize,
+}
+
+impl Chunks for StopAfter {
+    fn next_chunk(&mut self) -> Result<Option<Vec<Observation>>, Stop> {
+        if self.stop_after == 0 {
+            return Err(Stop);
+        }
+        self.stop_after -= 1;
+        self.chunks.next_chunk()
+    }
+    fn finish(&mut self) -> Result<Vec<ImportRecord>, Stop> {
+        self.chunks.finish()
+    }
+}
+
+fn chunks_of(rows: &[Observation], n: usize, imports: Option<Vec<ImportRecord>>) -> VecChunks {
+    VecChunks {
+        chunks: rows.chunks(n).map(<[Observation]>::to_vec).collect(),
+        imports,
+    }
+}
+
+fn chunked_writes_are_one_write(b: &dyn Backend) {
+    let import = ImportRecord {
+        sha256: "cd".repeat(32),
+        path: "big.csv".into(),
+        format: "tidy".into(),
+        campaign: "c".into(),
+        rows: 3,
+        imported_at: t(5),
+    };
+    // Something already stored, then a file that repeats it, changes it, gives one instant
+    // twice (the later value wins, across a chunk boundary too) and adds new series.
+    let before = vec![obs("v1", 10, 1000, "api"), obs("v1", 20, 2000, "api")];
+    let mut rows: Vec<Observation> = vec![
+        obs("v1", 10, 1000, "api"),
+        obs("v1", 25, 2000, "api"),
+        obs("v2", 1, 1000, "api"),
+        obs("v2", 2, 1000, "api"),
+        obs("v2", 2, 1000, "api"),
+        obs("v3", 7, 3000, "export:ab"),
+    ];
+    rows.extend((0..40).map(|i| obs(&format!("w{}", i % 3), i, 5000 + i % 7, "api")));
+    let whole = {
+        let mut s = open(&b.fresh());
+        s.write(&before, &[]).unwrap();
+        let w = s.write(&rows, std::slice::from_ref(&import)).unwrap();
+        (w, all(s.as_ref(), "c"))
+    };
+    for n in [1, 2, 3, 5, 64] {
+        let mut s = open(&b.fresh());
+        s.write(&before, &[]).unwrap();
+        let w = s
+            .write_chunks(&mut chunks_of(&rows, n, Some(vec![import.clone()])))
+            .unwrap()
+            .expect("not stopped");
+        assert_eq!(w, whole.0, "chunks of {n}");
+        assert_eq!(all(s.as_ref(), "c"), whole.1, "chunks of {n}");
+        assert!(s.imported("c", &import.sha256).unwrap());
+    }
+    // Stopped mid-file, stopped at the end (a failed check), a store error mid-file: nothing
+    // of the chunks is stored, the import is not recorded, the store is still usable.
+    let mut s = open(&b.fresh());
+    s.write(&before, &[]).unwrap();
+    let mut stop = StopAfter {
+        chunks: chunks_of(&rows, 4, Some(vec![import.clone()])),
+        stop_after: 3,
+    };
+    assert_eq!(s.write_chunks(&mut stop).unwrap(), None);
+    assert_eq!(
+        s.write_chunks(&mut chunks_of(&rows, 4, None)).unwrap(),
+        None
+    );
+    let mut bad = rows.clone();
+    bad.insert(30, obs("v9", -1, 1000, "api"));
+    let e = s
+        .write_chunks(&mut chunks_of(&bad, 4, Some(vec![import.clone()])))
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Query { .. }), "{e}");
+    assert_eq!(all(s.as_ref(), "c"), {
+        let mut b = before.clone();
+        b.sort_by_key(|o| o.at);
+        b
+    });
+    assert!(!s.imported("c", &import.sha256).unwrap());
+    let w = s
+        .write_chunks(&mut chunks_of(&rows, 4, Some(vec![import.clone()])))
+        .unwrap()
+        .expect("not stopped");
+    assert_eq!(w, whole.0);
+    assert_eq!(all(s.as_ref(), "c"), whole.1);
 }
 
 fn large_writes_are_chunked_but_atomic(b: &dyn Backend) {
@@ -508,6 +607,7 @@ fn scans_deliver_the_rows_of_observations_in_batches(b: &dyn Backend) {
 type Case = (&'static str, fn(&dyn Backend));
 
 const CASES: &[Case] = &[
+    ("chunked_writes_are_one_write", chunked_writes_are_one_write),
     (
         "upsert_is_idempotent_and_replaces_values",
         upsert_is_idempotent_and_replaces_values,
