@@ -142,11 +142,11 @@ impl Deltas {
             .clone()
             .lazy()
             .group_by([col("at")])
-            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()).to_vec());
+            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()));
         let per_platform = df
             .lazy()
             .group_by([col("platform"), col("at")])
-            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()).to_vec());
+            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()));
         Ok(RunSums {
             total,
             per_platform,
@@ -201,7 +201,7 @@ impl Curve {
             runs.into_iter().map(|r| (r.total, r.per_platform)).unzip();
         let df = concat(totals, UnionArgs::default())?
             .group_by([col("at")])
-            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()).to_vec())
+            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()))
             .sort(["at"], SortMultipleOptions::default())
             .with_columns(
                 TOTAL_COLUMNS[1..]
@@ -212,7 +212,7 @@ impl Curve {
             .collect()?;
         let pf = concat(per, UnionArgs::default())?
             .group_by([col("platform"), col("at")])
-            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()).to_vec())
+            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()))
             .sort(["platform", "at"], SortMultipleOptions::default())
             .with_columns(
                 PLATFORM_COLUMNS
