@@ -38,6 +38,23 @@ fn split(h: Option<i64>) -> (i64, i64) {
 }
 
 impl Deltas {
+    /// Room for the changes of `readings` readings of `series` videos (two rows a reading,
+    /// three a video), so the columns are not copied as they grow.
+    pub fn with_capacity(readings: usize, series: usize) -> Deltas {
+        let n = 2 * readings + 3 * series;
+        Deltas {
+            at: Vec::with_capacity(n),
+            real: Vec::with_capacity(n),
+            platform: Vec::with_capacity(n),
+            lo: Vec::with_capacity(n),
+            hi: Vec::with_capacity(n),
+            unbounded: Vec::with_capacity(n),
+            a: Vec::with_capacity(n),
+            b: Vec::with_capacity(n),
+            flag: Vec::with_capacity(n),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.at.len()
     }
@@ -128,25 +145,31 @@ impl Deltas {
     /// fraction of the cost: no conditional column is built per platform.
     pub fn sums(self) -> PolarsResult<RunSums> {
         let df = DataFrame::new_infer_height(vec![
-            Column::new("at".into(), self.at),
-            Column::new("real".into(), self.real),
-            Column::new("platform".into(), self.platform),
-            Column::new("lo".into(), self.lo),
-            Column::new("hi".into(), self.hi),
-            Column::new("unbounded".into(), self.unbounded),
-            Column::new("a".into(), self.a),
-            Column::new("b".into(), self.b),
-            Column::new("flag".into(), self.flag),
+            ints_column("at", self.at),
+            ints_column("real", self.real),
+            ints_column("platform", self.platform),
+            ints_column("lo", self.lo),
+            ints_column("hi", self.hi),
+            ints_column("unbounded", self.unbounded),
+            floats_column("a", self.a),
+            floats_column("b", self.b),
+            ints_column("flag", self.flag),
         ])?;
+        // Run now: a run's sums (one row an instant) are small, its changes are not, and
+        // they are dropped here rather than held until every run is read.
         let total = df
             .clone()
             .lazy()
             .group_by([col("at")])
-            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()));
+            .agg(TOTAL_COLUMNS.map(|c| col(c).sum()))
+            .collect()?
+            .lazy();
         let per_platform = df
             .lazy()
             .group_by([col("platform"), col("at")])
-            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()));
+            .agg(PLATFORM_COLUMNS.map(|c| col(c).sum()))
+            .collect()?
+            .lazy();
         Ok(RunSums {
             total,
             per_platform,
@@ -293,6 +316,16 @@ impl Curve {
         }
         (total, per)
     }
+}
+
+/// A column that takes over `values` (no copy).
+fn ints_column(name: &str, values: Vec<i64>) -> Column {
+    Int64Chunked::from_vec(name.into(), values).into_column()
+}
+
+/// A column that takes over `values` (no copy).
+fn floats_column(name: &str, values: Vec<f64>) -> Column {
+    Float64Chunked::from_vec(name.into(), values).into_column()
 }
 
 /// An integer column, nulls as 0.

@@ -614,7 +614,7 @@ fn build_from(
             continue;
         }
         let run = std::mem::take(&mut pending);
-        let mut deltas = curve::Deltas::default();
+        let mut deltas = curve::Deltas::with_capacity(run.len(), run.series_count());
         for (id, readings) in run.by_series(grouped) {
             let start = (readings.totals.iter().map(|r| r.0))
                 .chain(readings.daily.iter().map(|r| r.0 - bounds::DAY_MS))
@@ -762,6 +762,12 @@ struct Columns {
 impl Columns {
     fn len(&self) -> usize {
         self.at.len()
+    }
+
+    /// How many stretches of one series the rows hold (the number of series, for rows in key
+    /// order; more when they are scattered).
+    fn series_count(&self) -> usize {
+        1 + self.series.windows(2).filter(|w| w[0] != w[1]).count()
     }
 
     /// The readings of each series. `grouped`: each series' rows are one stretch (a scan in

@@ -17,6 +17,15 @@ use crate::store::{ObservationBatch, Query, ScanFill, ScanPoint, ScanSeries, Sto
 /// saves).
 const PARALLEL_MIN_SERIES: usize = 32;
 
+/// The most rows the second connection holds for the first (~48 bytes each): it stops at the
+/// first series that begins past this, and the first connection reads the rest itself, so a
+/// scan's memory stays bounded however large the store.
+const SHARE_MAX_ROWS: usize = 2_000_000;
+
+/// [`SHARE_MAX_ROWS`], lowered by tests to make the second connection stop early.
+static SHARE_LIMIT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(SHARE_MAX_ROWS);
+
 const SERIES_SQL: &str = "SELECT id, platform, video, metric, kind FROM series
      WHERE campaign = ?1 AND (?2 IS NULL OR metric = ?2)
      ORDER BY campaign, platform, video, metric, kind, source_kind";
@@ -33,6 +42,8 @@ struct SeriesRow {
 /// The points of the series read on the second connection, with the store's ids unresolved.
 #[derive(Default)]
 struct Raw {
+    /// How many of its series it read (all unless it stopped at [`SHARE_MAX_ROWS`]).
+    done: usize,
     /// Index into the second connection's share of the series.
     series: Vec<u32>,
     at_ms: Vec<i64>,
@@ -83,6 +94,10 @@ fn read_share(
     let mut raw = Raw::default();
     let mut stmt = conn.prepare(POINTS_SQL)?;
     for (j, id) in ids.iter().enumerate() {
+        if raw.at_ms.len() >= SHARE_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        raw.done = j + 1;
         let mut rows = stmt.query(params![id, until])?;
         while let Some(r) = rows.next()? {
             raw.series.push(j as u32);
@@ -132,15 +147,17 @@ impl SqliteStore {
             }
             drop(ids_tx);
             let mine = self.read_points(&series[..split], until, &mut fill, each);
-            drop(tx);
             let theirs = helper.map(|h| h.join());
             mine?;
             if let Some(joined) = theirs {
                 let raw = joined
                     .map_err(|_| self.err("the second scan connection panicked"))?
                     .map_err(|e| self.err(e))?;
+                let rest = split + raw.done;
                 self.push_raw(&series[split..], raw, &mut fill, each)?;
+                self.read_points(&series[rest..], until, &mut fill, each)?;
             }
+            drop(tx);
             fill.flush(each)?;
             Ok(fill.total)
         })
@@ -263,5 +280,106 @@ impl SqliteStore {
             account,
             collected_ms,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::model::{Kind, Metric, Observation, Platform, Source};
+    use crate::store::{ScanOrder, Store};
+
+    /// 40 series (20 videos × views/likes), 30 readings each, two sources, some accounts.
+    fn readings() -> Vec<Observation> {
+        let t = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).expect("a time");
+        let mut out = Vec::new();
+        for v in 0..20 {
+            for metric in [Metric::Views, Metric::Likes] {
+                for i in 0..30i64 {
+                    out.push(Observation {
+                        campaign: "c".into(),
+                        platform: if v % 3 == 0 {
+                            Platform::Facebook
+                        } else {
+                            Platform::Youtube
+                        },
+                        video: format!("v{v:02}"),
+                        account: (v % 2 == 0).then(|| format!("acct{}", v % 4)),
+                        metric,
+                        kind: Kind::Total,
+                        at: t(1_700_000_000_000 + i * 3_600_000),
+                        value: v * 1000 + i,
+                        source: Source::parse(if i < 15 { "api" } else { "export:abc" }),
+                        collected_at: t(1_700_000_000_000 + (i / 10) * 60_000),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A scan's rows as text, in the order handed on.
+    fn scanned(store: &SqliteStore) -> Vec<String> {
+        let mut rows = Vec::new();
+        let query = Query {
+            campaign: "c".into(),
+            until: None,
+            metric: None,
+        };
+        store
+            .scan(&query, ScanOrder::Key, &mut |b| {
+                for i in 0..b.len() {
+                    let (p, v) = &b.videos[b.video[i] as usize];
+                    rows.push(format!(
+                        "{} {v} {} {} {} {} {} {:?} {}",
+                        p.as_str(),
+                        b.metric[i].as_str(),
+                        b.kind[i].as_str(),
+                        b.at_ms[i],
+                        b.value[i],
+                        b.sources[b.source[i] as usize].as_str(),
+                        b.account[i].map(|a| &b.accounts[a as usize]),
+                        b.collected_ms[i],
+                    ));
+                }
+                Ok(())
+            })
+            .expect("scan");
+        rows
+    }
+
+    #[test]
+    fn a_scan_on_two_connections_gives_the_rows_of_one_in_key_order() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("s.db");
+        let mut disk = SqliteStore::open(file.to_str().expect("utf-8")).expect("open");
+        let mut memory = SqliteStore::open(":memory:").expect("open");
+        let obs = readings();
+        disk.write(&obs, &[]).expect("write");
+        memory.write(&obs, &[]).expect("write");
+        // One connection (an in-memory store cannot be opened twice).
+        let one = scanned(&memory);
+        assert_eq!(one.len(), 1200);
+        // Key order: series by series (platform, video, metric), each by time.
+        let key = |r: &String| {
+            let f: Vec<&str> = r.split(' ').collect();
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].to_string(),
+                f[4].parse::<i64>().ok(),
+            )
+        };
+        let mut sorted = one.clone();
+        sorted.sort_by_key(key);
+        assert_eq!(one, sorted);
+        // Two connections, the second holding all of its half, then stopping early.
+        assert_eq!(scanned(&disk), one);
+        SHARE_LIMIT.store(100, Ordering::Relaxed);
+        let capped = scanned(&disk);
+        SHARE_LIMIT.store(SHARE_MAX_ROWS, Ordering::Relaxed);
+        assert_eq!(capped, one);
     }
 }
