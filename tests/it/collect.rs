@@ -173,6 +173,15 @@ async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
     assert_eq!(views("111")["value"], 6850);
     assert_eq!(views("111")["source"], "api");
     assert_eq!(status(&env)["platforms"]["facebook"], 6850 + 48213);
+    // The report's default source line names the platform and how the numbers were obtained.
+    env.run(&["report"]).ok();
+    let html = env.read("reports/c1/report.html");
+    assert!(
+        html.contains(
+            "<p class=\"source\">Source: Facebook Graph API · compiled by viewtally · as of"
+        ),
+        "{html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
