@@ -51,6 +51,9 @@ fn print_config(config: &Config) {
         for v in &c.videos {
             println!("  {:<9} {}", v.platform.as_str(), v.id);
         }
+        for note in c.style.missing_languages() {
+            println!("  note: {note}");
+        }
     }
 }
 

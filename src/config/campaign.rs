@@ -207,6 +207,19 @@ pub enum Language {
     En,
 }
 
+impl Language {
+    /// The languages viewtally writes reports in.
+    pub const ALL: [Language; 2] = [Language::Cs, Language::En];
+
+    /// `cs`, `en`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::Cs => "cs",
+            Language::En => "en",
+        }
+    }
+}
+
 impl FromStr for Language {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -229,23 +242,138 @@ pub struct Schedule {
     pub watch_dir: Option<PathBuf>,
 }
 
+/// A text given once for every language (`title = "…"`) or per language
+/// (`title = { cs = "…", en = "…" }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Localized {
+    Plain(String),
+    /// In the order written; at least one.
+    ByLanguage(Vec<(Language, String)>),
+}
+
+impl Localized {
+    /// The text for `language`: its own, else the English one, else the first given.
+    pub fn get(&self, language: Language) -> &str {
+        match self {
+            Localized::Plain(s) => s,
+            Localized::ByLanguage(texts) => texts
+                .iter()
+                .find(|(l, _)| *l == language)
+                .or_else(|| texts.iter().find(|(l, _)| *l == Language::En))
+                .or(texts.first())
+                .map_or("", |(_, s)| s.as_str()),
+        }
+    }
+
+    /// The report languages a per-language text lacks, each with the language used instead.
+    pub fn missing(&self) -> Vec<(Language, Language)> {
+        let Localized::ByLanguage(texts) = self else {
+            return Vec::new();
+        };
+        Language::ALL
+            .into_iter()
+            .filter(|l| !texts.iter().any(|(t, _)| t == l))
+            .map(|l| {
+                let used = texts
+                    .iter()
+                    .find(|(t, _)| *t == Language::En)
+                    .or(texts.first())
+                    .map_or(Language::En, |(t, _)| *t);
+                (l, used)
+            })
+            .collect()
+    }
+}
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        struct Texts;
+        impl<'de> Visitor<'de> for Texts {
+            type Value = Localized;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a text, or a table of texts by language, e.g. { cs = \"…\", en = \"…\" }",
+                )
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<Localized, E> {
+                Ok(Localized::Plain(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Localized, A::Error> {
+                let mut texts: Vec<(Language, String)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let language: Language = key.parse().map_err(|_| {
+                        A::Error::custom(format!(
+                            "unknown language `{key}` in a per-language text; the languages are \
+                             `cs` and `en`, e.g. {{ cs = \"Děkujeme\", en = \"Thank you\" }}"
+                        ))
+                    })?;
+                    let text: String = map.next_value()?;
+                    if texts.iter().any(|(l, _)| *l == language) {
+                        return Err(A::Error::custom(format!(
+                            "language `{key}` is given twice in a per-language text"
+                        )));
+                    }
+                    texts.push((language, text));
+                }
+                if texts.is_empty() {
+                    return Err(A::Error::custom(
+                        "an empty per-language text; give at least `en` (or a plain text, used \
+                         for every language)",
+                    ));
+                }
+                Ok(Localized::ByLanguage(texts))
+            }
+        }
+        d.deserialize_any(Texts)
+    }
+}
+
 /// Texts and colours of a campaign's charts and reports (`[campaign.style]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Style {
-    /// Chart and report title (default: the campaign name).
-    pub title: Option<String>,
+    /// Chart and report title (default: the campaign name); like the next three, a plain
+    /// text or one per language (`{ cs = "…", en = "…" }`).
+    pub title: Option<Localized>,
     /// Subtitle of the cumulative chart (default: what the chart shows).
-    pub subtitle: Option<String>,
-    /// Source line under the charts (default: "Source: viewtally").
-    pub source: Option<String>,
+    pub subtitle: Option<Localized>,
+    /// Source line under the charts (default: the platforms and how their numbers were
+    /// obtained, e.g. "Source: YouTube Studio export, Facebook Graph API · compiled by
+    /// viewtally").
+    pub source: Option<Localized>,
     /// A note printed at the top of the reports (e.g. "synthetic sample data").
-    pub note: Option<String>,
+    pub note: Option<Localized>,
     /// A short text set in the bottom right corner of every chart, e.g. the organisation.
     pub logo: Option<String>,
     /// Platform colours, `"#rrggbb"` (default: YouTube red, Facebook blue, LinkedIn blue-teal).
     #[serde(default)]
     pub colors: PlatformColors,
+}
+
+impl Style {
+    /// The per-language texts that lack a report language: "[campaign.style] title has no
+    /// `cs` text; cs reports use the `en` one".
+    pub fn missing_languages(&self) -> Vec<String> {
+        let fields = [
+            ("title", &self.title),
+            ("subtitle", &self.subtitle),
+            ("source", &self.source),
+            ("note", &self.note),
+        ];
+        let mut out = Vec::new();
+        for (name, text) in fields {
+            for (lang, used) in text.iter().flat_map(Localized::missing) {
+                out.push(format!(
+                    "[campaign.style] {name} has no `{}` text; {} reports use the `{}` one",
+                    lang.tag(),
+                    lang.tag(),
+                    used.tag()
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// `[campaign.style.colors]`: one `"#rrggbb"` per platform.

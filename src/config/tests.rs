@@ -306,3 +306,27 @@ fn instagram_section_defaults_validation_and_day_timezone() {
     let e = err(&format!("[platforms.instagram]\nplays = true\n{MINIMAL}"));
     assert!(e.contains("unknown field `plays`"), "{e}");
 }
+
+#[test]
+fn per_language_texts_fall_back_to_english_then_the_first_given() {
+    let c = Config::parse(
+        &format!(
+            "{MINIMAL}[campaign.style]\ntitle = {{ cs = \"Děkujeme\", en = \"Thank you\" }}\n\
+             subtitle = {{ cs = \"Jen česky\" }}\nsource = \"Plain\"\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+    let style = &c.campaigns[0].style;
+    let title = style.title.as_ref().unwrap();
+    assert_eq!(title.get(Language::Cs), "Děkujeme");
+    assert_eq!(title.get(Language::En), "Thank you");
+    let subtitle = style.subtitle.as_ref().unwrap();
+    assert_eq!(subtitle.get(Language::En), "Jen česky");
+    assert_eq!(subtitle.missing(), vec![(Language::En, Language::Cs)]);
+    assert_eq!(style.source.as_ref().unwrap().get(Language::Cs), "Plain");
+    assert_eq!(
+        style.missing_languages(),
+        vec!["[campaign.style] subtitle has no `en` text; en reports use the `cs` one"]
+    );
+}

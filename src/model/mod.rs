@@ -194,6 +194,11 @@ impl Source {
     pub fn manual() -> Self {
         Source("manual".into())
     }
+    /// An API reading taken from a metric other than the platform's usual one
+    /// (`api:blue_reels_play_count`); its kind is `api`.
+    pub fn api_metric(metric: &str) -> Self {
+        Source(format!("api:{metric}"))
+    }
     /// An export file, named by the first 12 hex digits of its SHA-256.
     pub fn export(sha256_hex: &str) -> Self {
         Source(format!(

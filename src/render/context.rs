@@ -116,7 +116,7 @@ pub fn report_context(
         lang => s.tag,
         title => chart.texts.title.clone(),
         name => campaign.name.clone(),
-        note => campaign.style.note.clone(),
+        note => campaign.style.note.as_ref().map(|n| n.get(loc.language).to_string()),
         logo => campaign.style.logo.clone(),
         source => chart.texts.source.clone(),
         as_of => tl.as_of.map(|t| loc.datetime(t, tz)),

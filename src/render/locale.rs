@@ -80,7 +80,12 @@ pub struct Strings {
     pub views: &'static str,
     pub views_title: &'static str,
     pub total: &'static str,
+    /// The source line when the timeline names no source.
     pub source_line: &'static str,
+    /// "Source:" before the platforms and how their numbers were obtained.
+    pub source_label: &'static str,
+    /// Ends the default source line.
+    pub compiled_by: &'static str,
     pub as_of: &'static str,
     pub as_of_title: &'static str,
     pub platform: &'static str,
@@ -224,6 +229,8 @@ const EN: Strings = Strings {
     views_title: "Views",
     total: "Total",
     source_line: "Source: viewtally",
+    source_label: "Source:",
+    compiled_by: "compiled by viewtally",
     as_of: "as of",
     as_of_title: "As of",
     platform: "Platform",
@@ -366,6 +373,8 @@ const CS: Strings = Strings {
     views_title: "Zhlédnutí",
     total: "Celkem",
     source_line: "Zdroj: viewtally",
+    source_label: "Zdroj:",
+    compiled_by: "zpracoval viewtally",
     as_of: "stav k",
     as_of_title: "Stav k",
     platform: "Síť",

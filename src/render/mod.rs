@@ -154,13 +154,13 @@ fn render_atomic(
     make_readable(path).map_err(err)
 }
 
-/// Titles, source line and logo of a campaign's charts, from `[campaign.style]` or defaults.
+/// Titles, source line and logo of a campaign's charts, from `[campaign.style]` (in the
+/// report's language) or defaults.
 pub fn chart_texts(campaign: &Campaign, tl: &Timeline, loc: &Locale) -> ChartTexts {
     let style = &campaign.style;
-    let source = style
-        .source
-        .clone()
-        .unwrap_or_else(|| loc.strings.source_line.to_string());
+    let text =
+        |t: &Option<crate::config::Localized>| t.as_ref().map(|t| t.get(loc.language).to_string());
+    let source = text(&style.source).unwrap_or_else(|| default_source(tl, loc));
     let source = match tl.as_of {
         Some(t) => format!(
             "{source} · {} {}",
@@ -170,10 +170,64 @@ pub fn chart_texts(campaign: &Campaign, tl: &Timeline, loc: &Locale) -> ChartTex
         None => source,
     };
     ChartTexts {
-        title: style.title.clone().unwrap_or_else(|| campaign.name.clone()),
-        subtitle: style.subtitle.clone(),
+        title: text(&style.title).unwrap_or_else(|| campaign.name.clone()),
+        subtitle: text(&style.subtitle),
         source,
         logo: style.logo.clone(),
+    }
+}
+
+/// The source line when none is configured: the platforms and how their numbers were
+/// obtained, "Source: YouTube Studio export, Facebook Graph API · compiled by viewtally";
+/// "Source: viewtally" when the timeline has no readings.
+pub fn default_source(tl: &Timeline, loc: &Locale) -> String {
+    let mut platforms: Vec<Platform> = tl.videos.iter().map(|v| v.platform).collect();
+    platforms.sort();
+    platforms.dedup();
+    let mut names: Vec<String> = Vec::new();
+    for p in platforms {
+        for kind in ["export", "api", "manual"] {
+            let used = tl
+                .videos
+                .iter()
+                .any(|v| v.platform == p && v.sources.iter().any(|s| s == kind));
+            let name = source_name(p, kind, loc.language);
+            if used && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    if names.is_empty() {
+        return loc.strings.source_line.to_string();
+    }
+    format!(
+        "{} {} · {}",
+        loc.strings.source_label,
+        names.join(", "),
+        loc.strings.compiled_by
+    )
+}
+
+/// How a platform's numbers were obtained: "YouTube Studio export", "Facebook Graph API".
+fn source_name(p: Platform, kind: &str, language: Language) -> String {
+    let name = p.display_name();
+    let cs = language == Language::Cs;
+    match (kind, p) {
+        ("api", Platform::Youtube) => "YouTube Data API".into(),
+        ("api", Platform::Facebook | Platform::Instagram) => format!("{name} Graph API"),
+        ("api", _) => format!("{name} API"),
+        ("export", Platform::Youtube) if cs => "export YouTube Studio".into(),
+        ("export", Platform::Youtube) => "YouTube Studio export".into(),
+        ("export", Platform::Facebook | Platform::Instagram) if cs => {
+            format!("export {name} (Meta Business Suite)")
+        }
+        ("export", Platform::Facebook | Platform::Instagram) => {
+            format!("{name} export (Meta Business Suite)")
+        }
+        ("export", _) if cs => format!("export {name}"),
+        ("export", _) => format!("{name} export"),
+        _ if cs => format!("{name} (ruční zadání)"),
+        _ => format!("{name} (manual entry)"),
     }
 }
 

@@ -7,7 +7,10 @@
 //! later batch after a backoff; `(#100) The value must be a valid insights metric` drops the
 //! retired metric (found by asking each alone) and asks again; 100 otherwise means the video
 //! is unknown; 190 is the token, 10 and 200–299 permissions. When `total_video_views` is
-//! retired, the video node's `views` field is read instead. `X-App-Usage` and
+//! retired, the video node's `views` field is read instead. Reels keep their plays in
+//! `blue_reels_play_count`, asked for alongside `total_video_views`: where a video has no
+//! `total_video_views` (absent, no values, or 0 while the reel count is not), the reel count is
+//! its views, and the run says so ([`PlatformRun::views_from`]); a #100 on it drops it quietly. `X-App-Usage` and
 //! `X-Business-Use-Case-Usage` above 80 % slow the run down; at 100 % it stops asking.
 
 use std::sync::atomic::Ordering;
@@ -76,6 +79,19 @@ fn default_facebook_metrics() -> Vec<String> {
 }
 fn default_facebook_pause() -> u64 {
     5_000
+}
+
+/// The `video_insights` metric of a reel's plays: asked for alongside `total_video_views`,
+/// read as the views of a video that has no `total_video_views`.
+pub const REELS_METRIC: &str = "blue_reels_play_count";
+
+/// The metrics asked for: the configured ones, and [`REELS_METRIC`] when views are among them.
+fn asked_metrics(configured: &[String]) -> Vec<String> {
+    let mut out = configured.to_vec();
+    if out.iter().any(|m| m == "total_video_views") {
+        out.push(REELS_METRIC.to_string());
+    }
+    out
 }
 
 /// The `video_insights` metrics viewtally knows, and what they are stored as.
@@ -171,7 +187,8 @@ fn asks(video: &str, metrics: &[String]) -> Vec<Sub> {
 /// What one sub-answer (or a whole failed batch) means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum SubResult {
-    Values(Vec<(Metric, i64)>),
+    /// The values read, and a reel's `blue_reels_play_count` when the answer had one.
+    Values(Vec<(Metric, i64)>, Option<i64>),
     /// Ask again later; the message is what to say if the retries run out.
     Retry(String),
     /// `(#100) The value must be a valid insights metric`.
@@ -271,34 +288,43 @@ struct Valued {
     value: Count,
 }
 
+/// The values of one answer, and the reel count (`blue_reels_play_count`) when it has one.
+type Parsed = (Vec<(Metric, i64)>, Option<i64>);
+
 /// Read a sub-answer's JSON body for one question.
-fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Vec<(Metric, i64)>, String> {
+fn parse_values(ask: &Ask, doc: &Value, path: &str) -> Result<Parsed, String> {
     match ask {
         Ask::Node => {
             let node: NodeAnswer = decode(doc, path)?;
-            Ok(node
+            let values = node
                 .views
                 .map(|Count(n)| (Metric::Views, n))
                 .into_iter()
-                .collect())
+                .collect();
+            Ok((values, None))
         }
         Ask::Insights(_) => {
             let answer: InsightsAnswer = decode(doc, path)?;
             let mut out = Vec::new();
+            let mut reel = None;
             for (i, item) in answer.data.iter().enumerate() {
                 let p = format!("{path}.data[{i}]");
                 let Named { name } = decode(item, &p)?;
-                let Some((_, metric)) = FACEBOOK_METRICS.iter().find(|(n, _)| *n == name) else {
+                let metric = FACEBOOK_METRICS.iter().find(|(n, _)| *n == name);
+                if metric.is_none() && name != REELS_METRIC {
                     continue;
-                };
+                }
                 let Series { values } = decode(item, &p)?;
                 // Lifetime metrics carry one value; take the latest if there are more.
                 let Some(last) = values.last() else { continue };
                 let n = values.len() - 1;
                 let Valued { value: Count(v) } = decode(last, &format!("{p}.values[{n}]"))?;
-                out.push((*metric, v));
+                match metric {
+                    Some((_, metric)) => out.push((*metric, v)),
+                    None => reel = Some(v),
+                }
             }
-            Ok(out)
+            Ok((out, reel))
         }
     }
 }
@@ -322,7 +348,7 @@ pub async fn read(api: &Api, cfg: &FacebookConfig, token: &Secret, ids: &[String
         usage: UsageWatch::new(cfg.slow_down_ms),
     };
     let mut run = PlatformRun::default();
-    let mut metrics = cfg.metrics.clone();
+    let mut metrics = asked_metrics(&cfg.metrics);
     let mut results = Results::new();
     let mut pending: Vec<Sub> = ids.iter().flat_map(|v| asks(v, &metrics)).collect();
     let mut delays = api.tuning().backoff().build();
@@ -385,7 +411,19 @@ fn drop_metrics(
 ) -> Vec<Sub> {
     let why = invalid[0].1.clone();
     let mut again = Vec::new();
-    if bad.is_empty() {
+    // Not valid for this app or Page: reels are read like other videos, as before.
+    let (reels, bad): (Vec<String>, Vec<String>) =
+        bad.iter().cloned().partition(|m| m == REELS_METRIC);
+    let bad = &bad[..];
+    if !reels.is_empty() {
+        tracing::info!(
+            platform = %Platform::Facebook,
+            "Facebook does not accept the video_insights metric `{REELS_METRIC}` here ({why}); \
+             reading views from total_video_views only"
+        );
+        metrics.retain(|m| m != REELS_METRIC);
+    }
+    if bad.is_empty() && reels.is_empty() {
         for (sub, _) in invalid {
             results
                 .entry(sub.video)
@@ -470,15 +508,39 @@ fn outcome(api: &Api, id: &str, answers: Vec<SubResult>, run: &mut PlatformRun) 
         run.warn(api, m.clone());
         return Outcome::Missing(m.clone());
     }
-    let mut values: Vec<(Metric, i64)> = answers
-        .into_iter()
-        .flat_map(|a| match a {
-            SubResult::Values(v) => v,
-            _ => Vec::new(),
-        })
-        .collect();
+    let mut reel = None;
+    let mut values: Vec<(Metric, i64)> = Vec::new();
+    for a in answers {
+        if let SubResult::Values(v, r) = a {
+            values.extend(v);
+            reel = reel.or(r);
+        }
+    }
     values.sort();
     values.dedup_by_key(|(m, _)| *m);
+    // A reel: no total_video_views (or 0 while it was played), its plays are its views.
+    let views = values.iter().position(|(m, _)| *m == Metric::Views);
+    let use_reel = match (views.map(|i| values[i].1), reel) {
+        (None, Some(_)) => true,
+        (Some(0), Some(r)) => r > 0,
+        _ => false,
+    };
+    if let (true, Some(r)) = (use_reel, reel) {
+        match views {
+            Some(i) => values[i].1 = r,
+            None => {
+                values.push((Metric::Views, r));
+                values.sort();
+            }
+        }
+        tracing::info!(
+            platform = %Platform::Facebook,
+            video = %id,
+            "facebook video {id}: views from {REELS_METRIC} (a reel): {r}"
+        );
+        run.views_from
+            .insert(id.to_string(), REELS_METRIC.to_string());
+    }
     if !values.iter().any(|(m, _)| *m == Metric::Views) {
         run.warn(
             api,
@@ -598,7 +660,7 @@ impl Reader<'_> {
             ),
             Ok(SubAnswer::Error(e)) => classify(&e, &self.cfg.access_token_env, Some(&sub.video)),
             Ok(SubAnswer::Ok(doc)) => match parse_values(&sub.ask, &doc, &format!("{path}.body")) {
-                Ok(v) => SubResult::Values(v),
+                Ok((v, reel)) => SubResult::Values(v, reel),
                 Err(d) => shape_error(d),
             },
             Ok(SubAnswer::Status(code @ (429 | 500..))) => SubResult::Retry(format!(
@@ -872,7 +934,7 @@ mod tests {
         assert!(String::from_utf8_lossy(&got[0].body).contains(&format!("access_token={TOKEN}")));
         assert_eq!(
             batch_of(&got[0])[0],
-            "111/video_insights?metric=total_video_views,total_video_impressions"
+            "111/video_insights?metric=total_video_views,total_video_impressions,blue_reels_play_count"
         );
     }
 
@@ -1060,8 +1122,110 @@ mod tests {
         assert_eq!(
             batch_of(&got[2]),
             vec![
-                "111/video_insights?metric=total_video_views",
-                "222/video_insights?metric=total_video_views"
+                "111/video_insights?metric=total_video_views,blue_reels_play_count",
+                "222/video_insights?metric=total_video_views,blue_reels_play_count"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reel_without_total_video_views_reads_its_plays_and_says_so() {
+        let server = MockServer::start().await;
+        let zero = r#"{"data": [
+            {"name": "total_video_views", "period": "lifetime", "values": [{"value": 0}]},
+            {"name": "blue_reels_play_count", "period": "lifetime", "values": [{"value": 912}]}
+        ]}"#;
+        let none = r#"{"data": [
+            {"name": "blue_reels_play_count", "period": "lifetime", "values": [{"value": 77}]}
+        ]}"#;
+        graph(
+            &server,
+            vec![
+                ("555/", 200, fixture("facebook/video_insights_reel.json")),
+                ("666/", 200, zero.into()),
+                ("777/", 200, none.into()),
+            ],
+        )
+        .await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "555", "666", "777"]),
+        )
+        .await;
+        assert_eq!(outcome_values(&run, "555"), vec![(Metric::Views, 48213)]);
+        assert_eq!(outcome_values(&run, "666"), vec![(Metric::Views, 912)]);
+        assert_eq!(outcome_values(&run, "777"), vec![(Metric::Views, 77)]);
+        // a normal video: total_video_views, as before
+        assert_eq!(
+            outcome_values(&run, "111"),
+            vec![(Metric::Views, 6850), (Metric::Impressions, 21034)]
+        );
+        let from: Vec<(&str, &str)> = run
+            .views_from
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            from,
+            vec![
+                ("555", REELS_METRIC),
+                ("666", REELS_METRIC),
+                ("777", REELS_METRIC)
+            ]
+        );
+        assert!(run.warnings.is_empty(), "{:?}", run.warnings);
+    }
+
+    #[tokio::test]
+    async fn a_refused_reels_metric_is_dropped_quietly_and_views_still_read() {
+        let server = MockServer::start().await;
+        struct NoReels;
+        impl Respond for NoReels {
+            fn respond(&self, r: &Request) -> ResponseTemplate {
+                let answers: Vec<Value> = batch_of(r)
+                    .iter()
+                    .map(|url| {
+                        if url.contains(REELS_METRIC) {
+                            json!({"code": 400, "headers": [], "body": fixture("facebook/error_invalid_metric.json")})
+                        } else {
+                            json!({"code": 200, "headers": [], "body": fixture("facebook/video_insights.json")})
+                        }
+                    })
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(answers)
+            }
+        }
+        Mock::given(method("POST"))
+            .respond_with(NoReels)
+            .mount(&server)
+            .await;
+        let api = api(Platform::Facebook);
+        let run = read(
+            &api,
+            &cfg(&server),
+            &Secret::new(TOKEN),
+            &ids(&["111", "222"]),
+        )
+        .await;
+        for id in ["111", "222"] {
+            assert_eq!(
+                outcome_values(&run, id),
+                vec![(Metric::Views, 6850), (Metric::Impressions, 21034)]
+            );
+        }
+        assert!(run.views_from.is_empty());
+        // not the user's metric: nothing to remove from the config, so no warning
+        assert!(run.warnings.is_empty(), "{:?}", run.warnings);
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            batch_of(&got[2]),
+            vec![
+                "111/video_insights?metric=total_video_views,total_video_impressions",
+                "222/video_insights?metric=total_video_views,total_video_impressions"
             ]
         );
     }
@@ -1164,7 +1328,7 @@ mod tests {
         let got = server.received_requests().await.unwrap();
         assert_eq!(
             batch_of(&got[1]),
-            vec!["222/video_insights?metric=total_video_views,total_video_impressions"]
+            vec!["222/video_insights?metric=total_video_views,total_video_impressions,blue_reels_play_count"]
         );
     }
 

@@ -58,6 +58,9 @@ pub struct PlatformRun {
     /// The id a video's readings are stored under when it is not the configured one (an
     /// Instagram reel URL → its media id), by configured id.
     pub stored_as: BTreeMap<String, String>,
+    /// The metric a video's views came from when it is not the platform's usual one (a
+    /// Facebook reel: `blue_reels_play_count`), by configured id.
+    pub views_from: BTreeMap<String, String>,
 }
 
 impl PlatformRun {
@@ -88,6 +91,7 @@ impl PlatformRun {
         self.usage.extend(other.usage);
         self.state.extend(other.state);
         self.stored_as.extend(other.stored_as);
+        self.views_from.extend(other.views_from);
     }
 }
 
@@ -117,6 +121,9 @@ pub struct PlatformReport {
     pub retries: u64,
     pub errors: Vec<ErrorLine>,
     pub warnings: Vec<String>,
+    /// Where numbers came from when it is not the usual place (e.g. "views from
+    /// blue_reels_play_count (a reel)"), with the videos.
+    pub notes: Vec<ErrorLine>,
 }
 
 impl PlatformReport {
@@ -134,6 +141,7 @@ impl PlatformReport {
             retries: 0,
             errors: Vec::new(),
             warnings: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -235,6 +243,15 @@ impl CollectReport {
                             e.videos.len(),
                             plural(e.videos.len()),
                             e.message
+                        ));
+                    }
+                    for n in &p.notes {
+                        out.push_str(&format!(
+                            "  note ({} video{}): {}: {}\n",
+                            n.videos.len(),
+                            plural(n.videos.len()),
+                            n.message,
+                            video_list(&n.videos)
                         ));
                     }
                 }
@@ -612,6 +629,30 @@ impl Finished<'_> {
         report.read = read;
         report.readings = readings;
         report.count_outcomes(ids, &self.run, api);
+        let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for id in ids {
+            if let (Some(Outcome::Read(_)), Some(metric)) =
+                (self.run.outcomes.get(id), self.run.views_from.get(id))
+            {
+                notes
+                    .entry(views_from_note(metric))
+                    .or_default()
+                    .push(id.clone());
+            }
+        }
+        report.notes = notes
+            .into_iter()
+            .map(|(message, videos)| ErrorLine { message, videos })
+            .collect();
+    }
+}
+
+/// What the collect summary says of views read from another metric.
+fn views_from_note(metric: &str) -> String {
+    if metric == facebook::REELS_METRIC {
+        format!("views from {metric} (a reel)")
+    } else {
+        format!("views from {metric}")
     }
 }
 
@@ -656,6 +697,11 @@ fn observe(
                 continue;
             };
             for (metric, value) in values {
+                // A number read from another metric says so in its source: `api:<metric>`.
+                let source = match run.views_from.get(id) {
+                    Some(m) if *metric == Metric::Views => Source::api_metric(m),
+                    _ => Source::api(),
+                };
                 out.push(Observation {
                     campaign: c.slug().to_string(),
                     platform,
@@ -665,7 +711,7 @@ fn observe(
                     kind: Kind::Total,
                     at: now,
                     value: *value,
-                    source: Source::api(),
+                    source,
                     collected_at: now,
                 });
                 readings += 1;

@@ -7,7 +7,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::common::*;
 pub(super) use crate::support::fixtures::api as fixture;
-pub(super) use crate::support::upstream::{json_reply, mount_healthy, Batch};
+pub(super) use crate::support::upstream::{
+    batch_urls, json_reply, mount_healthy, Batch, GraphByUrl,
+};
 
 pub(super) const YT_KEY: &str = "AIzaSyE2E-youtube-key-SECRET-0001";
 pub(super) const FB_TOKEN: &str = "EAAGE2Efacebook-page-token-SECRET-0002";
@@ -111,6 +113,113 @@ async fn collect_reads_all_three_platforms_and_status_shows_them() {
         "{}",
         r.stdout
     );
+}
+
+/// A config with Facebook only: video 111 (a normal video) and 555 (a reel).
+fn reel_config(base: &str) -> String {
+    ConfigBuilder::new()
+        .platform("facebook", base)
+        .http(2, 2)
+        .campaign("c1", "Test campaign")
+        .key("language", "en")
+        .video("facebook", "111")
+        .video("facebook", "555")
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v25.0/"))
+        .respond_with(GraphByUrl(
+            vec![(
+                "555/".into(),
+                200,
+                fixture("facebook/video_insights_reel.json"),
+            )],
+            fixture("facebook/video_insights.json"),
+        ))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    env.write("config/viewtally.toml", &reel_config(&server.uri()));
+    let r = env.run_env(&["collect"], &secrets_env()).ok();
+    assert_eq!(
+        r.stdout,
+        "facebook: 2 videos → 2 read, 0 missing, 0 failed · 1 request, 0 retries\n  \
+         note (1 video): views from blue_reels_play_count (a reel): 555\n\
+         stored 3 readings taken at 2026-11-25T12:00:00Z: 3 new, 0 updated, 0 unchanged (data/test.db)\n"
+    );
+    assert!(!r.stderr.contains("no view count"), "{}", r.stderr);
+    // The sub-request asked for the reels metric alongside total_video_views.
+    let got = server.received_requests().await.unwrap();
+    assert!(batch_urls(&got[0])
+        .iter()
+        .all(|u| u.ends_with(",blue_reels_play_count")));
+    // The reel's views are stored, their source naming the metric; the normal video unchanged.
+    let obs: Value =
+        serde_json::from_str(&env.run(&["export", "--format", "json"]).ok().stdout).unwrap();
+    let views = |video: &str| {
+        obs.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["video"] == video && o["metric"] == "views")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(views("555")["value"], 48213);
+    assert_eq!(views("555")["source"], "api:blue_reels_play_count");
+    assert_eq!(views("111")["value"], 6850);
+    assert_eq!(views("111")["source"], "api");
+    assert_eq!(status(&env)["platforms"]["facebook"], 6850 + 48213);
+    // The report's default source line names the platform and how the numbers were obtained.
+    env.run(&["report"]).ok();
+    let html = env.read("reports/c1/report.html");
+    assert!(
+        html.contains(
+            "<p class=\"source\">Source: Facebook Graph API · compiled by viewtally · as of"
+        ),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_reels_metric_still_collects_total_video_views() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v25.0/"))
+        .respond_with(GraphByUrl(
+            vec![(
+                "blue_reels_play_count".into(),
+                400,
+                fixture("facebook/error_invalid_metric.json"),
+            )],
+            fixture("facebook/video_insights.json"),
+        ))
+        .mount(&server)
+        .await;
+    let env = Env::new();
+    env.write("config/viewtally.toml", &reel_config(&server.uri()));
+    let r = env.run_env(&["collect"], &secrets_env()).ok();
+    assert!(
+        r.stdout.starts_with(
+            "facebook: 2 videos → 2 read, 0 missing, 0 failed · 3 requests, 0 retries\n\
+             stored 4 readings"
+        ),
+        "{}",
+        r.stdout
+    );
+    // said once, as information (nothing for the user to fix), not as a warning
+    assert!(
+        r.stderr.contains(
+            "INFO Facebook does not accept the video_insights metric `blue_reels_play_count` here"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("WARN"), "{}", r.stderr);
+    assert_eq!(status(&env)["platforms"]["facebook"], 2 * 6850);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

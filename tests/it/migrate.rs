@@ -32,6 +32,11 @@ launched = "2020-07-24T09:00:00+02:00"
 milestones = [8000, 10000]
 language = "cs"
 
+# The v1 code's default source line, written out: the report files are compared with the
+# v1 ones byte for byte (the default now names the platforms and sources).
+[campaign.style]
+source = "Zdroj: viewtally"
+
 [[campaign.video]]
 platform = "youtube"
 id = "dQ8mC2c4Rx0"
@@ -57,6 +62,9 @@ timezone = "Europe/Prague"
 launched = "2026-10-01T10:00:00+02:00"
 milestones = [1000, 5000, 100000]
 language = "en"
+
+[campaign.style]
+source = "Source: viewtally"
 "#;
 
 /// A tidy CSV for the second campaign (imported: `export:` source), with an account left

@@ -368,6 +368,142 @@ fn bad_sizes_and_colours_are_usage_errors() {
     assert!(!env.path("reports").exists(), "nothing written");
 }
 
+/// REPOST_CONFIG with these `[campaign.style]` lines instead of its title and source.
+fn styled(lines: &str) -> String {
+    REPOST_CONFIG.replace(
+        "title = \"Thank-you video, re-posted\"\nsource = \"Source: partner exports\"\n",
+        lines,
+    )
+}
+
+/// The source lines of a report.html (`<p class="source">` with a source label).
+fn html_sources(html: &str) -> Vec<&str> {
+    html.split("<p class=\"source\">")
+        .skip(1)
+        .filter_map(|s| s.split("</p>").next())
+        .filter(|s| s.starts_with("Source:") || s.starts_with("Zdroj:"))
+        .collect()
+}
+
+#[test]
+fn per_language_texts_follow_the_report_language() {
+    let env = repost_env();
+    env.write(
+        "config/viewtally.toml",
+        &styled(
+            "title = { cs = \"Děkujeme\", en = \"Thank you\" }\n\
+             note = { en = \"Sample data\", cs = \"Ukázková data\" }\n",
+        ),
+    );
+    for (lang, title, note, other) in [
+        ("cs", "Děkujeme", "Ukázková data", "Thank you"),
+        ("en", "Thank you", "Sample data", "Děkujeme"),
+    ] {
+        env.run(&["report", "--lang", lang, "--out", lang]).ok();
+        let html = env.read(&format!("{lang}/repost/report.html"));
+        assert!(
+            html.contains(&format!("<h1>{title}</h1>")),
+            "{lang}: {html}"
+        );
+        assert!(html.contains(note), "{lang}: note");
+        assert!(!html.contains(other), "{lang}: only its own title");
+        let md = env.read(&format!("{lang}/repost/summary.md"));
+        assert!(md.starts_with(&format!("# {title}\n")), "{lang}: {md}");
+        assert!(md.contains(&format!("> {note}")), "{lang}: {md}");
+        let texts = svg_texts(&env, &format!("{lang}/repost/cumulative-1200x675.svg"));
+        assert!(texts.iter().any(|t| t == title), "{lang}: {texts:?}");
+        assert!(!texts.iter().any(|t| t == other), "{lang}: {texts:?}");
+    }
+    // No source configured: the line names the platforms and how their numbers were obtained
+    // (here exports), in the report's language.
+    let texts = svg_texts(&env, "cs/repost/cumulative-1200x675.svg");
+    let want = "Zdroj: export YouTube Studio, export Facebook (Meta Business Suite) · zpracoval \
+                viewtally · stav k ";
+    assert!(texts.iter().any(|t| t.starts_with(want)), "{texts:?}");
+    let html = env.read("cs/repost/report.html");
+    let lines = html_sources(&html);
+    assert!(
+        !lines.is_empty() && lines.iter().all(|s| s.starts_with(want)),
+        "{lines:?}"
+    );
+    let html = env.read("en/repost/report.html");
+    let lines = html_sources(&html);
+    assert!(
+        !lines.is_empty()
+            && lines.iter().all(|s| s.starts_with(
+                "Source: YouTube Studio export, Facebook export (Meta Business Suite) · compiled \
+                 by viewtally · as of "
+            )),
+        "{lines:?}"
+    );
+
+    // A plain text stays valid for every language.
+    env.write(
+        "config/viewtally.toml",
+        &styled("title = \"Díky, Thanks\"\nsource = \"Zdroj: partneři\"\n"),
+    );
+    env.run(&["report", "--lang", "cs", "--out", "plain"]).ok();
+    let html = env.read("plain/repost/report.html");
+    assert!(html.contains("<h1>Díky, Thanks</h1>"), "{html}");
+    let lines = html_sources(&html);
+    assert!(
+        !lines.is_empty()
+            && lines
+                .iter()
+                .all(|s| s.starts_with("Zdroj: partneři · stav k")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn per_language_texts_are_checked() {
+    let env = repost_env();
+    // an unknown language: a config error naming the line
+    let text = styled("title = { cs = \"Děkujeme\", de = \"Danke\" }\n");
+    let line = text.lines().position(|l| l.starts_with("title =")).unwrap() + 1;
+    env.write("config/viewtally.toml", &text);
+    let r = env.run(&["report"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("config/viewtally.toml:{line}:"))
+            && r.stderr.contains(
+                "unknown language `de` in a per-language text; the languages are `cs` and `en`"
+            ),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // an empty table too
+    env.write("config/viewtally.toml", &styled("subtitle = {}\n"));
+    let r = env.run(&["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("an empty per-language text; give at least `en`"),
+        "{}",
+        r.stderr
+    );
+
+    // a language missing: `check` says which text is used instead; the report falls back
+    env.write(
+        "config/viewtally.toml",
+        &styled("title = { en = \"Thank you\" }\n"),
+    );
+    let r = env.run(&["check"]).ok();
+    assert!(
+        r.stdout.contains(
+            "  note: [campaign.style] title has no `cs` text; cs reports use the `en` one\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    env.run(&["report", "--lang", "cs"]).ok();
+    assert!(env
+        .read("reports/repost/report.html")
+        .contains("<h1>Thank you</h1>"));
+}
+
 /// The Chromium binary, if there is one.
 fn chromium() -> Option<String> {
     if let Ok(p) = std::env::var("VIEWTALLY_CHROMIUM") {

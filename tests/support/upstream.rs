@@ -45,6 +45,37 @@ impl Respond for Batch {
     }
 }
 
+/// The relative URLs of a POSTed Graph batch's sub-requests.
+pub fn batch_urls(r: &Request) -> Vec<String> {
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&r.body).unwrap_or_default();
+    let Some((_, batch)) = form.iter().find(|(k, _)| k == "batch") else {
+        return Vec::new();
+    };
+    let subs: Vec<Value> = serde_json::from_str(batch).unwrap_or_default();
+    subs.iter()
+        .map(|s| s["relative_url"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// A Graph batch answer per sub-request: `(part of the relative URL, code, body)`, the
+/// first that fits; the others answered 200 with `default`.
+pub struct GraphByUrl(pub Vec<(String, u16, String)>, pub String);
+
+impl Respond for GraphByUrl {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let answers: Vec<Value> = batch_urls(r)
+            .iter()
+            .map(
+                |url| match self.0.iter().find(|(p, _, _)| url.contains(p.as_str())) {
+                    Some((_, code, body)) => json!({"code": code, "headers": [], "body": body}),
+                    None => json!({"code": 200, "headers": [], "body": self.1}),
+                },
+            )
+            .collect();
+        ResponseTemplate::new(200).set_body_json(answers)
+    }
+}
+
 /// The platforms' healthy answers on one server, checking the YouTube key and the LinkedIn
 /// token: YouTube `videos:batchGetStats`, the Facebook Graph batch, LinkedIn `videoAnalytics`
 /// and `socialMetadata` of `urn:li:ugcPost:7000000000000000001`.
