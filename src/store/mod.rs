@@ -296,6 +296,8 @@ struct ScanFill<K> {
     names: ScanNames<K>,
     sources: HashMap<K, u32>,
     accounts: HashMap<K, u32>,
+    /// The last lookups of each kind (a series' rows mostly share their ids): no hash then.
+    last: (Option<(K, u32)>, Option<(K, u32)>, Option<(K, i64)>),
     /// Rows handed on so far.
     total: u64,
 }
@@ -307,33 +309,59 @@ impl<K: Copy + Eq + std::hash::Hash> ScanFill<K> {
             names,
             sources: HashMap::new(),
             accounts: HashMap::new(),
+            last: (None, None, None),
             total: 0,
         }
     }
 
     /// The batch's id of the store's source `id`; None when the store has no such source.
     fn source(&mut self, id: K) -> Option<u32> {
-        if let Some(&s) = self.sources.get(&id) {
-            return Some(s);
+        if let Some((k, s)) = self.last.0 {
+            if k == id {
+                return Some(s);
+            }
         }
-        let s = self.batch.source_id(self.names.sources.get(&id)?);
-        self.sources.insert(id, s);
+        let s = match self.sources.get(&id) {
+            Some(&s) => s,
+            None => {
+                let s = self.batch.source_id(self.names.sources.get(&id)?);
+                self.sources.insert(id, s);
+                s
+            }
+        };
+        self.last.0 = Some((id, s));
         Some(s)
     }
 
     /// The batch's id of the store's account `id`; None when the store has no such account.
     fn account(&mut self, id: K) -> Option<u32> {
-        if let Some(&a) = self.accounts.get(&id) {
-            return Some(a);
+        if let Some((k, a)) = self.last.1 {
+            if k == id {
+                return Some(a);
+            }
         }
-        let a = self.batch.account_id(self.names.accounts.get(&id)?);
-        self.accounts.insert(id, a);
+        let a = match self.accounts.get(&id) {
+            Some(&a) => a,
+            None => {
+                let a = self.batch.account_id(self.names.accounts.get(&id)?);
+                self.accounts.insert(id, a);
+                a
+            }
+        };
+        self.last.1 = Some((id, a));
         Some(a)
     }
 
     /// The collection time of the store's write `id`; None when the store has no such write.
-    fn collected_ms(&self, id: K) -> Option<i64> {
-        self.names.collected.get(&id).copied()
+    fn collected_ms(&mut self, id: K) -> Option<i64> {
+        if let Some((k, t)) = self.last.2 {
+            if k == id {
+                return Some(t);
+            }
+        }
+        let t = *self.names.collected.get(&id)?;
+        self.last.2 = Some((id, t));
+        Some(t)
     }
 
     /// Append a row; a full batch is handed to `each`.

@@ -59,6 +59,19 @@ impl Deltas {
         self.at.len()
     }
 
+    /// Append `other`'s changes after these.
+    pub fn append(&mut self, mut other: Deltas) {
+        self.at.append(&mut other.at);
+        self.real.append(&mut other.real);
+        self.platform.append(&mut other.platform);
+        self.lo.append(&mut other.lo);
+        self.hi.append(&mut other.hi);
+        self.unbounded.append(&mut other.unbounded);
+        self.a.append(&mut other.a);
+        self.b.append(&mut other.b);
+        self.flag.append(&mut other.flag);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn row(
         &mut self,

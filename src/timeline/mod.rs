@@ -589,7 +589,6 @@ fn build_from(
         ps.dedup();
         ps
     };
-    let platform_index = |p: Platform| platforms.iter().position(|q| *q == p).unwrap_or(0);
     // The latest reading of all: the origin of the estimate's lines and the end of the
     // velocity window.
     let as_of_ms = buckets.iter().flat_map(|b| b.at.iter().copied()).max();
@@ -614,53 +613,35 @@ fn build_from(
             continue;
         }
         let run = std::mem::take(&mut pending);
-        let mut deltas = curve::Deltas::with_capacity(run.len(), run.series_count());
-        for (id, readings) in run.by_series(grouped) {
-            let start = (readings.totals.iter().map(|r| r.0))
-                .chain(readings.daily.iter().map(|r| r.0 - bounds::DAY_MS))
-                .min();
-            began = match (began, start) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let Some(b) = bounds::bounds(readings, launch_ms) else {
-                continue;
-            };
-            let (platform, video) = &series[id as usize];
-            deltas.push(&b, platform_index(*platform), origin);
-            let last = b.events.iter().rfind(|e| e.at <= b.last_reading);
-            latest.insert(
-                id as i64,
-                (b.first_reading, b.last_reading, last.map_or(0, |e| e.lo)),
-            );
-            for c in &b.conflicts {
-                match *c {
-                    bounds::Conflict::Decrease { at, from, to } => decreases.push(Decrease {
-                        platform: *platform,
-                        video: video.clone(),
-                        at: ms(at),
-                        from,
-                        to,
-                    }),
-                    bounds::Conflict::Disagreement {
-                        at,
-                        low,
-                        high,
-                        read,
-                    } => disagreements.push(Disagreement {
-                        platform: *platform,
-                        video: video.clone(),
-                        at: ms(at),
-                        low,
-                        high,
-                        read,
-                    }),
-                }
-            }
-            if let Some(rate) = series_rate(&b, origin, window_ms) {
-                rates.push(rate);
-            }
-        }
+        let (rows, count) = (run.len(), run.series_count());
+        let items: Vec<(u32, bounds::Readings)> = run.by_series(grouped).collect();
+        let share = SeriesShare::of_run(
+            items,
+            (rows, count),
+            &ShareCtx {
+                series: &series,
+                platforms: &platforms,
+                launch_ms,
+                origin,
+                window_ms,
+            },
+        );
+        let SeriesShare {
+            deltas,
+            latest: l,
+            decreases: d,
+            disagreements: g,
+            rates: r,
+            began: b,
+        } = share;
+        latest.extend(l);
+        decreases.extend(d);
+        disagreements.extend(g);
+        rates.extend(r);
+        began = match (began, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if deltas.len() > 0 {
             run_sums.push(deltas.sums()?);
         }
@@ -748,6 +729,166 @@ fn build_from(
         velocity,
         forecast,
     })
+}
+
+/// What a share of a run's series needs to apply rules 1–3 to each.
+struct ShareCtx<'a> {
+    series: &'a [(Platform, String)],
+    platforms: &'a [Platform],
+    launch_ms: Option<i64>,
+    origin: i64,
+    window_ms: i64,
+}
+
+/// Rules 1–3 applied to some of a run's series, in series order: their changes for polars and
+/// what the report lists of them.
+#[derive(Default)]
+struct SeriesShare {
+    deltas: curve::Deltas,
+    /// Per series id: first reading, last reading, views at the last reading.
+    latest: Vec<(i64, (i64, i64, i64))>,
+    decreases: Vec<Decrease>,
+    disagreements: Vec<Disagreement>,
+    /// Views/day and span in the window, per series with a pace.
+    rates: Vec<(f64, Option<f64>)>,
+    /// The earliest reading's instant (a daily row's start).
+    began: Option<i64>,
+}
+
+/// A run this large is split in two shares worked on at the same time.
+const SPLIT_MIN_ROWS: usize = 100_000;
+
+/// [`SPLIT_MIN_ROWS`], lowered by tests so that small runs are split too.
+static SPLIT_AT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(SPLIT_MIN_ROWS);
+
+impl SeriesShare {
+    /// The run's series (`items`, in order; `rows` readings of `count` series in all), on two
+    /// threads when the run is large. The second share is appended to the first, so the
+    /// changes come in series order either way and polars adds them up in the same order.
+    fn of_run(
+        items: Vec<(u32, bounds::Readings)>,
+        (rows, count): (usize, usize),
+        ctx: &ShareCtx,
+    ) -> SeriesShare {
+        if rows < SPLIT_AT.load(std::sync::atomic::Ordering::Relaxed) || items.len() < 2 {
+            let mut share = SeriesShare {
+                deltas: curve::Deltas::with_capacity(rows, count),
+                ..SeriesShare::default()
+            };
+            share.work(items, ctx);
+            return share;
+        }
+        // Split where half the readings lie.
+        let mut seen = 0;
+        let at = items
+            .iter()
+            .position(|(_, r)| {
+                seen += r.totals.len() + r.daily.len();
+                seen * 2 >= rows
+            })
+            .map_or(items.len() / 2, |i| (i + 1).min(items.len() - 1));
+        let mut items = items;
+        let second_items = items.split_off(at);
+        let (second_rows, second_count) = (
+            second_items
+                .iter()
+                .map(|(_, r)| r.totals.len() + r.daily.len())
+                .sum::<usize>(),
+            second_items.len(),
+        );
+        let mut first = SeriesShare {
+            // Room for both shares: the second is appended without a copy of the first.
+            deltas: curve::Deltas::with_capacity(rows, count),
+            ..SeriesShare::default()
+        };
+        let second = std::thread::scope(|scope| {
+            let handle = scope.spawn(|| {
+                let mut share = SeriesShare {
+                    deltas: curve::Deltas::with_capacity(second_rows, second_count),
+                    ..SeriesShare::default()
+                };
+                share.work(second_items, ctx);
+                share
+            });
+            first.work(items, ctx);
+            handle.join()
+        });
+        let second = match second {
+            Ok(s) => s,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        first.append(second);
+        first
+    }
+
+    /// Append `other` (the series after this share's).
+    fn append(&mut self, other: SeriesShare) {
+        self.deltas.append(other.deltas);
+        self.latest.extend(other.latest);
+        self.decreases.extend(other.decreases);
+        self.disagreements.extend(other.disagreements);
+        self.rates.extend(other.rates);
+        self.began = match (self.began, other.began) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Rules 1–3 for each of `items`, in order.
+    fn work(&mut self, items: Vec<(u32, bounds::Readings)>, ctx: &ShareCtx) {
+        for (id, readings) in items {
+            let start = (readings.totals.iter().map(|r| r.0))
+                .chain(readings.daily.iter().map(|r| r.0 - bounds::DAY_MS))
+                .min();
+            self.began = match (self.began, start) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(b) = bounds::bounds(readings, ctx.launch_ms) else {
+                continue;
+            };
+            let (platform, video) = &ctx.series[id as usize];
+            let index = ctx
+                .platforms
+                .iter()
+                .position(|q| q == platform)
+                .unwrap_or(0);
+            self.deltas.push(&b, index, ctx.origin);
+            let last = b.events.iter().rfind(|e| e.at <= b.last_reading);
+            self.latest.push((
+                id as i64,
+                (b.first_reading, b.last_reading, last.map_or(0, |e| e.lo)),
+            ));
+            for c in &b.conflicts {
+                match *c {
+                    bounds::Conflict::Decrease { at, from, to } => self.decreases.push(Decrease {
+                        platform: *platform,
+                        video: video.clone(),
+                        at: ms(at),
+                        from,
+                        to,
+                    }),
+                    bounds::Conflict::Disagreement {
+                        at,
+                        low,
+                        high,
+                        read,
+                    } => self.disagreements.push(Disagreement {
+                        platform: *platform,
+                        video: video.clone(),
+                        at: ms(at),
+                        low,
+                        high,
+                        read,
+                    }),
+                }
+            }
+            if let Some(rate) = series_rate(&b, ctx.origin, ctx.window_ms) {
+                self.rates.push(rate);
+            }
+        }
+    }
 }
 
 /// Views readings in columns (21 bytes a reading).
@@ -1440,9 +1581,20 @@ mod tests {
         input.push(&ObservationBatch::from_observations(&by_time));
         assert!(input.scattered, "rows in time order interleave the videos");
         let in_time_order = input.finish(&options).unwrap();
+        // Each run worked on by two threads: the same timeline, to the last bit.
+        SPLIT_AT.store(1, std::sync::atomic::Ordering::Relaxed);
+        let split = build(&obs, &options).unwrap();
+        SPLIT_AT.store(SPLIT_MIN_ROWS, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(split.velocity, whole.velocity);
         obs.reverse();
         let reversed = build(&obs, &options).unwrap();
-        for other in [&per_bucket, &in_key_order, &in_time_order, &reversed] {
+        for other in [
+            &per_bucket,
+            &in_key_order,
+            &in_time_order,
+            &reversed,
+            &split,
+        ] {
             assert_eq!(other.points, whole.points);
             assert_eq!(other.days, whole.days);
             assert_eq!(other.videos, whole.videos);
