@@ -835,6 +835,13 @@ mod tests {
         }
     }
 
+    /// `read` of these ids with the test config and token (and the client it used).
+    async fn read_ids(server: &MockServer, v: &[&str]) -> (Api, PlatformRun) {
+        let api = api(Platform::Facebook);
+        let run = read(&api, &cfg(server), &Secret::new(TOKEN), &ids(v)).await;
+        (api, run)
+    }
+
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }
@@ -894,14 +901,7 @@ mod tests {
             ],
         )
         .await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222", "333", "444"]),
-        )
-        .await;
+        let (api, run) = read_ids(&server, &["111", "222", "333", "444"]).await;
         assert_eq!(
             outcome_values(&run, "111"),
             vec![(Metric::Views, 6850), (Metric::Impressions, 21034)]
@@ -957,14 +957,7 @@ mod tests {
                 )
                 .mount(&server)
                 .await;
-            let api = api(Platform::Facebook);
-            let run = read(
-                &api,
-                &cfg(&server),
-                &Secret::new(TOKEN),
-                &ids(&["111", "222"]),
-            )
-            .await;
+            let (api, run) = read_ids(&server, &["111", "222"]).await;
             assert_eq!(
                 failed(&run, "222"),
                 format!(
@@ -992,14 +985,7 @@ mod tests {
             .mount(&server)
             .await;
         graph(&server, vec![]).await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222"]),
-        )
-        .await;
+        let (api, run) = read_ids(&server, &["111", "222"]).await;
         assert_eq!(outcome_values(&run, "222")[0], (Metric::Views, 6850));
         let got = server.received_requests().await.unwrap();
         assert_eq!(got.len(), 2);
@@ -1023,14 +1009,7 @@ mod tests {
             .mount(&server)
             .await;
         graph(&server, vec![]).await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222", "333"]),
-        )
-        .await;
+        let (_, run) = read_ids(&server, &["111", "222", "333"]).await;
         for id in ["111", "222", "333"] {
             assert_eq!(outcome_values(&run, id)[0], (Metric::Views, 6850));
         }
@@ -1100,14 +1079,7 @@ mod tests {
             .respond_with(Picky(invalid))
             .mount(&server)
             .await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222"]),
-        )
-        .await;
+        let (_, run) = read_ids(&server, &["111", "222"]).await;
         assert_eq!(outcome_values(&run, "111"), vec![(Metric::Views, 6850)]);
         assert_eq!(outcome_values(&run, "222"), vec![(Metric::Views, 6850)]);
         assert_eq!(
@@ -1147,14 +1119,7 @@ mod tests {
             ],
         )
         .await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "555", "666", "777"]),
-        )
-        .await;
+        let (_, run) = read_ids(&server, &["111", "555", "666", "777"]).await;
         assert_eq!(outcome_values(&run, "555"), vec![(Metric::Views, 48213)]);
         assert_eq!(outcome_values(&run, "666"), vec![(Metric::Views, 912)]);
         assert_eq!(outcome_values(&run, "777"), vec![(Metric::Views, 77)]);
@@ -1202,14 +1167,7 @@ mod tests {
             .respond_with(NoReels)
             .mount(&server)
             .await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222"]),
-        )
-        .await;
+        let (_, run) = read_ids(&server, &["111", "222"]).await;
         for id in ["111", "222"] {
             assert_eq!(
                 outcome_values(&run, id),
@@ -1267,14 +1225,7 @@ mod tests {
             ],
         )
         .await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222"]),
-        )
-        .await;
+        let (api, run) = read_ids(&server, &["111", "222"]).await;
         assert!(
             failed(&run, "111").starts_with("Facebook answered about video 111 in an unexpected shape (answer[0].body is malformed JSON ("),
             "{}",
@@ -1315,14 +1266,7 @@ mod tests {
             .mount(&server)
             .await;
         graph(&server, vec![]).await;
-        let api = api(Platform::Facebook);
-        let run = read(
-            &api,
-            &cfg(&server),
-            &Secret::new(TOKEN),
-            &ids(&["111", "222"]),
-        )
-        .await;
+        let (_, run) = read_ids(&server, &["111", "222"]).await;
         assert_eq!(outcome_values(&run, "111")[0], (Metric::Views, 6850));
         assert_eq!(outcome_values(&run, "222")[0], (Metric::Views, 6850));
         let got = server.received_requests().await.unwrap();

@@ -289,15 +289,48 @@ struct ScanPoint {
     collected_ms: i64,
 }
 
+/// Ids of one kind a scan has mapped (store id `K` → `V`), with the last one asked for kept
+/// apart: a series' rows mostly share their ids, so most lookups need no hash.
+struct Memo<K, V> {
+    map: HashMap<K, V>,
+    last: Option<(K, V)>,
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V: Copy> Memo<K, V> {
+    fn new() -> Memo<K, V> {
+        Memo {
+            map: HashMap::new(),
+            last: None,
+        }
+    }
+
+    /// The value of `id`, from `find` the first time (None: there is none).
+    fn get(&mut self, id: K, find: impl FnOnce() -> Option<V>) -> Option<V> {
+        match self.last {
+            Some((k, v)) if k == id => return Some(v),
+            _ => {}
+        }
+        let v = match self.map.get(&id) {
+            Some(&v) => v,
+            None => {
+                let v = find()?;
+                self.map.insert(id, v);
+                v
+            }
+        };
+        self.last = Some((id, v));
+        Some(v)
+    }
+}
+
 /// A store's scan rows filled into a reused [`ObservationBatch`], handed on each time it holds
 /// [`SCAN_BATCH_ROWS`] rows; maps the store's dictionary ids (`K`) to the batch's.
 struct ScanFill<K> {
     batch: ObservationBatch,
     names: ScanNames<K>,
-    sources: HashMap<K, u32>,
-    accounts: HashMap<K, u32>,
-    /// The last lookups of each kind (a series' rows mostly share their ids): no hash then.
-    last: (Option<(K, u32)>, Option<(K, u32)>, Option<(K, i64)>),
+    sources: Memo<K, u32>,
+    accounts: Memo<K, u32>,
+    collected: Memo<K, i64>,
     /// Rows handed on so far.
     total: u64,
 }
@@ -307,61 +340,31 @@ impl<K: Copy + Eq + std::hash::Hash> ScanFill<K> {
         ScanFill {
             batch: ObservationBatch::default(),
             names,
-            sources: HashMap::new(),
-            accounts: HashMap::new(),
-            last: (None, None, None),
+            sources: Memo::new(),
+            accounts: Memo::new(),
+            collected: Memo::new(),
             total: 0,
         }
     }
 
     /// The batch's id of the store's source `id`; None when the store has no such source.
     fn source(&mut self, id: K) -> Option<u32> {
-        if let Some((k, s)) = self.last.0 {
-            if k == id {
-                return Some(s);
-            }
-        }
-        let s = match self.sources.get(&id) {
-            Some(&s) => s,
-            None => {
-                let s = self.batch.source_id(self.names.sources.get(&id)?);
-                self.sources.insert(id, s);
-                s
-            }
-        };
-        self.last.0 = Some((id, s));
-        Some(s)
+        let (batch, names) = (&mut self.batch, &self.names);
+        self.sources
+            .get(id, || Some(batch.source_id(names.sources.get(&id)?)))
     }
 
     /// The batch's id of the store's account `id`; None when the store has no such account.
     fn account(&mut self, id: K) -> Option<u32> {
-        if let Some((k, a)) = self.last.1 {
-            if k == id {
-                return Some(a);
-            }
-        }
-        let a = match self.accounts.get(&id) {
-            Some(&a) => a,
-            None => {
-                let a = self.batch.account_id(self.names.accounts.get(&id)?);
-                self.accounts.insert(id, a);
-                a
-            }
-        };
-        self.last.1 = Some((id, a));
-        Some(a)
+        let (batch, names) = (&mut self.batch, &self.names);
+        self.accounts
+            .get(id, || Some(batch.account_id(names.accounts.get(&id)?)))
     }
 
     /// The collection time of the store's write `id`; None when the store has no such write.
     fn collected_ms(&mut self, id: K) -> Option<i64> {
-        if let Some((k, t)) = self.last.2 {
-            if k == id {
-                return Some(t);
-            }
-        }
-        let t = *self.names.collected.get(&id)?;
-        self.last.2 = Some((id, t));
-        Some(t)
+        let names = &self.names;
+        self.collected.get(id, || names.collected.get(&id).copied())
     }
 
     /// Append a row; a full batch is handed to `each`.

@@ -127,17 +127,14 @@ fn reel_config(base: &str) -> String {
         .build()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
+/// `collect` of the reels config against a Graph server whose sub-requests answer `body`
+/// (status `status`) where their URL contains `url_part`, and the usual insights elsewhere.
+async fn collect_reels(url_part: &str, status: u16, body: String) -> (MockServer, Env, Run) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v25.0/"))
         .respond_with(GraphByUrl(
-            vec![(
-                "555/".into(),
-                200,
-                fixture("facebook/video_insights_reel.json"),
-            )],
+            vec![(url_part.into(), status, body)],
             fixture("facebook/video_insights.json"),
         ))
         .mount(&server)
@@ -145,6 +142,13 @@ async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
     let env = Env::new();
     env.write("config/viewtally.toml", &reel_config(&server.uri()));
     let r = env.run_env(&["collect"], &secrets_env()).ok();
+    (server, env, r)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
+    let (server, env, r) =
+        collect_reels("555/", 200, fixture("facebook/video_insights_reel.json")).await;
     assert_eq!(
         r.stdout,
         "facebook: 2 videos → 2 read, 0 missing, 0 failed · 1 request, 0 retries\n  \
@@ -186,22 +190,12 @@ async fn a_facebook_reel_reads_its_plays_and_says_which_metric() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_reels_metric_still_collects_total_video_views() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v25.0/"))
-        .respond_with(GraphByUrl(
-            vec![(
-                "blue_reels_play_count".into(),
-                400,
-                fixture("facebook/error_invalid_metric.json"),
-            )],
-            fixture("facebook/video_insights.json"),
-        ))
-        .mount(&server)
-        .await;
-    let env = Env::new();
-    env.write("config/viewtally.toml", &reel_config(&server.uri()));
-    let r = env.run_env(&["collect"], &secrets_env()).ok();
+    let (_server, env, r) = collect_reels(
+        "blue_reels_play_count",
+        400,
+        fixture("facebook/error_invalid_metric.json"),
+    )
+    .await;
     assert!(
         r.stdout.starts_with(
             "facebook: 2 videos → 2 read, 0 missing, 0 failed · 3 requests, 0 retries\n\

@@ -16,20 +16,9 @@ const ROWS: &str = "platform,video,account,metric,kind,at,value\n\
                     youtube,yt1,Chan,views,daily,2020-07-24,50\n\
                     youtube,yt1,Chan,views,daily,2020-07-25,80\n";
 
-/// Every file under `dir`, relative to it.
+/// Every file and folder under `dir`, relative to it.
 fn tree(dir: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            out.insert(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() {
-                dirs.push(p);
-            }
-        }
-    }
-    out
+    super::paths::entries(dir, true)
 }
 
 /// viewtally run in `env`'s folder `rel` (fixed clock, cleared environment).

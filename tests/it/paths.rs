@@ -17,15 +17,22 @@ fn config_with_slug(slug_toml: &str) -> String {
 
 /// Every file under `dir`, relative to it.
 fn tree(dir: &Path) -> BTreeSet<String> {
+    entries(dir, false)
+}
+
+/// Every file under `dir` (and every folder, with `folders`), relative to it.
+pub(super) fn entries(dir: &Path, folders: bool) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else {
+            let is_dir = p.is_dir();
+            if !is_dir || folders {
                 out.insert(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+            if is_dir {
+                dirs.push(p);
             }
         }
     }
