@@ -672,29 +672,31 @@ fn migration_progress(rows: u64) -> Option<indicatif::ProgressBar> {
 
 /// Open the store a URL names, creating and migrating it as needed.
 pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    {
-        Ok(Box::new(SqliteStore::open(path)?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::open(url)?))
-    } else {
-        Err(StoreError::Unsupported(redact_url(url)))
-    }
+    open_as(url, true)
 }
 
 /// Open the store a URL names for a command that only reads: an SQLite file that does not
 /// exist, or a PostgreSQL database without viewtally's tables, is an error
 /// ([`StoreError::Missing`], [`StoreError::Empty`]), never created.
 pub fn open_existing(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_as(url, false)
+}
+
+/// The store a URL names; `create`: made (and migrated) when missing.
+fn open_as(url: &str, create: bool) -> Result<Box<dyn Store>, StoreError> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
-        Ok(Box::new(SqliteStore::open_existing(path)?))
+        Ok(Box::new(match create {
+            true => SqliteStore::open(path)?,
+            false => SqliteStore::open_existing(path)?,
+        }))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(PgStore::open_existing(url)?))
+        Ok(Box::new(match create {
+            true => PgStore::open(url)?,
+            false => PgStore::open_existing(url)?,
+        }))
     } else {
         Err(StoreError::Unsupported(redact_url(url)))
     }
