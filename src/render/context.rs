@@ -100,7 +100,8 @@ pub fn report_context(
     let velocity = tl.velocity.map(|v| {
         context! {
             per_day => loc.number(v.views_per_day.round() as i64),
-            window => loc.decimal(v.window_days),
+            window => loc.days(v.window_days),
+            sentence => super::pace_sentence(tl, loc),
         }
     });
     let forecast = tl.forecast.as_ref().map(|f| {
@@ -108,7 +109,8 @@ pub fn report_context(
             threshold => loc.number(f.threshold),
             remaining => loc.number(f.remaining),
             eta => f.eta.map(|t| loc.date(local_date(t, tz))),
-            no_eta => super::no_eta(tl, loc),
+            to_go => loc.to_go(f.remaining),
+            sentence => super::forecast_sentence(tl, loc, true),
         }
     });
     context! {

@@ -102,12 +102,8 @@ pub struct Strings {
     pub bracket: &'static str,
     pub velocity: &'static str,
     pub per_day: &'static str,
-    pub window_days: &'static str,
     pub next_milestone: &'static str,
     pub eta: &'static str,
-    pub not_at_pace: &'static str,
-    /// No pace: no two proven readings a day apart in the trailing window (rule 7).
-    pub pace_unknown: &'static str,
     pub decreases: &'static str,
     pub decreases_none: &'static str,
     pub from_to: &'static str,
@@ -193,6 +189,29 @@ pub struct Strings {
     pub million: Forms,
     pub view_forms: Forms,
     pub day_forms: Forms,
+
+    // Pace and forecast in sentences (issue 16, point 6).
+    /// Say a lone thousand or million as the word alone ("tisíc", not "1 tisíc").
+    pub one_unit_as_word: bool,
+    /// `{n}` the views still missing, `{views}` their counted word: "83 views to go".
+    pub to_go: &'static str,
+    /// `{n}` views a day, `{views}`, `{window}` "7 days".
+    pub pace_sentence: &'static str,
+    /// `{milestone}`, `{date}`, `{to_go}`: the forecast with an ETA.
+    pub forecast_sentence: &'static str,
+    /// `{milestone}`, `{to_go}`, `{why}`: the forecast without one.
+    pub forecast_no_eta: &'static str,
+    /// `{why}` of [`Self::forecast_no_eta`] when the pace is under half a view a day.
+    pub eta_stalled: &'static str,
+    /// `{why}` when no pace is known (rule 7).
+    pub eta_unknown: &'static str,
+    /// After a forecast whose milestone is not configured: `{milestone}`, `{last}` the last
+    /// configured one.
+    pub beyond_configured: &'static str,
+    /// `status` when every configured milestone is passed: `{next}` the next round numbers.
+    pub all_passed: &'static str,
+    /// The card under "Next milestone" with an ETA: "estimate".
+    pub estimate_word: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -247,11 +266,8 @@ const EN: Strings = Strings {
     bracket: "Between readings",
     velocity: "Pace",
     per_day: "views/day",
-    window_days: "days",
     next_milestone: "Next milestone",
     eta: "Expected",
-    not_at_pace: "not at the current pace",
-    pace_unknown: "unknown (no two readings a day apart in the last 7 days)",
     decreases: "Counters that went down",
     decreases_none: "No counter went down.",
     from_to: "from → to",
@@ -337,6 +353,16 @@ const EN: Strings = Strings {
         other: "days",
         fraction: "days",
     },
+    one_unit_as_word: false,
+    to_go: "{n}\u{a0}{views} to go",
+    pace_sentence: "The video gains about {n}\u{a0}{views} a day (average over {window}).",
+    forecast_sentence: "At this pace it should reach {milestone} views around {date} (estimate); {to_go}.",
+    forecast_no_eta: "Next milestone {milestone}: {to_go}; {why}.",
+    eta_stalled: "at the current pace (under one view a day) it will not be reached",
+    eta_unknown: "no date can be estimated yet (no two readings a day apart in the last 7 days)",
+    beyond_configured: "{milestone} is not a configured milestone: it is the next step after them (the last is {last}).",
+    all_passed: "Every configured milestone is passed; the next steps would be {next} (add them to `milestones` in the config to have them announced).",
+    estimate_word: "estimate",
 };
 
 const CS: Strings = Strings {
@@ -391,11 +417,8 @@ const CS: Strings = Strings {
     bracket: "Mezi odečty",
     velocity: "Tempo",
     per_day: "zhlédnutí/den",
-    window_days: "dní",
     next_milestone: "Další milník",
     eta: "Odhad",
-    not_at_pace: "při současném tempu ne",
-    pace_unknown: "neznámý (za posledních 7 dní chybí dva odečty alespoň den od sebe)",
     decreases: "Počítadla, která klesla",
     decreases_none: "Žádné počítadlo neklesalo.",
     from_to: "z → na",
@@ -481,6 +504,16 @@ const CS: Strings = Strings {
         other: "dní",
         fraction: "dne",
     },
+    one_unit_as_word: true,
+    to_go: "chybí {n}\u{a0}{views}",
+    pace_sentence: "Video získává přibližně {n}\u{a0}{views} denně (průměr za {window}).",
+    forecast_sentence: "Tímto tempem video dosáhne {milestone} zhlédnutí kolem {date} (odhad); {to_go}.",
+    forecast_no_eta: "Další milník {milestone}: {to_go}; {why}.",
+    eta_stalled: "současným tempem (méně než jedno zhlédnutí denně) ho video nedosáhne",
+    eta_unknown: "datum zatím nelze odhadnout (za posledních 7 dní chybí dva odečty alespoň den od sebe)",
+    beyond_configured: "{milestone} není nastavený milník: je to další krok po nich (poslední je {last}).",
+    all_passed: "Všechny nastavené milníky jsou překonané; další kroky by byly {next} (přidejte je do `milestones` v konfiguraci, aby byly oznámeny).",
+    estimate_word: "odhad",
 };
 
 /// Formatting for one report language.
@@ -617,6 +650,27 @@ impl Locale {
     /// "4 dny" / "4 days".
     pub fn count(&self, n: i64, forms: &Forms) -> String {
         format!("{}{NBSP}{}", self.number(n), self.form(forms, n))
+    }
+
+    /// "83 views to go" / "chybí 83 zhlédnutí".
+    pub fn to_go(&self, n: i64) -> String {
+        self.strings
+            .to_go
+            .replace("{n}", &self.number(n))
+            .replace("{views}", self.form(&self.strings.view_forms, n))
+    }
+
+    /// A number of days that may have a fraction: "7 days", "6.5 days" / "7 dní", "6,5 dne".
+    pub fn days(&self, x: f64) -> String {
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            self.count(x as i64, &self.strings.day_forms)
+        } else {
+            format!(
+                "{}{NBSP}{}",
+                self.decimal(x),
+                self.strings.day_forms.fraction
+            )
+        }
     }
 
     /// "YouTube, Facebook a LinkedIn" / "YouTube, Facebook and LinkedIn".

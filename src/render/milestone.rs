@@ -9,11 +9,23 @@ use chrono_tz::Tz;
 use super::locale::Locale;
 use crate::timeline::{Contradicted, CrossingDay, Milestone, Timeline};
 
-/// The year dates are shown without (the launch year, else the first reading's).
-pub fn reference_year(tl: &Timeline) -> Option<i32> {
-    tl.launched
-        .or_else(|| tl.points.first().map(|p| p.at))
-        .map(|t| t.with_timezone(&tl.tz).year())
+/// The year chart labels may leave out: the one year of every day the chart spans (the launch,
+/// the first and the last reading, in the campaign time zone). None when the chart spans more
+/// than one year: then every date label carries its year.
+pub fn label_year(tl: &Timeline) -> Option<i32> {
+    let ends = [
+        tl.launched,
+        tl.points.first().map(|p| p.at),
+        tl.points
+            .last()
+            .map(|p| p.at - chrono::Duration::milliseconds(1)),
+    ];
+    let mut years = ends
+        .into_iter()
+        .flatten()
+        .map(|t| t.with_timezone(&tl.tz).year());
+    let first = years.next()?;
+    years.all(|y| y == first).then_some(first)
 }
 
 /// "1 Aug 2020" / "by 3 Sep 2020" (with the year unless it is `year`); None: not crossed.

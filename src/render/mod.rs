@@ -411,13 +411,68 @@ fn write_chart(
     Ok(path)
 }
 
-/// Why the next milestone has no date: no pace known, or too slow a pace (rule 7).
-pub fn no_eta(tl: &Timeline, loc: &Locale) -> &'static str {
-    if tl.velocity.is_some() {
-        loc.strings.not_at_pace
-    } else {
-        loc.strings.pace_unknown
+/// The pace as a sentence: "The video gains about 120 views a day (average over 7 days)."
+pub fn pace_sentence(tl: &Timeline, loc: &Locale) -> Option<String> {
+    let v = tl.velocity?;
+    let n = v.views_per_day.round() as i64;
+    Some(
+        loc.strings
+            .pace_sentence
+            .replace("{n}", &loc.number(n))
+            .replace("{views}", loc.form(&loc.strings.view_forms, n))
+            .replace("{window}", &loc.days(v.window_days)),
+    )
+}
+
+/// The forecast as a sentence: "At this pace it should reach 10,000 views around 3 Dec 2026
+/// (estimate); 83 views to go." or, without a date, why there is none; a milestone after
+/// the configured ones says so when `beyond_note` (`status` says it with the next steps
+/// instead, see [`all_passed_sentence`]).
+pub fn forecast_sentence(tl: &Timeline, loc: &Locale, beyond_note: bool) -> Option<String> {
+    let f = tl.forecast.as_ref()?;
+    let s = loc.strings;
+    let milestone = loc.number(f.threshold);
+    let to_go = loc.to_go(f.remaining);
+    let mut out = match f.eta {
+        Some(eta) => s
+            .forecast_sentence
+            .replace("{date}", &loc.date(crate::model::local_date(eta, tl.tz))),
+        None => s.forecast_no_eta.replace(
+            "{why}",
+            if tl.velocity.is_some() {
+                s.eta_stalled
+            } else {
+                s.eta_unknown
+            },
+        ),
     }
+    .replace("{milestone}", &milestone)
+    .replace("{to_go}", &to_go);
+    let last = tl.milestones.iter().map(|m| m.threshold).max();
+    if let (false, true, Some(last)) = (f.configured, beyond_note, last) {
+        let beyond = s
+            .beyond_configured
+            .replace("{milestone}", &milestone)
+            .replace("{last}", &loc.number(last));
+        out = format!("{out} {beyond}");
+    }
+    Some(out)
+}
+
+/// When every configured milestone is passed: the next three steps after them, as `status`
+/// offers them ("… the next steps would be 12 000, 14 000 and 16 000 …").
+pub fn all_passed_sentence(tl: &Timeline, loc: &Locale) -> Option<String> {
+    let f = tl.forecast.as_ref().filter(|f| !f.configured)?;
+    if tl.milestones.is_empty() {
+        return None;
+    }
+    let configured: Vec<i64> = tl.milestones.iter().map(|m| m.threshold).collect();
+    let step = crate::timeline::step_beyond(tl.total(), &configured);
+    let next: Vec<String> = (0..3)
+        .map(|k| loc.number(f.threshold.saturating_add(step.saturating_mul(k))))
+        .collect();
+    let next: Vec<&str> = next.iter().map(String::as_str).collect();
+    Some(loc.strings.all_passed.replace("{next}", &loc.list(&next)))
 }
 
 /// RFC 3339 in UTC with seconds, as the JSON and CSV outputs write times.
@@ -563,16 +618,15 @@ impl Status {
                 milestone::contradicted_text(c, tl.tz, loc)
             ));
         }
-        if let Some(f) = &tl.forecast {
-            let eta = f
-                .eta
-                .map(|t| loc.date(crate::model::local_date(t, tl.tz)))
-                .unwrap_or_else(|| no_eta(tl, loc).into());
-            out.push_str(&format!(
-                "  {} {}: {eta}\n",
-                loc.strings.next_milestone,
-                loc.number(f.threshold)
-            ));
+        for sentence in [
+            pace_sentence(tl, loc),
+            forecast_sentence(tl, loc, false),
+            all_passed_sentence(tl, loc),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.push_str(&format!("  {sentence}\n"));
         }
         out.replace(locale::NBSP, " ")
     }

@@ -19,7 +19,9 @@ pub fn amount(n: i64, loc: &Locale) -> (String, bool) {
     if n < 1_000_000 {
         let k = n / 1_000;
         let exact = n % 1_000 == 0;
-        let text = if s.thousands_in_words {
+        let text = if s.thousands_in_words && k == 1 && s.one_unit_as_word {
+            s.thousand.one.to_string()
+        } else if s.thousands_in_words {
             format!("{}{NBSP}{}", loc.number(k), loc.form(&s.thousand, k))
         } else {
             loc.number(k * 1_000)
@@ -29,7 +31,9 @@ pub fn amount(n: i64, loc: &Locale) -> (String, bool) {
     let tenths = n / 100_000;
     let exact = n % 100_000 == 0;
     let (whole, frac) = (tenths / 10, tenths % 10);
-    let text = if frac == 0 {
+    let text = if frac == 0 && whole == 1 && s.one_unit_as_word {
+        s.million.one.to_string()
+    } else if frac == 0 {
         format!("{}{NBSP}{}", loc.number(whole), loc.form(&s.million, whole))
     } else {
         format!(
@@ -141,7 +145,19 @@ mod tests {
         );
         assert_eq!(
             t(1_000),
-            "Video má již 1 tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+            "Video má již tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_999),
+            "Video má již přes tisíc zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_100_000),
+            "Video má již 1,1 milionu zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+        );
+        assert_eq!(
+            t(1_099_999),
+            "Video má již přes milion zhlédnutí na sítích YouTube, Facebook a LinkedIn."
         );
         assert_eq!(
             t(8_123),
@@ -165,7 +181,7 @@ mod tests {
         );
         assert_eq!(
             t(1_000_000),
-            "Video má již 1 milion zhlédnutí na sítích YouTube, Facebook a LinkedIn."
+            "Video má již milion zhlédnutí na sítích YouTube, Facebook a LinkedIn."
         );
         assert_eq!(
             t(7_040_000),

@@ -1150,8 +1150,8 @@ fn velocity(rates: &[(f64, Option<f64>)]) -> Option<Velocity> {
 /// Below this pace (views per day) the next milestone is "not at the current pace".
 pub const STALLED_VIEWS_PER_DAY: f64 = 0.5;
 
-/// The next milestone above the current total: the next configured one, else the next round
-/// number (1, 2 or 5 × 10ⁿ), with its ETA at the current velocity.
+/// The next milestone above the current total: the next configured one, else the next step
+/// after them ([`next_beyond`]), with its ETA at the current velocity.
 fn forecast(
     total: i64,
     thresholds: &[i64],
@@ -1160,7 +1160,7 @@ fn forecast(
 ) -> Forecast {
     let (threshold, configured) = match thresholds.iter().find(|&&m| m > total) {
         Some(&m) => (m, true),
-        None => (next_round(total), false),
+        None => (next_beyond(total, thresholds), false),
     };
     let remaining = threshold - total;
     let eta = velocity
@@ -1178,20 +1178,33 @@ fn forecast(
     }
 }
 
-/// The smallest of 1, 2, 5 × 10ⁿ above `total`.
-pub fn next_round(total: i64) -> i64 {
-    let mut base = 1i64;
-    loop {
+/// The step of the milestones offered after the configured ones: the configured list's own
+/// last step (8 000, 10 000 → 2 000), but at least the round number (1, 2 or 5 × 10ⁿ) nearest
+/// under a tenth of the total, so that 12 345 views are followed by 14 000 (not by 20 000) and
+/// a million by 1 100 000 (not by 1 002 000).
+pub fn step_beyond(total: i64, thresholds: &[i64]) -> i64 {
+    let configured = match thresholds {
+        [.., a, b] if b > a => b - a,
+        _ => 0,
+    };
+    let tenth = total / 10;
+    let mut scale = 1i64;
+    'outer: for base in std::iter::successors(Some(1i64), |b| b.checked_mul(10)) {
         for f in [1, 2, 5] {
-            if f * base > total {
-                return f * base;
+            match base.checked_mul(f) {
+                Some(x) if x <= tenth => scale = x,
+                _ => break 'outer,
             }
         }
-        base = base.saturating_mul(10);
-        if base == i64::MAX {
-            return i64::MAX;
-        }
     }
+    configured.max(scale)
+}
+
+/// The first milestone after the configured ones above `total`: the next multiple of
+/// [`step_beyond`].
+pub fn next_beyond(total: i64, thresholds: &[i64]) -> i64 {
+    let step = step_beyond(total, thresholds);
+    (total.max(0) / step).saturating_add(1).saturating_mul(step)
 }
 
 #[cfg(test)]
@@ -1500,10 +1513,21 @@ mod tests {
         ];
         let tl = build(&obs, &opts(vec![8000, 10000])).unwrap();
         let f = tl.forecast.unwrap();
-        assert_eq!((f.threshold, f.configured, f.eta), (20_000, false, None));
-        assert_eq!(next_round(0), 1);
-        assert_eq!(next_round(8000), 10_000);
-        assert_eq!(next_round(10_000), 20_000);
+        assert_eq!((f.threshold, f.configured, f.eta), (14_000, false, None));
+        // The configured step goes on; a total far past the list steps by about a tenth.
+        let m = [8_000, 10_000];
+        assert_eq!(next_beyond(10_000, &m), 12_000);
+        assert_eq!(next_beyond(12_345, &m), 14_000);
+        assert_eq!(next_beyond(28_500, &m), 30_000);
+        assert_eq!(next_beyond(105_000, &m), 110_000);
+        assert_eq!(next_beyond(1_000_000, &m), 1_100_000);
+        assert_eq!(next_beyond(10_500, &[8_000, 9_000, 10_000]), 11_000);
+        // Without milestones: round steps of about a tenth.
+        assert_eq!(next_beyond(0, &[]), 1);
+        assert_eq!(next_beyond(57, &[]), 60);
+        assert_eq!(next_beyond(12_345, &[]), 13_000);
+        assert_eq!(next_beyond(10_000, &[10_000]), 11_000);
+        assert_eq!(next_beyond(i64::MAX - 1, &[]), i64::MAX);
     }
 
     #[test]

@@ -86,6 +86,13 @@ fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// `VIEWTALLY_BLESS=1`: write this build's status and report files over the fixtures, when a
+/// change of the report's wording or contents is meant (review the diff: the observations and
+/// numbers must stay the same).
+fn blessing() -> bool {
+    std::env::var_os("VIEWTALLY_BLESS").is_some()
+}
+
 fn fixture(rel: &str) -> PathBuf {
     repo("tests/fixtures/store-v1").join(rel)
 }
@@ -670,6 +677,9 @@ fn check_upgraded(url: &str, env: &Env, vars: &[(&str, &str)]) {
                 vars,
             )
             .ok();
+        if blessing() {
+            std::fs::write(fixture(&format!("{slug}.status.json")), &status.stdout).unwrap();
+        }
         let want = std::fs::read_to_string(fixture(&format!("{slug}.status.json"))).unwrap();
         assert_eq!(status.stdout, want, "{slug}: status --json");
         let out = env.path("reports");
@@ -687,6 +697,15 @@ fn check_upgraded(url: &str, env: &Env, vars: &[(&str, &str)]) {
         )
         .ok();
         let got = files(&out.join(slug));
+        if blessing() {
+            let dir = fixture(&format!("report/{slug}"));
+            std::fs::remove_dir_all(&dir).unwrap();
+            for (name, bytes) in &got {
+                let path = dir.join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+        }
         let want = files(&fixture(&format!("report/{slug}")));
         let names = |f: &[(String, Vec<u8>)]| f.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
         assert_eq!(names(&got), names(&want), "{slug}: report files");

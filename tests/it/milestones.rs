@@ -214,7 +214,14 @@ fn sparse_readings_years_after_launch_are_dated_by_not_on() {
     );
     assert!(
         text.contains(
-            "Next milestone 20,000: unknown (no two readings a day apart in the last 7 days)"
+            "Next milestone 12,000: 1,496 views to go; no date can be estimated yet (no two readings a day apart in the last 7 days)."
+        ),
+        "{text}"
+    );
+    // Past the configured milestones, the next steps go on from their own step (issue 16).
+    assert!(
+        text.contains(
+            "Every configured milestone is passed; the next steps would be 12,000, 14,000 and 16,000 (add them to `milestones` in the config to have them announced)."
         ),
         "{text}"
     );

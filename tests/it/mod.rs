@@ -26,3 +26,4 @@ mod store;
 mod trust;
 mod variants;
 mod watch;
+mod words;

@@ -626,12 +626,20 @@ pub fn date_ticks(first: NaiveDate, last: NaiveDate) -> (TickUnit, Vec<NaiveDate
     (unit, out)
 }
 
-/// The label of a date tick.
-pub fn date_tick_label(loc: &Locale, unit: TickUnit, d: NaiveDate, first_of_axis: bool) -> String {
+/// The label of a date tick. On an axis that spans more than one year (`years`) every label
+/// carries its year; on one within a year, month ticks name it on the first tick and in January.
+pub fn date_tick_label(
+    loc: &Locale,
+    unit: TickUnit,
+    d: NaiveDate,
+    first_of_axis: bool,
+    years: bool,
+) -> String {
     match unit {
+        TickUnit::Days(_) | TickUnit::Weeks if years => loc.date(d),
         TickUnit::Days(_) | TickUnit::Weeks => loc.short_date(d),
         TickUnit::Months(12) => d.year().to_string(),
-        TickUnit::Months(_) => loc.month(d, first_of_axis || d.month() == 1),
+        TickUnit::Months(_) => loc.month(d, years || first_of_axis || d.month() == 1),
     }
 }
 
@@ -656,7 +664,10 @@ where
     let labels: Vec<(f64, String)> = placed
         .iter()
         .enumerate()
-        .map(|(i, (x, d))| (*x, date_tick_label(loc, unit, *d, i == 0)))
+        .map(|(i, (x, d))| {
+            let years = first.year() != last.year();
+            (*x, date_tick_label(loc, unit, *d, i == 0, years))
+        })
         .collect();
     let gap = p.u(24.0);
     let mut every = 1;
@@ -826,12 +837,26 @@ mod tests {
         assert_eq!(u, TickUnit::Months(12));
         let cs = Locale::new(Language::Cs);
         assert_eq!(
-            date_tick_label(&cs, TickUnit::Months(1), d(2021, 1, 1), false),
+            date_tick_label(&cs, TickUnit::Months(1), d(2021, 1, 1), false, false),
             "leden 2021"
         );
         assert_eq!(
-            date_tick_label(&cs, TickUnit::Months(1), d(2021, 2, 1), false),
+            date_tick_label(&cs, TickUnit::Months(1), d(2021, 2, 1), false, false),
             "únor"
+        );
+        // An axis over a year's end: every label has its year.
+        assert_eq!(
+            date_tick_label(&cs, TickUnit::Months(1), d(2021, 2, 1), false, true),
+            "únor 2021"
+        );
+        let en = Locale::new(Language::En);
+        assert_eq!(
+            date_tick_label(&en, TickUnit::Weeks, d(2020, 12, 28), false, true),
+            "28\u{a0}Dec\u{a0}2020"
+        );
+        assert_eq!(
+            date_tick_label(&en, TickUnit::Days(1), d(2021, 1, 4), false, false),
+            "4\u{a0}Jan"
         );
     }
 

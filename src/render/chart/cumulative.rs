@@ -309,8 +309,9 @@ where
 {
     let (tl, loc, tz) = (chart.tl, chart.loc, chart.tl.tz);
     let ly = c.1;
-    let when = milestone::day_text(m, tz, loc, milestone::reference_year(tl))
-        .unwrap_or_else(|| loc.short_date(local_date(at, tz)));
+    let year = milestone::label_year(tl);
+    let when = milestone::day_text(m, tz, loc, year)
+        .unwrap_or_else(|| loc.date_in(local_date(at, tz), year));
     let text = format!("{} — {when}", loc.number(m.threshold));
     let w = p.text_width(&text, theme::LABEL, Weight::Bold);
     let half = p.u(theme::LABEL) * 0.62 + p.u(2.0);

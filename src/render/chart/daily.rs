@@ -193,7 +193,11 @@ where
     let peak_label = peak_label(p, chart, &plot, &bars, &mut placed);
 
     // Launch day and counting changes.
-    let launch = launch.map(|d| (d, format!("{} {}", loc.strings.launched, loc.short_date(d))));
+    let year = crate::render::milestone::label_year(tl);
+    let launch = launch.map(|d| {
+        let text = format!("{} {}", loc.strings.launched, loc.date_in(d, year));
+        (d, text)
+    });
     for (d, text) in launch.iter().chain(&changes) {
         draw_marker(p, &plot, &bars, *d, text, &mut placed)?;
     }
