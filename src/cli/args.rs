@@ -139,7 +139,7 @@ pub struct CompareArgs {
     /// Two or more campaign slugs (or the slug of a configured [[comparison]])
     #[arg(required = true, value_name = "SLUG")]
     pub slugs: Vec<String>,
-    /// Write to DIR/compare/<slug>-vs-<slug>/ instead of [report] dir
+    /// Write to DIR/compare/<a>-vs-<b>/ instead of <[report] dir>/compare/<a>-vs-<b>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Language (default: the first campaign's)
