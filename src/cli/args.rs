@@ -60,6 +60,8 @@ pub enum Command {
     },
     /// Compute the timeline and write charts and reports
     Report(ReportArgs),
+    /// Compare campaigns by days since launch: chart, compare.html, compare.md
+    Compare(CompareArgs),
     /// Totals per platform and video, milestones, last reading
     Status {
         #[command(flatten)]
@@ -124,6 +126,26 @@ pub struct ReportArgs {
     #[arg(long, value_enum)]
     pub lang: Option<Language>,
     /// Render the state as it was at this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;
+    /// repeat or separate with commas
+    #[arg(long, value_name = "SIZE", value_delimiter = ',')]
+    pub size: Vec<ChartSize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more campaign slugs (or the slug of a configured [[comparison]])
+    #[arg(required = true, value_name = "SLUG")]
+    pub slugs: Vec<String>,
+    /// Write to DIR/compare/<a>-vs-<b>/ instead of <[report] dir>/compare/<a>-vs-<b>/
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Language (default: the first campaign's)
+    #[arg(long, value_enum)]
+    pub lang: Option<Language>,
+    /// Compare the state as it was at this time (RFC 3339)
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;

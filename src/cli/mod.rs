@@ -21,6 +21,7 @@ use crate::timeline;
 mod args;
 mod check;
 mod collect;
+mod compare;
 mod daemon;
 mod demo;
 mod export;
@@ -31,6 +32,7 @@ mod status;
 pub use args::*;
 use check::check;
 use collect::collect;
+use compare::compare;
 use daemon::daemon;
 use demo::demo;
 use export::export;
@@ -89,6 +91,7 @@ fn run_command() -> Result<ExitCode> {
         }
         Command::Import(args) => import(&load_config(&cli)?, args, now),
         Command::Report(args) => report(&load_config(&cli)?, args, now),
+        Command::Compare(args) => compare(&load_config(&cli)?, args, now),
         Command::Status {
             campaign,
             json,

@@ -22,6 +22,7 @@ pub use crate::sources::linkedin::LinkedinConfig;
 pub use crate::sources::youtube::{YoutubeConfig, YoutubeMethod};
 
 mod campaign;
+mod comparison;
 mod daemon;
 mod notify;
 mod paths;
@@ -29,6 +30,7 @@ mod platforms;
 mod report;
 mod store;
 pub use campaign::*;
+pub use comparison::*;
 pub use daemon::*;
 pub use notify::*;
 pub use paths::*;
@@ -117,6 +119,9 @@ pub struct Config {
     /// The campaigns; at least one.
     #[serde(default, rename = "campaign")]
     pub campaigns: Vec<Campaign>,
+    /// Campaigns compared by days since launch (`[[comparison]]`).
+    #[serde(default, rename = "comparison")]
+    pub comparisons: Vec<Comparison>,
     /// The file this config came from (for messages).
     #[serde(skip)]
     pub origin: String,
@@ -210,6 +215,11 @@ impl Config {
         let mut slugs = HashSet::new();
         for c in &mut self.campaigns {
             c.validate(text, &mut slugs)?;
+        }
+        let known = self.slugs();
+        let mut compared = HashSet::new();
+        for c in &self.comparisons {
+            c.validate(&known, &mut compared)?;
         }
         self.platforms
             .validate()

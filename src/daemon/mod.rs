@@ -390,6 +390,23 @@ fn schedules(config: &Config) -> Result<Vec<(String, Job, JobSchedule)>> {
             }
         }
     }
+    for cmp in &config.comparisons {
+        if let Some(expr) = &cmp.schedule.report {
+            let tz = config
+                .campaigns
+                .iter()
+                .find(|c| Some(c.slug()) == cmp.campaigns().first().map(|s| s.as_str()))
+                .map_or(chrono_tz::UTC, |c| c.tz());
+            let schedule = JobSchedule::new(expr.get_ref(), tz).map_err(|e| {
+                crate::error::UsageError(format!("comparison {}: report schedule: {e}", cmp.slug()))
+            })?;
+            jobs.push((
+                format!("{COMPARISON_JOB}{}", cmp.slug()),
+                Job::Report,
+                schedule,
+            ));
+        }
+    }
     Ok(jobs)
 }
 
@@ -700,6 +717,9 @@ fn campaign<'a>(config: &'a Config, slug: &str) -> Result<&'a Campaign> {
 
 /// The body of one job run (blocking: store and files).
 fn run_job(ctx: &Ctx, slug: &str, job: Job, now: DateTime<Utc>) -> Result<String> {
+    if let Some(name) = slug.strip_prefix(COMPARISON_JOB) {
+        return comparison(ctx, name, now);
+    }
     let c = campaign(&ctx.config, slug)?;
     match job {
         Job::Report => report(ctx, c, now),
@@ -716,8 +736,57 @@ fn report(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> Result<String> {
     let options =
         crate::render::ReportOptions::for_campaign(config, c, &config.report.dir, None, now);
     let written = crate::render::write_report(c, &tl, &options)?;
+    drop(store);
+    let compared = comparisons_after(ctx, c, now);
     Ok(format!(
-        "report written ({})",
+        "report written ({}){compared}",
+        crate::model::counted(written.len(), "file", "files")
+    ))
+}
+
+/// The job name of a `[[comparison]]` with a cron of its own: `compare/<slug>` (no campaign
+/// slug has a `/`).
+const COMPARISON_JOB: &str = "compare/";
+
+/// After campaign `c`'s report: re-render each `[[comparison]]` that includes it and has no
+/// cron of its own. A comparison that fails is logged; the campaign's report stands.
+fn comparisons_after(ctx: &Ctx, c: &Campaign, now: DateTime<Utc>) -> String {
+    let mut done = Vec::new();
+    for cmp in &ctx.config.comparisons {
+        if cmp.schedule.report.is_some() || !cmp.campaigns().iter().any(|s| s == c.slug()) {
+            continue;
+        }
+        match comparison(ctx, &cmp.slug(), now) {
+            Ok(_) => done.push(cmp.slug()),
+            Err(e) => tracing::warn!(comparison = cmp.slug(), "comparison not rendered: {e:#}"),
+        }
+    }
+    match done.is_empty() {
+        true => String::new(),
+        false => format!("; comparison {} rendered", done.join(", ")),
+    }
+}
+
+/// Render the `[[comparison]]` named `slug` into `<report dir>/compare/<slug>/`.
+fn comparison(ctx: &Ctx, slug: &str, now: DateTime<Utc>) -> Result<String> {
+    let config = &ctx.config;
+    let cmp = config
+        .comparisons
+        .iter()
+        .find(|c| c.slug() == slug)
+        .ok_or_else(|| anyhow::anyhow!("comparison {slug} is no longer configured"))?;
+    let campaigns: Vec<&Campaign> = cmp
+        .campaigns()
+        .iter()
+        .map(|s| campaign(config, s))
+        .collect::<Result<_>>()?;
+    let store = store::open(&config.store.url)?;
+    let compared = crate::render::compare::load(store.as_ref(), &campaigns, None)?;
+    let options =
+        crate::render::compare::CompareOptions::configured(config, cmp, campaigns[0], now);
+    let (_, written) = crate::render::compare::write(&compared, &options)?;
+    Ok(format!(
+        "comparison {slug} written ({})",
         crate::model::counted(written.len(), "file", "files")
     ))
 }

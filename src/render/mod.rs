@@ -2,6 +2,7 @@
 //! Render never talks to an API or the store: it gets a [`Timeline`] and writes files.
 
 pub mod chart;
+pub mod compare;
 mod context;
 mod error;
 pub use error::RenderError;

@@ -2,6 +2,7 @@ mod announce;
 mod check;
 mod collect;
 mod common;
+mod compare;
 mod config_errors;
 mod crash;
 mod daemon;

@@ -6,6 +6,7 @@
 //! the print size (3200×1800) is the same chart at twice the resolution, not a bigger canvas.
 
 pub mod axes;
+pub mod compare;
 mod cumulative;
 mod daily;
 mod platforms;
