@@ -523,9 +523,10 @@ fn source_line(compared: &[Compared], loc: &Locale) -> String {
                 .map(|t| format!("{} {}", c.campaign.name, loc.instant(t, c.tl.tz)))
         })
         .collect();
+    let tls: Vec<&crate::timeline::Timeline> = compared.iter().map(|c| &c.tl).collect();
     format!(
-        "{} viewtally · {} {}",
-        loc.strings.source_label,
+        "{} · {} {}",
+        super::source_of(&tls, loc),
         loc.strings.as_of,
         as_of.join("; ")
     )

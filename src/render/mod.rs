@@ -182,16 +182,19 @@ pub fn chart_texts(campaign: &Campaign, tl: &Timeline, loc: &Locale) -> ChartTex
 /// obtained, "Source: YouTube Studio export, Facebook Graph API · compiled by viewtally";
 /// "Source: viewtally" when the timeline has no readings.
 pub fn default_source(tl: &Timeline, loc: &Locale) -> String {
-    let mut platforms: Vec<Platform> = tl.videos.iter().map(|v| v.platform).collect();
+    source_of(&[tl], loc)
+}
+
+/// [`default_source`] of several timelines together (a comparison's).
+pub fn source_of(tls: &[&Timeline], loc: &Locale) -> String {
+    let videos = || tls.iter().flat_map(|tl| tl.videos.iter());
+    let mut platforms: Vec<Platform> = videos().map(|v| v.platform).collect();
     platforms.sort();
     platforms.dedup();
     let mut names: Vec<String> = Vec::new();
     for p in platforms {
         for kind in ["export", "api", "manual"] {
-            let used = tl
-                .videos
-                .iter()
-                .any(|v| v.platform == p && v.sources.iter().any(|s| s == kind));
+            let used = videos().any(|v| v.platform == p && v.sources.iter().any(|s| s == kind));
             let name = source_name(p, kind, loc.language);
             if used && !names.contains(&name) {
                 names.push(name);
