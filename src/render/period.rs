@@ -2,7 +2,7 @@
 //! prove them — one number only where both ends are proven, else "between A and B" or "at
 //! least A" with the readings around each unproven end named.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use minijinja::{context, Value};
 
 use super::locale::Locale;
@@ -27,19 +27,21 @@ pub fn range_text(r: Range, loc: &Locale) -> String {
     }
 }
 
-/// An end as a person says it: a date where it is a local midnight (the start of that day
-/// for the start, the end of the day before for the end), else the date and time.
-pub fn end_label(at: DateTime<Utc>, start: bool, tl: &Timeline, loc: &Locale) -> String {
+/// The day an end stands for where it is a local midnight: the day it starts (the start) or
+/// the day it ends (the end); None at another time of day.
+fn end_date(at: DateTime<Utc>, start: bool, tl: &Timeline) -> Option<NaiveDate> {
     let local = at.with_timezone(&tl.tz);
-    if local.hour() == 0 && local.minute() == 0 && local.second() == 0 {
-        let date = if start {
-            local_date(at, tl.tz)
-        } else {
-            day_of(at, tl.tz)
-        };
-        loc.date(date)
-    } else {
-        loc.datetime(at, tl.tz)
+    (local.hour() == 0 && local.minute() == 0 && local.second() == 0).then(|| match start {
+        true => local_date(at, tl.tz),
+        false => day_of(at, tl.tz),
+    })
+}
+
+/// An end as a person says it: a date where it is a local midnight, else the date and time.
+pub fn end_label(at: DateTime<Utc>, start: bool, tl: &Timeline, loc: &Locale) -> String {
+    match end_date(at, start, tl) {
+        Some(d) => loc.date(d),
+        None => loc.datetime(at, tl.tz),
     }
 }
 
@@ -48,6 +50,11 @@ pub fn end_label(at: DateTime<Utc>, start: bool, tl: &Timeline, loc: &Locale) ->
 pub fn end_note(end: &End, start: bool, tl: &Timeline, loc: &Locale) -> Option<String> {
     let s = loc.strings;
     let (before, after) = end.around?;
+    // The launch is a point (0 views) but not a reading: before the first reading there are
+    // none.
+    let before = before.filter(|b| {
+        tl.launched != Some(*b) || tl.monitoring_began.is_some_and(|m| m <= *b)
+    });
     let text = |t: DateTime<Utc>| loc.instant(t, tl.tz);
     let pattern = match (before, after, start) {
         (Some(_), Some(_), true) => s.period_starts_between,
@@ -65,11 +72,18 @@ pub fn end_note(end: &End, start: bool, tl: &Timeline, loc: &Locale) -> Option<S
     )
 }
 
-/// "Views from 1 Aug to 31 Aug 2026: 2,310".
+/// "Views from 1 Aug to 31 Aug 2026: 2,310" (the start's year only where it differs).
 pub fn headline(p: &Period, tl: &Timeline, loc: &Locale) -> String {
+    let from = match (
+        end_date(p.from.at, true, tl),
+        end_date(p.until.at, false, tl),
+    ) {
+        (Some(f), Some(u)) => loc.date_in(f, Some(u.year())),
+        _ => end_label(p.from.at, true, tl, loc),
+    };
     loc.strings
         .period_headline
-        .replace("{from}", &end_label(p.from.at, true, tl, loc))
+        .replace("{from}", &from)
         .replace("{until}", &end_label(p.until.at, false, tl, loc))
         .replace("{views}", &range_text(p.views, loc))
 }
@@ -179,6 +193,12 @@ pub fn report_context(p: Option<&Period>, tl: &Timeline, loc: &Locale) -> Option
     let notes: Vec<String> = [(&p.from, true), (&p.until, false)]
         .into_iter()
         .filter_map(|(end, start)| end_note(end, start, tl, loc))
+        .map(|n| {
+            // A sentence of its own on the page.
+            let mut c = n.chars();
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
         .collect();
     Some(context! {
         headline => headline(p, tl, loc),
