@@ -131,9 +131,7 @@ fn export_to(
             let slug = campaign_column.then(|| campaign.slug());
             observations_parquet(store, &query, from, slug, &mut out)?
         }
-        (ExportWhat::Timeline, format) => {
-            timeline_to(store, campaign, bounds, format, &mut out)?
-        }
+        (ExportWhat::Timeline, format) => timeline_to(store, campaign, bounds, format, &mut out)?,
     }
     out.flush()?;
     Ok(())
@@ -256,9 +254,8 @@ fn timeline_to(
     mut out: impl std::io::Write,
 ) -> Result<()> {
     let mut tl = timeline::for_campaign(store, campaign, None)?;
-    let inside = |t: DateTime<Utc>| {
-        bounds.from.is_none_or(|f| t > f) && bounds.until.is_none_or(|u| t <= u)
-    };
+    let inside =
+        |t: DateTime<Utc>| bounds.from.is_none_or(|f| t > f) && bounds.until.is_none_or(|u| t <= u);
     if bounds.from.is_some() || bounds.until.is_some() {
         tl.days.retain(|d| inside(d.end));
         tl.points.retain(|p| {

@@ -80,6 +80,10 @@ fn period_report(
         Some(u) => day_of(u, tz),
         None => local_date(now, tz),
     };
-    let dir = format!("{}_{}", local_date(from, tz), until_date.max(local_date(from, tz)));
+    let dir = format!(
+        "{}_{}",
+        local_date(from, tz),
+        until_date.max(local_date(from, tz))
+    );
     Ok((dir, full.period(from, until), bounds.from))
 }

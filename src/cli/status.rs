@@ -84,7 +84,9 @@ fn status_period(
         }
         None => tl,
     };
-    let until = bounds.until.unwrap_or_else(|| period::open_end_after(all, from, now));
+    let until = bounds
+        .until
+        .unwrap_or_else(|| period::open_end_after(all, from, now));
     Ok(Some(all.period(from, until)))
 }
 

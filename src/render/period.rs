@@ -52,9 +52,8 @@ pub fn end_note(end: &End, start: bool, tl: &Timeline, loc: &Locale) -> Option<S
     let (before, after) = end.around?;
     // The launch is a point (0 views) but not a reading: before the first reading there are
     // none.
-    let before = before.filter(|b| {
-        tl.launched != Some(*b) || tl.monitoring_began.is_some_and(|m| m <= *b)
-    });
+    let before =
+        before.filter(|b| tl.launched != Some(*b) || tl.monitoring_began.is_some_and(|m| m <= *b));
     let text = |t: DateTime<Utc>| loc.instant(t, tl.tz);
     let pattern = match (before, after, start) {
         (Some(_), Some(_), true) => s.period_starts_between,

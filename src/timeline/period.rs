@@ -43,6 +43,10 @@ impl Range {
     }
 }
 
+/// The readings around an instant: the last one at or before it and the first one after it
+/// (None: there is none on that side).
+pub type Around = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// One end of a period and what the readings prove there.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct End {
@@ -53,7 +57,7 @@ pub struct End {
     pub platforms: Vec<Range>,
     /// When the readings do not prove the total at `at`: the last reading at or before it
     /// and the first one after it (None: there is none on that side).
-    pub around: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    pub around: Option<Around>,
 }
 
 impl End {
@@ -94,8 +98,7 @@ impl End {
                     .collect(),
             ),
         };
-        let around =
-            (!total.exact()).then(|| (prev.map(|p| p.at), next.map(|q| q.at)));
+        let around = (!total.exact()).then(|| (prev.map(|p| p.at), next.map(|q| q.at)));
         End {
             at,
             total,
@@ -137,7 +140,10 @@ impl Timeline {
         if let Some(first) = tl.points.first_mut() {
             // Nothing before it is drawn: its stretch from the point before is not shown.
             first.estimated = false;
-            first.platforms_estimated.iter_mut().for_each(|e| *e = false);
+            first
+                .platforms_estimated
+                .iter_mut()
+                .for_each(|e| *e = false);
         }
         tl.days.retain(|d| d.end > from);
         tl.milestones
@@ -161,8 +167,8 @@ impl Timeline {
             .milestones
             .iter()
             .filter_map(|m| {
-                let proven =
-                    start.total.high.is_some_and(|h| h < m.threshold) && end.total.low >= m.threshold;
+                let proven = start.total.high.is_some_and(|h| h < m.threshold)
+                    && end.total.low >= m.threshold;
                 let estimate_inside = m.crossed_at.is_some_and(|t| t > from && t <= until);
                 (proven || estimate_inside).then(|| PeriodMilestone {
                     milestone: m.clone(),
@@ -363,7 +369,10 @@ mod tests {
         let p = tl.period(t("2026-07-01T00:00:00Z"), t("2026-07-15T00:00:00Z"));
         // nothing before 31 Jul: no readings before it, and at most the 1,000 read then
         assert_eq!(p.from.around, Some((None, Some(t("2026-07-31T18:00:00Z")))));
-        assert_eq!(p.until.around, Some((None, Some(t("2026-07-31T18:00:00Z")))));
+        assert_eq!(
+            p.until.around,
+            Some((None, Some(t("2026-07-31T18:00:00Z"))))
+        );
         assert_eq!(
             p.views,
             Range {

@@ -86,7 +86,12 @@ fn status_from_until_says_the_views_of_the_period_with_the_readings_around_its_e
 
     let s: serde_json::Value = serde_json::from_str(
         &env.run(&[
-            "status", "--json", "--from", "2026-08-01", "--until", "2026-08-31",
+            "status",
+            "--json",
+            "--from",
+            "2026-08-01",
+            "--until",
+            "2026-08-31",
         ])
         .ok()
         .stdout,
@@ -154,7 +159,10 @@ fn status_from_until_says_the_views_of_the_period_with_the_readings_around_its_e
         .ok()
         .stdout,
     );
-    assert!(text.contains("Views in the period: at least 2,550"), "{text}");
+    assert!(
+        text.contains("Views in the period: at least 2,550"),
+        "{text}"
+    );
     assert!(
         text.contains("the period ends after the last reading: no readings after 2 Sep 2026 12:00"),
         "{text}"
@@ -202,7 +210,9 @@ fn report_of_a_period_goes_to_its_own_folder_and_leaves_the_current_report_alone
         "{md}"
     );
     assert!(
-        md.contains("- The period starts between the readings of 31 Jul 2026 18:00 and 2 Aug 2026 09:00"),
+        md.contains(
+            "- The period starts between the readings of 31 Jul 2026 18:00 and 2 Aug 2026 09:00"
+        ),
         "{md}"
     );
     let html = plain(&env.read("reports/press/2026-08-01_2026-08-31/report.html"));
@@ -214,8 +224,14 @@ fn report_of_a_period_goes_to_its_own_folder_and_leaves_the_current_report_alone
     );
     // The charts cover the period: they start with it, not at the launch.
     let csv = env.read("reports/press/2026-08-01_2026-08-31/timeline.csv");
-    assert!(csv.lines().nth(1).unwrap().starts_with("2026-08-01,"), "{csv}");
-    assert!(csv.lines().last().unwrap().starts_with("2026-08-31,"), "{csv}");
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("2026-08-01,"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().last().unwrap().starts_with("2026-08-31,"),
+        "{csv}"
+    );
 
     // In Czech.
     env.run(&[
@@ -238,7 +254,10 @@ fn report_of_a_period_goes_to_its_own_folder_and_leaves_the_current_report_alone
     // current report).
     env.run(&["report", "--until", "2026-08-15"]).ok();
     let md = plain(&env.read("reports/press/2026-07-20_2026-08-15/summary.md"));
-    assert!(md.contains("## Views from 20 Jul 2026 10:00 to 15 Aug 2026"), "{md}");
+    assert!(
+        md.contains("## Views from 20 Jul 2026 10:00 to 15 Aug 2026"),
+        "{md}"
+    );
     // --from alone: to the generation date.
     env.run(&["report", "--from", "2026-09-01"]).ok();
     assert!(env
@@ -248,7 +267,11 @@ fn report_of_a_period_goes_to_its_own_folder_and_leaves_the_current_report_alone
 
     // A plain `report` still writes the current report.
     let r = env.run(&["report"]).ok();
-    assert!(r.stdout.contains("reports/press/report.html"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("reports/press/report.html"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -273,11 +296,9 @@ fn export_from_until_keeps_the_period() {
         .all(|r| r.contains("2026-08-02T07:00:00Z") || r.contains("2026-08-31T22:00:00Z")));
 
     let json: serde_json::Value = serde_json::from_str(
-        &env.run(&[
-            "export", "--format", "json", "--from", "2026-09-01",
-        ])
-        .ok()
-        .stdout,
+        &env.run(&["export", "--format", "json", "--from", "2026-09-01"])
+            .ok()
+            .stdout,
     )
     .unwrap();
     // The readings at the end of 31 Aug (the start of 1 Sep) and on 2 Sep.
@@ -336,7 +357,11 @@ fn from_after_until_and_bad_times_are_usage_errors() {
     }
     let r = env.run(&["status", "--from", "last week"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--from `last week` is not a time"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--from `last week` is not a time"),
+        "{}",
+        r.stderr
+    );
     // Nothing was written.
     assert!(!env.path("reports").exists());
 }

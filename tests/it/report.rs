@@ -331,7 +331,10 @@ fn report_until_and_lang_reach_every_file() {
         html.contains("Stav k 23.\u{a0}3.\u{a0}2025 00:00"),
         "as of the last reading before --until"
     );
-    let texts = svg_texts(&env, "past/repost/2025-03-20_2025-03-22/cumulative-1200x675.svg");
+    let texts = svg_texts(
+        &env,
+        "past/repost/2025-03-20_2025-03-22/cumulative-1200x675.svg",
+    );
     assert!(
         texts.iter().any(|t| t.starts_with("1\u{a0}000 — ")),
         "{texts:?}"
