@@ -43,6 +43,15 @@ impl TimeArg {
         }
     }
 
+    /// As the user wrote it, with the instant a date stands for ("2026-08-01 (its end,
+    /// 2026-08-01T22:00:00Z)").
+    fn describe(self, at: DateTime<Utc>, what: &str) -> String {
+        match self {
+            TimeArg::At(t) => render::rfc3339(t),
+            TimeArg::Date(d) => format!("{d} ({what}, {})", render::rfc3339(at)),
+        }
+    }
+
     /// The instant as a period's end: a date is its end (24:00).
     pub(super) fn end(self, tz: Tz) -> DateTime<Utc> {
         match self {
@@ -79,13 +88,13 @@ impl PeriodArgs {
     pub(super) fn resolve(&self, tz: Tz) -> Result<Bounds> {
         let from = self.from.map(|f| f.start(tz));
         let until = self.until.map(|u| u.end(tz));
-        if let (Some(f), Some(u)) = (from, until) {
+        if let (Some(f), Some(u), Some(fa), Some(ua)) = (from, until, self.from, self.until) {
             if f > u {
                 bail!(UsageError(format!(
                     "--from {} is later than --until {}: the period must start before it ends; \
                      swap them or fix one",
-                    render::rfc3339(f),
-                    render::rfc3339(u)
+                    fa.describe(f, "its start"),
+                    ua.describe(u, "its end"),
                 )));
             }
         }

@@ -217,9 +217,7 @@ fn report_of_a_period_goes_to_its_own_folder_and_leaves_the_current_report_alone
     );
     let html = plain(&env.read("reports/press/2026-08-01_2026-08-31/report.html"));
     assert!(
-        html.contains(
-            "<p class=\"period-headline\">Views from 1 Aug to 31 Aug 2026: between 1,950 and 2,400</p>"
-        ),
+        html.contains("Views from 1 Aug to 31 Aug 2026: between 1,950 and 2,400</p>"),
         "{html}"
     );
     // The charts cover the period: they start with it, not at the launch.
@@ -355,6 +353,14 @@ fn from_after_until_and_bad_times_are_usage_errors() {
             r.stderr
         );
     }
+    let r = env.run(&["status", "--from", "2026-09-01", "--until", "2026-08-01"]);
+    assert!(
+        r.stderr.contains(
+            "--from 2026-09-01 (its start, 2026-08-31T22:00:00Z) is later than --until 2026-08-01 (its end, 2026-08-01T22:00:00Z)"
+        ),
+        "{}",
+        r.stderr
+    );
     let r = env.run(&["status", "--from", "last week"]);
     assert_eq!(r.code, 2);
     assert!(
