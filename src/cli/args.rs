@@ -69,9 +69,15 @@ pub enum Command {
         /// Print one JSON object (shape in DESIGN.md)
         #[arg(long)]
         json: bool,
-        /// The state as it was at this time (RFC 3339)
+        /// The state as it was at this time: RFC 3339, or a date (YYYY-MM-DD) meaning the end
+        /// of that day in the campaign's time zone
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
+        /// Also the views of the period from this time to --until (default: the latest
+        /// reading): RFC 3339, or a date meaning the start of that day; exact where readings
+        /// prove both ends, else a range with the readings around each end
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
     },
     /// Export observations or the timeline for BI tools
     Export(ExportArgs),
@@ -125,9 +131,16 @@ pub struct ReportArgs {
     /// Report language (default: the campaign's)
     #[arg(long, value_enum)]
     pub lang: Option<Language>,
-    /// Render the state as it was at this time (RFC 3339)
+    /// Render the state as it was at this time: RFC 3339, or a date (YYYY-MM-DD) meaning the
+    /// end of that day in the campaign's time zone. Written to <slug>/<from>_<until>/, never
+    /// over the current report
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// A report of the period from this time (RFC 3339, or a date meaning the start of that
+    /// day) to --until (default: now): its views as the headline, charts limited to it;
+    /// written to <slug>/<from>_<until>/ (dates in the campaign's time zone)
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
     /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;
     /// repeat or separate with commas
     #[arg(long, value_name = "SIZE", value_delimiter = ',')]
@@ -192,4 +205,13 @@ pub struct ExportArgs {
     /// --campaign names) in OUT/campaign=<slug>/part-0.parquet; needs --format parquet
     #[arg(long, value_enum, value_name = "KEY")]
     pub partition_by: Option<PartitionBy>,
+    /// Only observations read at or after this time (a daily row: whose day ends after it),
+    /// or timeline days that end after it: RFC 3339, or a date meaning the start of that day
+    /// in the campaign's time zone
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only observations read at or before this time, or timeline days that end by it:
+    /// RFC 3339, or a date meaning the end of that day in the campaign's time zone
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }

@@ -18,11 +18,12 @@ pub(super) fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
             }
         )));
     }
+    let period = period::PeriodArgs::parse(args.from.as_deref(), args.until.as_deref())?;
     // The campaign choice first: a usage error is said before the store is opened.
     let slug = args.campaign.campaign.as_deref();
     match args.partition_by {
-        Some(_) => config.selected(slug).map(|_| ())?,
-        None => config.campaign(slug).map(|_| ())?,
+        Some(_) => period.check(&config.selected(slug)?)?,
+        None => period.check(&[config.campaign(slug)?])?,
     }
     let store = open_existing_store(config)?;
     if let (Some(PartitionBy::Campaign), Some(dir)) = (args.partition_by, &args.out) {
@@ -34,7 +35,7 @@ pub(super) fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
                 .join(format!("campaign={}", campaign.slug()))
                 .join("part-0.parquet");
             let tmp = export_temp(&path)?;
-            export_to(store.as_ref(), campaign, args, tmp.as_file(), false)
+            export_to(store.as_ref(), campaign, args, period, tmp.as_file(), false)
                 .with_context(|| format!("cannot export to {}", path.display()))?;
             parts.push((tmp, path));
         }
@@ -48,14 +49,14 @@ pub(super) fn export(config: &Config, args: &ExportArgs) -> Result<ExitCode> {
     match &args.out {
         Some(path) => {
             let tmp = export_temp(path)?;
-            export_to(store.as_ref(), campaign, args, tmp.as_file(), true)
+            export_to(store.as_ref(), campaign, args, period, tmp.as_file(), true)
                 .with_context(|| format!("cannot export to {}", path.display()))?;
             persist_export(tmp, path)?;
             eprintln!("wrote {}", path.display());
         }
         None => {
             let stdout = std::io::stdout();
-            export_to(store.as_ref(), campaign, args, stdout.lock(), true)?;
+            export_to(store.as_ref(), campaign, args, period, stdout.lock(), true)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -104,31 +105,51 @@ fn export_to(
     store: &dyn Store,
     campaign: &config::Campaign,
     args: &ExportArgs,
+    period: period::PeriodArgs,
     out: impl std::io::Write,
     campaign_column: bool,
 ) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    let bounds = period.resolve(campaign.tz())?;
     let query = Query {
         campaign: campaign.slug().to_string(),
+        until: bounds.until,
         ..Default::default()
     };
+    let from = FromFilter(bounds.from.map(|t| t.timestamp_millis()));
     match (args.what, args.format) {
         (ExportWhat::Observations, ExportFormat::Csv) => {
-            observations_csv(store, campaign, &query, &mut out)?
+            observations_csv(store, campaign, &query, from, &mut out)?
         }
         (ExportWhat::Observations, ExportFormat::Json) => {
-            let obs = store.observations(&query)?;
+            let mut obs = store.observations(&query)?;
+            obs.retain(|o| from.keeps(o.kind, o.at.timestamp_millis()));
             serde_json::to_writer_pretty(&mut out, &obs)?;
             writeln!(out)?;
         }
         (ExportWhat::Observations, ExportFormat::Parquet) => {
             let slug = campaign_column.then(|| campaign.slug());
-            observations_parquet(store, &query, slug, &mut out)?
+            observations_parquet(store, &query, from, slug, &mut out)?
         }
-        (ExportWhat::Timeline, format) => timeline_to(store, campaign, format, &mut out)?,
+        (ExportWhat::Timeline, format) => timeline_to(store, campaign, bounds, format, &mut out)?,
     }
     out.flush()?;
     Ok(())
+}
+
+/// `export --from`: which observations lie in the period (a `total` read at or after the
+/// instant, a `daily` row whose day ends after it); None keeps every one.
+#[derive(Debug, Clone, Copy)]
+struct FromFilter(Option<i64>);
+
+impl FromFilter {
+    fn keeps(self, kind: Kind, at_ms: i64) -> bool {
+        match (self.0, kind) {
+            (None, _) => true,
+            (Some(f), Kind::Total) => at_ms >= f,
+            (Some(f), Kind::Daily) => at_ms > f,
+        }
+    }
 }
 
 /// The campaign's observations as tidy CSV (re-importable), batch by batch.
@@ -136,6 +157,7 @@ fn observations_csv(
     store: &dyn Store,
     campaign: &config::Campaign,
     query: &Query,
+    from: FromFilter,
     out: impl std::io::Write,
 ) -> Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
@@ -146,6 +168,9 @@ fn observations_csv(
     let mut value = String::new();
     let scanned = store.scan(query, store::ScanOrder::Sorted, &mut |b| {
         for i in 0..b.len() {
+            if !from.keeps(b.kind[i], b.at_ms[i]) {
+                continue;
+            }
             let (platform, video) = &b.videos[b.video[i] as usize];
             at.clear();
             value.clear();
@@ -189,12 +214,22 @@ fn observations_csv(
 fn observations_parquet(
     store: &dyn Store,
     query: &Query,
+    from: FromFilter,
     slug: Option<&str>,
     out: impl std::io::Write,
 ) -> Result<()> {
     let mut writer = crate::sinks::parquet::ParquetObservations::new(out, slug)?;
     let mut failed: Option<crate::sinks::parquet::ParquetError> = None;
+    let mut kept = store::ObservationBatch::default();
     let scanned = store.scan(query, store::ScanOrder::Sorted, &mut |b| {
+        let b = match from.0 {
+            None => b,
+            Some(_) => {
+                kept.clone_from(b);
+                kept.retain_rows(|i| from.keeps(b.kind[i], b.at_ms[i]));
+                &kept
+            }
+        };
         writer.push(b).map_err(|e| {
             let message = e.to_string();
             failed = Some(e);
@@ -209,14 +244,24 @@ fn observations_parquet(
     Ok(())
 }
 
-/// The campaign's daily timeline in `format`.
+/// The campaign's daily timeline in `format` (with `--from`/`--until`: the days that end in
+/// the period, their values from every stored reading).
 fn timeline_to(
     store: &dyn Store,
     campaign: &config::Campaign,
+    bounds: period::Bounds,
     format: ExportFormat,
     mut out: impl std::io::Write,
 ) -> Result<()> {
-    let tl = timeline::for_campaign(store, campaign, None)?;
+    let mut tl = timeline::for_campaign(store, campaign, None)?;
+    let inside =
+        |t: DateTime<Utc>| bounds.from.is_none_or(|f| t > f) && bounds.until.is_none_or(|u| t <= u);
+    if bounds.from.is_some() || bounds.until.is_some() {
+        tl.days.retain(|d| inside(d.end));
+        tl.points.retain(|p| {
+            bounds.from.is_none_or(|f| p.at >= f) && bounds.until.is_none_or(|u| p.at <= u)
+        });
+    }
     match format {
         ExportFormat::Csv => out.write_all(crate::sinks::timeline_csv(&tl)?.as_bytes())?,
         ExportFormat::Json => {

@@ -27,6 +27,7 @@ mod demo;
 mod export;
 mod import;
 mod init;
+mod period;
 mod report;
 mod status;
 pub use args::*;
@@ -96,11 +97,12 @@ fn run_command() -> Result<ExitCode> {
             campaign,
             json,
             until,
+            from,
         } => status(
             &load_config(&cli)?,
             campaign.campaign.as_deref(),
             *json,
-            until.as_deref(),
+            period::PeriodArgs::parse(from.as_deref(), until.as_deref())?,
             now,
         ),
         Command::Export(args) => export(&load_config(&cli)?, args),

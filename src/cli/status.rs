@@ -6,22 +6,27 @@ pub(super) fn status(
     config: &Config,
     slug: Option<&str>,
     json: bool,
-    until: Option<&str>,
+    period: period::PeriodArgs,
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
-    let until = until.map(|s| parse_time(s, "--until")).transpose()?;
     // The campaign choice first: a usage error is said before the store is opened.
     let chosen = match json {
         true => vec![config.campaign(slug)?],
         false => config.selected(slug)?,
     };
+    period.check(&chosen)?;
     let mut store = open_existing_store(config)?;
     if json {
         let campaign = chosen[0];
+        let until = period.resolve(campaign.tz())?.until;
         let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
         let mut value = serde_json::to_value(Status::new(&tl, until.unwrap_or(now)))?;
         let notes = status_notes(config, store.as_mut(), campaign, now)?;
+        let period = status_period(store.as_ref(), campaign, &tl, period, now)?;
         if let Some(obj) = value.as_object_mut() {
+            if let Some(p) = &period {
+                obj.insert("period".into(), render::period::status_json(p));
+            }
             if !notes.refused.is_empty() {
                 obj.insert(
                     "watch_dir_refused".into(),
@@ -39,8 +44,13 @@ pub(super) fn status(
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for campaign in chosen {
+            let until = period.resolve(campaign.tz())?.until;
             let tl = timeline::for_campaign(store.as_ref(), campaign, until)?;
-            print!("{}", Status::text(&tl, &Locale::new(campaign.language)));
+            let loc = Locale::new(campaign.language);
+            print!("{}", Status::text(&tl, &loc));
+            if let Some(p) = status_period(store.as_ref(), campaign, &tl, period, now)? {
+                print!("\n{}", render::period::status_text(&p, &tl, &loc));
+            }
             let notes = status_notes(config, store.as_mut(), campaign, now)?;
             if let Some(other) = notes.other_campaigns {
                 println!("note: {other}");
@@ -51,6 +61,33 @@ pub(super) fn status(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--from`: the period's views, from every stored reading (a reading after `--until`
+/// still bounds the count at `--until`); the end is `--until`, else the latest reading.
+fn status_period(
+    store: &dyn Store,
+    campaign: &config::Campaign,
+    tl: &timeline::Timeline,
+    period: period::PeriodArgs,
+    now: DateTime<Utc>,
+) -> Result<Option<timeline::period::Period>> {
+    let bounds = period.resolve(campaign.tz())?;
+    let Some(from) = bounds.from else {
+        return Ok(None);
+    };
+    let full;
+    let all = match bounds.until {
+        Some(_) => {
+            full = timeline::for_campaign(store, campaign, None)?;
+            &full
+        }
+        None => tl,
+    };
+    let until = bounds
+        .until
+        .unwrap_or_else(|| period::open_end_after(all, from, now));
+    Ok(Some(all.period(from, until)))
 }
 
 /// What `status` says besides the numbers.

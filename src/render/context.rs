@@ -142,6 +142,7 @@ pub fn report_context(
             .collect::<Vec<_>>(),
         charts => chart_rows(chart, options, kinds),
         snippet => snippet::snippet(tl, loc),
+        period => super::period::report_context(options.period.as_ref(), tl, loc),
     }
 }
 

@@ -212,6 +212,30 @@ pub struct Strings {
     pub all_passed: &'static str,
     /// The card under "Next milestone" with an ETA: "estimate".
     pub estimate_word: &'static str,
+    // Periods (`--from`/`--until`, issue 16 point 2).
+    /// `{from}` `{until}` the ends, `{views}` the views in the period.
+    pub period_headline: &'static str,
+    pub period_title: &'static str,
+    pub period_views: &'static str,
+    /// `{low}` `{high}`: what the readings prove.
+    pub range_between: &'static str,
+    pub range_at_least: &'static str,
+    /// `{before}` `{after}`: the readings around an end the readings do not pin.
+    pub period_starts_between: &'static str,
+    pub period_ends_between: &'static str,
+    /// `{after}` the first reading.
+    pub period_starts_before_readings: &'static str,
+    pub period_ends_before_readings: &'static str,
+    /// `{before}` the last reading.
+    pub period_starts_after_readings: &'static str,
+    pub period_ends_after_readings: &'static str,
+    /// `{at}` an end, `{views}` what the readings prove there.
+    pub period_total_at: &'static str,
+    pub period_milestones: &'static str,
+    /// A milestone whose estimated crossing is in the period but whose bracket reaches past
+    /// an end.
+    pub period_milestone_unproven: &'static str,
+    pub period_none: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -363,6 +387,23 @@ const EN: Strings = Strings {
     beyond_configured: "{milestone} is not a configured milestone: it is the next step after them (the last is {last}).",
     all_passed: "Every configured milestone is passed; the next steps would be {next} (add them to `milestones` in the config to have them announced).",
     estimate_word: "estimate",
+
+    // Periods (`--from`/`--until`, issue 16 point 2).
+    period_headline: "Views from {from} to {until}: {views}",
+    period_title: "Period",
+    period_views: "Views in the period",
+    range_between: "between {low} and {high}",
+    range_at_least: "at least {low}",
+    period_starts_between: "the period starts between the readings of {before} and {after}",
+    period_ends_between: "the period ends between the readings of {before} and {after}",
+    period_starts_before_readings: "the period starts before the first reading: no readings before {after}",
+    period_ends_before_readings: "the period ends before the first reading: no readings before {after}",
+    period_starts_after_readings: "the period starts after the last reading: no readings after {before}",
+    period_ends_after_readings: "the period ends after the last reading: no readings after {before}",
+    period_total_at: "total at {at}: {views}",
+    period_milestones: "Milestones crossed in the period",
+    period_milestone_unproven: "estimated in the period; the readings do not prove it",
+    period_none: "none",
 };
 
 const CS: Strings = Strings {
@@ -514,6 +555,23 @@ const CS: Strings = Strings {
     beyond_configured: "{milestone} není nastavený milník: je to další krok po nich (poslední je {last}).",
     all_passed: "Všechny nastavené milníky jsou překonané; další kroky by byly {next} (přidejte je do `milestones` v konfiguraci, aby byly oznámeny).",
     estimate_word: "odhad",
+
+    // Periods (`--from`/`--until`, issue 16 point 2).
+    period_headline: "Zhlédnutí od {from} do {until}: {views}",
+    period_title: "Období",
+    period_views: "Zhlédnutí za období",
+    range_between: "mezi {low} a\u{a0}{high}",
+    range_at_least: "nejméně {low}",
+    period_starts_between: "období začíná mezi odečty {before} a\u{a0}{after}",
+    period_ends_between: "období končí mezi odečty {before} a\u{a0}{after}",
+    period_starts_before_readings: "období začíná před prvním odečtem: před {after} žádné odečty nejsou",
+    period_ends_before_readings: "období končí před prvním odečtem: před {after} žádné odečty nejsou",
+    period_starts_after_readings: "období začíná po posledním odečtu: po {before} žádné odečty nejsou",
+    period_ends_after_readings: "období končí po posledním odečtu: po {before} žádné odečty nejsou",
+    period_total_at: "celkem k {at}: {views}",
+    period_milestones: "Milníky překonané v období",
+    period_milestone_unproven: "odhad v období; odečty to neprokazují",
+    period_none: "žádné",
 };
 
 /// Formatting for one report language.

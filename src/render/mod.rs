@@ -10,6 +10,7 @@ mod html;
 pub mod locale;
 mod markdown;
 pub mod milestone;
+pub mod period;
 pub mod snippet;
 
 use std::io::Write;
@@ -39,6 +40,8 @@ pub struct ReportOptions {
     /// The time zone each platform's exports count their days in (`[platforms.X]
     /// day_timezone`), said in the report for the platforms with exported data.
     pub day_zones: Vec<(Platform, chrono_tz::Tz)>,
+    /// A report of a period (`report --from/--until`): its views, shown as the headline.
+    pub period: Option<crate::timeline::period::Period>,
 }
 
 impl ReportOptions {
@@ -61,6 +64,7 @@ impl ReportOptions {
                 .into_iter()
                 .map(|p| (p, config.platforms.day_timezone(p)))
                 .collect(),
+            period: None,
         }
     }
 }

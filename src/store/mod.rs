@@ -186,6 +186,22 @@ impl ObservationBatch {
         self.at_ms.is_empty()
     }
 
+    /// Keep only the rows for which `keep(row)` holds (the dictionaries stay).
+    pub fn retain_rows(&mut self, keep: impl Fn(usize) -> bool) {
+        let rows: Vec<usize> = (0..self.len()).filter(|&i| keep(i)).collect();
+        fn pick<T: Clone>(v: &mut Vec<T>, rows: &[usize]) {
+            *v = rows.iter().map(|&i| v[i].clone()).collect();
+        }
+        pick(&mut self.video, &rows);
+        pick(&mut self.account, &rows);
+        pick(&mut self.metric, &rows);
+        pick(&mut self.kind, &rows);
+        pick(&mut self.at_ms, &rows);
+        pick(&mut self.value, &rows);
+        pick(&mut self.source, &rows);
+        pick(&mut self.collected_ms, &rows);
+    }
+
     /// Empty the columns for the next batch; the dictionaries stay.
     pub fn clear_rows(&mut self) {
         self.video.clear();

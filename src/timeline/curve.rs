@@ -194,7 +194,7 @@ impl Deltas {
 const TOTAL_COLUMNS: [&str; 7] = ["real", "lo", "hi", "unbounded", "a", "b", "flag"];
 
 /// Columns summed per platform as well.
-const PLATFORM_COLUMNS: [&str; 4] = ["lo", "a", "b", "flag"];
+const PLATFORM_COLUMNS: [&str; 6] = ["lo", "hi", "unbounded", "a", "b", "flag"];
 
 /// One run's changes summed per instant: over all videos, and per (platform, instant).
 pub struct RunSums {
@@ -214,6 +214,8 @@ pub struct Curve {
     b: Vec<f64>,
     flag: Vec<i64>,
     p_lo: Vec<Vec<i64>>,
+    p_hi: Vec<Vec<i64>>,
+    p_unbounded: Vec<Vec<i64>>,
     p_a: Vec<Vec<f64>>,
     p_b: Vec<Vec<f64>>,
     p_flag: Vec<Vec<i64>>,
@@ -226,6 +228,8 @@ impl Curve {
         if runs.is_empty() {
             return Ok(Curve {
                 p_lo: vec![Vec::new(); platforms],
+                p_hi: vec![Vec::new(); platforms],
+                p_unbounded: vec![Vec::new(); platforms],
                 p_a: vec![Vec::new(); platforms],
                 p_b: vec![Vec::new(); platforms],
                 p_flag: vec![Vec::new(); platforms],
@@ -269,6 +273,8 @@ impl Curve {
             flag: ints(&df, "flag")?,
             at,
             p_lo: per.lo,
+            p_hi: per.hi,
+            p_unbounded: per.unbounded,
             p_a: per.a,
             p_b: per.b,
             p_flag: per.flag,
@@ -305,6 +311,12 @@ impl Curve {
     /// Platform `k`'s ΣL at `t`.
     pub fn platform_lower(&self, k: usize, t: i64) -> i64 {
         self.row(t).map_or(0, |r| self.p_lo[k][r])
+    }
+
+    /// Platform `k`'s ΣU at `t` (None: one of its videos is unbounded).
+    pub fn platform_upper(&self, k: usize, t: i64) -> Option<i64> {
+        let r = self.row(t)?;
+        (self.p_unbounded[k][r] == 0).then_some(self.p_hi[k][r])
     }
 
     /// Platform `k`'s ΣE at `t`.
@@ -364,6 +376,8 @@ fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
 /// The per-platform cumulative columns, one value per instant of the campaign's curve.
 struct PerPlatform {
     lo: Vec<Vec<i64>>,
+    hi: Vec<Vec<i64>>,
+    unbounded: Vec<Vec<i64>>,
     a: Vec<Vec<f64>>,
     b: Vec<Vec<f64>>,
     flag: Vec<Vec<i64>>,
@@ -376,6 +390,7 @@ impl PerPlatform {
     fn spread(pf: &DataFrame, at: &[i64], platforms: usize) -> PolarsResult<PerPlatform> {
         let platform = ints(pf, "platform")?;
         let p_at = ints(pf, "at")?;
+        let (hi, unbounded) = (ints(pf, "hi")?, ints(pf, "unbounded")?);
         let (lo, a, b, flag) = (
             ints(pf, "lo")?,
             floats(pf, "a")?,
@@ -384,6 +399,8 @@ impl PerPlatform {
         );
         let mut out = PerPlatform {
             lo: vec![Vec::with_capacity(at.len()); platforms],
+            hi: vec![Vec::with_capacity(at.len()); platforms],
+            unbounded: vec![Vec::with_capacity(at.len()); platforms],
             a: vec![Vec::with_capacity(at.len()); platforms],
             b: vec![Vec::with_capacity(at.len()); platforms],
             flag: vec![Vec::with_capacity(at.len()); platforms],
@@ -397,6 +414,8 @@ impl PerPlatform {
                     row += 1;
                 }
                 out.lo[k].push(last.map_or(0, |r| lo[r]));
+                out.hi[k].push(last.map_or(0, |r| hi[r]));
+                out.unbounded[k].push(last.map_or(0, |r| unbounded[r]));
                 out.a[k].push(last.map_or(0.0, |r| a[r]));
                 out.b[k].push(last.map_or(0.0, |r| b[r]));
                 out.flag[k].push(last.map_or(0, |r| flag[r]));

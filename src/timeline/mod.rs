@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 mod bounds;
 mod curve;
+pub mod period;
 #[cfg(test)]
 mod props;
 
@@ -56,6 +57,12 @@ pub struct Point {
     /// readings), in total and per platform.
     pub estimated: bool,
     pub platforms_estimated: Vec<bool>,
+    /// What the readings prove per platform (the order of `platforms`): at least …
+    #[serde(skip)]
+    pub platforms_low: Vec<i64>,
+    /// … and at most (None: a video of the platform has no later reading to bound it).
+    #[serde(skip)]
+    pub platforms_high: Vec<Option<i64>>,
 }
 
 /// One calendar day of the campaign (campaign time zone).
@@ -1007,6 +1014,12 @@ fn points(curve: &curve::Curve, n_platforms: usize) -> Vec<Point> {
             high: curve.upper(at),
             estimated,
             platforms_estimated,
+            platforms_low: (0..n_platforms)
+                .map(|k| curve.platform_lower(k, at))
+                .collect(),
+            platforms_high: (0..n_platforms)
+                .map(|k| curve.platform_upper(k, at))
+                .collect(),
         });
         prev = Some(at);
     }

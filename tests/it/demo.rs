@@ -164,7 +164,7 @@ fn report_until_renders_a_past_state_in_english() {
         "past",
     ])
     .ok();
-    let md = env.read("past/mdcc-2020/summary.md");
+    let md = env.read("past/mdcc-2020/2020-07-24_2020-07-27/summary.md");
     assert!(md.contains("| 8,000 | not yet |"), "{md}");
     let r = env
         .run(&[

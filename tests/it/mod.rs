@@ -19,6 +19,7 @@ mod ops;
 mod ops18;
 mod ops_store;
 mod paths;
+mod periods;
 mod pg;
 mod report;
 mod robustness;

@@ -318,18 +318,21 @@ fn report_until_and_lang_reach_every_file() {
     ])
     .ok();
     // 20–22 March: 300+230+187 + 120+92+75 + 200+153+125 = 1 482 views.
-    let cs = env.read("past/repost/snippet.cs.txt");
+    let cs = env.read("past/repost/2025-03-20_2025-03-22/snippet.cs.txt");
     assert!(
         cs.starts_with("Video má již přes tisíc zhlédnutí na sítích YouTube a\u{a0}Facebook."),
         "{cs}"
     );
-    let html = env.read("past/repost/report.html");
+    let html = env.read("past/repost/2025-03-20_2025-03-22/report.html");
     assert!(html.contains("<html lang=\"cs\">"));
     assert!(
         html.contains("Stav k 23.\u{a0}3.\u{a0}2025 00:00"),
         "as of the last reading before --until"
     );
-    let texts = svg_texts(&env, "past/repost/cumulative-1200x675.svg");
+    let texts = svg_texts(
+        &env,
+        "past/repost/2025-03-20_2025-03-22/cumulative-1200x675.svg",
+    );
     assert!(
         texts.iter().any(|t| t.starts_with("1\u{a0}000 — ")),
         "{texts:?}"
