@@ -7,6 +7,7 @@
 
 mod deliveries;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod schedule;
@@ -410,6 +411,7 @@ impl Ctx {
             failed_files: Mutex::new(BTreeMap::new()),
             store_unreachable: Mutex::new(None),
             pending_readings: Mutex::new(BTreeMap::new()),
+            live: Arc::new(live::Live::new(config.clone(), clock.clone())),
         });
         Ok(Arc::new(Ctx {
             clock,

@@ -505,7 +505,7 @@ fn per_language_texts_are_checked() {
 }
 
 /// The Chromium binary, if there is one.
-fn chromium() -> Option<String> {
+pub(super) fn chromium() -> Option<String> {
     if let Ok(p) = std::env::var("VIEWTALLY_CHROMIUM") {
         return Some(p);
     }
@@ -522,9 +522,14 @@ fn chromium() -> Option<String> {
 }
 
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
-fn screenshot(
+fn screenshot(chromium: &str, page: &Path, out: &Path, size: (u32, u32)) -> image::RgbImage {
+    screenshot_url(chromium, &format!("file://{}", page.display()), out, size)
+}
+
+/// Screenshot `url` (a file or a loopback page) at `width`×`height` with headless Chromium.
+pub(super) fn screenshot_url(
     chromium: &str,
-    page: &Path,
+    url: &str,
     out: &Path,
     (width, height): (u32, u32),
 ) -> image::RgbImage {
@@ -544,7 +549,7 @@ fn screenshot(
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", out.display()))
         .arg(format!("--window-size={width},{height}"))
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
