@@ -7,7 +7,7 @@
 //! store read and every rendering runs on a blocking thread; the store is opened for the
 //! check (and the rebuild) and closed at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -287,7 +287,7 @@ impl Live {
 
     /// Per campaign: its total views and latest reading, or why they cannot be read (for the
     /// index; blocking).
-    pub fn numbers(&self) -> BTreeMap<String, Result<(i64, Option<DateTime<Utc>>), String>> {
+    pub fn numbers(&self) -> super::http::IndexNumbers {
         self.config
             .campaigns
             .iter()
