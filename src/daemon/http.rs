@@ -346,7 +346,9 @@ mod tests {
         let mut numbers = IndexNumbers::new();
         numbers.insert("c1".into(), Ok((12_345, Some(at))));
         numbers.insert("c2".into(), Err("the store is <down>".into()));
-        let page = index_page(&campaigns, dir.path(), &numbers, None).unwrap();
+        let page = index_page(&campaigns, dir.path(), &numbers, None)
+            .unwrap()
+            .replace('\u{a0}', " ");
         assert!(
             page.contains(
                 "<a href=\"/c/c1/\"><strong>Launch &lt;&amp;&quot;&gt; night</strong></a> <code>c1</code>"

@@ -229,11 +229,8 @@ impl Live {
         }
         let info = LiveInfo {
             updated_at: snap.built_at,
-            chart_base: format!("/c/{slug}/"),
-            saved: saved
-                .iter()
-                .map(|f| (f.clone(), format!("/reports/{slug}/{f}")))
-                .collect(),
+            slug: slug.to_string(),
+            saved: saved.clone(),
         };
         let options = self.options(campaign, snap.built_at);
         let page = render_live::page(campaign, &snap.tl, &options, &info)

@@ -21,10 +21,11 @@ pub const REFRESH_S: u32 = 300;
 pub struct LiveInfo {
     /// When the page was built from the store.
     pub updated_at: DateTime<Utc>,
-    /// Where the chart files are served: `/c/<slug>/`.
-    pub chart_base: String,
-    /// Files the last `report` run wrote, with their URLs: (name, url).
-    pub saved: Vec<(String, String)>,
+    /// The campaign: charts are served at `/c/<slug>/<file>`, saved report files at
+    /// `/reports/<slug>/<file>` (the template builds the URLs, so no `/` is escaped).
+    pub slug: String,
+    /// Files the last `report` run wrote.
+    pub saved: Vec<String>,
 }
 
 /// The chart files the live page serves for a timeline: every kind the report draws, in the
@@ -76,21 +77,13 @@ pub fn page(
     let updated = s
         .live_updated
         .replace("{at}", &loc.datetime(live.updated_at, tl.tz));
-    let charts: Vec<_> = chart_files(tl, options)
-        .into_iter()
-        .map(|name| context! { url => format!("{}{name}", live.chart_base), name })
-        .collect();
-    let saved: Vec<_> = live
-        .saved
-        .iter()
-        .map(|(name, url)| context! { name, url })
-        .collect();
     let ctx = context! {
+        slug => live.slug.clone(),
+        charts => chart_files(tl, options),
+        saved => live.saved.clone(),
         refresh_s => REFRESH_S,
         last_reading,
         updated,
-        charts,
-        saved,
     };
     html::report_page(campaign, tl, &chart, options, &kinds, Some(ctx))
 }

@@ -138,6 +138,11 @@ fn live_page_and_charts_are_current_with_cache_validators() {
         assert!(html.contains(needle), "missing {needle} in\n{html}");
     }
     assert!(!html.contains("<script"), "{html}");
+    // links as written, not entity-escaped
+    assert!(
+        String::from_utf8_lossy(&page.body).contains("<a href=\"/c/c1/cumulative.png\">"),
+        "{html}"
+    );
     assert!(!html.contains("Last saved report"), "no report written yet");
     assert_eq!(page.header("cache-control"), Some("public, max-age=60"));
     let page_etag = page.header("etag").expect("an ETag").to_string();
