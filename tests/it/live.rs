@@ -449,3 +449,55 @@ fn live_page_renders_in_headless_chromium_on_a_phone_and_a_desktop() {
     let (code, stderr) = d.terminate();
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn live_page_on_postgres_follows_new_readings() {
+    let Some(pg) = super::pg::Postgres::start() else {
+        return;
+    };
+    let url = pg.database();
+    let vars = [("VIEWTALLY_STORE", url.as_str())];
+    let env = Env::new();
+    env.write("config/viewtally.toml", CONFIG);
+    let rows = |name: &str, rows: &str| {
+        let file = env.write(
+            name,
+            &format!("platform,video,account,metric,kind,at,value\n{rows}"),
+        );
+        env.run_env(&["import", file.to_str().unwrap()], &vars).ok();
+    };
+    rows(
+        "a.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,150\n",
+    );
+    let d = Daemon::start_with(&env, "http://127.0.0.1:9/unused", &vars);
+    let page = fetch(&d.addr, "/c/c1/", &[]);
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("<span class=\"value\">150</span>"));
+    let etag = page.header("etag").unwrap().to_string();
+    assert_eq!(
+        fetch(&d.addr, "/c/c1/", &[("If-None-Match", &etag)]).status,
+        304
+    );
+    // a corrected value (same count of readings) is a new version too
+    rows(
+        "b.csv",
+        "youtube,v1,,views,total,2020-07-25T10:00:00Z,170\n",
+    );
+    let start = Instant::now();
+    let page = loop {
+        let a = fetch(&d.addr, "/c/c1/", &[("If-None-Match", &etag)]);
+        if a.status == 200 {
+            break a;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "never changed");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(
+        page.text().contains("<span class=\"value\">170</span>"),
+        "{}",
+        page.text()
+    );
+    let (code, stderr) = d.terminate();
+    assert_eq!(code, 0, "{stderr}");
+}
