@@ -81,7 +81,7 @@ pub enum Command {
     },
     /// Export observations or the timeline for BI tools
     Export(ExportArgs),
-    /// Run the scheduled jobs; serve /healthz, /metrics and the reports
+    /// Run the scheduled jobs; serve the live pages (/, /c/SLUG/), the reports, /healthz, /metrics
     Daemon {
         /// Address to listen on [default: [daemon] listen, else 127.0.0.1:9184]
         #[arg(long, value_name = "ADDR")]

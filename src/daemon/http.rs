@@ -34,6 +34,8 @@ pub struct FailedFile {
 pub struct AppState {
     /// (slug, name) of every campaign.
     pub campaigns: Vec<(String, String)>,
+    /// The slug of every `[[comparison]]` (their files are in `<report dir>/compare/<slug>/`).
+    pub comparisons: Vec<String>,
     pub report_dir: PathBuf,
     pub metrics: Arc<Metrics>,
     pub health: Mutex<BTreeMap<(String, String), JobHealth>>,
@@ -45,6 +47,8 @@ pub struct AppState {
     /// Per campaign: readings fetched in runs whose store write failed, kept in the spool
     /// until a run writes them.
     pub pending_readings: Mutex<BTreeMap<String, usize>>,
+    /// The live pages (`/c/<slug>/`): current timelines and what was rendered from them.
+    pub live: Arc<super::live::Live>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -53,6 +57,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/reports/{slug}/{file}", get(report_file))
+        .route("/reports/compare/{slug}/{file}", get(comparison_file))
+        .route("/c/{slug}", get(super::live::campaign_redirect))
+        .route("/c/{slug}/", get(super::live::campaign_page))
+        .route("/c/{slug}/{file}", get(super::live::campaign_file))
         .with_state(state)
 }
 
@@ -221,10 +229,18 @@ fn index_env() -> &'static minijinja::Environment<'static> {
     })
 }
 
-/// The `/` page: every campaign with links to the report files it has.
+/// A campaign's numbers on the index: its total views and latest reading, or why they cannot
+/// be read now.
+pub type IndexNumbers =
+    BTreeMap<String, Result<(i64, Option<chrono::DateTime<chrono::Utc>>), String>>;
+
+/// The `/` page of several campaigns: each with a link to its live page, its total and latest
+/// reading (in the campaign's language and time zone), and links to the report files it has.
 pub fn index_page(
     campaigns: &[(String, String)],
     report_dir: &std::path::Path,
+    numbers: &IndexNumbers,
+    config: Option<&crate::config::Config>,
 ) -> Result<String, minijinja::Error> {
     let campaigns: Vec<_> = campaigns
         .iter()
@@ -234,7 +250,29 @@ pub fn index_page(
                 .into_iter()
                 .filter(|f| dir.join(f).is_file())
                 .collect();
-            minijinja::context! { slug, name, files }
+            let c = config.and_then(|c| c.campaigns.iter().find(|c| c.slug() == slug));
+            let loc = crate::render::locale::Locale::new(
+                c.map_or(crate::config::Language::En, |c| c.language),
+            );
+            let tz = c.map_or(chrono_tz::UTC, |c| c.tz());
+            let (total, last, error) = match numbers.get(slug) {
+                Some(Ok((total, last))) => (
+                    Some(format!("{} {}", loc.number(*total), loc.strings.views)),
+                    Some(match last {
+                        Some(t) => format!(
+                            "{}: {} ({})",
+                            loc.strings.last_reading,
+                            loc.datetime(*t, tz),
+                            tz.name()
+                        ),
+                        None => loc.strings.live_no_reading.to_string(),
+                    }),
+                    None,
+                ),
+                Some(Err(e)) => (None, None, Some(e.clone())),
+                None => (None, None, None),
+            };
+            minijinja::context! { slug, name, files, total, last, error, lang => loc.strings.tag }
         })
         .collect();
     index_env()
@@ -242,9 +280,17 @@ pub fn index_page(
         .render(minijinja::context! { campaigns })
 }
 
-async fn index(State(s): State<Arc<AppState>>) -> Response {
-    match index_page(&s.campaigns, &s.report_dir) {
-        Ok(page) => Html(page).into_response(),
+/// `/`: with one campaign its live page; else every campaign with its numbers and links.
+async fn index(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    if let [(slug, _)] = &s.campaigns[..] {
+        return super::live::page_response(&s, slug.clone(), &headers).await;
+    }
+    let live = s.live.clone();
+    let numbers = tokio::task::spawn_blocking(move || live.numbers())
+        .await
+        .unwrap_or_default();
+    match index_page(&s.campaigns, &s.report_dir, &numbers, Some(s.live.config())) {
+        Ok(page) => ([(header::CACHE_CONTROL, "no-cache")], Html(page)).into_response(),
         Err(e) => {
             tracing::error!("cannot render the index page: {e:#}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -258,15 +304,35 @@ async fn report_file(
     Path((slug, file)): Path<(String, String)>,
 ) -> Response {
     let known = s.campaigns.iter().any(|(c, _)| *c == slug);
+    if !known {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    saved_file(s.report_dir.join(&slug), &file).await
+}
+
+/// A file of a configured comparison's last rendering (`compare.html`, `compare.png` …).
+async fn comparison_file(
+    State(s): State<Arc<AppState>>,
+    Path((slug, file)): Path<(String, String)>,
+) -> Response {
+    if !s.comparisons.contains(&slug) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    saved_file(s.report_dir.join("compare").join(&slug), &file).await
+}
+
+/// A file written into `dir` by a report or comparison run; 404 for anything else (a hidden or
+/// temporary file, a path, a file not there).
+async fn saved_file(dir: std::path::PathBuf, file: &str) -> Response {
     let plain = !file.is_empty()
         && !file.starts_with('.')
         && file
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if !known || !plain {
+    if !plain {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let path = s.report_dir.join(&slug).join(&file);
+    let path = dir.join(file);
     let content_type = match path.extension().and_then(|e| e.to_str()) {
         Some("html") => "text/html; charset=utf-8",
         Some("png") => "image/png",
@@ -284,7 +350,7 @@ async fn report_file(
 
 #[cfg(test)]
 mod tests {
-    use super::index_page;
+    use super::{index_page, IndexNumbers};
 
     #[test]
     fn index_escapes_campaign_names_and_links_existing_reports() {
@@ -295,13 +361,30 @@ mod tests {
         let campaigns = vec![
             ("c1".to_string(), "Launch <&\"> night".to_string()),
             ("c2".to_string(), "Second".to_string()),
+            ("c3".to_string(), "Third".to_string()),
         ];
-        let page = index_page(&campaigns, dir.path()).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2020-07-26T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let mut numbers = IndexNumbers::new();
+        numbers.insert("c1".into(), Ok((12_345, Some(at))));
+        numbers.insert("c2".into(), Err("the store is <down>".into()));
+        let page = index_page(&campaigns, dir.path(), &numbers, None)
+            .unwrap()
+            .replace('\u{a0}', " ");
         assert!(
-            page.contains("<strong>Launch &lt;&amp;&quot;&gt; night</strong> <code>c1</code>"),
+            page.contains(
+                "<a href=\"/c/c1/\"><strong>Launch &lt;&amp;&quot;&gt; night</strong></a> <code>c1</code>"
+            ),
             "{page}"
         );
         assert!(!page.contains("<&\">"), "{page}");
+        assert!(
+            page.contains(
+                "<span class=\"total\">12,345 views</span> · Last reading: 26 Jul 2020 10:00 (UTC)"
+            ),
+            "{page}"
+        );
         assert!(
             page.contains(
                 "<a href=\"/reports/c1/summary.md\">summary.md</a> · \
@@ -311,7 +394,13 @@ mod tests {
         );
         assert!(!page.contains("/reports/c1/report.html"), "{page}");
         assert!(
-            page.contains("<strong>Second</strong> <code>c2</code><br>no report yet</li>"),
+            page.contains(
+                "numbers unavailable: the store is &lt;down&gt;</span><br>\nno report yet</li>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("<strong>Third</strong></a> <code>c3</code><br>\nno report yet</li>"),
             "{page}"
         );
         assert!(page.contains("<a href=\"/metrics\">metrics</a> · <a href=\"/healthz\">health</a>"));

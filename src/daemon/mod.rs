@@ -7,6 +7,7 @@
 
 mod deliveries;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod schedule;
@@ -420,6 +421,7 @@ impl Ctx {
                 .iter()
                 .map(|c| (c.slug().to_string(), c.name.clone()))
                 .collect(),
+            comparisons: config.comparisons.iter().map(|c| c.slug()).collect(),
             report_dir: config.report.dir.clone(),
             metrics: metrics.clone(),
             health: Mutex::new(BTreeMap::new()),
@@ -427,6 +429,7 @@ impl Ctx {
             failed_files: Mutex::new(BTreeMap::new()),
             store_unreachable: Mutex::new(None),
             pending_readings: Mutex::new(BTreeMap::new()),
+            live: Arc::new(live::Live::new(config.clone(), clock.clone())),
         });
         Ok(Arc::new(Ctx {
             clock,

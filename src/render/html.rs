@@ -59,6 +59,19 @@ pub fn report(
     options: &ReportOptions,
     kinds: &[ChartKind],
 ) -> Result<String, RenderError> {
+    report_page(campaign, tl, chart, options, kinds, None)
+}
+
+/// The page of [`report`], with the daemon's live block (`live`: what `live.rs` puts in it)
+/// when given; without it, exactly report.html.
+pub fn report_page(
+    campaign: &Campaign,
+    tl: &Timeline,
+    chart: &Chart,
+    options: &ReportOptions,
+    kinds: &[ChartKind],
+    live: Option<Value>,
+) -> Result<String, RenderError> {
     let mut figures: Vec<Value> = Vec::new();
     for kind in kinds {
         let subtitle = kind.subtitle(chart);
@@ -76,7 +89,7 @@ pub fn report(
     let css = Value::from_safe_string(include_str!("templates/report.css").to_string());
     render(
         "report.html",
-        context! { figures => figures, css => css, ..ctx },
+        context! { figures => figures, css => css, live => live, ..ctx },
     )
 }
 

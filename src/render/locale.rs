@@ -236,6 +236,20 @@ pub struct Strings {
     /// an end.
     pub period_milestone_unproven: &'static str,
     pub period_none: &'static str,
+    // The daemon's live page (issue 16, point 5): its status line and downloads.
+    /// "Live page" before the status line.
+    pub live_label: &'static str,
+    /// `{at}` the latest reading's time, `{tz}` the campaign time zone.
+    pub live_last_reading: &'static str,
+    pub live_no_reading: &'static str,
+    /// `{at}` when the page was built from the store.
+    pub live_updated: &'static str,
+    /// How often the page reloads itself (`live::REFRESH_S`, 300 s).
+    pub live_refresh: &'static str,
+    /// The heading of the links to the always-current chart files.
+    pub live_files: &'static str,
+    /// Before the links to the files the last `report` run wrote.
+    pub live_saved: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -404,6 +418,15 @@ const EN: Strings = Strings {
     period_milestones: "Milestones crossed in the period",
     period_milestone_unproven: "estimated in the period; the readings do not prove it",
     period_none: "none",
+
+    // The daemon's live page (issue 16, point 5).
+    live_label: "Live page",
+    live_last_reading: "last reading {at} ({tz})",
+    live_no_reading: "no readings yet",
+    live_updated: "page updated {at}",
+    live_refresh: "refreshes every 5 minutes",
+    live_files: "Charts, always current",
+    live_saved: "Last saved report",
 };
 
 const CS: Strings = Strings {
@@ -572,6 +595,15 @@ const CS: Strings = Strings {
     period_milestones: "Milníky překonané v období",
     period_milestone_unproven: "odhad v období; odečty to neprokazují",
     period_none: "žádné",
+
+    // The daemon's live page (issue 16, point 5).
+    live_label: "Živá stránka",
+    live_last_reading: "poslední odečet {at} ({tz})",
+    live_no_reading: "zatím žádný odečet",
+    live_updated: "stránka aktualizována {at}",
+    live_refresh: "obnovuje se každých 5 minut",
+    live_files: "Grafy, vždy aktuální",
+    live_saved: "Poslední uložená zpráva",
 };
 
 /// Formatting for one report language.

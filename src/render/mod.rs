@@ -7,6 +7,7 @@ mod context;
 mod error;
 pub use error::RenderError;
 mod html;
+pub mod live;
 pub mod locale;
 mod markdown;
 pub mod milestone;

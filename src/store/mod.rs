@@ -533,6 +533,26 @@ pub trait Store: StateStore + Send {
 
     /// Where the store is, for messages (never includes a password).
     fn location(&self) -> String;
+
+    /// A cheap fingerprint of a campaign's readings (one aggregate query, no rows read into
+    /// memory): it changes whenever a reading is added or its value changes. The daemon's live
+    /// page rebuilds its timeline only when this differs from the one it was built from.
+    fn readings_version(&self, campaign: &str) -> Result<ReadingsVersion, StoreError>;
+}
+
+/// What [`Store::readings_version`] returns: equal versions mean the same readings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadingsVersion {
+    /// How many readings the campaign has.
+    pub readings: u64,
+    /// When the latest write that stored one of them happened (its `collected_at`).
+    pub last_write: Option<DateTime<Utc>>,
+    /// The newest reading's time.
+    pub last_at: Option<DateTime<Utc>>,
+    /// The highest write id among them (a write that replaces a value gets a newer one).
+    pub last_write_id: i64,
+    /// The sum of their values (as a float: a checksum, never shown).
+    pub value_sum: f64,
 }
 
 /// What the daemon and the API sources remember besides observations: job runs, milestone

@@ -26,8 +26,8 @@ use tokio_postgres::types::ToSql;
 
 use super::{
     series_key, Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query,
-    ScanFill, ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore, Stop, Store,
-    StoreError, WriteSummary, V2_FINISH,
+    ReadingsVersion, ScanFill, ScanNames, ScanOrder, ScanPoint, ScanSeries, SeriesKey, StateStore,
+    Stop, Store, StoreError, WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -1240,6 +1240,26 @@ impl Store for PgStore {
             &[&campaign],
         )?;
         Ok(rows.first().map(|r| r.get::<_, i64>(0)).unwrap_or(0) as u64)
+    }
+
+    fn readings_version(&self, campaign: &str) -> Result<ReadingsVersion, StoreError> {
+        let rows = self.query(
+            "SELECT COUNT(*), MAX(w.collected_ms), MAX(p.at_ms),
+             COALESCE(MAX(p.collected), 0)::bigint, COALESCE(SUM(p.value), 0)::float8
+             FROM points p JOIN series s ON s.id = p.series JOIN writes w ON w.id = p.collected
+             WHERE s.campaign = $1",
+            &[&campaign],
+        )?;
+        Ok(rows
+            .first()
+            .map(|r| ReadingsVersion {
+                readings: r.get::<_, i64>(0) as u64,
+                last_write: r.get::<_, Option<i64>>(1).map(ms_to_utc),
+                last_at: r.get::<_, Option<i64>>(2).map(ms_to_utc),
+                last_write_id: r.get(3),
+                value_sum: r.get(4),
+            })
+            .unwrap_or_default())
     }
 
     fn campaigns(&self) -> Result<Vec<(String, u64)>, StoreError> {

@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query, ScanFill,
-    ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Store, StoreError, WriteSummary,
-    V2_FINISH,
+    Announced, Chunks, ImportRecord, JobState, NoticeState, ObservationBatch, Query,
+    ReadingsVersion, ScanFill, ScanNames, ScanOrder, ScanPoint, ScanSeries, StateStore, Store,
+    StoreError, WriteSummary, V2_FINISH,
 };
 use crate::model::{Kind, Metric, Observation, Platform, Source};
 
@@ -884,6 +884,27 @@ impl Store for SqliteStore {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    fn readings_version(&self, campaign: &str) -> Result<ReadingsVersion, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), MAX(w.collected_ms), MAX(p.at_ms), COALESCE(MAX(p.collected), 0),
+                 TOTAL(p.value)
+                 FROM points p JOIN series s ON s.id = p.series JOIN writes w ON w.id = p.collected
+                 WHERE s.campaign = ?1",
+                [campaign],
+                |r| {
+                    Ok(ReadingsVersion {
+                        readings: r.get::<_, i64>(0)? as u64,
+                        last_write: r.get::<_, Option<i64>>(1)?.map(ms_to_utc),
+                        last_at: r.get::<_, Option<i64>>(2)?.map(ms_to_utc),
+                        last_write_id: r.get(3)?,
+                        value_sum: r.get(4)?,
+                    })
+                },
+            )
             .map_err(|e| self.err(e))
     }
 

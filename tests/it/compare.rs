@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use super::common::*;
-use super::daemon::Daemon;
+use super::daemon::{get, Daemon};
 use super::report::{chromium, screenshot};
 
 const CONFIG: &str = r#"
@@ -420,6 +420,12 @@ fn the_daemon_renders_configured_comparisons() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    // The daemon serves a configured comparison's files, and nothing of an unknown one.
+    let (status, body) = get(&d.addr, "/reports/compare/after-2024/compare.html");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("did better than"), "{body}");
+    assert_eq!(get(&d.addr, "/reports/compare/nope/compare.html").0, 404);
+    assert_eq!(get(&d.addr, "/reports/compare/after-2024/.hidden").0, 404);
     let (code, stderr) = d.terminate();
     assert_eq!(code, 0, "{stderr}");
     assert!(env.path("reports/thanks-2025/report.html").exists());

@@ -13,6 +13,7 @@ mod faults;
 mod fleet;
 mod huge;
 mod import;
+mod live;
 mod migrate;
 mod milestones;
 mod ops;

@@ -523,9 +523,14 @@ pub(super) fn chromium() -> Option<String> {
 }
 
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
-pub(super) fn screenshot(
+pub(super) fn screenshot(chromium: &str, page: &Path, out: &Path, size: (u32, u32)) -> image::RgbImage {
+    screenshot_url(chromium, &format!("file://{}", page.display()), out, size)
+}
+
+/// Screenshot `url` (a file or a loopback page) at `width`×`height` with headless Chromium.
+pub(super) fn screenshot_url(
     chromium: &str,
-    page: &Path,
+    url: &str,
     out: &Path,
     (width, height): (u32, u32),
 ) -> image::RgbImage {
@@ -545,7 +550,7 @@ pub(super) fn screenshot(
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", out.display()))
         .arg(format!("--window-size={width},{height}"))
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
