@@ -140,6 +140,7 @@ pub fn report_context(
             .collect::<Vec<_>>(),
         charts => chart_rows(chart, options, kinds),
         snippet => snippet::snippet(tl, loc),
+        engagement => super::engagement::section(tl, chart),
     }
 }
 

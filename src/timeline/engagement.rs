@@ -324,10 +324,7 @@ fn per_platform(videos: &[VideoEngagement]) -> Result<Vec<PlatformEngagement>, T
     }
 
     // The rate over the videos whose rate is known: Σ interactions / Σ views.
-    let known: Vec<&VideoEngagement> = videos
-        .iter()
-        .filter(|v| v.rate.value().is_some())
-        .collect();
+    let known: Vec<&VideoEngagement> = videos.iter().filter(|v| v.rate.value().is_some()).collect();
     let rate_df = DataFrame::new_infer_height(vec![
         Int64Chunked::from_vec(
             "platform".into(),
@@ -407,7 +404,14 @@ mod tests {
     use crate::model::{Kind, Observation, Source};
     use crate::timeline::{build, TimelineOptions};
 
-    fn o(p: Platform, video: &str, metric: Metric, kind: Kind, at: &str, value: i64) -> Observation {
+    fn o(
+        p: Platform,
+        video: &str,
+        metric: Metric,
+        kind: Kind,
+        at: &str,
+        value: i64,
+    ) -> Observation {
         let at: DateTime<Utc> = at.parse().unwrap();
         Observation {
             campaign: "c".into(),
@@ -480,7 +484,14 @@ mod tests {
             // Facebook: views read on 30 Sep, watch time and reactions only up to 7 Aug.
             o(Facebook, "f", Views, Total, "2020-09-30T16:00:00Z", 3000),
             o(Facebook, "f", Likes, Daily, "2020-08-07T22:00:00Z", 40),
-            o(Facebook, "f", WatchTimeS, Daily, "2020-08-07T22:00:00Z", 7200),
+            o(
+                Facebook,
+                "f",
+                WatchTimeS,
+                Daily,
+                "2020-08-07T22:00:00Z",
+                7200,
+            ),
             // LinkedIn: interactions but no views at all.
             o(Linkedin, "l", Likes, Total, "2020-09-30T19:00:00Z", 10),
             // YouTube: views only.

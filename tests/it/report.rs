@@ -505,7 +505,7 @@ fn per_language_texts_are_checked() {
 }
 
 /// The Chromium binary, if there is one.
-fn chromium() -> Option<String> {
+pub(super) fn chromium() -> Option<String> {
     if let Ok(p) = std::env::var("VIEWTALLY_CHROMIUM") {
         return Some(p);
     }
@@ -522,7 +522,7 @@ fn chromium() -> Option<String> {
 }
 
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
-fn screenshot(
+pub(super) fn screenshot(
     chromium: &str,
     page: &Path,
     out: &Path,
