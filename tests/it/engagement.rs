@@ -197,6 +197,11 @@ fn rates_need_views_read_alongside_and_until_takes_earlier_values() {
         assert!(md.contains(row), "{row}\n{md}");
     }
     assert!(env.path("reports/thanks/engagement-1200x675.png").is_file());
+    // Facebook's bar is as of its reading, not as of the chart's date.
+    let svg = env.read("reports/thanks/engagement-1200x675.svg");
+    let texts = svg_texts(&svg);
+    assert!(texts.iter().any(|t| t == "as of 21 Mar 2025"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "rate 3.2%"), "{texts:?}");
 }
 
 #[test]

@@ -85,9 +85,21 @@ where
                 platform: e.platform,
                 segments,
                 total,
-                rate: e
-                    .rate
-                    .map(|r| format!("{} {}", s.rate_word, loc.percent(r * 100.0))),
+                // The rate, else the date the interactions were read where that is not when
+                // the views were (truth first: the bar is as of then, not as of the subtitle).
+                rate: match e.rate {
+                    Some(r) => Some(format!("{} {}", s.rate_word, loc.percent(r * 100.0))),
+                    None => [Metric::Likes, Metric::Comments, Metric::Shares]
+                        .iter()
+                        .filter_map(|m| e.metrics.get(m))
+                        .filter(|v| !v.with_views)
+                        .map(|v| v.oldest)
+                        .min()
+                        .map(|t| {
+                            s.as_of_date
+                                .replace("{date}", &loc.date(crate::model::day_of(t, tl.tz)))
+                        }),
+                },
             })
         })
         .collect();
