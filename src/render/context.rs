@@ -143,6 +143,7 @@ pub fn report_context(
         charts => chart_rows(chart, options, kinds),
         snippet => snippet::snippet(tl, loc),
         period => super::period::report_context(options.period.as_ref(), tl, loc),
+        engagement => super::engagement::section(tl, chart),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod compare;
 mod context;
+pub mod engagement;
 mod error;
 pub use error::RenderError;
 mod html;
@@ -499,6 +500,8 @@ pub struct Status {
     pub videos: Vec<StatusVideo>,
     pub milestones: Vec<StatusMilestone>,
     pub next_milestone_eta: Option<String>,
+    /// Per platform, its engagement metrics (issue 16): `{platform: {metric: value}}`.
+    pub engagement: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -573,6 +576,7 @@ impl Status {
                 })
                 .collect(),
             next_milestone_eta: tl.forecast.as_ref().and_then(|f| f.eta).map(rfc3339),
+            engagement: engagement::status_json(tl),
         }
     }
 
@@ -636,6 +640,10 @@ impl Status {
         .flatten()
         {
             out.push_str(&format!("  {sentence}\n"));
+        }
+        // Engagement (issue 16): one line per platform with more than views.
+        for line in engagement::status_lines(tl, loc) {
+            out.push_str(&format!("  {line}\n"));
         }
         out.replace(locale::NBSP, " ")
     }

@@ -1,6 +1,7 @@
 //! The cross-platform timeline (DESIGN.md "Timeline rules" 1–5), computed with polars.
 //!
-//! Every polars call of viewtally lives in this file, so a polars upgrade touches one place.
+//! Every polars call of viewtally lives in this module (here, `curve` and `engagement`), so a
+//! polars upgrade touches one place.
 //! The heavy, per-observation work (merging `daily` and `total` series, per-series deltas, the
 //! as-of sum across videos) runs as one lazy polars query; what comes out is small (one row per
 //! distinct reading time) and the day grid, milestones and forecast are read off it.
@@ -9,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 mod bounds;
 mod curve;
+pub mod engagement;
 pub mod period;
 #[cfg(test)]
 mod props;
@@ -234,6 +236,10 @@ pub struct Timeline {
     pub contradicted: Vec<Contradicted>,
     pub velocity: Option<Velocity>,
     pub forecast: Option<Forecast>,
+    /// Likes, comments, shares, watch time … per video and platform at the latest reading
+    /// (issue 16); not part of `timeline.json`.
+    #[serde(skip)]
+    pub engagement: engagement::Engagement,
 }
 
 /// A sent announcement and what the readings say now.
@@ -432,6 +438,9 @@ pub struct TimelineInput {
 struct OtherMetric {
     latest: Option<(i64, u16, i64)>, // at, source kind, value
     daily: i64,
+    /// Every `daily` row (at, value): the engagement summary counts those after the latest
+    /// total (rule 1).
+    daily_rows: Vec<(i64, i64)>,
 }
 
 impl TimelineInput {
@@ -519,7 +528,10 @@ impl TimelineInput {
                             e.latest = Some((key.at, key.source_kind, value));
                         }
                     }
-                    Kind::Daily => e.daily += value,
+                    Kind::Daily => {
+                        e.daily += value;
+                        e.daily_rows.push((key.at, value));
+                    }
                 }
                 continue;
             }
@@ -566,13 +578,29 @@ impl TimelineInput {
             .iter()
             .map(|(&(s, m), o)| ((s as i64, m), (o.latest.map(|(_, _, v)| v), o.daily)))
             .collect();
-        build_from(
+        let engagement_rows: Vec<engagement::MetricRows> = self
+            .other_metrics
+            .into_iter()
+            .map(|((s, metric), o)| {
+                let (platform, video) = self.series[s as usize].clone();
+                engagement::MetricRows {
+                    platform,
+                    video,
+                    metric,
+                    total: o.latest.map(|(at, _, v)| (at, v)),
+                    daily: o.daily_rows,
+                }
+            })
+            .collect();
+        let mut tl = build_from(
             self.series,
             self.buckets,
             (other_metrics, accounts, sources),
             options,
             (run_rows, !self.scattered),
-        )
+        )?;
+        tl.engagement = engagement::summarize(&tl.videos, engagement_rows)?;
+        Ok(tl)
     }
 }
 
@@ -735,6 +763,7 @@ fn build_from(
         contradicted: Vec::new(),
         velocity,
         forecast,
+        engagement: engagement::Engagement::default(),
     })
 }
 

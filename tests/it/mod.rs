@@ -7,6 +7,7 @@ mod config_errors;
 mod crash;
 mod daemon;
 mod demo;
+mod engagement;
 mod export;
 mod exports;
 mod faults;

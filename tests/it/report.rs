@@ -523,7 +523,12 @@ pub(super) fn chromium() -> Option<String> {
 }
 
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
-pub(super) fn screenshot(chromium: &str, page: &Path, out: &Path, size: (u32, u32)) -> image::RgbImage {
+pub(super) fn screenshot(
+    chromium: &str,
+    page: &Path,
+    out: &Path,
+    size: (u32, u32),
+) -> image::RgbImage {
     screenshot_url(chromium, &format!("file://{}", page.display()), out, size)
 }
 

@@ -9,6 +9,7 @@ pub mod axes;
 pub mod compare;
 mod cumulative;
 mod daily;
+mod engagement;
 mod platforms;
 pub mod text;
 pub mod theme;
@@ -35,14 +36,17 @@ pub enum ChartKind {
     Platforms,
     /// Views per video and account (campaigns with re-posts).
     Videos,
+    /// Interactions per platform by type (where any were read).
+    Engagement,
 }
 
 impl ChartKind {
-    pub const ALL: [ChartKind; 4] = [
+    pub const ALL: [ChartKind; 5] = [
         ChartKind::Cumulative,
         ChartKind::Daily,
         ChartKind::Platforms,
         ChartKind::Videos,
+        ChartKind::Engagement,
     ];
 
     /// The file stem: `cumulative`, `daily`, `platforms`, `videos`.
@@ -52,6 +56,7 @@ impl ChartKind {
             ChartKind::Daily => "daily",
             ChartKind::Platforms => "platforms",
             ChartKind::Videos => "videos",
+            ChartKind::Engagement => "engagement",
         }
     }
 
@@ -62,6 +67,7 @@ impl ChartKind {
         match self {
             ChartKind::Cumulative | ChartKind::Daily | ChartKind::Platforms => true,
             ChartKind::Videos => videos::applies(tl),
+            ChartKind::Engagement => engagement::applies(tl),
         }
     }
 
@@ -73,6 +79,7 @@ impl ChartKind {
             ChartKind::Daily => s.daily_title,
             ChartKind::Platforms => s.platforms_title,
             ChartKind::Videos => s.videos_title,
+            ChartKind::Engagement => s.engagement_title,
         }
     }
 
@@ -83,6 +90,7 @@ impl ChartKind {
             ChartKind::Daily => daily::subtitle(chart),
             ChartKind::Platforms => platforms::subtitle(chart),
             ChartKind::Videos => videos::subtitle(chart),
+            ChartKind::Engagement => engagement::subtitle(chart),
         }
     }
 
@@ -100,6 +108,7 @@ impl ChartKind {
             ChartKind::Daily => daily::draw(p, chart, canvas),
             ChartKind::Platforms => platforms::draw(p, chart, canvas),
             ChartKind::Videos => videos::draw(p, chart, canvas),
+            ChartKind::Engagement => engagement::draw(p, chart, canvas),
         }
     }
 
@@ -109,6 +118,11 @@ impl ChartKind {
         let bars = match self {
             ChartKind::Platforms => tl.platforms.len(),
             ChartKind::Videos => videos::bar_count(tl),
+            // Room for the key (interaction types) above the bars.
+            ChartKind::Engagement => {
+                let bars = engagement::bar_count(tl);
+                return ((130.0 + bars.max(1) as f64 * 84.0) * s).round() as u32;
+            }
             _ => return h,
         };
         let _ = w;
