@@ -298,6 +298,13 @@ where
         at[i].0 = at[i].0.min(max);
     }
     let edge = p.w - p.u(theme::PAD) * 0.5;
+    // Every line as drawn, so that a label (on its opaque box) never hides another line.
+    let lines: Vec<Vec<(f64, f64)>> = chart
+        .series
+        .iter()
+        .map(|s| s.points.iter().map(|q| (x.map(q.0), y.map(q.1))).collect())
+        .collect();
+    let half = p.u(theme::LABEL) * 0.62;
     for (ly, lx, i) in at {
         let s = &chart.series[i];
         let w = p.text_width(&labels[i], theme::LABEL, Weight::Bold);
@@ -306,7 +313,63 @@ where
         } else {
             (lx - p.u(32.0), HPos::Right)
         };
+        // Right of the line's end, else above or below it, wherever no other line runs.
+        let end_x = lx - p.u(16.0);
+        let step = half * 2.0 + p.u(4.0);
+        let candidates = [
+            (lx, ly, h),
+            (end_x, ly - step, HPos::Right),
+            (end_x, ly + step, HPos::Right),
+            (lx, ly - step, h),
+            (lx, ly + step, h),
+        ];
+        let clear = |&(cx, cy, ch): &(f64, f64, HPos)| {
+            let x0 = if matches!(ch, HPos::Right) {
+                cx - w
+            } else {
+                cx
+            } - p.u(6.0);
+            let rect = (x0, cy - half, x0 + w + p.u(12.0), cy + half);
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != i)
+                .all(|(_, line)| !crosses(line, rect))
+        };
+        let (lx, ly, h) = candidates
+            .iter()
+            .copied()
+            .find(|c| clear(c))
+            .unwrap_or(candidates[0]);
         p.boxed_text(&labels[i], (lx, ly), theme::LABEL, Weight::Bold, s.color, h)?;
     }
     Ok(())
+}
+
+/// Whether a polyline passes through the rectangle (x0, y0, x1, y1): its points, and points
+/// along each segment every few pixels.
+fn crosses(line: &[(f64, f64)], (x0, y0, x1, y1): (f64, f64, f64, f64)) -> bool {
+    let inside = |(x, y): (f64, f64)| x >= x0 && x <= x1 && y >= y0 && y <= y1;
+    line.windows(2).any(|seg| {
+        let ((ax, ay), (bx, by)) = (seg[0], seg[1]);
+        let steps = ((bx - ax).abs().max((by - ay).abs()) / 2.0).ceil().max(1.0) as usize;
+        (0..=steps).any(|k| {
+            let t = k as f64 / steps as f64;
+            inside((ax + (bx - ax) * t, ay + (by - ay) * t))
+        })
+    }) || line.iter().any(|&q| inside(q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crosses;
+
+    #[test]
+    fn a_line_through_a_label_box_is_seen_even_between_its_points() {
+        let line = [(0.0, 100.0), (100.0, 0.0)];
+        // the segment passes through (50, 50); neither end is in the box
+        assert!(crosses(&line, (40.0, 40.0, 60.0, 60.0)));
+        assert!(!crosses(&line, (70.0, 70.0, 90.0, 90.0)));
+        assert!(crosses(&[(5.0, 5.0)], (0.0, 0.0, 10.0, 10.0)));
+    }
 }
