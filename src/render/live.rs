@@ -6,9 +6,8 @@
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
-use super::chart::{self, theme::Palette, Canvas, Chart, ChartKind};
-use super::locale::Locale;
-use super::{chart_file, chart_kinds, chart_texts, html, RenderError, ReportOptions};
+use super::chart::{self, Canvas, Chart, ChartKind};
+use super::{chart_file, chart_kinds, html, RenderError, ReportOptions};
 use crate::config::{Campaign, ChartFormat, ChartSize};
 use crate::timeline::Timeline;
 
@@ -56,16 +55,20 @@ pub fn page(
     options: &ReportOptions,
     live: &LiveInfo,
 ) -> Result<String, RenderError> {
-    let loc = Locale::new(options.language);
+    super::with_chart(campaign, tl, options.language, |chart| {
+        live_page(campaign, tl, chart, options, live)
+    })
+}
+
+fn live_page(
+    campaign: &Campaign,
+    tl: &Timeline,
+    chart: &Chart,
+    options: &ReportOptions,
+    live: &LiveInfo,
+) -> Result<String, RenderError> {
+    let loc = chart.loc;
     let s = loc.strings;
-    let texts = chart_texts(campaign, tl, &loc);
-    let palette = Palette::new(&campaign.style.colors);
-    let chart = Chart {
-        tl,
-        loc: &loc,
-        palette: &palette,
-        texts: &texts,
-    };
     let kinds = chart_kinds(tl);
     let last_reading = match tl.as_of {
         Some(t) => s
@@ -85,7 +88,7 @@ pub fn page(
         last_reading,
         updated,
     };
-    html::report_page(campaign, tl, &chart, options, &kinds, Some(ctx))
+    html::report_page(campaign, tl, chart, options, &kinds, Some(ctx))
 }
 
 /// One chart file of [`chart_files`], rendered now: its bytes and content type; `None` for a
@@ -99,21 +102,25 @@ pub fn chart(
     let Some((kind, size, format)) = parse_file(tl, options, file) else {
         return Ok(None);
     };
-    let loc = Locale::new(options.language);
-    let texts = chart_texts(campaign, tl, &loc);
-    let palette = Palette::new(&campaign.style.colors);
-    let chart = Chart {
-        tl,
-        loc: &loc,
-        palette: &palette,
-        texts: &texts,
-    };
+    super::with_chart(campaign, tl, options.language, |chart| {
+        chart_bytes(chart, kind, size, format, file).map(Some)
+    })
+}
+
+/// One chart drawn into memory: its bytes and content type.
+fn chart_bytes(
+    chart: &Chart,
+    kind: ChartKind,
+    size: ChartSize,
+    format: ChartFormat,
+    file: &str,
+) -> Result<(Vec<u8>, &'static str), RenderError> {
     let canvas = Canvas::sized(size.pixels());
     match format {
-        ChartFormat::Svg => Ok(Some((
-            chart::svg(kind, &chart, &canvas)?.into_bytes(),
+        ChartFormat::Svg => Ok((
+            chart::svg(kind, chart, &canvas)?.into_bytes(),
             "image/svg+xml",
-        ))),
+        )),
         ChartFormat::Png => {
             // The bitmap backend writes a file: a private temporary one, read back.
             let err = |source| RenderError::Write {
@@ -125,9 +132,9 @@ pub fn chart(
                 .suffix(".png")
                 .tempfile()
                 .map_err(err)?;
-            chart::png(kind, &chart, &canvas, tmp.path())?;
+            chart::png(kind, chart, &canvas, tmp.path())?;
             let bytes = std::fs::read(tmp.path()).map_err(err)?;
-            Ok(Some((bytes, "image/png")))
+            Ok((bytes, "image/png"))
         }
     }
 }

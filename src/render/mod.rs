@@ -307,24 +307,44 @@ pub fn export_days(tl: &Timeline, options: &ReportOptions, loc: &Locale) -> Opti
     })
 }
 
+/// `f` with the campaign's charts in `language`: their texts and colours.
+pub fn with_chart<R>(
+    campaign: &Campaign,
+    tl: &Timeline,
+    language: Language,
+    f: impl FnOnce(&Chart) -> R,
+) -> R {
+    let loc = Locale::new(language);
+    let texts = chart_texts(campaign, tl, &loc);
+    let palette = Palette::new(&campaign.style.colors);
+    f(&Chart {
+        tl,
+        loc: &loc,
+        palette: &palette,
+        texts: &texts,
+    })
+}
+
 /// Write the report files of one campaign; returns the paths written.
 pub fn write_report(
     campaign: &Campaign,
     timeline: &Timeline,
     options: &ReportOptions,
 ) -> Result<Vec<PathBuf>, RenderError> {
-    let loc = Locale::new(options.language);
-    let texts = chart_texts(campaign, timeline, &loc);
-    let palette = Palette::new(&campaign.style.colors);
-    let chart = Chart {
-        tl: timeline,
-        loc: &loc,
-        palette: &palette,
-        texts: &texts,
-    };
+    with_chart(campaign, timeline, options.language, |chart| {
+        write_files(campaign, timeline, chart, options)
+    })
+}
+
+fn write_files(
+    campaign: &Campaign,
+    timeline: &Timeline,
+    chart: &Chart,
+    options: &ReportOptions,
+) -> Result<Vec<PathBuf>, RenderError> {
     let kinds = chart_kinds(timeline);
     sweep_stale_temps(&options.dir);
-    let mut written = write_charts(&chart, &kinds, options)?;
+    let mut written = write_charts(chart, &kinds, options)?;
 
     let path = options.dir.join("timeline.csv");
     write_atomic(&path, crate::sinks::timeline_csv(timeline)?.as_bytes())?;
@@ -345,12 +365,12 @@ pub fn write_report(
     }
 
     let path = options.dir.join("summary.md");
-    let md = markdown::summary(campaign, timeline, &chart, options, &kinds)?;
+    let md = markdown::summary(campaign, timeline, chart, options, &kinds)?;
     write_atomic(&path, md.as_bytes())?;
     written.push(path);
 
     let path = options.dir.join("report.html");
-    let page = html::report(campaign, timeline, &chart, options, &kinds)?;
+    let page = html::report(campaign, timeline, chart, options, &kinds)?;
     write_atomic(&path, page.as_bytes())?;
     written.push(path);
     Ok(written)

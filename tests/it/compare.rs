@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::common::*;
 use super::daemon::{get, Daemon};
-use super::report::{chromium, screenshot};
+use super::report::{assert_inked, chromium_or_skip, screenshot};
 
 const CONFIG: &str = r#"
 [store]
@@ -324,11 +324,7 @@ fn a_named_comparison_takes_its_title_and_folder() {
 
 #[test]
 fn compare_html_renders_in_headless_chromium() {
-    let Some(chromium) = chromium() else {
-        if std::env::var_os("VIEWTALLY_REQUIRE_CHROMIUM").is_some() {
-            panic!("VIEWTALLY_REQUIRE_CHROMIUM is set but no chromium was found on PATH");
-        }
-        eprintln!("note: chromium not found; skipping the compare.html rendering check");
+    let Some(chromium) = chromium_or_skip("compare.html") else {
         return;
     };
     let env = env_with(CONFIG);
@@ -337,11 +333,6 @@ fn compare_html_renders_in_headless_chromium() {
     for (name, size) in [("desktop", (1280, 1800)), ("phone", (390, 1800))] {
         let img = screenshot(&chromium, &page, &env.path(&format!("{name}.png")), size);
         assert_eq!((img.width(), img.height()), size, "{name}");
-        let total = (img.width() * img.height()) as usize;
-        let inked = img
-            .pixels()
-            .filter(|p| p.0.iter().any(|c| *c < 200))
-            .count();
         // The two campaigns' colours: blue (#1f5fbf) and orange (#d9480f).
         let near = |p: &image::Rgb<u8>, c: [u8; 3]| {
             p.0.iter()
@@ -350,10 +341,7 @@ fn compare_html_renders_in_headless_chromium() {
         };
         let blue = img.pixels().filter(|p| near(p, [0x1f, 0x5f, 0xbf])).count();
         let orange = img.pixels().filter(|p| near(p, [0xd9, 0x48, 0x0f])).count();
-        assert!(
-            inked * 100 > total,
-            "{name}: only {inked} of {total} pixels are not blank"
-        );
+        assert_inked(&img, name, 1);
         assert!(
             blue > 300 && orange > 300,
             "{name}: lines missing ({blue} blue, {orange} orange)"

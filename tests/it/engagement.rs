@@ -3,7 +3,7 @@
 //! a tidy CSV; `--until` takes the values as of then; a views-only campaign says it has none.
 
 use super::common::*;
-use super::report::{chromium, screenshot};
+use super::report::{chromium_or_skip, screenshot};
 
 /// Text with no-break spaces as plain spaces (numbers, dates and units carry them).
 fn plain(s: &str) -> String {
@@ -232,11 +232,7 @@ fn views_only_campaign_has_no_engagement_chart_and_says_so() {
 
 #[test]
 fn engagement_renders_in_headless_chromium() {
-    let Some(chromium) = chromium() else {
-        if std::env::var_os("VIEWTALLY_REQUIRE_CHROMIUM").is_some() {
-            panic!("VIEWTALLY_REQUIRE_CHROMIUM is set but no chromium was found on PATH");
-        }
-        eprintln!("note: chromium not found; skipping the engagement rendering check");
+    let Some(chromium) = chromium_or_skip("engagement") else {
         return;
     };
     let env = Env::new();

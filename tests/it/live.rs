@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::common::*;
 use super::daemon::Daemon;
-use super::report::{chromium, screenshot_url};
+use super::report::{assert_inked, chromium_or_skip, screenshot_url};
 
 /// A response: status, headers (names lower-case), body.
 struct Answer {
@@ -378,11 +378,7 @@ fn layout_width(chromium: &str, env: &Env, html: &str, width: u32) -> (u32, u32)
 
 #[test]
 fn live_page_renders_in_headless_chromium_on_a_phone_and_a_desktop() {
-    let Some(chromium) = chromium() else {
-        if std::env::var_os("VIEWTALLY_REQUIRE_CHROMIUM").is_some() {
-            panic!("VIEWTALLY_REQUIRE_CHROMIUM is set but no chromium was found on PATH");
-        }
-        eprintln!("note: chromium not found; skipping the live page rendering check");
+    let Some(chromium) = chromium_or_skip("live page") else {
         return;
     };
     let env = Env::new();
@@ -409,20 +405,12 @@ fn live_page_renders_in_headless_chromium_on_a_phone_and_a_desktop() {
             size,
         );
         assert_eq!((img.width(), img.height()), size, "{name}");
-        let total = (img.width() * img.height()) as usize;
-        let inked = img
-            .pixels()
-            .filter(|p| p.0.iter().any(|c| *c < 200))
-            .count();
         // the live status line's green edge
         let green = img
             .pixels()
             .filter(|p| p.0[1] > 100 && p.0[0] < 80 && p.0[2] < 80)
             .count();
-        assert!(
-            inked * 100 > total * 3,
-            "{name}: only {inked} of {total} pixels are not blank"
-        );
+        assert_inked(&img, name, 3);
         assert!(
             green > 50,
             "{name}: no live status line ({green} green pixels)"

@@ -522,6 +522,32 @@ pub(super) fn chromium() -> Option<String> {
     None
 }
 
+/// Chromium for a rendering test of `what`; None (the test returns) when there is none, which
+/// fails under `VIEWTALLY_REQUIRE_CHROMIUM` (CI).
+pub(super) fn chromium_or_skip(what: &str) -> Option<String> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var_os("VIEWTALLY_REQUIRE_CHROMIUM").is_some() {
+            panic!("VIEWTALLY_REQUIRE_CHROMIUM is set but no chromium was found on PATH");
+        }
+        eprintln!("note: chromium not found; skipping the {what} rendering check");
+    }
+    found
+}
+
+/// A screenshot is not blank: more than `percent` % of its pixels are inked.
+pub(super) fn assert_inked(img: &image::RgbImage, name: &str, percent: usize) {
+    let total = (img.width() * img.height()) as usize;
+    let inked = img
+        .pixels()
+        .filter(|p| p.0.iter().any(|c| *c < 200))
+        .count();
+    assert!(
+        inked * 100 > total * percent,
+        "{name}: only {inked} of {total} pixels are not blank"
+    );
+}
+
 /// Screenshot `page` at `width`×`height` with headless Chromium; the PNG's path.
 pub(super) fn screenshot(
     chromium: &str,
@@ -578,11 +604,7 @@ pub(super) fn screenshot_url(
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
-    let Some(chromium) = chromium() else {
-        if std::env::var_os("VIEWTALLY_REQUIRE_CHROMIUM").is_some() {
-            panic!("VIEWTALLY_REQUIRE_CHROMIUM is set but no chromium was found on PATH");
-        }
-        eprintln!("note: chromium not found; skipping the report.html rendering check");
+    let Some(chromium) = chromium_or_skip("report.html") else {
         return;
     };
     let env = Env::new();
@@ -591,19 +613,11 @@ fn report_html_renders_in_headless_chromium() {
     for (name, size) in [("desktop", (1280, 2400)), ("phone", (390, 2400))] {
         let img = screenshot(&chromium, &page, &env.path(&format!("{name}.png")), size);
         assert_eq!((img.width(), img.height()), size, "{name}");
-        let total = (img.width() * img.height()) as usize;
-        let inked = img
-            .pixels()
-            .filter(|p| p.0.iter().any(|c| *c < 200))
-            .count();
         let youtube_red = img
             .pixels()
             .filter(|p| p.0[0] > 190 && p.0[1] < 70 && p.0[2] < 70)
             .count();
-        assert!(
-            inked * 100 > total * 3,
-            "{name}: only {inked} of {total} pixels are not blank"
-        );
+        assert_inked(&img, name, 3);
         assert!(
             youtube_red > 2_000,
             "{name}: the charts did not render ({youtube_red} red pixels)"
