@@ -117,15 +117,7 @@ where
         .iter()
         .map(|b| (loc.number(b.total), b.rate.clone()))
         .collect();
-    let value_w = values
-        .iter()
-        .map(|(v, r)| {
-            p.text_width(v, theme::LABEL, Weight::Bold)
-                + r.as_ref().map_or(0.0, |r| {
-                    p.u(12.0) + p.text_width(r, theme::LABEL, Weight::Regular)
-                })
-        })
-        .fold(0.0, f64::max);
+    let value_w = super::platforms::values_width(p, &values);
     let x0 = body.left + label_w + p.u(20.0);
     // On a narrow canvas the rate goes under the total, leaving the bars room.
     let stacked = body.right - value_w - x0 < (body.right - body.left) * 0.5;

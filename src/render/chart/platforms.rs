@@ -150,7 +150,19 @@ where
         .iter()
         .map(|b| (loc.number(b.value), b.share.map(|s| loc.percent(s))))
         .collect();
-    let value_w = values
+    let value_w = values_width(p, &values);
+    (values, value_w)
+}
+
+/// The widest of bar end labels drawn on one line: the value in bold, then its detail.
+pub(super) fn values_width<DB: DrawingBackend>(
+    p: &Painter<DB>,
+    values: &[(String, Option<String>)],
+) -> f64
+where
+    DB::ErrorType: 'static,
+{
+    values
         .iter()
         .map(|(v, s)| {
             p.text_width(v, theme::LABEL, Weight::Bold)
@@ -158,8 +170,7 @@ where
                     p.u(12.0) + p.text_width(s, theme::LABEL, Weight::Regular)
                 })
         })
-        .fold(0.0, f64::max);
-    (values, value_w)
+        .fold(0.0, f64::max)
 }
 
 /// A bar's label at `x`, centred on `cy`, with its detail line below when there is one.
