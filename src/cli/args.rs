@@ -158,7 +158,8 @@ pub struct CompareArgs {
     /// Language (default: the first campaign's)
     #[arg(long, value_enum)]
     pub lang: Option<Language>,
-    /// Compare the state as it was at this time (RFC 3339)
+    /// Compare the state as it was at this time: RFC 3339, or a date (YYYY-MM-DD) meaning the
+    /// end of that day in the first campaign's time zone
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// Chart sizes instead of [report] sizes: web (1600x900), print (3200x1800) or WxH;

@@ -6,7 +6,7 @@ pub(super) fn compare(config: &Config, args: &CompareArgs, now: DateTime<Utc>) -
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_time(s, "--until"))
+        .map(|s| period::TimeArg::parse(s, "--until"))
         .transpose()?;
     // One name of a configured [[comparison]], or the campaigns themselves.
     let configured = match &args.slugs[..] {
@@ -60,6 +60,8 @@ pub(super) fn compare(config: &Config, args: &CompareArgs, now: DateTime<Utc>) -
         .iter()
         .filter_map(|s| config.campaigns.iter().find(|c| c.slug() == s.as_str()))
         .collect();
+    // A date is the end of that day in the first campaign's time zone.
+    let until = until.map(|u| u.end(campaigns[0].tz()));
     let store = open_existing_store(config)?;
     let compared = render::compare::load(store.as_ref(), &campaigns, until)?;
     let base = args

@@ -107,6 +107,22 @@ fn svg_texts(env: &Env, rel: &str) -> Vec<String> {
 #[test]
 fn compare_writes_the_chart_the_table_and_the_verdict() {
     let env = env_with(CONFIG);
+    // --until takes a date: the end of that day in the first campaign's time zone (Prague),
+    // so the 2025 reading at the end of 1 Aug (day 9) is in and nothing later.
+    let r = env
+        .run(&[
+            "compare",
+            "thanks-2025",
+            "thanks-2024",
+            "--until",
+            "2025-08-01",
+        ])
+        .ok();
+    assert!(
+        nb(&r.stdout).contains("By the end of day 9, Thank you 2025 did better than"),
+        "{}",
+        r.stdout
+    );
     let r = env.run(&["compare", "thanks-2025", "thanks-2024"]).ok();
     let out = nb(&r.stdout);
     assert!(
