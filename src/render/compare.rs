@@ -16,6 +16,7 @@ use plotters::style::RGBColor;
 use super::chart::compare::{self as draw, CompareChart, Series};
 use super::chart::theme::{self, Palette};
 use super::chart::{Canvas, Chart, ChartTexts};
+use super::context::render;
 use super::html::inline_svg;
 use super::locale::{Locale, NBSP};
 use super::{render_atomic, rfc3339, write_atomic, RenderError};
@@ -24,6 +25,7 @@ use crate::config::{
 };
 use crate::model::{day_end, day_of, local_date};
 use crate::timeline::{Point, Timeline};
+use minijinja::{context, Value};
 
 /// One compared campaign: its timeline (with every compared campaign's milestones) and the
 /// day its days are counted from.
@@ -184,6 +186,7 @@ pub fn leader(values: &[(i64, Option<i64>)]) -> Option<usize> {
 }
 
 /// The words of the comparison (cs, en).
+#[derive(serde::Serialize)]
 pub struct Words {
     pub vs: &'static str,
     pub subtitle: &'static str,
@@ -609,13 +612,6 @@ pub fn write(
     Ok((s, written))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Per campaign: name, day 1 (and whether it is the first reading), days since, views now.
 fn campaign_rows(compared: &[Compared], loc: &Locale) -> Vec<[String; 4]> {
     let w = words(loc.language);
@@ -646,146 +642,54 @@ fn html(
 ) -> Result<String, RenderError> {
     let loc = Locale::new(options.language);
     let w = words(options.language);
-    let css = include_str!("templates/report.css");
-    let figure = |(cw, ch, scale): (u32, u32, f64)| -> Result<String, RenderError> {
+    let figure = |(cw, ch, scale): (u32, u32, f64)| -> Result<Value, RenderError> {
         let canvas = Canvas {
             w: cw,
             h: ch,
             s: scale,
             frame: false,
         };
-        Ok(inline_svg(&draw::svg(chart, &canvas)?, w.subtitle))
+        Ok(Value::from_safe_string(inline_svg(
+            &draw::svg(chart, &canvas)?,
+            w.subtitle,
+        )))
     };
-    let wide = figure((1600, 820, 1.0))?;
-    let narrow = figure((900, 1000, 1.3))?;
-    let mut out = String::new();
-    let push = |out: &mut String, line: &str| {
-        out.push_str(line);
-        out.push('\n');
-    };
-    push(&mut out, "<!doctype html>");
-    push(
-        &mut out,
-        &format!("<html lang=\"{}\">", options.language.tag()),
-    );
-    push(&mut out, "<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"viewtally\">");
-    push(&mut out, &format!("<title>{}</title>", esc(&s.title)));
-    push(&mut out, &format!("<style>\n{css}\n.verdict {{ font-size: 1.15rem; }}\n</style>\n</head>\n<body>\n<main>\n<header>"));
-    push(&mut out, &format!("<h1>{}</h1>", esc(&s.title)));
-    push(
-        &mut out,
-        &format!("<p class=\"freshness\">{}</p>", esc(w.subtitle)),
-    );
-    for n in &s.notes {
-        push(&mut out, &format!("<p class=\"note\">{}</p>", esc(n)));
-    }
-    push(&mut out, "</header>");
-    push(
-        &mut out,
-        &format!("<section>\n<h2>{}</h2>", esc(w.same_age_heading)),
-    );
-    push(
-        &mut out,
-        &format!(
-            "<blockquote class=\"verdict\">{}</blockquote>\n</section>",
-            esc(&s.verdict)
-        ),
-    );
-    push(&mut out, "<figure id=\"compare\">");
-    push(
-        &mut out,
-        &format!("<div class=\"wide\">{wide}</div>\n<div class=\"narrow\">{narrow}</div>"),
-    );
-    push(
-        &mut out,
-        &format!(
-            "<p class=\"source\">{}</p>\n</figure>",
-            esc(&chart.frame.texts.source)
-        ),
-    );
-
-    push(
-        &mut out,
-        &format!("<section>\n<h2>{}</h2>", esc(w.milestones_heading)),
-    );
-    if s.rows.is_empty() {
-        push(&mut out, &format!("<p>{}</p>", esc(w.none_crossed)));
-    } else {
-        push(&mut out, "<div class=\"table-wrap\"><table>");
-        let mut head = format!(
-            "<thead><tr><th class=\"num\">{}</th>",
-            esc(loc.strings.milestone)
-        );
-        for c in compared {
-            head.push_str(&format!(
-                "<th><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
-                theme::css(c.color),
-                esc(&c.campaign.name)
-            ));
-        }
-        push(&mut out, &format!("{head}</tr></thead>\n<tbody>"));
-        for (t, days) in &s.rows {
-            let mut row = format!("<tr><td class=\"num\">{}</td>", loc.number(*t));
-            for d in days {
-                row.push_str(&format!("<td class=\"nowrap\">{}</td>", esc(d)));
-            }
-            push(&mut out, &format!("{row}</tr>"));
-        }
-        push(&mut out, "</tbody>\n</table></div>");
-    }
-    push(
-        &mut out,
-        &format!(
-            "<p class=\"source\">{}</p>\n</section>",
-            esc(w.milestones_note)
-        ),
-    );
-
-    push(
-        &mut out,
-        &format!(
-            "<section>\n<h2>{}</h2>\n<div class=\"table-wrap\"><table>",
-            esc(w.campaigns_heading)
-        ),
-    );
-    let same = s
-        .same_age
-        .map(|n| {
-            format!(
-                "<th class=\"num\">{}</th>",
-                esc(&w.at_end_of_day.replace("{n}", &n.to_string()))
-            )
-        })
-        .unwrap_or_default();
-    push(&mut out, &format!(
-        "<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th>{same}</tr></thead>\n<tbody>",
-        esc(w.campaign), esc(w.launch), esc(w.age), esc(w.views_now)
-    ));
-    for (i, (r, c)) in campaign_rows(compared, &loc)
-        .iter()
+    let campaigns: Vec<Value> = campaign_rows(compared, &loc)
+        .into_iter()
         .zip(compared)
         .enumerate()
-    {
-        let at = s
-            .at_same_age
-            .get(i)
-            .map(|v| format!("<td class=\"num\">{}</td>", esc(v)))
-            .unwrap_or_default();
-        push(&mut out, &format!(
-            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{at}</tr>",
-            theme::css(c.color), esc(&r[0]), esc(&r[1]), esc(&r[2]), esc(&r[3])
-        ));
-    }
-    push(&mut out, "</tbody>\n</table></div>\n</section>");
-    push(
-        &mut out,
-        &format!(
-            "<footer>viewtally · {} {}</footer>\n</main>\n</body>\n</html>",
-            w.generated,
-            esc(&loc.datetime(options.generated_at, compared[0].tl.tz))
-        ),
-    );
-    Ok(out)
+        .map(|(i, ([name, launch, age, views], c))| {
+            context! {
+                color => theme::css(c.color),
+                name, launch, age, views,
+                at_same_age => s.at_same_age.get(i).cloned(),
+            }
+        })
+        .collect();
+    let rows: Vec<Value> = s
+        .rows
+        .iter()
+        .map(|(t, days)| context! { threshold => loc.number(*t), days => days.clone() })
+        .collect();
+    render(
+        "compare.html",
+        context! {
+            lang => options.language.tag(),
+            css => Value::from_safe_string(include_str!("templates/report.css").to_string()),
+            title => s.title.clone(),
+            w => Value::from_serialize(w),
+            notes => s.notes.clone(),
+            verdict => s.verdict.clone(),
+            wide => figure((1600, 820, 1.0))?,
+            narrow => figure((900, 1000, 1.3))?,
+            source => chart.frame.texts.source.clone(),
+            milestone => loc.strings.milestone,
+            campaigns,
+            rows,
+            same_age => s.same_age.map(|n| w.at_end_of_day.replace("{n}", &n.to_string())),
+            generated => loc.datetime(options.generated_at, compared[0].tl.tz),
+        },
+    )
 }
 
 /// Markdown text: characters that would start markup escaped.

@@ -21,6 +21,7 @@ pub fn environment() -> Result<Environment<'static>, RenderError> {
     for (name, source) in [
         ("summary.md", include_str!("templates/summary.md.j2")),
         ("report.html", include_str!("templates/report.html.j2")),
+        ("compare.html", include_str!("templates/compare.html.j2")),
     ] {
         env.add_template(name, source)
             .map_err(|e| RenderError::Template(format!("{name}: {e:#}")))?;
