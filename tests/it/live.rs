@@ -398,12 +398,25 @@ fn live_page_renders_in_headless_chromium_on_a_phone_and_a_desktop() {
             true => framed(&env, name, &url, size),
             false => url.clone(),
         };
-        let img = screenshot_url(
-            &chromium,
-            &page,
-            &env.path(&format!("live-{name}.png")),
-            size,
-        );
+        let shot = || {
+            screenshot_url(
+                &chromium,
+                &page,
+                &env.path(&format!("live-{name}.png")),
+                size,
+            )
+        };
+        // A framed page is shot when the outer file has loaded; on a busy machine the frame
+        // (rendered by the daemon on request) can still be blank then: shoot again, at most
+        // twice, before the checks below judge it.
+        let mut img = shot();
+        for _ in 0..2 {
+            if img.pixels().any(|p| p.0.iter().any(|c| *c < 200)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            img = shot();
+        }
         assert_eq!((img.width(), img.height()), size, "{name}");
         // the live status line's green edge
         let green = img
